@@ -1,0 +1,5 @@
+import sys
+
+from gwmap.cli import main
+
+sys.exit(main())

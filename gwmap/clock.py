@@ -1,0 +1,39 @@
+"""The one clock gwmap reads, so tests can move time (deadlines, lockouts).
+
+>>> from datetime import datetime
+>>> with frozen(datetime(2030, 1, 2, 3, 4)):
+...     today().isoformat()
+'2030-01-02'
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, datetime, timezone
+
+__all__ = ["now", "today", "frozen"]
+
+_fixed: datetime | None = None
+
+
+def now() -> datetime:
+    """Current time, UTC, naive (as stored in the database)."""
+    if _fixed is not None:
+        return _fixed
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def today() -> date:
+    """Current date (UTC+8 would differ only for 8 hours; the county works in office hours)."""
+    return now().date()
+
+
+@contextmanager
+def frozen(at: datetime):
+    """Fix :func:`now` to ``at`` inside the block."""
+    global _fixed
+    before, _fixed = _fixed, at
+    try:
+        yield
+    finally:
+        _fixed = before

@@ -1,0 +1,119 @@
+"""Load the synthetic demo county (``data/``) into a store: ``python -m gwmap init --demo``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import func, select
+
+from gwmap.boundaries import prepare_boundaries
+from gwmap.store.db import Store
+from gwmap.store.models import BoundaryVersion, Lead, Measurement, MonitoringWell, Sealing, Survey, User, Well
+from gwmap.store.repo import save_boundaries
+from gwmap.store.users import DEMO_USERS, CurrentUser, create_user
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["load_demo", "ensure_demo_users", "DEMO_ACTOR"]
+
+DEMO_ACTOR = "demo-loader"
+#: Depths outside this range (m) are impossible for the county and flagged on load.
+PLAUSIBLE_DEPTH_M = (0.0, 150.0)
+
+
+def ensure_demo_users(store: Store) -> list[str]:
+    """Create the demo accounts that do not exist yet; returns the names created."""
+    made = []
+    with store.session() as s:
+        have = set(s.scalars(select(User.username)))
+    for username, role, display, password in DEMO_USERS:
+        if username not in have:
+            create_user(store, username=username, password=password, role=role, display_name=display, actor=DEMO_ACTOR)
+            made.append(username)
+    return made
+
+
+def _d(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value == "":
+        return None
+    return pd.Timestamp(value).date()
+
+
+def _s(value) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def load_demo(store: Store, data_dir: Path) -> bool:
+    """Fill an empty store with the demo county; returns False if it had boundaries already."""
+    with store.session() as s:
+        if s.scalar(select(func.count()).select_from(BoundaryVersion)):
+            return False
+    loader = CurrentUser(DEMO_ACTOR, "admin", "演示数据")
+    tw_path = data_dir / "boundaries" / "townships.geojson"
+    tw = gpd.read_file(tw_path)
+    prepared = prepare_boundaries(tw, name_field="name", code_field="code")
+    save_boundaries(store, loader, prepared, source_name="demo: townships.geojson (示意边界)",
+                    source_sha256=hashlib.sha256(tw_path.read_bytes()).hexdigest(), schematic=True)
+
+    wd = data_dir / "wells"
+    read = lambda name: pd.read_csv(wd / name, dtype=str, keep_default_na=False)  # noqa: E731
+    wells = read("registry.csv")
+    with store.session(DEMO_ACTOR) as s:
+        objs = {}
+        for r in wells.to_dict("records"):
+            w = Well(
+                well_code=r["well_code"], name=r["name"], township_code=r["township_code"], village=r["village"],
+                owner=r["owner"], lon=float(r["lon"]), lat=float(r["lat"]), depth_m=float(r["depth_m"]),
+                year_drilled=int(r["year_drilled"]), casing_diameter_mm=int(r["casing_diameter_mm"]),
+                aquifer=r["aquifer"], use=r["use"], permit_no=r["permit_no"],
+                permit_valid_from=_d(r["permit_valid_from"]), permit_valid_to=_d(r["permit_valid_to"]),
+                permitted_m3_per_year=float(r["permitted_m3_per_year"]), metering=r["metering"],
+                power_meter_no=r["power_meter_no"], status=r["status"],
+            )
+            s.add(w)
+            objs[w.well_code] = w
+        s.flush()
+        for r in read("sealings.csv").to_dict("records"):
+            s.add(Sealing(
+                well_id=objs[r["well_code"]].id, plan_year=int(r["plan_year"]), disposition=r["disposition"],
+                stage=r["stage"], started_on=_d(r["started_on"]), finished_on=_d(r["finished_on"]),
+                accepted_on=_d(r["accepted_on"]), method=r["method"], material=r["material"],
+                contractor=r["contractor"], supervisor=r["supervisor"], verdict=r["verdict"],
+                cut_m3_per_year=float(r["cut_m3_per_year"]),
+            ))
+        for r in read("leads.csv").to_dict("records"):
+            s.add(Lead(
+                lead_code=r["lead_code"], source=r["source"], lon=float(r["lon"]), lat=float(r["lat"]),
+                township_code=r["township_code"], description=r["description"], stage=r["stage"],
+                registered_on=_d(r["registered_on"]), rectify_deadline=_d(r["rectify_deadline"]),
+            ))
+        mws = {}
+        for r in read("monitoring_wells.csv").to_dict("records"):
+            m = MonitoringWell(mw_code=r["mw_code"], name=r["name"], lon=float(r["lon"]), lat=float(r["lat"]),
+                               aquifer=r["aquifer"], ground_elev_m=float(r["ground_elev_m"]),
+                               mp_elev_m=float(r["mp_elev_m"]), township_code=r["township_code"])
+            s.add(m)
+            mws[m.mw_code] = m
+        s.flush()
+        readings = read("surveys.csv")
+        sha = hashlib.sha256((wd / "surveys.csv").read_bytes()).hexdigest()
+        for (code, aquifer), grp in readings.groupby(["survey", "aquifer"], sort=True):
+            year, season = code.split("-")
+            sv = Survey(code=code, year=int(year), season=season, aquifer=aquifer, version=1,
+                        source_name="demo: surveys.csv", source_sha256=sha, created_by=DEMO_ACTOR)
+            s.add(sv)
+            s.flush()
+            for r in grp.to_dict("records"):
+                depth = float(r["depth_to_water_m"])
+                mw = mws[r["mw_code"]]
+                ok = PLAUSIBLE_DEPTH_M[0] <= depth <= PLAUSIBLE_DEPTH_M[1]
+                s.add(Measurement(survey_id=sv.id, monitoring_well_id=mw.id, measured_on=_d(r["measured_on"]),
+                                  depth_to_water_m=depth,
+                                  head_m=round(mw.ground_elev_m - depth, 3) if ok else None,
+                                  qc_flag="" if ok else "implausible"))
+    logger.info("demo county loaded from %s", data_dir)
+    return True

@@ -1,0 +1,195 @@
+"""SQLAlchemy 2 models.  Geometries are GeoJSON text in WGS84, portable to SQLite and PostgreSQL.
+
+Nothing is hard-deleted: records are archived or superseded, and every insert
+and update writes an :class:`AuditEvent` (see :mod:`gwmap.store.audit`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from gwmap import clock
+
+__all__ = [
+    "Base", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
+    "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement",
+]
+
+
+class Base(DeclarativeBase):
+    """Declarative base; subclasses with ``__audited__ = False`` skip the audit trail."""
+
+    __audited__ = True
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    role: Mapped[str] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+
+
+class LoginThrottle(Base):
+    """Consecutive failed sign-ins per user name (known or not)."""
+
+    __tablename__ = "login_throttle"
+    __audited__ = False
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __audited__ = False
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))  # insert, update, denied, login_failed, ...
+    table_name: Mapped[str] = mapped_column(String(64), index=True)
+    record_id: Mapped[str] = mapped_column(String(64), default="")
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+
+
+class BoundaryVersion(Base):
+    """One imported set of township boundaries; exactly one is current."""
+
+    __tablename__ = "boundary_versions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(64))
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    schematic: Mapped[bool] = mapped_column(Boolean, default=False)
+    county_area_km2: Mapped[float] = mapped_column(Float)
+    outline_geojson: Mapped[str] = mapped_column(Text)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    townships: Mapped[list[Township]] = relationship(back_populates="version", order_by="Township.code")
+
+
+class Township(Base):
+    __tablename__ = "townships"
+    __table_args__ = (UniqueConstraint("version_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("boundary_versions.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(128))
+    area_km2: Mapped[float] = mapped_column(Float)
+    geometry_geojson: Mapped[str] = mapped_column(Text)
+    version: Mapped[BoundaryVersion] = relationship(back_populates="townships")
+
+
+class Well(Base):
+    """A registered abstraction well (取水井台账), DOMAIN.md §6."""
+
+    __tablename__ = "wells"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    well_code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    township_code: Mapped[str] = mapped_column(String(32), default="", index=True)
+    village: Mapped[str] = mapped_column(String(64), default="")
+    owner: Mapped[str] = mapped_column(String(128), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    depth_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    year_drilled: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    casing_diameter_mm: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    aquifer: Mapped[str] = mapped_column(String(16))
+    use: Mapped[str] = mapped_column(String(32))
+    permit_no: Mapped[str] = mapped_column(String(64), default="")
+    permit_valid_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    permit_valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    permitted_m3_per_year: Mapped[float | None] = mapped_column(Float, nullable=True)
+    metering: Mapped[str] = mapped_column(String(32), default="")
+    power_meter_no: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Sealing(Base):
+    """A well's sealing under DB37/T 4634-2023 (DOMAIN.md §5)."""
+
+    __tablename__ = "sealings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    well_id: Mapped[int] = mapped_column(ForeignKey("wells.id"), index=True)
+    plan_year: Mapped[int] = mapped_column(Integer)
+    disposition: Mapped[str] = mapped_column(String(32))
+    stage: Mapped[str] = mapped_column(String(32))
+    started_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    finished_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    method: Mapped[str] = mapped_column(String(32), default="")
+    material: Mapped[str] = mapped_column(String(64), default="")
+    contractor: Mapped[str] = mapped_column(String(128), default="")
+    supervisor: Mapped[str] = mapped_column(String(128), default="")
+    verdict: Mapped[str] = mapped_column(String(64), default="")
+    cut_m3_per_year: Mapped[float | None] = mapped_column(Float, nullable=True)
+    well: Mapped[Well] = relationship()
+
+
+class Lead(Base):
+    """A suspected case of illegal abstraction (违规取用地下水线索)."""
+
+    __tablename__ = "leads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_code: Mapped[str] = mapped_column(String(32), unique=True)
+    source: Mapped[str] = mapped_column(String(32))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    township_code: Mapped[str] = mapped_column(String(32), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+    registered_on: Mapped[date] = mapped_column(Date)
+    rectify_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class MonitoringWell(Base):
+    __tablename__ = "monitoring_wells"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mw_code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128), default="")
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    aquifer: Mapped[str] = mapped_column(String(16))
+    ground_elev_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    mp_elev_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    township_code: Mapped[str] = mapped_column(String(32), default="")
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Survey(Base):
+    """One water-level survey round for one aquifer; re-uploads make new versions."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (UniqueConstraint("code", "aquifer", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))  # e.g. 2026-autumn
+    year: Mapped[int] = mapped_column(Integer)
+    season: Mapped[str] = mapped_column(String(16))
+    aquifer: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_name: Mapped[str] = mapped_column(String(255), default="")
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Measurement(Base):
+    __tablename__ = "measurements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    monitoring_well_id: Mapped[int] = mapped_column(ForeignKey("monitoring_wells.id"), index=True)
+    measured_on: Mapped[date] = mapped_column(Date)
+    depth_to_water_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    head_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    qc_flag: Mapped[str] = mapped_column(String(32), default="")

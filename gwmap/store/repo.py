@@ -1,0 +1,167 @@
+"""Read and write whole sets of records: boundary versions and the one-map layers.
+
+Functions return pandas/geopandas frames in WGS84 so analysis and maps never
+see SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import mapping, shape
+from sqlalchemy import func, select
+
+from gwmap.boundaries import PreparedBoundaries, area_km2
+from gwmap.errors import NotFound
+from gwmap.store.db import Store
+from gwmap.store.models import BoundaryVersion, Lead, MonitoringWell, Sealing, Township, Well
+from gwmap.store.users import CurrentUser, authorize
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "BoundaryInfo", "save_boundaries", "current_boundaries", "boundary_history",
+    "wells_frame", "sealings_frame", "leads_frame", "monitoring_wells_frame", "counts",
+]
+
+WGS84 = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class BoundaryInfo:
+    """A stored boundary version (without geometries)."""
+
+    id: int
+    created_at: datetime
+    created_by: str
+    source_name: str
+    schematic: bool
+    county_area_km2: float
+    township_count: int
+    is_current: bool
+
+
+def save_boundaries(store: Store, user: CurrentUser, prepared: PreparedBoundaries, *, source_name: str,
+                    source_sha256: str = "", schematic: bool = False) -> BoundaryInfo:
+    """Store a new boundary version and make it current; the previous one stays in history.
+
+    Raises
+    ------
+    PermissionDenied
+        Unless the user may import boundaries (admin).
+    """
+    authorize(store, user, "boundaries.import", target=source_name)
+    with store.session(user.username) as s:
+        for old in s.scalars(select(BoundaryVersion).where(BoundaryVersion.is_current)):
+            old.is_current = False  # superseded, kept in history (audited)
+        v = BoundaryVersion(
+            created_by=user.username, source_name=source_name, source_sha256=source_sha256,
+            schematic=schematic, county_area_km2=round(prepared.county_area_km2, 3),
+            outline_geojson=json.dumps(mapping(prepared.outline)), is_current=True,
+        )
+        s.add(v)
+        areas = area_km2(prepared.townships)
+        for (_, row), a in zip(prepared.townships.iterrows(), areas):
+            s.add(Township(version=v, code=str(row["code"]), name=str(row["name"]), area_km2=round(float(a), 3),
+                           geometry_geojson=json.dumps(mapping(row.geometry))))
+        s.flush()
+        return _info(v, len(prepared.townships))
+
+
+def _info(v: BoundaryVersion, n: int) -> BoundaryInfo:
+    return BoundaryInfo(v.id, v.created_at, v.created_by, v.source_name, v.schematic,
+                        v.county_area_km2, n, v.is_current)
+
+
+def current_boundaries(store: Store) -> tuple[BoundaryInfo, gpd.GeoDataFrame, object]:
+    """The current version: its info, townships (code, name, area_km2, geometry) and outline.
+
+    Raises
+    ------
+    NotFound
+        If no boundaries were ever imported.
+    """
+    with store.session() as s:
+        v = s.scalar(select(BoundaryVersion).where(BoundaryVersion.is_current).order_by(BoundaryVersion.id.desc()))
+        if v is None:
+            raise NotFound("err.boundary.none", "No boundaries are stored yet; import some first.")
+        tws = list(v.townships)
+        gdf = gpd.GeoDataFrame(
+            {"code": [t.code for t in tws], "name": [t.name for t in tws], "area_km2": [t.area_km2 for t in tws]},
+            geometry=[shape(json.loads(t.geometry_geojson)) for t in tws], crs=WGS84,
+        )
+        return _info(v, len(tws)), gdf, shape(json.loads(v.outline_geojson))
+
+
+def boundary_history(store: Store) -> list[BoundaryInfo]:
+    """All versions, newest first."""
+    with store.session() as s:
+        n = dict(s.execute(select(Township.version_id, func.count()).group_by(Township.version_id)).all())
+        return [_info(v, n.get(v.id, 0))
+                for v in s.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id.desc()))]
+
+
+def _frame(store: Store, stmt) -> pd.DataFrame:
+    with store.engine.connect() as conn:
+        return pd.read_sql(stmt, conn)
+
+
+def wells_frame(store: Store) -> pd.DataFrame:
+    """Registered wells that are not archived, one row each."""
+    return _frame(store, select(Well).where(~Well.archived).order_by(Well.well_code))
+
+
+def sealings_frame(store: Store) -> pd.DataFrame:
+    """Sealings joined with their well's code, position, owner and township."""
+    stmt = (select(Sealing, Well.well_code, Well.lon, Well.lat, Well.owner, Well.township_code, Well.aquifer)
+            .join(Well, Sealing.well_id == Well.id).order_by(Sealing.plan_year, Well.well_code))
+    return _frame(store, stmt)
+
+
+def leads_frame(store: Store) -> pd.DataFrame:
+    return _frame(store, select(Lead).where(~Lead.archived).order_by(Lead.lead_code))
+
+
+def monitoring_wells_frame(store: Store) -> pd.DataFrame:
+    return _frame(store, select(MonitoringWell).where(~MonitoringWell.archived).order_by(MonitoringWell.mw_code))
+
+
+def counts(store: Store) -> dict[str, int]:
+    """How many records each layer has (for the home page and checks)."""
+    with store.session() as s:
+        return {
+            "wells": s.scalar(select(func.count()).select_from(Well).where(~Well.archived)),
+            "sealings": s.scalar(select(func.count()).select_from(Sealing)),
+            "leads": s.scalar(select(func.count()).select_from(Lead).where(~Lead.archived)),
+            "monitoring_wells": s.scalar(select(func.count()).select_from(MonitoringWell)),
+        }
+
+
+def get_well(store: Store, well_code: str) -> Well:
+    with store.session() as s:
+        w = s.scalar(select(Well).where(Well.well_code == well_code))
+        if w is None:
+            raise NotFound("err.well.not_found", f"No well {well_code!r}.", code=well_code)
+        return w
+
+
+def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename: str, *, crs: str | None,
+                         name_field: str, code_field: str | None) -> tuple[BoundaryInfo, tuple]:
+    """Read, check and store a boundary file as the new current version.
+
+    Nothing is stored unless every check passes.  Returns the new version and
+    the notices (``(code, params)``) from reading and repairing.
+    """
+    from gwmap.boundaries import prepare_boundaries
+    from gwmap.io.boundaries import read_boundary_file
+
+    authorize(store, user, "boundaries.import", target=filename)
+    read = read_boundary_file(data, filename, crs=crs)
+    prepared = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field)
+    info = save_boundaries(store, user, prepared, source_name=filename, source_sha256=read.sha256)
+    return info, read.warnings + prepared.warnings
