@@ -54,3 +54,23 @@ def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any)
         for key, value in changes.items():
             setattr(well, key, value)
     return changes
+
+
+SEALED_STATUSES = ("sealed_standby", "filled", "converted_monitoring")
+
+
+def summarize(wells, leads, *, township_code: str | None = None) -> dict[str, int]:
+    """Counts shown over the one-map, for the county or one township.
+
+    Returns ``wells`` (registered, not archived), ``sealed`` (filled, standby or
+    converted), ``leads_open`` (not closed or dismissed), ``leads_overdue``.
+    """
+    if township_code:
+        wells = wells[wells["township_code"] == township_code]
+        leads = leads[leads["township_code"] == township_code]
+    return {
+        "wells": int(len(wells)),
+        "sealed": int(wells["status"].isin(SEALED_STATUSES).sum()),
+        "leads_open": int((~leads["stage"].isin(["closed", "dismissed"])).sum()),
+        "leads_overdue": int(leads["overdue"].sum()),
+    }

@@ -16,7 +16,8 @@ import pandas as pd
 from shapely.geometry import mapping, shape
 from sqlalchemy import func, select
 
-from gwmap.boundaries import PreparedBoundaries, area_km2
+from gwmap import clock
+from gwmap.boundaries import PreparedBoundaries, area_km2, prepare_boundaries
 from gwmap.errors import NotFound
 from gwmap.store.db import Store
 from gwmap.store.models import BoundaryVersion, Lead, MonitoringWell, Sealing, Township, Well
@@ -124,7 +125,11 @@ def sealings_frame(store: Store) -> pd.DataFrame:
 
 
 def leads_frame(store: Store) -> pd.DataFrame:
-    return _frame(store, select(Lead).where(~Lead.archived).order_by(Lead.lead_code))
+    """Leads not archived, with ``overdue``: in rectification and past the deadline (by :mod:`gwmap.clock`)."""
+    df = _frame(store, select(Lead).where(~Lead.archived).order_by(Lead.lead_code))
+    deadline = pd.to_datetime(df["rectify_deadline"])
+    df["overdue"] = (df["stage"] == "rectifying") & deadline.notna() & (deadline.dt.date < clock.today())
+    return df
 
 
 def monitoring_wells_frame(store: Store) -> pd.DataFrame:
@@ -157,7 +162,6 @@ def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename:
     Nothing is stored unless every check passes.  Returns the new version and
     the notices (``(code, params)``) from reading and repairing.
     """
-    from gwmap.boundaries import prepare_boundaries
     from gwmap.io.boundaries import read_boundary_file
 
     authorize(store, user, "boundaries.import", target=filename)
@@ -165,3 +169,28 @@ def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename:
     prepared = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field)
     info = save_boundaries(store, user, prepared, source_name=filename, source_sha256=read.sha256)
     return info, read.warnings + prepared.warnings
+
+
+def audit_frame(store: Store, *, limit: int = 500, table: str | None = None) -> pd.DataFrame:
+    """The newest audit events (who, when, table, record, before, after)."""
+    from gwmap.store.models import AuditEvent
+
+    stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if table:
+        stmt = stmt.where(AuditEvent.table_name == table)
+    return _frame(store, stmt)
+
+
+def data_version(store: Store) -> int:
+    """A number that grows with every change (the newest audit id); keys UI caches."""
+    from gwmap.store.models import AuditEvent
+
+    with store.session() as s:
+        return int(s.scalar(select(func.max(AuditEvent.id))) or 0)
+
+
+def has_users(store: Store) -> bool:
+    from gwmap.store.models import User
+
+    with store.session() as s:
+        return bool(s.scalar(select(func.count()).select_from(User)))

@@ -1,0 +1,54 @@
+"""gwmap entry: page config, language switch, sign-in gate, navigation by role."""
+
+import streamlit as st
+
+from gwmap.errors import GwmapError
+from gwmap.store import repo
+from gwmap.store.users import authenticate, can
+from gwmap.ui import resources, state
+from gwmap.ui.i18n import t, t_error
+
+st.set_page_config(page_title="冠县地下水监管一张图", page_icon=":material/water_drop:", layout="wide")
+settings = resources.settings()
+store = resources.store()
+
+if state.LANG_KEY not in st.session_state:
+    state.set_lang("zh")
+st.sidebar.radio(t("app.language"), ["zh", "en"], key=state.LANG_KEY, horizontal=True,
+                 format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+if settings.demo:
+    st.warning(t("app.demo_banner"), icon=":material/science:")
+
+user = state.get_user()
+if user is None:
+    st.title(t("app.title"))
+    if not repo.has_users(store):
+        st.info(t("login.no_accounts"))
+    with st.form("login"):
+        st.subheader(t("login.title"))
+        username = st.text_input(t("login.username"))
+        password = st.text_input(t("login.password"), type="password")
+        submitted = st.form_submit_button(t("login.submit"), type="primary")
+    if submitted:
+        try:
+            state.set_user(authenticate(store, username, password))
+            st.rerun()
+        except GwmapError as exc:
+            st.error(t_error(exc))
+    st.stop()
+
+st.sidebar.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
+if st.sidebar.button(t("app.logout")):
+    state.set_user(None)
+    st.rerun()
+
+pages = [
+    st.Page("pages/onemap.py", title=t("nav.onemap"), icon=":material/map:", default=True, url_path="onemap"),
+    st.Page("pages/boundaries.py", title=t("nav.boundaries"), icon=":material/polyline:", url_path="boundaries"),
+]
+if can(user, "users.manage"):
+    pages += [
+        st.Page("pages/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
+        st.Page("pages/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
+    ]
+st.navigation(pages).run()

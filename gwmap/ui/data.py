@@ -1,0 +1,36 @@
+"""Cached reads for the pages, keyed by the store's data version so edits show at once."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gwmap.store import repo
+from gwmap.ui.resources import store
+
+__all__ = ["onemap_layers", "current_boundaries"]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _layers(version: int):
+    s = store()
+    return {
+        "wells": repo.wells_frame(s),
+        "sealings": repo.sealings_frame(s),
+        "leads": repo.leads_frame(s),
+        "monitoring": repo.monitoring_wells_frame(s),
+    }
+
+
+def onemap_layers() -> dict:
+    """Wells, sealings, leads and monitoring wells as DataFrames."""
+    return _layers(repo.data_version(store()))
+
+
+def current_boundaries():
+    """(info, townships GeoDataFrame, outline) of the current version, or None."""
+    from gwmap.errors import NotFound
+
+    try:
+        return repo.current_boundaries(store())
+    except NotFound:
+        return None

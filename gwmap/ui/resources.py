@@ -1,0 +1,32 @@
+"""Cached resources shared by the pages: settings, the store, static assets."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gwmap.config import PROJECT_ROOT, Settings, get_settings
+from gwmap.maps import install_static_assets
+from gwmap.store import Store, open_store
+
+__all__ = ["settings", "store"]
+
+
+@st.cache_resource
+def _boot() -> tuple[Settings, Store]:
+    s = get_settings()
+    st_ = open_store(s)
+    if s.demo:
+        from gwmap.demo import ensure_demo_users, load_demo
+
+        ensure_demo_users(st_)
+        load_demo(st_, s.demo_data_dir)
+    install_static_assets(PROJECT_ROOT / "static")
+    return s, st_
+
+
+def settings() -> Settings:
+    return _boot()[0]
+
+
+def store() -> Store:
+    return _boot()[1]

@@ -1,0 +1,31 @@
+"""Typed accessors for ``st.session_state``; no page uses raw string keys."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gwmap.store.users import CurrentUser
+
+__all__ = ["get_lang", "set_lang", "get_user", "set_user", "LANG_KEY", "USER_KEY"]
+
+LANG_KEY = "gwmap_lang"
+USER_KEY = "gwmap_user"
+
+
+def get_lang() -> str:
+    return st.session_state.get(LANG_KEY, "zh")
+
+
+def set_lang(lang: str) -> None:
+    st.session_state[LANG_KEY] = lang if lang in ("zh", "en") else "zh"
+
+
+def get_user() -> CurrentUser | None:
+    return st.session_state.get(USER_KEY)
+
+
+def set_user(user: CurrentUser | None) -> None:
+    if user is None:
+        st.session_state.pop(USER_KEY, None)
+    else:
+        st.session_state[USER_KEY] = user

@@ -1,0 +1,74 @@
+"""行政区划边界: the current version, its history, and (admins) importing a new one."""
+
+import pandas as pd
+import streamlit as st
+
+from gwmap.crs import CRS_CHOICES
+from gwmap.errors import GwmapError
+from gwmap.io.boundaries import FORMATS, MAX_UPLOAD_MB, read_boundary_file
+from gwmap.store import repo
+from gwmap.store.users import can
+from gwmap.ui import data, resources, state
+from gwmap.ui.i18n import t, t_error
+
+st.header(t("boundaries.header"))
+store = resources.store()
+user = state.get_user()
+current = data.current_boundaries()
+if current:
+    info, _tw, _outline = current
+    st.info(t("boundaries.current", version=info.id, count=info.township_count,
+              area=f"{info.county_area_km2:,.1f}", source=info.source_name))
+
+if not can(user, "boundaries.import"):
+    st.caption(t("boundaries.read_only"))
+else:
+    upload = st.file_uploader(t("boundaries.upload", limit_mb=MAX_UPLOAD_MB),
+                              type=[f.lstrip(".") for f in FORMATS], key="boundaries_upload")
+    crs_keys = [""] + list(CRS_CHOICES)
+    crs = st.selectbox(t("boundaries.crs"), crs_keys, key="boundaries_crs",
+                       format_func=lambda k: t(f"crs.{k}") if k else t("crs.file"))
+    if upload is not None:
+        raw = upload.getvalue()
+        try:
+            read = read_boundary_file(raw, upload.name, crs=crs or None)
+        except GwmapError as exc:
+            st.error(t_error(exc))
+            st.stop()
+        for code, params in read.warnings:
+            st.warning(t(code, **params))
+        fields = list(read.fields)
+        guess_name = next((f for f in fields if f.lower() in ("name", "xzqmc", "名称", "乡镇", "mc")), fields[0] if fields else None)
+        guess_code = next((f for f in fields if f.lower() in ("code", "xzqdm", "代码", "dm")), "")
+        c1, c2 = st.columns(2)
+        name_field = c1.selectbox(t("boundaries.name_field"), fields, index=fields.index(guess_name) if guess_name else 0)
+        code_opts = [""] + fields
+        code_field = c2.selectbox(t("boundaries.code_field"), code_opts, index=code_opts.index(guess_code),
+                                  format_func=lambda f: f or t("boundaries.no_code_field"))
+        st.dataframe(read.gdf.drop(columns="geometry").head(50), use_container_width=True)
+        if st.button(t("boundaries.import"), type="primary"):
+            try:
+                new, notes = repo.import_boundary_file(store, user, raw, upload.name, crs=crs or None,
+                                                       name_field=name_field, code_field=code_field or None)
+            except GwmapError as exc:
+                st.error(t_error(exc))
+            else:
+                for code, params in notes:
+                    st.warning(t(code, **params))
+                st.success(t("boundaries.imported", version=new.id, count=new.township_count,
+                             area=f"{new.county_area_km2:,.1f}"))
+
+st.subheader(t("boundaries.history_title"))
+hist = repo.boundary_history(store)
+st.dataframe(
+    pd.DataFrame([{
+        t("boundaries.history.version"): h.id,
+        t("boundaries.history.created_at"): h.created_at.strftime("%Y-%m-%d %H:%M"),
+        t("boundaries.history.created_by"): h.created_by,
+        t("boundaries.history.source"): h.source_name,
+        t("field.area_km2"): round(h.county_area_km2, 1),
+        t("boundaries.history.schematic"): "✓" if h.schematic else "",
+        t("boundaries.history.current"): "✓" if h.is_current else "",
+    } for h in hist]),
+    use_container_width=True, hide_index=True,
+)

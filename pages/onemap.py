@@ -1,0 +1,45 @@
+"""一张图: townships, wells by status or use, sealings, leads and monitoring wells."""
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gwmap.maps import Basemap, build_onemap
+from gwmap.registry import summarize
+from gwmap.ui import data, resources
+from gwmap.ui.i18n import t, translator
+
+st.header(t("onemap.header"))
+bounds = data.current_boundaries()
+if bounds is None:
+    st.info(t("onemap.no_boundaries"))
+    st.stop()
+info, townships, _outline = bounds
+layers = data.onemap_layers()
+
+codes = [""] + list(townships["code"])
+names = dict(zip(townships["code"], townships["name"]))
+c1, c2 = st.columns([2, 1])
+focus = c1.selectbox(t("onemap.township"), codes, key="onemap_township",
+                     format_func=lambda c: names.get(c, t("onemap.all_townships")))
+color_by = c2.radio(t("onemap.color_by"), ["status", "use"], key="onemap_color_by", horizontal=True,
+                    format_func=lambda v: t(f"onemap.color.{v}"))
+
+summary = summarize(layers["wells"], layers["leads"], township_code=focus or None)
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric(t("onemap.metric.wells"), f"{summary['wells']:,}")
+m2.metric(t("onemap.metric.sealed"), f"{summary['sealed']:,}")
+m3.metric(t("onemap.metric.leads_open"), summary["leads_open"])
+m4.metric(t("onemap.metric.leads_overdue"), summary["leads_overdue"])
+area = float(townships.set_index("code").at[focus, "area_km2"]) if focus else info.county_area_km2
+m5.metric(t("onemap.metric.area"), f"{area:,.1f}")
+if info.schematic:
+    st.caption("⚠️ " + t("onemap.schematic_notice"))
+
+s = resources.settings()
+fmap = build_onemap(
+    townships=townships, wells=layers["wells"], sealings=layers["sealings"], leads=layers["leads"],
+    monitoring=layers["monitoring"], tr=translator(), schematic=info.schematic, focus_township=focus or None,
+    well_color_by=color_by, basemap=Basemap(s.basemap, s.tianditu_key, s.tile_url),
+)
+st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key="onemap_map")
+st.caption(t("onemap.basemap", name=t(f"map.basemap.{s.basemap}")))
