@@ -25,8 +25,6 @@ from gwmap.crs import area_crs, gcj02_to_wgs84  # noqa: E402
 from gwmap.townships import COUNTY_CODE, TOWNSHIPS  # noqa: E402
 
 SEED = 20230903  # DB37/T 4634-2023 came into force on 2023-09-03
-OUT_B = ROOT / "data" / "boundaries"
-OUT_W = ROOT / "data" / "wells"
 
 SURNAMES = list("王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
 GIVEN = list("建国志强文明海军红英玉兰德华立新永庆春秀金凤宝山长林丽娟桂芝学东振宇")
@@ -66,7 +64,10 @@ def person(rng):
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN, size=rng.integers(1, 3)))
 
 
-def build():
+def build(out_root: Path = ROOT / "data") -> None:
+    """Write the demo files under ``out_root`` (``boundaries/`` and ``wells/``)."""
+    OUT_B = out_root / "boundaries"
+    OUT_W = out_root / "wells"
     rng = np.random.default_rng(SEED)
     OUT_B.mkdir(parents=True, exist_ok=True)
     OUT_W.mkdir(parents=True, exist_ok=True)
@@ -276,4 +277,4 @@ def build():
 
 
 if __name__ == "__main__":
-    build()
+    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data")

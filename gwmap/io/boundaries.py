@@ -94,11 +94,13 @@ def read_boundary_file(data: bytes, filename: str, *, crs: str | None = None) ->
                              ext=ext or filename, formats=", ".join(FORMATS))
     sha = hashlib.sha256(data).hexdigest()
     notes: list[tuple[str, dict]] = []
-    encoding = ""
+    encoding = ""  # the text encoding found (reported); read_encoding is what GDAL is told
+    read_encoding = None
     with tempfile.TemporaryDirectory(prefix="gwmap-bnd-") as tmp:
         tmpdir = Path(tmp)
         if ext == ".zip":
             path, encoding, more = _extract_shapefile(data, tmpdir)
+            read_encoding = encoding
             notes += more
         else:
             if ext in (".geojson", ".json"):
@@ -109,7 +111,7 @@ def read_boundary_file(data: bytes, filename: str, *, crs: str | None = None) ->
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                gdf = gpd.read_file(path, layer=layer, engine="pyogrio", encoding=encoding or None)
+                gdf = gpd.read_file(path, layer=layer, engine="pyogrio", encoding=read_encoding)
         except Exception as exc:  # GDAL's errors vary by driver; report them as unreadable
             raise InputDataError("err.boundary.read", f"The file could not be read: {exc}",
                                  name=filename, detail=str(exc)[:200]) from exc

@@ -53,6 +53,10 @@ def write_event(session: Session, *, actor: str, action: str, table: str, record
     )
 
 
+def _pk(obj: Base) -> str:
+    return "/".join(str(v) for v in inspect(obj).mapper.primary_key_from_instance(obj))
+
+
 def _before_flush(session: Session, flush_context, instances) -> None:
     audited = [o for o in list(session.new) + list(session.dirty) if getattr(o, "__audited__", False)]
     if session.deleted:
@@ -90,7 +94,7 @@ def _after_flush(session: Session, flush_context) -> None:
         AuditEvent.__table__.insert(),
         [{
             "at": now, "actor": actor, "action": action, "table_name": obj.__tablename__,
-            "record_id": str(inspect(obj).identity[0] if inspect(obj).identity else ""),
+            "record_id": _pk(obj),
             "before": None if before is None else json.dumps(before, ensure_ascii=False),
             "after": json.dumps(after, ensure_ascii=False),
         } for action, obj, before, after in rows],

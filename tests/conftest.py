@@ -1,0 +1,68 @@
+"""Shared fixtures: stores on SQLite (always) and PostgreSQL (when GWMAP_TEST_PG_URL is set)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from gwmap.config import PROJECT_ROOT
+from gwmap.store import Store
+
+DATA = PROJECT_ROOT / "data"
+REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
+PG_URL = os.environ.get("GWMAP_TEST_PG_URL", "")
+
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _fresh_pg() -> Store:
+    eng = create_engine(PG_URL)
+    with eng.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    eng.dispose()
+    return Store(PG_URL)
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path) -> Store:
+    """An empty, migrated store on each backend."""
+    st = Store(f"sqlite:///{tmp_path / 'gw.sqlite'}") if request.param == "sqlite" else _fresh_pg()
+    st.migrate()
+    yield st
+    st.dispose()
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path:
+    from gwmap.demo import ensure_demo_users, load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
+    st = Store(f"sqlite:///{path}")
+    st.migrate()
+    ensure_demo_users(st)
+    load_demo(st, DATA)
+    st.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_store(_demo_template, tmp_path) -> Store:
+    """A SQLite store with the demo county and demo users (a private copy per test)."""
+    path = tmp_path / "demo.sqlite"
+    shutil.copyfile(_demo_template, path)
+    st = Store(f"sqlite:///{path}")
+    yield st
+    st.dispose()
+
+
+@pytest.fixture
+def demo_db_path(_demo_template, tmp_path) -> Path:
+    """A data dir holding a copy of the demo database as gwmap.sqlite."""
+    shutil.copyfile(_demo_template, tmp_path / "gwmap.sqlite")
+    return tmp_path

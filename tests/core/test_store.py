@@ -1,0 +1,111 @@
+"""Store: migrations, audit trail, no hard deletes, boundary versions. Runs on SQLite and PostgreSQL."""
+
+import json
+
+import geopandas as gpd
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from gwmap.boundaries import prepare_boundaries
+from gwmap.errors import GwmapError, InputDataError, PermissionDenied
+from gwmap.store import repo
+from gwmap.store.models import AuditEvent, Base, Well
+from gwmap.store.users import CurrentUser
+from tests.conftest import DATA
+
+ADMIN = CurrentUser("admin1", "admin")
+
+
+def test_migrations_match_the_models(store):
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_migrate_twice_is_harmless(store):
+    store.migrate()
+    assert repo.counts(store)["wells"] == 0
+
+
+def _well(code="W1", **kw):
+    values = dict(well_code=code, lon=115.5, lat=36.5, aquifer="shallow", use="irrigation", status="in_use")
+    values.update(kw)
+    return Well(**values)
+
+
+def _events(store, table):
+    with store.session() as s:
+        return list(s.scalars(select(AuditEvent).where(AuditEvent.table_name == table).order_by(AuditEvent.id)))
+
+
+def test_insert_and_update_write_who_what_before_after(store):
+    with store.session("hydro1") as s:
+        s.add(_well(owner="张三"))
+    with store.session("hydro2") as s:
+        w = s.scalar(select(Well).where(Well.well_code == "W1"))
+        w.owner = "李四"
+        w.status = "filled"
+    ins, upd = _events(store, "wells")
+    assert (ins.actor, ins.action) == ("hydro1", "insert")
+    assert json.loads(ins.after)["owner"] == "张三"
+    assert (upd.actor, upd.action, upd.record_id) == ("hydro2", "update", ins.record_id)
+    assert json.loads(upd.before) == {"owner": "张三", "status": "in_use"}
+    assert json.loads(upd.after) == {"owner": "李四", "status": "filled"}
+
+
+def test_change_without_a_user_is_refused_and_nothing_lands(store):
+    with pytest.raises(GwmapError) as err:
+        with store.session() as s:
+            s.add(_well())
+    assert err.value.code == "err.store.no_actor"
+    assert repo.counts(store)["wells"] == 0
+
+
+def test_hard_delete_is_refused(store):
+    with store.session("a") as s:
+        s.add(_well())
+    with pytest.raises(GwmapError) as err:
+        with store.session("a") as s:
+            s.delete(s.scalar(select(Well)))
+    assert err.value.code == "err.store.no_delete"
+    assert repo.counts(store)["wells"] == 1
+
+
+def _prepared(path=DATA / "boundaries" / "townships.geojson"):
+    return prepare_boundaries(gpd.read_file(path), name_field="name", code_field="code")
+
+
+def test_new_boundary_version_supersedes_and_keeps_history(store):
+    first = repo.save_boundaries(store, ADMIN, _prepared(), source_name="v1.geojson", schematic=True)
+    second = repo.save_boundaries(store, ADMIN, _prepared(DATA / "boundaries" / "county.geojson"),
+                                  source_name="county.geojson")
+    info, tw, outline = repo.current_boundaries(store)
+    assert info.id == second.id and len(tw) == 1 and info.county_area_km2 == pytest.approx(1161, abs=5)
+    hist = repo.boundary_history(store)
+    assert [(h.id, h.is_current, h.township_count) for h in hist] == [(second.id, True, 1), (first.id, False, 18)]
+    flips = [json.loads(e.after) for e in _events(store, "boundary_versions") if e.action == "update"]
+    assert flips == [{"is_current": False}]
+
+
+def test_a_bad_file_leaves_the_stored_boundaries_as_they_were(store):
+    repo.save_boundaries(store, ADMIN, _prepared(), source_name="v1.geojson")
+    with pytest.raises(InputDataError):
+        repo.import_boundary_file(store, ADMIN, b"garbage", "x.zip", crs=None, name_field="name", code_field=None)
+    info, tw, _ = repo.current_boundaries(store)
+    assert info.source_name == "v1.geojson" and len(tw) == 18
+    assert len(repo.boundary_history(store)) == 1
+
+
+def test_only_admins_import_boundaries_and_refusals_are_audited(store):
+    leader = CurrentUser("boss", "leader")
+    data = (DATA / "boundaries" / "townships.geojson").read_bytes()
+    with pytest.raises(PermissionDenied):
+        repo.import_boundary_file(store, leader, data, "t.geojson", crs=None, name_field="name", code_field="code")
+    denied = [e for e in _events(store, "boundaries") if e.action == "denied"]
+    assert len(denied) == 1 and denied[0].actor == "boss"
+    assert repo.boundary_history(store) == []
+    info, notes = repo.import_boundary_file(store, ADMIN, data, "t.geojson", crs=None, name_field="name",
+                                            code_field="code")
+    assert info.township_count == 18
