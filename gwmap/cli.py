@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -100,5 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except GwmapError as exc:
-        print(f"错误 / error [{exc.code}]: {exc}", file=sys.stderr)
+        from gwmap.i18n import translate
+
+        lang = os.environ.get("GWMAP_LANG", "zh")
+        print(f"错误 / error [{exc.code}]: {translate(exc.code, lang, **exc.params)}", file=sys.stderr)
         return 2

@@ -1,0 +1,53 @@
+"""Message catalogs (``gwmap/ui/locales/zh.toml``, ``en.toml``); Chinese first.
+
+>>> translate("vocab.aquifer.deep", "zh")
+'深层'
+>>> translate("err.upload.empty", "en", name="a.csv")
+'The file “a.csv” is empty.'
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["LANGS", "catalog", "placeholders", "translate"]
+
+LANGS = ("zh", "en")
+_DIR = Path(__file__).resolve().parent / "ui" / "locales"  # data files only; no streamlit import
+
+
+def _flatten(d: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = str(v)
+    return out
+
+
+@lru_cache(maxsize=None)
+def catalog(lang: str) -> dict[str, str]:
+    """All messages of one language, flat dotted keys."""
+    with open(_DIR / f"{lang if lang in LANGS else 'zh'}.toml", "rb") as fh:
+        return _flatten(tomllib.load(fh))
+
+
+def placeholders(text: str) -> set[str]:
+    """Names of ``{placeholders}`` in a message."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def translate(key: str, lang: str = "zh", **params) -> str:
+    """Message ``key`` in ``lang`` formatted with ``params``; a missing key shows itself."""
+    text = catalog(lang).get(key) or catalog("zh").get(key) or key
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text

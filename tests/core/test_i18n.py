@@ -1,0 +1,47 @@
+"""Both catalogs have the same keys and placeholders, and cover every code the core raises."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gwmap import vocab
+from gwmap.config import PROJECT_ROOT
+from gwmap.i18n import catalog, placeholders
+
+ZH, EN = catalog("zh"), catalog("en")
+
+
+def test_same_keys():
+    assert set(ZH) - set(EN) == set() and set(EN) - set(ZH) == set()
+
+
+@pytest.mark.parametrize("key", sorted(ZH))
+def test_same_placeholders(key):
+    assert placeholders(ZH[key]) == placeholders(EN[key]), key
+
+
+def _codes_in_source():
+    codes = set()
+    for path in (PROJECT_ROOT / "gwmap").rglob("*.py"):
+        codes |= set(re.findall(r'"((?:err|warn)\.[a-z_.0-9]+)"', path.read_text(encoding="utf-8")))
+    return codes
+
+
+def test_every_error_and_warning_code_is_translated():
+    missing = sorted(c for c in _codes_in_source() if c not in ZH)
+    assert missing == []
+
+
+@pytest.mark.parametrize("group, values", [
+    ("status", vocab.WELL_STATUSES), ("use", vocab.WELL_USES), ("aquifer", vocab.AQUIFERS),
+    ("disposition", vocab.DISPOSITIONS), ("sealing_stage", vocab.SEALING_STAGES),
+    ("lead_source", vocab.LEAD_SOURCES), ("lead_stage", vocab.LEAD_STAGES),
+])
+def test_vocabularies_are_translated(group, values):
+    for v in values:
+        assert f"vocab.{group}.{v}" in ZH and ZH[f"vocab.{group}.{v}"] != EN[f"vocab.{group}.{v}"] or v == "other"
+
+
+def test_chinese_is_chinese():
+    assert re.search(r"[\u4e00-\u9fff]", ZH["app.title"]) and not re.search(r"[\u4e00-\u9fff]", EN["app.title"])
