@@ -6,10 +6,11 @@ import streamlit as st
 from gwmap.errors import GwmapError
 from gwmap.store.users import authorize, create_user, list_users
 from gwmap.ui import resources, state
-from gwmap.ui.i18n import t, t_error
+from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import ROLES
 
 st.header(t("accounts.header"))
+tr = translator()  # captures the language now; widgets call it later
 store = resources.store()
 user = state.get_user()
 try:
@@ -22,7 +23,7 @@ with st.form("new_user", clear_on_submit=True):
     c1, c2, c3 = st.columns(3)
     username = c1.text_input(t("accounts.username"))
     display = c2.text_input(t("accounts.display_name"))
-    role = c3.selectbox(t("accounts.role"), ROLES, format_func=lambda r: t(f"role.{r}"))
+    role = c3.selectbox(t("accounts.role"), ROLES, format_func=lambda r: tr(f"role.{r}"))
     password = st.text_input(t("accounts.password"), type="password")
     if st.form_submit_button(t("accounts.create"), type="primary"):
         try:

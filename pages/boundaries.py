@@ -9,9 +9,10 @@ from gwmap.io.boundaries import FORMATS, MAX_UPLOAD_MB, read_boundary_file
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, state
-from gwmap.ui.i18n import t, t_error
+from gwmap.ui.i18n import t, t_error, translator
 
 st.header(t("boundaries.header"))
+tr = translator()  # captures the language now; widgets call it later
 store = resources.store()
 user = state.get_user()
 current = data.current_boundaries()
@@ -27,7 +28,7 @@ else:
                               type=[f.lstrip(".") for f in FORMATS], key="boundaries_upload")
     crs_keys = [""] + list(CRS_CHOICES)
     crs = st.selectbox(t("boundaries.crs"), crs_keys, key="boundaries_crs",
-                       format_func=lambda k: t(f"crs.{k}") if k else t("crs.file"))
+                       format_func=lambda k: tr(f"crs.{k}") if k else tr("crs.file"))
     if upload is not None:
         raw = upload.getvalue()
         try:
@@ -44,7 +45,7 @@ else:
         name_field = c1.selectbox(t("boundaries.name_field"), fields, index=fields.index(guess_name) if guess_name else 0)
         code_opts = [""] + fields
         code_field = c2.selectbox(t("boundaries.code_field"), code_opts, index=code_opts.index(guess_code),
-                                  format_func=lambda f: f or t("boundaries.no_code_field"))
+                                  format_func=lambda f: f or tr("boundaries.no_code_field"))
         st.dataframe(read.gdf.drop(columns="geometry").head(50), use_container_width=True)
         if st.button(t("boundaries.import"), type="primary"):
             try:

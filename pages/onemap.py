@@ -9,6 +9,7 @@ from gwmap.ui import data, resources
 from gwmap.ui.i18n import t, translator
 
 st.header(t("onemap.header"))
+tr = translator()  # captures the language now; widgets call it later
 bounds = data.current_boundaries()
 if bounds is None:
     st.info(t("onemap.no_boundaries"))
@@ -20,9 +21,9 @@ codes = [""] + list(townships["code"])
 names = dict(zip(townships["code"], townships["name"]))
 c1, c2 = st.columns([2, 1])
 focus = c1.selectbox(t("onemap.township"), codes, key="onemap_township",
-                     format_func=lambda c: names.get(c, t("onemap.all_townships")))
+                     format_func=lambda c: names.get(c, tr("onemap.all_townships")))
 color_by = c2.radio(t("onemap.color_by"), ["status", "use"], key="onemap_color_by", horizontal=True,
-                    format_func=lambda v: t(f"onemap.color.{v}"))
+                    format_func=lambda v: tr(f"onemap.color.{v}"))
 
 summary = summarize(layers["wells"], layers["leads"], township_code=focus or None)
 m1, m2, m3, m4, m5 = st.columns(5)
@@ -38,7 +39,7 @@ if info.schematic:
 s = resources.settings()
 fmap = build_onemap(
     townships=townships, wells=layers["wells"], sealings=layers["sealings"], leads=layers["leads"],
-    monitoring=layers["monitoring"], tr=translator(), schematic=info.schematic, focus_township=focus or None,
+    monitoring=layers["monitoring"], tr=tr, schematic=info.schematic, focus_township=focus or None,
     well_color_by=color_by, basemap=Basemap(s.basemap, s.tianditu_key, s.tile_url),
 )
 st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key="onemap_map")
