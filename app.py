@@ -2,13 +2,14 @@
 
 import streamlit as st
 
+from gwmap.config import PROJECT_ROOT
 from gwmap.errors import GwmapError
 from gwmap.store import repo
 from gwmap.store.users import authenticate, can
 from gwmap.ui import resources, state
 from gwmap.ui.i18n import t, t_error
 
-st.set_page_config(page_title="冠县地下水监管一张图", page_icon=":material/water_drop:", layout="wide")
+st.set_page_config(page_title="冠县地下水监管一张图", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
 settings = resources.settings()
 store = resources.store()
 

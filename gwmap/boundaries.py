@@ -38,6 +38,7 @@ def area_km2(geoms: gpd.GeoSeries | gpd.GeoDataFrame) -> np.ndarray:
     ------
     InputDataError
         If the series has no CRS (a planar area of degrees is meaningless).
+
     """
     if geoms.crs is None:
         raise InputDataError("err.crs.missing", "Geometries have no CRS; set one before computing areas.")
@@ -61,6 +62,7 @@ def schematic_townships(
     GeoDataFrame
         ``code``, ``name``, ``geometry`` in ``crs``; the cells do not overlap
         and their union is the outline.  They are schematic, not legal lines.
+
     """
     proj = area_crs()
     outline_p = gpd.GeoSeries([outline], crs=crs).to_crs(proj).iloc[0]
@@ -110,6 +112,7 @@ def prepare_boundaries(
     ------
     InputDataError
         With a code naming the problem and the rows concerned.
+
     """
     if gdf.crs is None or not gdf.crs.equals(gpd.GeoSeries([], crs=WGS84).crs):
         raise InputDataError("err.crs.missing", "Boundaries must be in WGS84 before preparing them.")

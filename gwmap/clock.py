@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 __all__ = ["now", "today", "frozen"]
 
@@ -20,7 +20,7 @@ def now() -> datetime:
     """Current time, UTC, naive (as stored in the database)."""
     if _fixed is not None:
         return _fixed
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def today() -> date:

@@ -9,7 +9,7 @@ the edges only.  Areas are computed on an equal-area grid centred on the county.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from pyproj import CRS
@@ -51,7 +51,7 @@ _EE = 0.00669342162296594323
 _X_PI = np.pi * 3000.0 / 180.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lookup(name: str) -> CRS:
     infos = [i for i in query_crs_info(auth_name="EPSG") if i.name == name]
     if name == "WGS 84":
@@ -82,7 +82,7 @@ def resolve_crs(choice: str) -> CRS:
         raise CRSError("err.crs.unknown", f"Unknown CRS {choice!r}: {exc}", crs=str(choice)) from exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def area_crs(lon0: float = 115.5, lat0: float = 36.55) -> CRS:
     """Lambert azimuthal equal-area CRS centred on the county (metres).
 

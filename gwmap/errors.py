@@ -31,6 +31,7 @@ class GwmapError(Exception):
         English text for logs and the command line.
     **params
         Values substituted into the translated message.
+
     """
 
     def __init__(self, code: str, message: str, **params: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 __all__ = ["LANGS", "catalog", "placeholders", "translate"]
@@ -30,7 +30,7 @@ def _flatten(d: dict, prefix: str = "") -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, str]:
     """All messages of one language, flat dotted keys."""
     with open(_DIR / f"{lang if lang in LANGS else 'zh'}.toml", "rb") as fh:

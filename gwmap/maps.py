@@ -19,9 +19,9 @@ import html
 import json
 import logging
 import shutil
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 from urllib.parse import quote
 
 import folium
@@ -110,6 +110,7 @@ def localize_assets(m: folium.Map, base_url: str = "/" + STATIC_PREFIX) -> foliu
     ------
     GwmapError
         If an element needs an asset gwmap does not ship (would need internet).
+
     """
     base = base_url.rstrip("/")
     for el in _walk(m):
@@ -143,6 +144,7 @@ class CanvasPoints(folium.map.Layer):
         Fill colour per ``color_index``.
     fields : list of (label, column)
         Popup rows; ``column`` indexes into a row.
+
     """
 
     _template = Template(
@@ -152,12 +154,16 @@ class CanvasPoints(folium.map.Layer):
             var rows = {{ this.rows_json }};
             var colors = {{ this.colors_json }};
             var fields = {{ this.fields_json }};
-            var renderer = L.canvas({padding: 0.5});
+            // points sit above the township polygons so a click reaches the well, not the township
+            var map = {{ this._parent.get_name() }};
+            if (!map.getPane("gwPoints")) { map.createPane("gwPoints").style.zIndex = 450; }
+            // one shared canvas: stacked canvases would swallow each other's clicks
+            var renderer = map.gwRenderer = map.gwRenderer || L.canvas({padding: 0.5, pane: "gwPoints"});
             var group = L.featureGroup();
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
                 var m = L.circleMarker([r[1], r[0]], {
-                    renderer: renderer, radius: {{ this.radius }}, color: "{{ this.stroke }}",
+                    renderer: renderer, pane: "gwPoints", radius: {{ this.radius }}, color: "{{ this.stroke }}",
                     weight: {{ this.weight }}, fillColor: colors[r[2]], fillOpacity: 0.9
                 });
                 m.gwRow = r;
@@ -279,6 +285,7 @@ def build_onemap(
     focus_township : str, optional
         Township code to zoom to and highlight.
     well_color_by : {"status", "use"}
+
     """
     names = dict(zip(townships["code"], townships["name"]))
     m = folium.Map(tiles=None, control_scale=True, zoom_start=10,

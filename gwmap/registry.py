@@ -36,6 +36,7 @@ def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any)
         Unknown field or value outside its vocabulary.
     NotFound
         No such well.
+
     """
     authorize(store, user, "wells.edit", target=well_code)
     for key, value in changes.items():

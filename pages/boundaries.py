@@ -5,7 +5,7 @@ import streamlit as st
 
 from gwmap.crs import CRS_CHOICES
 from gwmap.errors import GwmapError
-from gwmap.io.boundaries import FORMATS, MAX_UPLOAD_MB, read_boundary_file
+from gwmap.io.boundaries import FORMATS, MAX_UPLOAD_MB, guess_fields, read_boundary_file
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, state
@@ -39,12 +39,11 @@ else:
         for code, params in read.warnings:
             st.warning(t(code, **params))
         fields = list(read.fields)
-        guess_name = next((f for f in fields if f.lower() in ("name", "xzqmc", "名称", "乡镇", "mc")), fields[0] if fields else None)
-        guess_code = next((f for f in fields if f.lower() in ("code", "xzqdm", "代码", "dm")), "")
+        guess_name, guess_code = guess_fields(fields)
         c1, c2 = st.columns(2)
         name_field = c1.selectbox(t("boundaries.name_field"), fields, index=fields.index(guess_name) if guess_name else 0)
         code_opts = [""] + fields
-        code_field = c2.selectbox(t("boundaries.code_field"), code_opts, index=code_opts.index(guess_code),
+        code_field = c2.selectbox(t("boundaries.code_field"), code_opts, index=code_opts.index(guess_code or ""),
                                   format_func=lambda f: f or tr("boundaries.no_code_field"))
         st.dataframe(read.gdf.drop(columns="geometry").head(50), use_container_width=True)
         if st.button(t("boundaries.import"), type="primary"):

@@ -54,6 +54,7 @@ class BoundaryFile:
         Hash of the uploaded bytes.
     warnings : tuple
         ``(code, params)`` pairs for notices that did not stop the read.
+
     """
 
     gdf: gpd.GeoDataFrame
@@ -81,6 +82,7 @@ def read_boundary_file(data: bytes, filename: str, *, crs: str | None = None) ->
     ------
     InputDataError, CRSError
         With a message code saying what is wrong and how to fix it.
+
     """
     size_mb = len(data) / 2**20
     if size_mb > MAX_UPLOAD_MB:
@@ -260,3 +262,19 @@ def _check_region(gdf: gpd.GeoDataFrame, source: str) -> None:
             "the CRS is probably wrong.",
             bounds=f"{minx:.3f}–{maxx:.3f}°E, {miny:.3f}–{maxy:.3f}°N", crs=source,
         )
+
+
+_NAME_FIELDS = ("name", "xzqmc", "名称", "乡镇", "乡镇名称", "mc", "xzmc")
+_CODE_FIELDS = ("code", "xzqdm", "代码", "乡镇代码", "dm", "xzdm")
+
+
+def guess_fields(fields: tuple[str, ...] | list[str]) -> tuple[str | None, str | None]:
+    """Suggest the name and code fields from common Chinese GIS field names (the user confirms).
+
+    >>> guess_fields(["OBJECTID", "XZQDM", "XZQMC"])
+    ('XZQMC', 'XZQDM')
+    """
+    low = {f.lower(): f for f in fields}
+    name = next((low[k] for k in _NAME_FIELDS if k in low), fields[0] if fields else None)
+    code = next((low[k] for k in _CODE_FIELDS if k in low), None)
+    return name, code

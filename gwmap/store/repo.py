@@ -55,6 +55,7 @@ def save_boundaries(store: Store, user: CurrentUser, prepared: PreparedBoundarie
     ------
     PermissionDenied
         Unless the user may import boundaries (admin).
+
     """
     authorize(store, user, "boundaries.import", target=source_name)
     with store.session(user.username) as s:
@@ -86,6 +87,7 @@ def current_boundaries(store: Store) -> tuple[BoundaryInfo, gpd.GeoDataFrame, ob
     ------
     NotFound
         If no boundaries were ever imported.
+
     """
     with store.session() as s:
         v = s.scalar(select(BoundaryVersion).where(BoundaryVersion.is_current).order_by(BoundaryVersion.id.desc()))

@@ -71,6 +71,7 @@ def create_user(store: Store, *, username: str, password: str, role: str, displa
     ------
     InputDataError
         Unknown role, empty or taken name, password shorter than 8 characters.
+
     """
     username = username.strip()
     if role not in ROLES:
@@ -104,6 +105,7 @@ def authenticate(store: Store, username: str, password: str) -> CurrentUser:
     ------
     AuthError
         ``err.auth.failed`` or ``err.auth.throttled`` (with ``seconds``).
+
     """
     username = (username or "").strip()
     now = clock.now()

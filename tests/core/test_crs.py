@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 from pyproj import Transformer
 
-from gwmap.crs import (CRS_CHOICES, area_crs, bd09_to_gcj02, gcj02_to_bd09, gcj02_to_wgs84, resolve_crs,
-                       wgs84_to_gcj02)
+from gwmap.crs import CRS_CHOICES, area_crs, bd09_to_gcj02, gcj02_to_bd09, gcj02_to_wgs84, resolve_crs, wgs84_to_gcj02
 
 
 def test_gcj02_matches_published_example():
@@ -51,8 +50,8 @@ def test_crs_choices_resolve_by_name(key, epsg):
 
 def test_equal_area_crs_gives_true_area_of_a_gk_square():
     # a 10 km x 10 km square in the CM 117E zone is 100 km2 on the ground (GK scale error is tiny here)
-    from shapely.geometry import box
     import geopandas as gpd
+    from shapely.geometry import box
 
     sq = gpd.GeoSeries([box(400_000, 4_040_000, 410_000, 4_050_000)], crs=resolve_crs("gk3_cm117"))
     k = 1.0 + ((400_000 - 500_000) / 6_371_000) ** 2 / 2  # GK point scale at the square

@@ -1,11 +1,9 @@
 """The demo county: reproducible, and shaped as the issue describes."""
 
 import importlib.util
-import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 from sqlalchemy import func, select
 
 from gwmap.config import PROJECT_ROOT

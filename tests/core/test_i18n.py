@@ -1,7 +1,6 @@
 """Both catalogs have the same keys and placeholders, and cover every code the core raises."""
 
 import re
-from pathlib import Path
 
 import pytest
 

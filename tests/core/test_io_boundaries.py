@@ -6,8 +6,8 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import shapely
 import pytest
+import shapely
 
 from gwmap.boundaries import area_km2
 from gwmap.crs import resolve_crs, wgs84_to_gcj02

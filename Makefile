@@ -1,0 +1,49 @@
+# gwmap: `make run` starts the app with the demo county; `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt 2>/dev/null | cksum | cut -d' ' -f1)
+PORT   ?= 8501
+export GWMAP_DEMO ?= 1
+
+.PHONY: run test venv browser-deps lint bench demo-data clean
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gwmap needs Python 3.11 or newer (found %s)" % sys.version.split()[0])'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	@rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: set up, create/migrate the database (demo data unless GWMAP_DEMO=0) and start the app
+run: venv
+	@if [ "$(GWMAP_DEMO)" = "1" ]; then $(PY) -m gwmap init --demo; else $(PY) -m gwmap init; fi
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+## test: set up (Chromium from Debian for the browser tests) and run every test
+test: venv browser-deps
+	$(PY) -m pytest
+
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium and CJK fonts for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk \
+	  || echo "chromium could not be installed: the browser tests will be skipped"; \
+	fi
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+## bench: the one-map page with 20,000 wells, canvas layer against one marker per well
+bench: venv
+	$(PY) bench/bench_onemap.py
+
+## demo-data: rebuild data/ from scripts/build_demo_data.py (fixed seed; output is committed)
+demo-data: venv
+	$(PY) scripts/build_demo_data.py
+
+clean:
+	rm -rf $(VENV) var static/vendor test-output .pytest_cache

@@ -1,0 +1,68 @@
+"""What a person sees: sign in, open the one-map, Leaflet draws townships and wells offline."""
+
+import pytest
+
+from tests.browser.conftest import OUTPUT, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _map_frame(page):
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
+    for _ in range(100):
+        for f in page.frames:
+            if "streamlit_folium" in f.url:
+                try:
+                    if f.evaluate("() => !!(window.gwmapCounts && window.gwmapCounts.monitoring !== undefined)"):
+                        return f
+                except Exception:  # frame still navigating
+                    pass
+        page.wait_for_timeout(300)
+    raise AssertionError("the map frame never finished drawing")
+
+
+def test_one_map_draws_offline(page, server):
+    sign_in(page, server, "leader", "gwmap-leader")
+    page.get_by_text("冠县地下水监管一张图").first.wait_for(timeout=60_000)
+    frame = _map_frame(page)
+    assert frame.evaluate("() => typeof L") == "object" and frame.evaluate("() => L.version") == "1.9.3"
+    counts = frame.evaluate("() => window.gwmapCounts")
+    assert counts == {"wells": 3000, "sealings": 54, "leads": 60, "monitoring": 120}
+    # 18 township polygons as SVG paths, their names as labels, points on canvas
+    assert frame.locator("path.leaflet-interactive").count() == 18
+    assert frame.locator(".gw-tw-label").count() == 18
+    assert "崇文街道" in frame.locator(".gw-tw-label").all_inner_texts()
+    assert frame.locator("canvas").count() >= 1
+    # the canvas really has pixels drawn on it
+    painted = frame.evaluate("""() => Array.from(document.querySelectorAll('canvas')).some(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true; return false; })""")
+    assert painted
+    assert frame.locator(".gw-legend").inner_text().count("示意边界") == 1
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(OUTPUT / "onemap.png"), full_page=True)
+    assert page.outside_requests == []
+
+
+def test_clicking_a_well_opens_its_popup(page, server):
+    sign_in(page, server, "admin", "gwmap-admin")
+    frame = _map_frame(page)
+    # zoom onto an in-use well, then click it where a person would see it
+    frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]')
+    frame_el.scroll_into_view_if_needed()
+    code, x, y = frame.evaluate("""() => { const m = Object.values(window).find(v => v && v.options && v.options.crs);
+        let hit = null; m.eachLayer(l => { if (!hit && l.gwRow && l.gwRow[2] === 0) hit = l; });
+        m.setView(hit.getLatLng(), 17, {animate: false});
+        const p = m.latLngToContainerPoint(hit.getLatLng()); return [hit.gwRow[3], p.x, p.y]; }""")
+    page.wait_for_timeout(800)
+    box = frame_el.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10_000)
+    assert "机井编号" in popup.inner_text() and code in popup.inner_text()
+    assert page.outside_requests == []
+
+
+def test_wrong_password_is_refused(page, server):
+    sign_in(page, server, "admin", "wrong-password")
+    page.get_by_text("用户名或密码不正确。").wait_for(timeout=30_000)
