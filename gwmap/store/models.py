@@ -193,3 +193,8 @@ class Measurement(Base):
     depth_to_water_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     head_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     qc_flag: Mapped[str] = mapped_column(String(32), default="")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic filter: ignore tables gwmap does not own (PostGIS's ``spatial_ref_sys``)."""
+    return not (type_ == "table" and reflected and compare_to is None and name not in Base.metadata.tables)

@@ -87,3 +87,13 @@ def test_loading_twice_changes_nothing(demo_store):
 
     assert load_demo(demo_store, DATA) is False
     assert repo.counts(demo_store)["wells"] == 3000
+
+
+def test_demo_loads_on_every_backend(store):
+    from gwmap.demo import ensure_demo_users, load_demo
+
+    assert ensure_demo_users(store) == ["admin", "hydro", "enforce", "leader"]
+    assert load_demo(store, DATA) is True
+    assert repo.counts(store) == {"wells": 3000, "sealings": 54, "leads": 60, "monitoring_wells": 120}
+    info, tw, _ = repo.current_boundaries(store)
+    assert info.schematic and info.county_area_km2 == pytest.approx(1161, abs=5) and len(tw) == 18

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gwmap.boundaries import prepare_boundaries
 from gwmap.errors import GwmapError, InputDataError, PermissionDenied
 from gwmap.store import repo
-from gwmap.store.models import AuditEvent, Base, Well
+from gwmap.store.models import AuditEvent, Base, Well, include_object
 from gwmap.store.users import CurrentUser
 from tests.conftest import DATA
 
@@ -20,7 +20,8 @@ ADMIN = CurrentUser("admin1", "admin")
 
 def test_migrations_match_the_models(store):
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        ctx = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(ctx, Base.metadata)
     assert diff == []
 
 
