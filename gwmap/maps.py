@@ -312,7 +312,7 @@ def build_onemap(
         p = row.geometry.representative_point()
         folium.Marker(
             [p.y, p.x],
-            icon=folium.DivIcon(html=f'<div class="gw-tw-label" style="font:12px sans-serif;color:#333;'
+            icon=folium.DivIcon(html=f'<div class="gw-tw-label" style="font:bold 13px sans-serif;color:#222;'
                                      f'white-space:nowrap;transform:translate(-50%,-50%);text-shadow:0 0 3px #fff">'
                                      f'{_esc(row["name"])}</div>', icon_size=(0, 0)),
         ).add_to(labels)

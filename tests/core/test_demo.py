@@ -4,6 +4,7 @@ import importlib.util
 
 import numpy as np
 import pandas as pd
+import pytest
 from sqlalchemy import func, select
 
 from gwmap.config import PROJECT_ROOT
