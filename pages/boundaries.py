@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from gwmap.boundaries import prepare_boundaries
 from gwmap.crs import CRS_CHOICES
 from gwmap.errors import GwmapError
 from gwmap.io.boundaries import FORMATS, MAX_UPLOAD_MB, guess_fields, read_boundary_file
@@ -45,6 +46,13 @@ else:
         code_opts = [""] + fields
         code_field = c2.selectbox(t("boundaries.code_field"), code_opts, index=code_opts.index(guess_code or ""),
                                   format_func=lambda f: f or tr("boundaries.no_code_field"))
+        try:
+            preview = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field or None)
+        except GwmapError as exc:
+            st.error(t_error(exc))
+            st.stop()
+        st.metric(t("boundaries.preview", count=len(preview.townships), area=f"{preview.county_area_km2:,.1f}"),
+                  f"{preview.county_area_km2:,.1f} km²")
         st.dataframe(read.gdf.drop(columns="geometry").head(50), use_container_width=True)
         if st.button(t("boundaries.import"), type="primary"):
             try:

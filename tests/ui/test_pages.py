@@ -148,3 +148,52 @@ def test_audit_page_lists_changes(make_app, lang):
     at = make_app(lang, ADMIN, "pages/audit.py")
     df = at.dataframe[0].value
     assert translate("audit.actor", lang) in df.columns and len(df) == 500
+
+
+def _zipped_gbk_shapefile(tmp_path, crs_key: str, *, prj: bool = True) -> bytes:
+    import io
+    import zipfile
+
+    import geopandas as gpd
+
+    from gwmap.crs import resolve_crs
+    from tests.conftest import DATA
+
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    tw = gpd.read_file(DATA / "boundaries" / "townships.geojson")[["code", "name", "geometry"]]
+    tw.rename(columns={"code": "XZQDM", "name": "XZQMC"}).to_crs(resolve_crs(crs_key)).to_file(
+        folder / "乡镇界线.shp", encoding="GBK")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for f in folder.iterdir():
+            if prj or f.suffix != ".prj":
+                zf.write(f, f.name)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_admin_imports_a_gbk_shapefile_as_a_new_version(make_app, demo_db_path, tmp_path, lang):
+    at = make_app(lang, ADMIN, "pages/boundaries.py")
+    data = _zipped_gbk_shapefile(tmp_path, "gk3_zone39", prj=False)
+    at.file_uploader(key="boundaries_upload").set_value(("乡镇界线.zip", data, "application/zip")).run()
+    # no .prj: the user is told to choose the CRS, with the likely one suggested
+    assert at.error[0].value == translate("err.crs.missing_file", lang, hint="gk3_zone39")
+    at.selectbox(key="boundaries_crs").select("gk3_zone39").run()
+    assert not at.error
+    assert at.selectbox[1].value == "XZQMC" and at.selectbox[2].value == "XZQDM"  # guessed, user can change
+    assert at.metric[0].value == "1,161.0 km²"
+    at.button[-1].click().run()
+    assert at.success[0].value == translate("boundaries.imported", lang, version=2, count=18, area="1,161.0")
+    hist = repo.boundary_history(_store(demo_db_path))
+    assert [(h.id, h.is_current) for h in hist] == [(2, True), (1, False)]
+    info, tw, _ = repo.current_boundaries(_store(demo_db_path))
+    assert "崇文街道" in set(tw.name)  # GBK names read right
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_bad_upload_gets_a_message_and_changes_nothing(make_app, demo_db_path, lang):
+    at = make_app(lang, ADMIN, "pages/boundaries.py")
+    at.file_uploader(key="boundaries_upload").set_value(("边界.zip", b"PK\x03\x04 broken", "application/zip")).run()
+    assert at.error[0].value == translate("err.zip.bad", lang)
+    assert len(repo.boundary_history(_store(demo_db_path))) == 1
