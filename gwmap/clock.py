@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
-__all__ = ["now", "today", "frozen"]
+__all__ = ["now", "today", "frozen", "to_local", "LOCAL_TZ"]
 
 _fixed: datetime | None = None
 
@@ -37,3 +37,17 @@ def frozen(at: datetime):
         yield
     finally:
         _fixed = before
+
+
+LOCAL_TZ = "Asia/Shanghai"
+
+
+def to_local(at: datetime) -> datetime:
+    """A stored (UTC, naive) time in Beijing time, naive, for display.
+
+    >>> to_local(datetime(2026, 11, 28, 16, 0)).isoformat()
+    '2026-11-29T00:00:00'
+    """
+    from zoneinfo import ZoneInfo
+
+    return at.replace(tzinfo=UTC).astimezone(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None)

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from gwmap.clock import to_local
 from gwmap.store import repo
 from gwmap.ui import resources
 from gwmap.ui.i18n import t
 
 st.header(t("audit.header"))
 df = repo.audit_frame(resources.store(), limit=500)
+df["at"] = df["at"].map(to_local)
 df = df[["at", "actor", "action", "table_name", "record_id", "before", "after"]]
 df.columns = [t("audit.at"), t("audit.actor"), t("audit.action"), t("audit.table"), t("audit.record"),
               t("audit.before"), t("audit.after")]

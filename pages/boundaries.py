@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from gwmap.boundaries import prepare_boundaries
+from gwmap.clock import to_local
 from gwmap.crs import CRS_CHOICES
 from gwmap.errors import GwmapError
 from gwmap.io.boundaries import FORMATS, MAX_UPLOAD_MB, guess_fields, read_boundary_file
@@ -71,7 +72,7 @@ hist = repo.boundary_history(store)
 st.dataframe(
     pd.DataFrame([{
         t("boundaries.history.version"): h.id,
-        t("boundaries.history.created_at"): h.created_at.strftime("%Y-%m-%d %H:%M"),
+        t("boundaries.history.created_at"): to_local(h.created_at).strftime("%Y-%m-%d %H:%M"),
         t("boundaries.history.created_by"): h.created_by,
         t("boundaries.history.source"): h.source_name,
         t("field.area_km2"): round(h.county_area_km2, 1),

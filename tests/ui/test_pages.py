@@ -53,22 +53,22 @@ def test_login_page_and_demo_banner(make_app, lang):
     assert [w.label for w in at.text_input] == [translate("login.username", lang), translate("login.password", lang)]
 
 
+def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    return at.button[0].click().run()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_wrong_password_is_refused_plainly(make_app, lang):
-    at = make_app(lang)
-    at.text_input[0].input("admin")
-    at.text_input[1].input("not-the-password")
-    at.button[0].click().run()
+    at = _sign_in(make_app(lang), "admin", "not-the-password")
     assert at.error[0].value == translate("err.auth.failed", lang)
     assert USER_KEY not in at.session_state
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_sign_in_opens_the_one_map(make_app, lang):
-    at = make_app(lang)
-    at.text_input[0].input("leader")
-    at.text_input[1].input("gwmap-leader")
-    at.button[0].click().run()
+    at = _sign_in(make_app(lang), "leader", "gwmap-leader")
     assert at.session_state[USER_KEY].role == "leader"
     assert at.header[0].value == translate("onemap.header", lang)
 
