@@ -266,8 +266,9 @@ def _kriging_inverse(px, py, idx, variogram: Variogram) -> np.ndarray:
     return np.linalg.inv(a)
 
 
-def krige(x, y, z, gx, gy, variogram: Variogram, *, neighbours: int = 32, block: int = 4,
-          mask: np.ndarray | None = None, chunk_blocks: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+def krige(x, y, z, gx, gy, variogram: Variogram, *, neighbours: int = 32, block: int = 5,
+          extra: int | None = None, mask: np.ndarray | None = None,
+          chunk_blocks: int = 2048) -> tuple[np.ndarray, np.ndarray]:
     """Ordinary kriging of points onto the grid ``gx`` (columns) by ``gy`` (rows).
 
     Parameters
@@ -281,8 +282,15 @@ def krige(x, y, z, gx, gy, variogram: Variogram, *, neighbours: int = 32, block:
         Wells used for each estimate; with fewer wells than this, all are used
         and the result is exact global kriging.
     block : int
-        Cells per side of a block sharing one neighbourhood (the wells nearest
-        the block centre).  ``1`` gives a neighbourhood per cell.
+        Cells per side of a block sharing one neighbourhood.  ``1`` gives a
+        neighbourhood per cell (as GSLIB and PyKrige do).
+    extra : int, optional
+        Wells added to a block's neighbourhood (nearest its centre) so that
+        every cell's own nearest ``neighbours`` are in it.  By default it is
+        the expected number of wells in the ring a block's half-diagonal wide
+        around the ``neighbours`` circle (about 8 for 2,000 wells on a 400x400
+        grid); 0 for ``block=1``.  There this is 2.5x faster than per-cell
+        32-neighbour kriging and more accurate (``bench/bench_kriging.py``).
     mask : bool array (ny, nx), optional
         Cells to compute; blocks with no cell in the mask are skipped (NaN).
 
@@ -297,7 +305,10 @@ def krige(x, y, z, gx, gy, variogram: Variogram, *, neighbours: int = 32, block:
     gx, gy = np.asarray(gx, float), np.asarray(gy, float)
     ny, nx = len(gy), len(gx)
     n = len(z)
-    k = min(neighbours, n)
+    cell = float(abs(gx[1] - gx[0])) if len(gx) > 1 else float(abs(gy[1] - gy[0])) if len(gy) > 1 else 0.0
+    if extra is None:
+        extra = _ring_wells(x, y, neighbours, half_diagonal=block * cell / np.sqrt(2)) if block > 1 else 0
+    k = min(neighbours + extra, n)
     est = np.full((ny, nx), np.nan)
     var = np.full((ny, nx), np.nan)
     bny, bnx = -(-ny // block), -(-nx // block)
@@ -346,6 +357,14 @@ def krige(x, y, z, gx, gy, variogram: Variogram, *, neighbours: int = 32, block:
         est[~mask] = np.nan
         var[~mask] = np.nan
     return est, np.sqrt(np.clip(var, 0.0, None))
+
+
+def _ring_wells(x, y, k: int, *, half_diagonal: float) -> int:
+    """Expected wells between radius r_k (holding ``k`` wells) and r_k + ``half_diagonal``."""
+    area = max(float(np.ptp(x) * np.ptp(y)), 1.0)
+    rho = len(x) / area
+    r_k = np.sqrt(k / (np.pi * rho))
+    return int(np.ceil(rho * np.pi * ((r_k + half_diagonal) ** 2 - r_k**2)))
 
 
 def idw(x, y, z, gx, gy, *, power: float = 2.0, neighbours: int = 12,
@@ -471,7 +490,7 @@ def default_grid_crs(points_crs) -> object:
 
 def interpolate(points, value: str, *, boundary=None, method: Method = "kriging", cell_m: float = 100.0,
                 variogram: Variogram | None = None, variogram_model: str = "auto", neighbours: int | None = None,
-                power: float = 2.0, grid_crs=None, block: int = 4) -> SurfaceResult:
+                power: float = 2.0, grid_crs=None, block: int = 5) -> SurfaceResult:
     """Interpolate a column of a point GeoDataFrame onto a grid clipped to ``boundary``.
 
     Parameters
