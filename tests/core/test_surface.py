@@ -10,8 +10,7 @@ from shapely.geometry import box
 
 from gwmap.crs import area_crs
 from gwmap.errors import InputDataError
-from gwmap.surface import (Grid, Variogram, cross_validate, empirical_variogram, fit_variogram, idw, interpolate,
-                           krige)
+from gwmap.surface import Grid, Variogram, cross_validate, empirical_variogram, fit_variogram, idw, interpolate, krige
 from tests.conftest import REFERENCE
 
 KRIGING = REFERENCE / "kriging"
