@@ -40,6 +40,7 @@ lint: venv
 ## bench: the one-map page with 20,000 wells, canvas layer against one marker per well
 bench: venv
 	$(PY) bench/bench_onemap.py
+	$(PY) bench/bench_kriging.py
 
 ## demo-data: rebuild data/ from scripts/build_demo_data.py (fixed seed; output is committed)
 demo-data: venv

@@ -334,7 +334,8 @@ def krige(x, y, z, gx, gy, variogram: Variogram, *, neighbours: int = 32, block:
     shared = _kriging_inverse(x, y, np.arange(n)[None, :], variogram) if k == n else None
     if shared is not None:
         nbr = np.broadcast_to(np.arange(n)[None, :], (len(bi), n))
-    chunk_blocks = max(8, min(chunk_blocks, int(4e6 // (block * block * (k + 1)))))
+    # keep each batch of arrays to a few tens of MB whatever the block and neighbourhood sizes
+    chunk_blocks = max(8, min(chunk_blocks, int(2e6 // (block * block * (k + 1))), int(1e6 // (k + 1) ** 2)))
     for s in range(0, len(bi), chunk_blocks):
         sl = slice(s, s + chunk_blocks)
         idx = nbr[sl]
