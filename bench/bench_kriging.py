@@ -99,7 +99,7 @@ def bench_cone():
 
 
 def bench_memory():
-    code = ("import sys; sys.path.insert(0, %r); sys.path.insert(0, %r);"
+    code = ("import sys; sys.path.insert(0, {!r}); sys.path.insert(0, {!r});"
             "from bench_kriging import wells; from gwmap.surface import *; import numpy as np;"
             "x, y, z = wells(10_000, seed=3);"
             "v = fit_variogram(empirical_variogram(x, y, z)).variogram;"
@@ -107,7 +107,7 @@ def bench_memory():
             "cross_validate(x, y, z, method='kriging', variogram=v);"
             # VmHWM belongs to this process's own memory map (ru_maxrss would include the parent's)
             "print([ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM')][0])"
-            ) % (str(ROOT), str(ROOT / "bench"))
+            ).format(str(ROOT), str(ROOT / "bench"))
     kb = int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
     print(f"peak memory, 10,000 wells (fit, krige 400x400, cross-validate): {kb / 1024:.0f} MB (target < 1024 MB)")
 
