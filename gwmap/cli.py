@@ -68,6 +68,93 @@ def cmd_import_boundaries(args: argparse.Namespace) -> int:
     return 0
 
 
+def _surface_from_args(args: argparse.Namespace):
+    from gwmap.io.tables import read_points
+    from gwmap.surface import interpolate
+
+    pts = read_points(args.points, x=args.x, y=args.y, crs=args.crs)
+    townships = None
+    if args.boundary:
+        townships = _read_boundary(args)
+    surf = interpolate(pts, args.value, boundary=townships, method=args.method, cell_m=args.cell,
+                       neighbours=args.neighbours)
+    return surf, townships
+
+
+def _read_boundary(args: argparse.Namespace):
+    from gwmap.io.boundaries import guess_fields, read_boundary_file
+
+    path = Path(args.boundary)
+    if not path.is_file():
+        raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
+    read = read_boundary_file(path.read_bytes(), path.name, crs=args.boundary_crs)
+    name, code = guess_fields(read.fields)
+    gdf = read.gdf
+    gdf["name"] = gdf[args.name_field or name].astype(str) if (args.name_field or name) else ""
+    gdf["code"] = gdf[args.code_field or code].astype(str) if (args.code_field or code) else gdf["name"]
+    return gdf[["code", "name", "geometry"]]
+
+
+def _warnings(result) -> list[str]:
+    from gwmap.i18n import translate
+
+    lang = os.environ.get("GWMAP_LANG", "zh")
+    return [translate(code, lang, **params) for code, params in result.warnings]
+
+
+def cmd_surface(args: argparse.Namespace) -> int:
+    from gwmap.io.rasters import geotiff_bytes
+
+    surf, _ = _surface_from_args(args)
+    out = Path(args.out)
+    out.write_bytes(geotiff_bytes(surf))
+    info = {"out": str(out), "method": surf.method, "crs": surf.params["crs"], "cell_m": surf.params["cell_m"],
+            "shape": list(surf.grid.shape), "n_wells": surf.params["n_wells"], "cv": surf.cv.as_dict(),
+            "extrapolated_share": round(surf.extrapolated_share, 4),
+            "variogram": surf.params.get("variogram"), "warnings": _warnings(surf)}
+    print(json.dumps(info, ensure_ascii=False) if args.json else
+          f"已写出 / written {out}: {surf.grid.ny}x{surf.grid.nx} 格, 交叉验证 RMSE {surf.cv.rmse:.3f}")
+    return 0
+
+
+def cmd_cone(args: argparse.Namespace) -> int:
+    from gwmap.cone import cone_from_surface
+
+    surf, townships = _surface_from_args(args)
+    cone = cone_from_surface(surf, kind=args.kind, threshold=args.threshold, townships=townships)
+    if args.out:
+        import geopandas as gpd
+
+        from gwmap.io.rasters import vector_bytes
+
+        fmt = Path(args.out).suffix.lstrip(".").lower()
+        gdf = gpd.GeoDataFrame({"area_km2": [cone.area_km2], "kind": [cone.kind], "threshold": [cone.threshold]},
+                               geometry=[cone.outline], crs=4326)
+        Path(args.out).write_bytes(vector_bytes(gdf, "gpkg" if fmt == "gpkg" else fmt, layer="cone"))
+    info = cone.as_dict()
+    info["warnings"] = _warnings(surf)
+    print(json.dumps(info, ensure_ascii=False) if args.json else
+          f"漏斗区面积 / cone area: {cone.area_km2:.2f} km² ({args.kind} {args.threshold})")
+    return 0
+
+
+def _add_surface_options(s: argparse.ArgumentParser) -> None:
+    s.add_argument("points", help="CSV (UTF-8 or GBK) or XLSX; lon/lat or 经度/纬度 columns, or --x/--y with --crs")
+    s.add_argument("--value", required=True, help="column to interpolate, e.g. depth_to_water_m")
+    s.add_argument("--x")
+    s.add_argument("--y")
+    s.add_argument("--crs", help="CRS of --x/--y: wgs84, cgcs2000, gk3_cm114, gk3_cm117, gk3_zone38, gk3_zone39, "
+                                 "gcj02 or EPSG:xxxx")
+    s.add_argument("--method", choices=["kriging", "idw"], default="kriging")
+    s.add_argument("--cell", type=float, default=100.0, help="cell size in metres (default 100)")
+    s.add_argument("--neighbours", type=int)
+    s.add_argument("--boundary", help="polygons to clip to (and split the cone by): GeoJSON, zipped SHP, GPKG, KML")
+    s.add_argument("--boundary-crs", help="CRS of the boundary file when it has none")
+    s.add_argument("--name-field")
+    s.add_argument("--code-field")
+    s.add_argument("--json", action="store_true")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gwmap", description="冠县地下水监管一张图 command line")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -92,6 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--crs", help="wgs84, cgcs2000, gk3_cm114, gk3_cm117, gk3_zone38, gk3_zone39, gcj02 or EPSG:xxxx")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_boundaries)
+
+    s = sub.add_parser("surface", help="interpolate points onto a grid and write a GeoTIFF")
+    _add_surface_options(s)
+    s.add_argument("--out", required=True, help="GeoTIFF to write")
+    s.set_defaults(func=cmd_surface)
+
+    s = sub.add_parser("cone", help="outline the depression cone and print its area")
+    _add_surface_options(s)
+    s.add_argument("--kind", choices=["depth", "head"], required=True)
+    s.add_argument("--threshold", type=float, required=True)
+    s.add_argument("--out", help="also write the outline: .gpkg, .geojson or .shp (zipped)")
+    s.set_defaults(func=cmd_cone)
     return p
 
 

@@ -44,3 +44,55 @@ def test_init_demo_create_user_and_import(demo_db_path):
 def test_bad_input_exits_non_zero_with_the_reason(tmp_path, args, code):
     r = run(args, tmp_path)
     assert r.returncode == 2 and code in r.stderr
+
+
+@pytest.fixture(scope="module")
+def survey_csv(tmp_path_factory):
+    """The demo's autumn 2026 shallow survey as a GBK CSV with Chinese headers."""
+    import pandas as pd
+
+    d = pd.read_csv(DATA / "wells" / "surveys.csv")
+    mw = pd.read_csv(DATA / "wells" / "monitoring_wells.csv")
+    s = d[(d.survey == "2026-autumn") & (d.aquifer == "shallow")].merge(mw, on="mw_code")
+    s = s[s.depth_to_water_m.between(0, 150)]
+    path = tmp_path_factory.mktemp("cli") / "2026秋浅层.csv"
+    s.rename(columns={"lon": "经度", "lat": "纬度", "depth_to_water_m": "埋深"})[
+        ["mw_code", "经度", "纬度", "埋深"]].to_csv(path, index=False, encoding="gbk")
+    return path
+
+
+def test_surface_command_writes_a_geotiff(survey_csv, tmp_path):
+    import rasterio
+
+    out = tmp_path / "s.tif"
+    r = run(["surface", str(survey_csv), "--value", "埋深", "--boundary", str(DATA / "boundaries" / "county.geojson"),
+             "--method", "idw", "--cell", "200", "--out", str(out), "--json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["method"] == "idw" and info["cell_m"] == 200 and info["n_wells"] > 60
+    with rasterio.open(out) as src:
+        assert src.crs.to_epsg() == 4548 and src.count == 2  # value, extrapolated
+
+
+def test_cone_command_prints_area_and_township_split(survey_csv, tmp_path):
+    r = run(["cone", str(survey_csv), "--value", "埋深", "--boundary", str(DATA / "boundaries" / "townships.geojson"),
+             "--kind", "depth", "--threshold", "12", "--json", "--out", str(tmp_path / "cone.gpkg")], tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert 20 < out["area_km2"] < 600 and out["params"]["threshold"] == 12 and out["params"]["method"] == "kriging"
+    split = {t["name"]: t for t in out["by_township"]}
+    assert split["店子镇"]["share"] > 0.5  # the pumping centre is in 店子镇
+    assert sum(t["area_km2"] for t in out["by_township"]) == pytest.approx(out["area_km2"], rel=1e-3)
+    import geopandas as gpd
+
+    assert gpd.read_file(tmp_path / "cone.gpkg").area_km2.iloc[0] == pytest.approx(out["area_km2"])
+
+
+@pytest.mark.parametrize("args, code", [
+    (["cone", "{csv}", "--value", "nope", "--kind", "depth", "--threshold", "1"], "err.surface.no_column"),
+    (["surface", "{csv}", "--value", "埋深", "--cell", "0", "--out", "x.tif"], "err.surface.cell"),
+    (["surface", "missing.csv", "--value", "v", "--out", "x.tif"], "err.file.missing"),
+])
+def test_analysis_commands_refuse_bad_input(survey_csv, tmp_path, args, code):
+    r = run([a.replace("{csv}", str(survey_csv)) for a in args], tmp_path)
+    assert r.returncode == 2 and code in r.stderr
