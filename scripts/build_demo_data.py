@@ -272,6 +272,27 @@ def build(out_root: Path = ROOT / "data") -> None:
     leads.to_csv(OUT_W / "leads.csv", index=False, encoding="utf-8")
     mw.to_csv(OUT_W / "monitoring_wells.csv", index=False, encoding="utf-8")
     surveys.to_csv(OUT_W / "surveys.csv", index=False, encoding="utf-8")
+    # the autumn 2026 round as a hydrologist would upload it (template headers), and a broken copy
+    a26 = surveys[(surveys.survey == "2026-autumn") & surveys.depth_to_water_m.between(0, 150)]
+    upload = pd.DataFrame({
+        "井编号": a26.mw_code, "测量日期": a26.measured_on, "埋深(m)": a26.depth_to_water_m,
+        "含水层": a26.aquifer.map({"shallow": "浅层", "deep": "深层"}), "测量方法": "测钟", "测量人": "李工",
+    })
+    upload.to_csv(OUT_W / "survey_2026_autumn.csv", index=False, encoding="utf-8")
+    broken = upload.astype(str).reset_index(drop=True).copy()
+    broken["经度"], broken["纬度"] = "", ""
+    broken.loc[3, "埋深(m)"] = ""                      # missing value
+    broken.loc[7, "埋深(m)"] = "9,8O"                   # letter O typed for zero
+    broken.loc[11, "测量日期"] = "2027-10-05"           # in the future
+    broken.loc[15, "埋深(m)"] = "999"                   # sentinel, impossible
+    broken.loc[19, "井编号"] = "JC999"                  # not registered, no coordinates
+    broken.loc[23, "埋深(m)"] = "35.0"                  # far from its neighbours and its history
+    broken.loc[len(broken)] = broken.loc[30]             # the same reading twice
+    extra = broken.loc[31].copy()
+    extra["井编号"], extra["经度"], extra["纬度"] = "JC201", "116.9", "36.5"  # new well outside the county
+    broken.loc[len(broken)] = extra
+    broken.to_csv(OUT_W / "survey_2026_autumn_broken.csv", index=False, encoding="gbk")
+
     print(f"wells {len(wells)}, sealings {len(sealings)} (2023 cut {sealings[sealings.plan_year == 2023].cut_m3_per_year.sum():,} m3), "
           f"leads {len(leads)}, monitoring wells {len(mw)}, readings {len(surveys)}")
 
