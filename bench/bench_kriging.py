@@ -91,7 +91,7 @@ def bench_cone():
     xx, yy = np.meshgrid(g.xs, g.ys)
     depth = 5 + 15 * np.exp(-(np.hypot(xx - 20_000, yy - 20_000) / 10_000) ** 2)
     surf = SurfaceResult(depth, None, np.zeros(depth.shape, bool), g, CRS.from_epsg(4548), "kriging", {},
-                         CrossValidation("kriging", np.zeros(1)))
+                         CrossValidation.from_residuals("kriging", np.zeros(1)))
     t, cone = best_of(lambda: cone_from_surface(surf, kind="depth", threshold=12.0), 5)
     true = np.pi * (10_000 * np.sqrt(np.log(15 / 7))) ** 2 / 1e6
     print(f"cone from a {g.ny}x{g.nx} surface: {t * 1000:.0f} ms (target < 100 ms); "

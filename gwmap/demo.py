@@ -15,6 +15,7 @@ from gwmap.store.db import Store
 from gwmap.store.models import BoundaryVersion, Lead, Measurement, MonitoringWell, Sealing, Survey, User, Well
 from gwmap.store.repo import save_boundaries
 from gwmap.store.users import DEMO_USERS, CurrentUser, create_user
+from gwmap.surveys import find_outliers
 
 logger = logging.getLogger(__name__)
 
@@ -101,16 +102,24 @@ def load_demo(store: Store, data_dir: Path) -> bool:
         s.flush()
         readings = read("surveys.csv")
         sha = hashlib.sha256((wd / "surveys.csv").read_bytes()).hexdigest()
+        # readings a reviewer would reject: impossible, or far from their neighbours (same rule as uploads)
+        readings["depth"] = readings["depth_to_water_m"].astype(float)
+        rejected = set()
+        for _, grp in readings.groupby(["survey", "aquifer"]):
+            rows = pd.DataFrame({"row": grp.index, "mw_code": grp["mw_code"], "aquifer": grp["aquifer"],
+                                 "depth_to_water_m": grp["depth"],
+                                 "lon": [mws[c].lon for c in grp["mw_code"]], "lat": [mws[c].lat for c in grp["mw_code"]]})
+            rejected |= {p.row for p in find_outliers(rows)}
         for (code, aquifer), grp in readings.groupby(["survey", "aquifer"], sort=True):
             year, season = code.split("-")
             sv = Survey(code=code, year=int(year), season=season, aquifer=aquifer, version=1,
                         source_name="demo: surveys.csv", source_sha256=sha, created_by=DEMO_ACTOR)
             s.add(sv)
             s.flush()
-            for r in grp.to_dict("records"):
+            for idx, r in zip(grp.index, grp.to_dict("records")):
                 depth = float(r["depth_to_water_m"])
                 mw = mws[r["mw_code"]]
-                ok = PLAUSIBLE_DEPTH_M[0] <= depth <= PLAUSIBLE_DEPTH_M[1]
+                ok = PLAUSIBLE_DEPTH_M[0] <= depth <= PLAUSIBLE_DEPTH_M[1] and idx not in rejected
                 s.add(Measurement(survey_id=sv.id, monitoring_well_id=mw.id, measured_on=_d(r["measured_on"]),
                                   depth_to_water_m=depth,
                                   head_m=round(mw.ground_elev_m - depth, 3) if ok else None,

@@ -169,7 +169,9 @@ def fit_variogram(emp: EmpiricalVariogram, model: str = "auto") -> VariogramFit:
 
     Weights are the pairs per bin over the squared model value (Cressie 1985),
     which trusts short, well-populated lags most.  ``model="auto"`` fits all
-    of :data:`VARIOGRAM_MODELS` and keeps the best.
+    of :data:`VARIOGRAM_MODELS` and keeps the best spherical or exponential
+    fit, unless the Gaussian's misfit is under 70% of it (a Gaussian model
+    extrapolates with overshoots, so it has to earn its place).
     """
     models = VARIOGRAM_MODELS if model == "auto" else (model,)
     h, g, n = emp.lags_m, emp.gamma, emp.pairs.astype(float)
@@ -177,21 +179,27 @@ def fit_variogram(emp: EmpiricalVariogram, model: str = "auto") -> VariogramFit:
         raise InputDataError("err.surface.too_few", "Too few lag bins to fit a variogram.", n=len(h), need=3)
     gmax = float(g.max()) or 1.0
     hmax = float(h.max())
-    best, misfit = None, {}
+    fits, misfit = {}, {}
     for m in models:
         def resid(p, m=m):
             v = Variogram(m, psill=p[0], range_m=p[1], nugget=p[2])
             model_g = v.gamma(h)
             return np.sqrt(n) * (model_g - g) / np.maximum(model_g, 1e-9 * gmax)
 
-        p0 = [0.8 * gmax, 0.5 * hmax, 0.1 * gmax]
-        res = least_squares(resid, p0, bounds=([0.0, hmax / 50, 0.0], [3 * gmax, 3 * hmax, gmax]), loss="soft_l1")
+        # a Gaussian model with no nugget makes kriging overshoot wildly; give it at least 1% of the sill
+        min_nugget = 0.01 * gmax if m == "gaussian" else 0.0
+        p0 = [0.8 * gmax, 0.5 * hmax, max(0.1 * gmax, min_nugget)]
+        res = least_squares(resid, p0, bounds=([0.0, hmax / 50, min_nugget], [3 * gmax, 3 * hmax, gmax]),
+                            loss="soft_l1")
         v = Variogram(m, psill=float(res.x[0]), range_m=float(res.x[1]), nugget=float(res.x[2]))
-        err = float(np.sqrt(np.sum(n * (v.gamma(h) - g) ** 2) / np.sum(n)))
-        misfit[m] = err
-        if best is None or err < misfit[best.model]:
-            best = v
-    return VariogramFit(best, emp, misfit)
+        misfit[m] = float(np.sqrt(np.sum(n * (v.gamma(h) - g) ** 2) / np.sum(n)))
+        fits[m] = v
+    # "auto" prefers the stable models; the Gaussian must fit clearly better to be chosen
+    stable = [m for m in fits if m != "gaussian"] or list(fits)
+    best = min(stable, key=misfit.get)
+    if "gaussian" in fits and misfit["gaussian"] < 0.7 * misfit[best]:
+        best = "gaussian"
+    return VariogramFit(fits[best], emp, misfit)
 
 
 # ----------------------------------------------------------------- grids
@@ -396,25 +404,22 @@ def _idw_weights(d: np.ndarray, zv: np.ndarray, power: float) -> np.ndarray:
 # ----------------------------------------------------------------- cross-validation
 @dataclass(frozen=True)
 class CrossValidation:
-    """Leave-one-out cross-validation: predicted minus observed at each well."""
+    """Leave-one-out cross-validation scores (predicted minus observed at each well)."""
 
     method: str
-    residuals: np.ndarray = field(repr=False)
+    rmse: float
+    mae: float
+    bias: float
+    n: int
+    residuals: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
 
-    @property
-    def rmse(self) -> float:
-        return float(np.sqrt(np.mean(self.residuals**2)))
-
-    @property
-    def mae(self) -> float:
-        return float(np.mean(np.abs(self.residuals)))
-
-    @property
-    def bias(self) -> float:
-        return float(np.mean(self.residuals))
+    @classmethod
+    def from_residuals(cls, method: str, residuals: np.ndarray) -> CrossValidation:
+        r = np.asarray(residuals, dtype=float)
+        return cls(method, float(np.sqrt(np.mean(r**2))), float(np.mean(np.abs(r))), float(np.mean(r)), len(r), r)
 
     def as_dict(self) -> dict:
-        return {"method": self.method, "rmse": self.rmse, "mae": self.mae, "bias": self.bias, "n": len(self.residuals)}
+        return {"method": self.method, "rmse": self.rmse, "mae": self.mae, "bias": self.bias, "n": self.n}
 
 
 def cross_validate(x, y, z, *, method: Method, variogram: Variogram | None = None, neighbours: int | None = None,
@@ -443,7 +448,7 @@ def cross_validate(x, y, z, *, method: Method, variogram: Variogram | None = Non
             b[:, :k] = variogram.covariance(d)
             w = np.einsum("mk,mkj->mj", b, ainv)
             pred[sl] = np.sum(w[:, :k] * z[idx[sl]], axis=1)
-    return CrossValidation(method, pred - z)
+    return CrossValidation.from_residuals(method, pred - z)
 
 
 def with_params(v: Variogram, **changes) -> Variogram:

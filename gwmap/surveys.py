@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "VALUE_KINDS", "UNITS", "SEASONS", "TEMPLATE_COLUMNS", "SurveyMapping", "Problem", "SurveyCheck",
-    "guess_mapping", "check_survey", "import_survey", "template_xlsx", "Trend", "mann_kendall",
+    "guess_mapping", "check_survey", "find_outliers", "import_survey", "template_xlsx", "Trend", "mann_kendall",
     "township_change", "well_series", "survey_points", "list_surveys",
 ]
 
@@ -278,7 +278,7 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
         "new_well": new.to_numpy(), "flag": "",
     })
     rows = rows[~bad].reset_index(drop=True)
-    problems += _outliers(rows, history)
+    problems += find_outliers(rows, history)
     flagged = {(p.row, p.code) for p in problems if p.severity == "flag"}
     rows["flag"] = [",".join(c.split(".")[-1] for r, c in flagged if r == row) for row in rows["row"]]
     new_wells = rows.loc[rows["new_well"], ["mw_code", "lon", "lat", "aquifer"]].drop_duplicates("mw_code")
@@ -286,7 +286,7 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
     return SurveyCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), new_wells, mapping, sha, n)
 
 
-def _outliers(rows: pd.DataFrame, history: pd.DataFrame | None) -> list[Problem]:
+def find_outliers(rows: pd.DataFrame, history: pd.DataFrame | None = None) -> list[Problem]:
     """Readings far from the well's own history or from their neighbours (flagged, not dropped)."""
     out: list[Problem] = []
     depth = rows["depth_to_water_m"].to_numpy(float)
@@ -311,7 +311,8 @@ def _outliers(rows: pd.DataFrame, history: pd.DataFrame | None) -> list[Problem]
         _, idx = cKDTree(xy).query(xy, k=6)
         dv = depth[ok]
         nb = np.median(dv[idx[:, 1:]], axis=1)
-        spread = np.maximum(5.0, 3 * 1.4826 * np.median(np.abs(dv[idx[:, 1:]] - nb[:, None]), axis=1))
+        mad = np.median(np.abs(dv[idx[:, 1:]] - nb[:, None]), axis=1)
+        spread = np.maximum.reduce([np.full(len(nb), 5.0), 0.2 * np.abs(nb), 4 * 1.4826 * mad])
         okrows = np.flatnonzero(ok)
         for j in np.flatnonzero(np.abs(dv - nb) > spread):
             i = okrows[j]

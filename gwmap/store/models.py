@@ -15,7 +15,7 @@ from gwmap import clock
 
 __all__ = [
     "Base", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
-    "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement",
+    "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
 ]
 
 
@@ -193,6 +193,58 @@ class Measurement(Base):
     depth_to_water_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     head_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     qc_flag: Mapped[str] = mapped_column(String(32), default="")
+
+
+class SurfaceRun(Base):
+    """A computed water-table surface, keyed by the hash of the request that made it.
+
+    Derived data (a cache with provenance), so not in the audit trail; the
+    raster lives in the data dir as ``surfaces/<request_hash>.tif``.
+    """
+
+    __tablename__ = "surface_runs"
+    __audited__ = False
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    value: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(16))
+    params_json: Mapped[str] = mapped_column(Text)
+    cv_json: Mapped[str] = mapped_column(Text)
+    raster_path: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ConeRun(Base):
+    """A cone outline and its figures, with the parameters that made it."""
+
+    __tablename__ = "cone_runs"
+    __audited__ = False
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    surface_run_id: Mapped[int] = mapped_column(ForeignKey("surface_runs.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    threshold: Mapped[float] = mapped_column(Float)
+    area_km2: Mapped[float] = mapped_column(Float)
+    outline_geojson: Mapped[str] = mapped_column(Text)
+    by_township_json: Mapped[str] = mapped_column(Text)
+    extreme_value: Mapped[float] = mapped_column(Float)
+    extreme_lon: Mapped[float] = mapped_column(Float)
+    extreme_lat: Mapped[float] = mapped_column(Float)
+    params_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ColumnMapping(Base):
+    """The survey column mapping last used for a source (file name pattern or data provider)."""
+
+    __tablename__ = "column_mappings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(128), unique=True)
+    mapping_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
