@@ -135,3 +135,18 @@ def change_km2(current: ConeResult, previous: ConeResult) -> float:
     if (current.kind, current.threshold) != (previous.kind, previous.threshold):
         raise InputDataError("err.cone.not_comparable", "Cones with different thresholds cannot be compared.")
     return current.area_km2 - previous.area_km2
+
+
+def describe_change(delta_km2: float | None) -> tuple[str, dict]:
+    """The message (code, params) for a change against the same season a year before.
+
+    >>> describe_change(-12.34)
+    ('cone.change.less', {'km2': '12.3'})
+    >>> describe_change(None)
+    ('cone.change.none', {})
+    """
+    if delta_km2 is None or not np.isfinite(delta_km2):
+        return "cone.change.none", {}
+    if abs(delta_km2) < 0.05:
+        return "cone.change.same", {}
+    return ("cone.change.less" if delta_km2 < 0 else "cone.change.more"), {"km2": f"{abs(delta_km2):.1f}"}

@@ -408,3 +408,159 @@ def build_onemap(
     minx, miny, maxx, maxy = (focus if len(focus) else townships).total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return localize_assets(m, asset_base)
+
+
+# ---------------------------------------------------------------- surfaces and cones
+#: Colour stops of the surface ramp (viridis, reversed so deeper water reads darker).
+RAMP = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
+
+
+def _ramp_rgba(values: np.ndarray, vmin: float, vmax: float, opacity: float = 0.7) -> np.ndarray:
+    stops = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in RAMP], dtype=float)
+    t = np.clip((values - vmin) / max(vmax - vmin, 1e-9), 0, 1)
+    pos = t * (len(RAMP) - 1)
+    lo = np.floor(pos).astype(int).clip(0, len(RAMP) - 2)
+    frac = (pos - lo)[..., None]
+    rgb = stops[lo] * (1 - frac) + stops[lo + 1] * frac
+    alpha = np.where(np.isfinite(values), opacity * 255, 0)[..., None]
+    return np.concatenate([np.nan_to_num(rgb), alpha], axis=-1).astype(np.uint8)
+
+
+def surface_overlay(surface, *, max_px: int = 1200) -> tuple[np.ndarray, list[list[float]], float, float]:
+    """The surface warped to Web Mercator as an RGBA image for a Leaflet image overlay.
+
+    Leaflet stretches an overlay linearly in Web Mercator, so the grid (in a
+    Gauss-Krüger plane, turned against north by the meridian convergence) is
+    reprojected first.  Returns (rgba, [[south, west], [north, east]], vmin, vmax).
+    """
+    from pyproj import Transformer
+    from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+    vals = surface.values.astype("float32")
+    ny, nx = vals.shape
+    t = surface.grid.transform
+    left, top = t.c, t.f
+    right, bottom = left + nx * t.a, top + ny * t.e
+    dst_t, w, h = calculate_default_transform(surface.crs.to_wkt(), "EPSG:3857", nx, ny, left, bottom, right, top)
+    scale = max(1.0, max(w, h) / max_px)
+    w, h = int(w / scale), int(h / scale)
+    dst_t = dst_t * dst_t.scale(scale, scale)
+    out = np.full((h, w), np.nan, dtype="float32")
+    reproject(vals, out, src_transform=t, src_crs=surface.crs.to_wkt(), dst_transform=dst_t, dst_crs="EPSG:3857",
+              resampling=Resampling.bilinear, src_nodata=np.nan, dst_nodata=np.nan)
+    vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
+    to_ll = Transformer.from_crs(3857, 4326, always_xy=True)
+    west, north = to_ll.transform(dst_t.c, dst_t.f)
+    east, south = to_ll.transform(dst_t.c + w * dst_t.a, dst_t.f + h * dst_t.e)
+    return _ramp_rgba(out, vmin, vmax), [[south, west], [north, east]], vmin, vmax
+
+
+def _base_map(townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap) -> folium.Map:
+    m = folium.Map(tiles=None, control_scale=True, zoom_start=10, location=[36.53, 115.5])
+    _add_basemap(m, basemap, tr)
+    tw = townships[["code", "name", "geometry"]].copy()
+    tw["label"] = tw["name"].map(_esc)
+    folium.GeoJson(tw[["code", "label", "geometry"]].to_json(), name=tr("map.layer.townships"),
+                   style_function=lambda f: {"color": "#555", "weight": 1, "fillOpacity": 0.0},
+                   tooltip=folium.GeoJsonTooltip(fields=["label"], aliases=[_esc(tr("field.township"))])).add_to(m)
+    minx, miny, maxx, maxy = townships.total_bounds
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _ramp_legend(title: str, vmin: float, vmax: float, note: str = "") -> MacroElement:
+    leg = _Legend([], note=note)
+    grad = ",".join(RAMP)
+    leg.html_json = json.dumps(
+        f"<b>{_esc(title)}</b><br><div style=\"width:160px;height:10px;background:linear-gradient(to right,{grad})\">"
+        f"</div><span style=\"float:left\">{vmin:.1f}</span><span style=\"float:right\">{vmax:.1f}</span>"
+        f"<div style=\"clear:both\"></div>" + (f'<i style="color:#b35806">{_esc(note)}</i>' if note else ""),
+        ensure_ascii=False)
+    return leg
+
+
+def build_surface_map(surface, *, townships: gpd.GeoDataFrame, wells: gpd.GeoDataFrame, value: str,
+                      contours: gpd.GeoDataFrame | None, tr: Translate, basemap: Basemap = Basemap(),
+                      asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """A coloured surface with labelled contours, the wells used, and a colour-bar legend."""
+    m = _base_map(townships, tr, basemap)
+    rgba, bounds, vmin, vmax = surface_overlay(surface)
+    folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=tr("map.layer.surface"), mercator_project=False,
+                                      interactive=False, zindex=2).add_to(m)
+    if contours is not None and len(contours):
+        c = contours.to_crs(4326)
+        c["label"] = c["level"].map(lambda v: f"{v:g} m")
+        folium.GeoJson(c[["label", "geometry"]].to_json(), name=tr("map.layer.contours"),
+                       style_function=lambda f: {"color": "#222", "weight": 1},
+                       tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)).add_to(m)
+    rows = [[round(float(p.x), 6), round(float(p.y), 6), 0, _esc(code), _num(v, 2)]
+            for p, code, v in zip(wells.geometry, wells["mw_code"], wells[value])]
+    CanvasPoints(name=tr("map.layer.monitoring"), key="survey_wells", rows=rows, colors=["#ffffff"],
+                 fields=[(tr("field.mw_code"), 3), (tr(f"field.{value}"), 4)], radius=4, stroke="#000",
+                 weight=1).add_to(m)
+    m.add_child(_ramp_legend(tr(f"field.{value}"), vmin, vmax))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)
+
+
+def build_cone_map(cone, *, townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap = Basemap(),
+                   surface=None, asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """The cone outline over the townships, its deepest point, and (optionally) the surface under it."""
+    m = _base_map(townships, tr, basemap)
+    if surface is not None:
+        rgba, bounds, vmin, vmax = surface_overlay(surface)
+        folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=tr("map.layer.surface"), mercator_project=False,
+                                          interactive=False, zindex=2).add_to(m)
+        m.add_child(_ramp_legend(tr("field.depth_to_water_m" if cone.kind == "depth" else "field.head_m"),
+                                 vmin, vmax))
+    if not cone.outline.is_empty:
+        gj = gpd.GeoDataFrame({"label": [f"{cone.area_km2:.1f} km²"]}, geometry=[cone.outline], crs=4326)
+        folium.GeoJson(gj.to_json(), name=tr("map.layer.cone"),
+                       style_function=lambda f: {"color": "#b2182b", "weight": 2.5, "fillColor": "#ef8a62",
+                                                 "fillOpacity": 0.35},
+                       tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)).add_to(m)
+    CanvasPoints(name=tr("map.layer.extreme"), key="extreme",
+                 rows=[[round(cone.extreme_lon, 6), round(cone.extreme_lat, 6), 0, _num(cone.extreme_value, 2)]],
+                 colors=["#67001f"], fields=[(tr("field.extreme_value"), 3)], radius=7, stroke="#fff",
+                 weight=2).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)
+
+
+def build_change_map(changes: gpd.GeoDataFrame, *, townships: gpd.GeoDataFrame, tr: Translate,
+                     basemap: Basemap = Basemap(), asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """Wells measured in both surveys, coloured by the change of depth to water (rise blue, fall red)."""
+    m = _base_map(townships, tr, basemap)
+    colors = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]
+    edges = [-1.0, -0.2, 0.2, 1.0]  # metres: rise > 1, rise, stable (±0.2 m), fall, fall > 1
+
+    def cat(v: float) -> int:
+        return int(np.searchsorted(edges, v))
+
+    rows = [[round(float(p.x), 6), round(float(p.y), 6), cat(v), _esc(code), _num(v, 2)]
+            for p, code, v in zip(changes.geometry, changes["mw_code"], changes["change_m"])]
+    CanvasPoints(name=tr("map.layer.change"), key="change", rows=rows, colors=colors,
+                 fields=[(tr("field.mw_code"), 3), (tr("field.change_m"), 4)], radius=6, stroke="#333",
+                 weight=1).add_to(m)
+    labels = ["map.change.rise_more", "map.change.rise", "map.change.stable", "map.change.fall",
+              "map.change.fall_more"]
+    m.add_child(_Legend([(tr("map.layer.change"), [(c, tr(k)) for c, k in zip(colors, labels)])]))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)
+
+
+def build_survey_preview(rows: pd.DataFrame, *, townships: gpd.GeoDataFrame, tr: Translate,
+                         basemap: Basemap = Basemap(), asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """A checked survey before import: readings blue, flagged orange, new wells red."""
+    m = _base_map(townships, tr, basemap)
+    pv = rows.dropna(subset=["lon", "lat"])
+    pts = [[round(float(r.lon), 6), round(float(r.lat), 6), 2 if r.new_well else (1 if r.flag else 0), _esc(r.mw_code),
+            _num(r.depth_to_water_m, 2), int(r.row)] for r in pv.itertuples()]
+    colors = ["#2b83ba", "#fdae61", "#d7191c"]
+    CanvasPoints(name=tr("surveys.preview_layer"), key="preview", rows=pts, colors=colors,
+                 fields=[(tr("field.mw_code"), 3), (tr("field.depth_to_water_m"), 4), (tr("surveys.problem.row"), 5)],
+                 radius=5).add_to(m)
+    m.add_child(_Legend([(tr("surveys.preview_layer"), list(zip(colors, [tr("surveys.preview_ok"),
+                                                                   tr("surveys.preview_flag"),
+                                                                   tr("surveys.preview_new")], strict=True)))]))
+    return localize_assets(m, asset_base)

@@ -29,7 +29,7 @@ from gwmap.store.db import Store
 from gwmap.store.models import ConeRun, SurfaceRun, Survey
 from gwmap.store.users import CurrentUser
 from gwmap.surface import CrossValidation, Grid, SurfaceResult, Variogram, interpolate
-from gwmap.surveys import list_surveys, survey_points
+from gwmap.surveys import list_surveys, survey_date, survey_points
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +166,7 @@ def cone_series(store: Store, user: CurrentUser, *, aquifer: str, kind: str, thr
         progress(1.0, "")
     df = pd.DataFrame(rows, columns=["survey_id", "code", "year", "season", "area_km2", "extreme_value",
                                      "surface_run_id", "cached"])
+    df["date"] = [survey_date(c) for c in df["code"]]
     prev = df.set_index(["season", "year"])["area_km2"]
     df["change_km2"] = [r.area_km2 - prev.get((r.season, r.year - 1), np.nan) for r in df.itertuples()]
     return df

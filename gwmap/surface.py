@@ -583,3 +583,24 @@ def _extrapolated(x, y, grid: Grid, mask: np.ndarray) -> np.ndarray:
     hull = shapely.MultiPoint(np.column_stack([x, y])).convex_hull
     outside = ~shapely.contains_xy(hull, xx, yy) if hull.geom_type == "Polygon" else np.ones(xx.shape, bool)
     return (far | outside) & mask
+
+
+def compare_methods(points, value: str, *, variogram: Variogram | None = None) -> list[CrossValidation]:
+    """Leave-one-out scores of kriging and IDW on the same wells, so the user can pick."""
+    pts = points[np.isfinite(np.asarray(points[value], dtype=float))]
+    p = pts.to_crs(default_grid_crs(pts.crs))
+    x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), np.asarray(pts[value], dtype=float)
+    out = []
+    if len(z) >= 10:
+        v = variogram or fit_variogram(empirical_variogram(x, y, z)).variogram
+        out.append(cross_validate(x, y, z, method="kriging", variogram=v))
+    out.append(cross_validate(x, y, z, method="idw"))
+    return out
+
+
+def variogram_for(points, value: str, model: str = "auto") -> VariogramFit:
+    """Empirical variogram and fit for a point GeoDataFrame with a CRS (in its grid plane)."""
+    pts = points[np.isfinite(np.asarray(points[value], dtype=float))]
+    p = pts.to_crs(default_grid_crs(pts.crs))
+    return fit_variogram(empirical_variogram(p.geometry.x.to_numpy(), p.geometry.y.to_numpy(),
+                                             np.asarray(pts[value], dtype=float)), model)

@@ -510,3 +510,54 @@ def township_change(store: Store, survey_before: int, survey_after: int) -> pd.D
     county = pd.DataFrame({"township_code": ["county"], "wells": [len(both)],
                            "mean_change_m": [both["change_m"].mean() if len(both) else np.nan]})
     return pd.concat([out, county], ignore_index=True)
+
+
+def save_mapping(store: Store, user: CurrentUser, source: str, mapping: SurveyMapping) -> None:
+    """Remember the column mapping for a source, for its next upload."""
+    from gwmap.store.models import ColumnMapping
+
+    source = source.strip() or "default"
+    with store.session(user.username) as s:
+        row = s.scalar(select(ColumnMapping).where(ColumnMapping.source == source))
+        if row is None:
+            s.add(ColumnMapping(source=source, mapping_json=mapping.to_json()))
+        elif row.mapping_json != mapping.to_json():
+            row.mapping_json = mapping.to_json()
+
+
+def load_mapping(store: Store, source: str) -> SurveyMapping | None:
+    """The mapping last used for ``source``, if any."""
+    from gwmap.store.models import ColumnMapping
+
+    with store.session() as s:
+        row = s.scalar(select(ColumnMapping).where(ColumnMapping.source == (source.strip() or "default")))
+        return SurveyMapping.from_json(row.mapping_json) if row else None
+
+
+def survey_date(code: str) -> pd.Timestamp:
+    """A nominal date for a survey round, for time axes: 1 April (spring) or 1 October (autumn).
+
+    >>> survey_date("2024-autumn").date().isoformat()
+    '2024-10-01'
+    """
+    year, season = code.split("-")
+    return pd.Timestamp(int(year), 4 if season == "spring" else 10, 1)
+
+
+def change_points(store: Store, survey_before: int, survey_after: int) -> gpd.GeoDataFrame:
+    """Wells measured in both surveys with ``change_m`` (depth after minus before; negative = rose)."""
+    a = survey_points(store, survey_before, include_flagged=False)
+    b = survey_points(store, survey_after, include_flagged=False)
+    both = b.merge(a[["mw_code", "depth_to_water_m"]], on="mw_code", suffixes=("", "_before"))
+    both["change_m"] = both["depth_to_water_m"] - both["depth_to_water_m_before"]
+    return gpd.GeoDataFrame(both, geometry="geometry", crs=4326)
+
+
+def guess_round(dates: pd.Series) -> tuple[int, str]:
+    """Year and season (spring before July, else autumn) from the most common month of the readings."""
+    d = pd.to_datetime(pd.Series(dates), errors="coerce").dropna()
+    if d.empty:
+        today = clock.today()
+        return today.year, "spring" if today.month < 7 else "autumn"
+    ym = d.dt.to_period("M").mode().iloc[0]
+    return int(ym.year), "spring" if ym.month < 7 else "autumn"

@@ -6,7 +6,7 @@ from gwmap.errors import GwmapError
 from gwmap.i18n import translate
 from gwmap.ui.state import get_lang
 
-__all__ = ["t", "t_error", "translator"]
+__all__ = ["t", "t_error", "translator", "survey_label"]
 
 
 def t(key: str, lang: str | None = None, **params) -> str:
@@ -23,3 +23,20 @@ def translator(lang: str | None = None):
     """A one-argument translate function for the UI-free core (map labels)."""
     lang = lang or get_lang()
     return lambda key: translate(key, lang)
+
+
+def survey_label(code: str, lang: str | None = None) -> str:
+    """``2026-autumn`` as the user reads it: 2026年秋季 / Autumn 2026."""
+    try:
+        year, season = code.split("-")
+    except ValueError:
+        return code
+    return translate("surveys.label", lang or get_lang(), year=year,
+                     season=translate(f"surveys.season_name.{season}", lang or get_lang()))
+
+
+def survey_options(surveys, lang: str | None = None, *, version: bool = False) -> dict[int, str]:
+    """Survey id -> "2026年秋季 · 浅层" (with " · v2" when ``version``), for select boxes."""
+    lang = lang or get_lang()
+    return {int(r.id): f"{survey_label(r.code, lang)} · {translate('vocab.aquifer.' + r.aquifer, lang)}"
+            + (f" · v{r.version}" if version else "") for r in surveys.itertuples()}

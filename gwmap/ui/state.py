@@ -29,3 +29,12 @@ def set_user(user: CurrentUser | None) -> None:
         st.session_state.pop(USER_KEY, None)
     else:
         st.session_state[USER_KEY] = user
+
+
+def get_value(name: str, default=None):
+    """A page's remembered value (namespaced so pages cannot collide with widget keys)."""
+    return st.session_state.get(f"gwmap_val_{name}", default)
+
+
+def set_value(name: str, value) -> None:
+    st.session_state[f"gwmap_val_{name}"] = value

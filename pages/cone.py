@@ -1,0 +1,99 @@
+"""漏斗区: the depression cone through time, one survey on the map, two side by side, and the change map."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gwmap.cone import describe_change
+from gwmap.errors import GwmapError
+from gwmap.maps import Basemap, build_change_map, build_cone_map
+from gwmap.reports import cone_geopackage, cone_workbook
+from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
+from gwmap.surveys import change_points
+from gwmap.ui import data, resources, state
+from gwmap.ui.i18n import survey_label, t, t_error, translator
+
+st.header(t("cone.header"))
+tr = translator()  # captures the language now; widgets call it later
+lang = state.get_lang()
+label = lambda code: survey_label(code, lang)  # noqa: E731
+store, settings, user = resources.store(), resources.settings(), state.get_user()
+bounds = data.current_boundaries()
+if bounds is None:
+    st.info(t("onemap.no_boundaries"))
+    st.stop()
+info, townships, _ = bounds
+names = dict(zip(townships["code"], townships["name"]))
+basemap = Basemap(settings.basemap, settings.tianditu_key, settings.tile_url)
+
+c1, c2, c3, c4, c5 = st.columns(5)
+aquifer = c1.selectbox(t("field.aquifer"), ["shallow", "deep"], key="cn_aq", format_func=lambda a: tr(f"vocab.aquifer.{a}"))
+kind = c2.radio(t("cone.kind"), ["depth", "head"], key="cn_kind", format_func=lambda k: tr(f"cone.kind_name.{k}"))
+default = {("shallow", "depth"): 12.0, ("deep", "depth"): 50.0, ("shallow", "head"): 30.0, ("deep", "head"): -10.0}
+threshold = c3.number_input(t(f"cone.threshold.{kind}"), value=default[(aquifer, kind)], step=1.0, key=f"cn_thr_{aquifer}_{kind}")
+method = c4.selectbox(t("surface.method"), ["kriging", "idw"], key="cn_method", format_func=lambda m: tr(f"surface.m.{m}"))
+cell = c5.number_input(t("surface.cell"), 100, 1000, 200, step=50, key="cn_cell")
+st.caption(t("cone.explain", rule=t(f"cone.rule.{kind}", threshold=f"{threshold:g}")))
+
+bar = st.progress(0.0, text=t("cone.computing"))
+try:
+    series = cone_series(store, user, aquifer=aquifer, kind=kind, threshold=float(threshold), method=method,
+                         cell_m=float(cell), townships=townships, boundary_version=info.id, data_dir=settings.data_dir,
+                         progress=lambda f, code: bar.progress(f, text=t("cone.computing_survey", survey=code)))
+except GwmapError as exc:
+    bar.empty()
+    st.error(t_error(exc))
+    st.stop()
+bar.empty()
+if series.empty:
+    st.info(t("surface.nothing"))
+    st.stop()
+
+latest = series.iloc[-1]
+code, params = describe_change(latest["change_km2"])
+st.subheader(t("cone.latest", survey=label(latest["code"]), area=f"{latest['area_km2']:.1f}") + " " + t(code, **params))
+st.line_chart(series.set_index("date")[["area_km2"]].rename(columns={"area_km2": t("cone.col.area_km2")}))
+
+codes = list(series["code"])
+pick = st.select_slider(t("cone.step"), options=codes, value=codes[-1], key="cn_step", format_func=label)
+row = series[series["code"] == pick].iloc[0]
+req = SurfaceRequest(survey_id=int(row["survey_id"]), value=VALUE_FOR_KIND[kind], method=method, cell_m=float(cell))
+surf, run_id, _ = surface_for(store, user, req, townships=townships, boundary_version=info.id, data_dir=settings.data_dir)
+cone, _ = cone_for(store, user, surf, run_id, kind=kind, threshold=float(threshold), townships=townships)
+m1, m2, m3 = st.columns(3)
+m1.metric(t("cone.col.area_km2"), f"{cone.area_km2:.1f}", None if pd.isna(row["change_km2"]) else f"{row['change_km2']:+.1f}",
+          delta_color="inverse")
+m2.metric(t("cone.extreme." + kind), f"{cone.extreme_value:.2f}")
+m3.metric(t("cone.extreme_at"), f"{cone.extreme_lon:.4f}, {cone.extreme_lat:.4f}")
+st_folium(build_cone_map(cone, townships=townships, tr=tr, basemap=basemap, surface=surf), height=520,
+          use_container_width=True, returned_objects=[], key="cone_map")
+split = cone.by_township[cone.by_township["area_km2"] > 0]
+st.dataframe(pd.DataFrame({t("field.township"): split["code"].map(names), t("cone.col.area_km2"): split["area_km2"].round(2),
+                           t("cone.col.share"): (100 * split["share"]).round(1)}), hide_index=True, use_container_width=True)
+e1, e2 = st.columns(2)
+e1.download_button(t("cone.download_xlsx"), cone_workbook(series, cone, tr=tr, names=names),
+                   file_name=f"漏斗区_{aquifer}_{pick}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+e2.download_button(t("cone.download_gpkg"), cone_geopackage(cone, survey=pick), file_name=f"漏斗区_{aquifer}_{pick}.gpkg",
+                   mime="application/geopackage+sqlite3")
+
+st.subheader(t("cone.compare"))
+a1, a2 = st.columns(2)
+same_season = [c for c in codes if c.endswith(pick.split("-")[1])]
+left = a1.selectbox(t("surveys.before"), codes, index=codes.index(same_season[max(0, same_season.index(pick) - 1)]),
+                    key="cn_left", format_func=label)
+right = a2.selectbox(t("surveys.after"), codes, index=codes.index(pick), key="cn_right", format_func=label)
+for col, code_ in ((a1, left), (a2, right)):
+    r = series[series["code"] == code_].iloc[0]
+    sreq = SurfaceRequest(survey_id=int(r["survey_id"]), value=VALUE_FOR_KIND[kind], method=method, cell_m=float(cell))
+    s_, rid, _ = surface_for(store, user, sreq, townships=townships, boundary_version=info.id, data_dir=settings.data_dir)
+    c_, _ = cone_for(store, user, s_, rid, kind=kind, threshold=float(threshold), townships=townships)
+    col.metric(label(code_), f"{c_.area_km2:.1f} km²")
+    with col:
+        st_folium(build_cone_map(c_, townships=townships, tr=tr, basemap=basemap), height=360, use_container_width=True,
+                  returned_objects=[], key=f"cone_side_{code_}")
+ids = dict(zip(series["code"], series["survey_id"]))
+changes = change_points(store, int(ids[left]), int(ids[right]))
+st.caption(t("cone.change_map", n=len(changes), before=label(left), after=label(right)))
+st_folium(build_change_map(changes, townships=townships, tr=tr, basemap=basemap), height=460, use_container_width=True,
+          returned_objects=[], key="cone_change")

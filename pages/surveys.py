@@ -1,0 +1,179 @@
+"""水位统测: upload and check a survey, then the list of surveys, hydrographs and change by township."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gwmap.errors import GwmapError
+from gwmap.io.tables import read_table
+from gwmap.maps import build_survey_preview
+from gwmap.store import repo
+from gwmap.store.users import can
+from gwmap.surveys import (
+    SEASONS,
+    UNITS,
+    VALUE_KINDS,
+    SurveyMapping,
+    check_survey,
+    guess_mapping,
+    guess_round,
+    import_survey,
+    list_surveys,
+    load_mapping,
+    mann_kendall,
+    save_mapping,
+    survey_points,
+    template_xlsx,
+    township_change,
+    well_series,
+)
+from gwmap.ui import data, resources, state
+from gwmap.ui.i18n import survey_label, survey_options, t, t_error, translator
+
+st.header(t("surveys.header"))
+tr = translator()  # captures the language now; widgets call it later
+lang = state.get_lang()
+store = resources.store()
+settings = resources.settings()
+user = state.get_user()
+bounds = data.current_boundaries()
+if bounds is None:
+    st.info(t("onemap.no_boundaries"))
+    st.stop()
+info, townships, outline = bounds
+tw_names = dict(zip(townships["code"], townships["name"]))
+
+if can(user, "surveys.import"):
+    st.subheader(t("surveys.upload_title"))
+    st.download_button(t("surveys.template"), template_xlsx(), file_name="水位统测模板.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    upload = st.file_uploader(t("surveys.upload"), type=["csv", "xlsx"], key="survey_upload")
+    if upload is not None:
+        raw = upload.getvalue()
+        try:
+            table, encoding = read_table(raw, upload.name)
+        except GwmapError as exc:
+            st.error(t_error(exc))
+            st.stop()
+        st.caption(t("surveys.read", rows=len(table), encoding=encoding, columns=", ".join(table.columns)))
+        source = st.text_input(t("surveys.source"), value=upload.name.rsplit(".", 1)[0], key="survey_source")
+        remembered = load_mapping(store, source)
+        guess = guess_mapping(list(table.columns))
+        cols = list(table.columns)
+        opt = [""] + cols
+
+        def pick(label, field, key, *, required=False):
+            prev = getattr(remembered, field, None) if remembered else None
+            default = prev if prev in cols else guess.get(field)
+            choices = cols if required else opt
+            index = choices.index(default) if default in choices else 0
+            return st.selectbox(label, choices, index=index, key=key,
+                                format_func=lambda c: c or tr("surveys.none")) or None
+
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            well_col = pick(t("surveys.col.well"), "well", "sv_well", required=True)
+            date_col = pick(t("surveys.col.date"), "date", "sv_date", required=True)
+            value_col = pick(t("surveys.col.value"), "value", "sv_value", required=True)
+        with c2:
+            kind_default = VALUE_KINDS.index(remembered.value_kind) if remembered else None
+            value_kind = st.radio(t("surveys.value_kind"), VALUE_KINDS, index=kind_default, key="sv_kind",
+                                  format_func=lambda k: tr(f"surveys.kind.{k}"))
+            unit = st.selectbox(t("surveys.unit"), list(UNITS), key="sv_unit",
+                                index=list(UNITS).index(remembered.unit) if remembered else 0)
+        with c3:
+            aquifer_col = pick(t("surveys.col.aquifer"), "aquifer", "sv_aq_col")
+            fixed_aquifer = st.selectbox(t("surveys.fixed_aquifer"), ["shallow", "deep"], key="sv_aq",
+                                         format_func=lambda a: tr(f"vocab.aquifer.{a}"), disabled=bool(aquifer_col))
+            lon_col = pick(t("surveys.col.lon"), "lon", "sv_lon")
+            lat_col = pick(t("surveys.col.lat"), "lat", "sv_lat")
+        if value_kind is None:
+            st.warning(t("err.survey.value_kind"))
+            st.stop()
+        try:
+            mapping = SurveyMapping(well=well_col, date=date_col, value=value_col, value_kind=value_kind, unit=unit,
+                                    aquifer=fixed_aquifer, aquifer_column=aquifer_col, lon=lon_col, lat=lat_col)
+            hist = pd.concat([survey_points(store, i) for i in list_surveys(store).id] or [pd.DataFrame()])
+            check = check_survey(table, mapping, wells=repo.monitoring_wells_frame(store), outline=outline,
+                                 history=hist if len(hist) else None, raw=raw)
+        except GwmapError as exc:
+            st.error(t_error(exc))
+            st.stop()
+        year0, season0 = guess_round(check.rows["measured_on"])
+        c1, c2 = st.columns(2)
+        year = c1.number_input(t("surveys.year"), 1950, 2100, year0, key="sv_year")
+        season = c2.selectbox(t("surveys.season"), SEASONS, index=SEASONS.index(season0), key="sv_season",
+                              format_func=lambda s_: tr(f"surveys.season_name.{s_}"))
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric(t("surveys.metric.rows"), check.n_input)
+        m2.metric(t("surveys.metric.errors"), len(check.errors))
+        m3.metric(t("surveys.metric.flags"), len(check.flags))
+        m4.metric(t("surveys.metric.new_wells"), len(check.new_wells))
+        if check.problems:
+            st.dataframe(pd.DataFrame([{
+                t("surveys.problem.row"): p.row, t("surveys.problem.column"): p.column,
+                t("surveys.problem.value"): p.value,
+                t("surveys.problem.kind"): t(f"surveys.severity.{p.severity}"),
+                t("surveys.problem.message"): t(p.code, **p.params)} for p in check.problems]),
+                use_container_width=True, hide_index=True)
+        if check.errors:
+            st.error(t("err.survey.has_errors", count=len(check.errors)))
+        else:
+            st.success(t("surveys.clean", rows=len(check.rows)))
+        leave_out = st.multiselect(t("surveys.leave_out"), sorted({p.row for p in check.flags}), key="sv_leave")
+        add_new = False
+        if len(check.new_wells):
+            add_new = st.checkbox(t("surveys.add_new", wells=", ".join(check.new_wells["mw_code"])), key="sv_add")
+        fmap = build_survey_preview(check.rows, townships=townships, tr=tr)
+        st_folium(fmap, height=420, use_container_width=True, returned_objects=[],
+                  key="survey_preview")
+        if st.button(t("surveys.import"), type="primary", disabled=not check.clean):
+            try:
+                ids = import_survey(store, user, check, year=int(year), season=season, source_name=upload.name,
+                                    raw=raw, uploads_dir=settings.uploads_dir, add_new_wells=add_new,
+                                    leave_out_rows=set(leave_out))
+                save_mapping(store, user, source, mapping)
+            except GwmapError as exc:
+                st.error(t_error(exc))
+            else:
+                st.success(t("surveys.imported", count=len(ids), code=f"{int(year)}-{season}",
+                             sha=check.sha256[:12]))
+
+st.subheader(t("surveys.list"))
+surveys = list_surveys(store)
+st.dataframe(pd.DataFrame({
+    t("surveys.code"): surveys["code"].map(lambda c: survey_label(c, lang)),
+    t("field.aquifer"): surveys["aquifer"].map(lambda a: tr(f"vocab.aquifer.{a}")),
+    t("surveys.version"): surveys["version"], t("surveys.readings"): surveys["readings"],
+    t("surveys.source_file"): surveys["source_name"], t("surveys.by"): surveys["created_by"]}),
+    use_container_width=True, hide_index=True)
+
+st.subheader(t("surveys.hydrograph"))
+mw = repo.monitoring_wells_frame(store)
+well = st.selectbox(t("field.mw_code"), list(mw["mw_code"]), key="hydro_well")
+series = well_series(store, well)
+if len(series):
+    chart = series.assign(measured_on=pd.to_datetime(series["measured_on"])).set_index("measured_on")
+    st.line_chart(chart[["depth_to_water_m"]].rename(columns={"depth_to_water_m": t("field.depth_to_water_m")}))
+    try:
+        trend = mann_kendall(series["measured_on"], series["depth_to_water_m"])
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("surveys.trend"), t(f"surveys.trend_is.{trend.trend.replace(' ', '_')}"))
+        c2.metric(t("surveys.sen_slope"), f"{trend.slope_per_year:+.2f}")
+        c3.metric("p", f"{trend.p_value:.3f}")
+    except GwmapError as exc:
+        st.info(t_error(exc))
+
+st.subheader(t("surveys.change_title"))
+labels = survey_options(surveys, lang)
+ids = list(labels)
+if len(ids) >= 2:
+    c1, c2 = st.columns(2)
+    before = c1.selectbox(t("surveys.before"), ids, index=0, format_func=labels.get, key="chg_before")
+    after = c2.selectbox(t("surveys.after"), ids, index=len(ids) - 1, format_func=labels.get, key="chg_after")
+    ch = township_change(store, before, after)
+    st.dataframe(pd.DataFrame({
+        t("field.township"): ch["township_code"].map(lambda c: tw_names.get(c, t("surveys.county") if c == "county" else c)),
+        t("surveys.wells_both"): ch["wells"], t("surveys.mean_change"): ch["mean_change_m"].round(2)}),
+        use_container_width=True, hide_index=True)
+    st.caption(t("surveys.change_note"))
