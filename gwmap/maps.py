@@ -418,7 +418,7 @@ RAMP = ["#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"]
 def _ramp_rgba(values: np.ndarray, vmin: float, vmax: float, opacity: float = 0.7) -> np.ndarray:
     stops = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in RAMP], dtype=float)
     t = np.clip((values - vmin) / max(vmax - vmin, 1e-9), 0, 1)
-    pos = t * (len(RAMP) - 1)
+    pos = np.nan_to_num(t) * (len(RAMP) - 1)
     lo = np.floor(pos).astype(int).clip(0, len(RAMP) - 2)
     frac = (pos - lo)[..., None]
     rgb = stops[lo] * (1 - frac) + stops[lo + 1] * frac
@@ -444,7 +444,7 @@ def surface_overlay(surface, *, max_px: int = 1200) -> tuple[np.ndarray, list[li
     dst_t, w, h = calculate_default_transform(surface.crs.to_wkt(), "EPSG:3857", nx, ny, left, bottom, right, top)
     scale = max(1.0, max(w, h) / max_px)
     w, h = int(w / scale), int(h / scale)
-    dst_t = dst_t * dst_t.scale(scale, scale)
+    dst_t = dst_t @ dst_t.scale(scale, scale)
     out = np.full((h, w), np.nan, dtype="float32")
     reproject(vals, out, src_transform=t, src_crs=surface.crs.to_wkt(), dst_transform=dst_t, dst_crs="EPSG:3857",
               resampling=Resampling.bilinear, src_nodata=np.nan, dst_nodata=np.nan)

@@ -197,3 +197,97 @@ def test_a_bad_upload_gets_a_message_and_changes_nothing(make_app, demo_db_path,
     at.file_uploader(key="boundaries_upload").set_value(("边界.zip", b"PK\x03\x04 broken", "application/zip")).run()
     assert at.error[0].value == translate("err.zip.bad", lang)
     assert len(repo.boundary_history(_store(demo_db_path))) == 1
+
+
+HYDRO = CurrentUser("hydro", "hydrologist", "水资源科")
+SURVEYS = PROJECT_ROOT / "data" / "wells"
+
+
+def _upload_survey(at: AppTest, name: str) -> AppTest:
+    at.file_uploader(key="survey_upload").set_value((name, (SURVEYS / name).read_bytes(), "text/csv")).run()
+    at.radio(key="sv_kind").set_value("depth").run()
+    return at
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_broken_survey_shows_every_problem_and_cannot_be_imported(make_app, demo_db_path, lang):
+    at = _upload_survey(make_app(lang, HYDRO, "pages/surveys.py"), "survey_2026_autumn_broken.csv")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[translate("surveys.metric.errors", lang)] == "7"
+    problems = at.dataframe[0].value
+    messages = set(problems[translate("surveys.problem.message", lang)])
+    assert translate("err.survey.not_number", lang) in messages
+    assert translate("err.survey.duplicate", lang, first=32) in messages
+    assert at.error[0].value == translate("err.survey.has_errors", lang, count=7)
+    import_button = next(b for b in at.button if b.label == translate("surveys.import", lang))
+    assert import_button.disabled
+    assert len(list_surveys_of(demo_db_path)) == 32
+
+
+def list_surveys_of(path):
+    from gwmap.surveys import list_surveys
+
+    return list_surveys(_store(path))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_good_survey_is_imported_as_a_new_version(make_app, demo_db_path, lang):
+    at = _upload_survey(make_app(lang, HYDRO, "pages/surveys.py"), "survey_2026_autumn.csv")
+    assert at.success[0].value.startswith(translate("surveys.clean", lang, rows=0).split("0")[0])
+    assert at.number_input(key="sv_year").value == 2026 and at.selectbox(key="sv_season").value == "autumn"
+    next(b for b in at.button if b.label == translate("surveys.import", lang)).click().run()
+    assert any(s.value.startswith(translate("surveys.imported", lang, count=2, code="2026-autumn", sha="")[:8])
+               for s in at.success)
+    s = list_surveys_of(demo_db_path)
+    assert set(s[s.code == "2026-autumn"].version) == {2}
+    # the mapping is remembered for the next file from the same source
+    from gwmap.surveys import load_mapping
+
+    assert load_mapping(_store(demo_db_path), "survey_2026_autumn").value_kind == "depth"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_leader_sees_surveys_and_hydrograph_but_no_upload(make_app, demo_db_path, lang):
+    from gwmap.surveys import mann_kendall, well_series
+
+    at = make_app(lang, LEADER, "pages/surveys.py")
+    assert not [u for u in at.file_uploader if u.key == "survey_upload"]
+    assert len(at.dataframe[0].value) == 32
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[translate("surveys.trend", lang)] in {
+        translate(f"surveys.trend_is.{k}", lang) for k in ("increasing", "decreasing", "no_trend")}
+    assert float(metrics[translate("surveys.sen_slope", lang)]) == pytest.approx(
+        mann_kendall(*well_series(_store(demo_db_path), "JC001")[["measured_on", "depth_to_water_m"]].T.values)
+        .slope_per_year, abs=0.005)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_surface_page_builds_and_reports(make_app, demo_db_path, lang):
+    at = make_app(lang, HYDRO, "pages/surface.py")
+    cv = at.dataframe[0].value
+    assert list(cv[translate("surface.method", lang)]) == [translate("surface.m.kriging", lang),
+                                                           translate("surface.m.idw", lang)]
+    at.button(key="sf_build").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["RMSE (m)"]) == pytest.approx(float(cv["RMSE (m)"].iloc[0]), abs=1e-3)
+    assert metrics[translate("surface.metric.cells", lang)] == "373 × 462"
+    at.run()  # the same request again comes from the store: still one stored run
+    from sqlalchemy import func, select
+
+    from gwmap.store.models import SurfaceRun
+
+    with _store(demo_db_path).session() as s:
+        assert s.scalar(select(func.count()).select_from(SurfaceRun)) == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cone_page_says_how_the_area_changed(make_app, lang):
+    from gwmap.ui.i18n import survey_label
+
+    at = make_app(lang, LEADER, "pages/cone.py")
+    area = next(m for m in at.metric if m.label == translate("cone.col.area_km2", lang))
+    assert float(area.delta) < 0  # smaller than the same season a year before
+    expected = (translate("cone.latest", lang, survey=survey_label("2026-autumn", lang), area=area.value) + " "
+                + translate("cone.change.less", lang, km2=f"{abs(float(area.delta)):.1f}"))
+    assert at.subheader[0].value == expected

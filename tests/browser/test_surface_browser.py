@@ -1,0 +1,36 @@
+"""What a hydrologist sees: the surface page builds a coloured water table with contours, offline."""
+
+import pytest
+
+from tests.browser.conftest import OUTPUT, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_surface_page_draws_the_water_table(page, server):
+    sign_in(page, server, "hydro", "gwmap-hydro")
+    page.get_by_role("link", name="水位面").click()
+    page.get_by_role("button", name="生成水位面").click()
+    page.get_by_text("外推区域占比").wait_for(timeout=90_000)
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
+    frame = None
+    for _ in range(100):
+        frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
+        try:
+            if frame and frame.evaluate("() => !!(window.gwmapCounts && window.gwmapCounts.survey_wells)"):
+                break
+        except Exception:  # frame still loading
+            pass
+        page.wait_for_timeout(300)
+    overlay = frame.locator("img.leaflet-image-layer")
+    assert overlay.count() == 1
+    assert overlay.get_attribute("src").startswith("data:image/png;base64,")
+    assert frame.evaluate("() => document.querySelector('img.leaflet-image-layer').naturalWidth") > 100
+    assert frame.locator("path.leaflet-interactive").count() > 18 + 5  # townships and contour lines
+    assert frame.evaluate("() => window.gwmapCounts.survey_wells") > 60  # the shallow wells of the survey
+    assert "埋深" in frame.locator(".gw-legend").inner_text()
+    frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]')
+    frame_el.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUTPUT / "surface.png"))
+    assert page.outside_requests == []
