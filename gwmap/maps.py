@@ -426,33 +426,50 @@ def _ramp_rgba(values: np.ndarray, vmin: float, vmax: float, opacity: float = 0.
     return np.concatenate([np.nan_to_num(rgb), alpha], axis=-1).astype(np.uint8)
 
 
-def surface_overlay(surface, *, max_px: int = 1200) -> tuple[np.ndarray, list[list[float]], float, float]:
-    """The surface warped to Web Mercator as an RGBA image for a Leaflet image overlay.
-
-    Leaflet stretches an overlay linearly in Web Mercator, so the grid (in a
-    Gauss-Krüger plane, turned against north by the meridian convergence) is
-    reprojected first.  Returns (rgba, [[south, west], [north, east]], vmin, vmax).
-    """
+def _warp_to_mercator(values: np.ndarray, grid, crs, *, max_px: int = 1200) -> tuple[np.ndarray, list[list[float]]]:
+    """Reproject a north-up grid to Web Mercator for a Leaflet image overlay; returns (array, bounds)."""
     from pyproj import Transformer
     from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-    vals = surface.values.astype("float32")
+    vals = values.astype("float32")
     ny, nx = vals.shape
-    t = surface.grid.transform
+    t = grid.transform
     left, top = t.c, t.f
     right, bottom = left + nx * t.a, top + ny * t.e
-    dst_t, w, h = calculate_default_transform(surface.crs.to_wkt(), "EPSG:3857", nx, ny, left, bottom, right, top)
+    dst_t, w, h = calculate_default_transform(crs.to_wkt(), "EPSG:3857", nx, ny, left, bottom, right, top)
     scale = max(1.0, max(w, h) / max_px)
     w, h = int(w / scale), int(h / scale)
     dst_t = dst_t @ dst_t.scale(scale, scale)
     out = np.full((h, w), np.nan, dtype="float32")
-    reproject(vals, out, src_transform=t, src_crs=surface.crs.to_wkt(), dst_transform=dst_t, dst_crs="EPSG:3857",
+    reproject(vals, out, src_transform=t, src_crs=crs.to_wkt(), dst_transform=dst_t, dst_crs="EPSG:3857",
               resampling=Resampling.bilinear, src_nodata=np.nan, dst_nodata=np.nan)
-    vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
     to_ll = Transformer.from_crs(3857, 4326, always_xy=True)
     west, north = to_ll.transform(dst_t.c, dst_t.f)
     east, south = to_ll.transform(dst_t.c + w * dst_t.a, dst_t.f + h * dst_t.e)
-    return _ramp_rgba(out, vmin, vmax), [[south, west], [north, east]], vmin, vmax
+    return out, [[south, west], [north, east]]
+
+
+def surface_overlay(surface, *, band: str = "value", max_px: int = 1200):
+    """A surface band warped to Web Mercator as an RGBA image for a Leaflet image overlay.
+
+    Leaflet stretches an overlay linearly in Web Mercator, so the grid (in a
+    Gauss-Krüger plane, turned against north by the meridian convergence) is
+    reprojected first.  ``band`` is ``value``, ``std`` (kriging standard
+    deviation) or ``extrapolated`` (grey where extrapolated).  Returns
+    (rgba, [[south, west], [north, east]], vmin, vmax).
+    """
+    if band == "extrapolated":
+        src = np.where(np.isnan(surface.values), np.nan, surface.extrapolated.astype(float))
+    else:
+        src = surface.std if band == "std" else surface.values
+    out, bounds = _warp_to_mercator(src, surface.grid, surface.crs, max_px=max_px)
+    if band == "extrapolated":
+        rgba = np.zeros(out.shape + (4,), dtype=np.uint8)
+        rgba[..., :3] = 90
+        rgba[..., 3] = np.where(np.nan_to_num(out) > 0.5, 110, 0)
+        return rgba, bounds, 0.0, 1.0
+    vmin, vmax = float(np.nanmin(src)), float(np.nanmax(src))
+    return _ramp_rgba(out, vmin, vmax), bounds, vmin, vmax
 
 
 def _base_map(townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap) -> folium.Map:
@@ -487,18 +504,34 @@ def build_surface_map(surface, *, townships: gpd.GeoDataFrame, wells: gpd.GeoDat
     rgba, bounds, vmin, vmax = surface_overlay(surface)
     folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=tr("map.layer.surface"), mercator_project=False,
                                       interactive=False, zindex=2).add_to(m)
+    if surface.std is not None:
+        srgba, sb, smin, smax = surface_overlay(surface, band="std")
+        folium.raster_layers.ImageOverlay(srgba, bounds=sb, name=tr("map.layer.kriging_std") + f" ({smin:.2f}–{smax:.2f} m)",
+                                          mercator_project=False, interactive=False, zindex=3, show=False).add_to(m)
+    ergba, eb, _, _ = surface_overlay(surface, band="extrapolated")
+    folium.raster_layers.ImageOverlay(ergba, bounds=eb, name=tr("map.layer.extrapolated"), mercator_project=False,
+                                      interactive=False, zindex=4).add_to(m)
     if contours is not None and len(contours):
         c = contours.to_crs(4326)
         c["label"] = c["level"].map(lambda v: f"{v:g} m")
         folium.GeoJson(c[["label", "geometry"]].to_json(), name=tr("map.layer.contours"),
                        style_function=lambda f: {"color": "#222", "weight": 1},
                        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False)).add_to(m)
+        labels = folium.FeatureGroup(name=tr("map.layer.contour_labels"))
+        longest = c.assign(length=c.to_crs(surface.crs).length).sort_values("length").groupby("level").tail(1)
+        for level, line in zip(longest["level"], longest.geometry):
+            p = line.interpolate(0.5, normalized=True)
+            folium.Marker([p.y, p.x], icon=folium.DivIcon(
+                html=f'<div class="gw-contour-label" style="font:11px sans-serif;color:#111;white-space:nowrap;'
+                     f'transform:translate(-50%,-50%);text-shadow:0 0 3px #fff,0 0 3px #fff">{float(level):g}</div>',
+                icon_size=(0, 0))).add_to(labels)
+        labels.add_to(m)
     rows = [[round(float(p.x), 6), round(float(p.y), 6), 0, _esc(code), _num(v, 2)]
             for p, code, v in zip(wells.geometry, wells["mw_code"], wells[value])]
     CanvasPoints(name=tr("map.layer.monitoring"), key="survey_wells", rows=rows, colors=["#ffffff"],
                  fields=[(tr("field.mw_code"), 3), (tr(f"field.{value}"), 4)], radius=4, stroke="#000",
                  weight=1).add_to(m)
-    m.add_child(_ramp_legend(tr(f"field.{value}"), vmin, vmax))
+    m.add_child(_ramp_legend(tr(f"field.{value}"), vmin, vmax, note=tr("map.extrapolated_note")))
     folium.LayerControl(collapsed=False).add_to(m)
     return localize_assets(m, asset_base)
 

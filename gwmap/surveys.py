@@ -276,6 +276,8 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
         "lon": np.where(known, reg["lon"].reindex(well).to_numpy(float) if len(reg) else np.nan, lon),
         "lat": np.where(known, reg["lat"].reindex(well).to_numpy(float) if len(reg) else np.nan, lat),
         "new_well": new.to_numpy(), "flag": "",
+        "method": df[mapping.method].astype(str).str.strip().str[:32].to_numpy() if mapping.method else "",
+        "observer": df[mapping.observer].astype(str).str.strip().str[:64].to_numpy() if mapping.observer else "",
     })
     rows = rows[~bad].reset_index(drop=True)
     problems += find_outliers(rows, history)
@@ -371,7 +373,8 @@ def import_survey(store: Store, user: CurrentUser, check: SurveyCheck, *, year: 
             s.flush()
             for r in grp.itertuples():
                 s.add(Measurement(survey_id=sv.id, monitoring_well_id=mws[r.mw_code].id, measured_on=r.measured_on,
-                                  depth_to_water_m=_f(r.depth_to_water_m), head_m=_f(r.head_m), qc_flag=r.flag))
+                                  depth_to_water_m=_f(r.depth_to_water_m), head_m=_f(r.head_m), qc_flag=r.flag,
+                                  method=r.method, observer=r.observer))
             ids.append(sv.id)
     return ids
 

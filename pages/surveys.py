@@ -87,12 +87,23 @@ if can(user, "surveys.import"):
                                          format_func=lambda a: tr(f"vocab.aquifer.{a}"), disabled=bool(aquifer_col))
             lon_col = pick(t("surveys.col.lon"), "lon", "sv_lon")
             lat_col = pick(t("surveys.col.lat"), "lat", "sv_lat")
+        with st.expander(t("surveys.more_columns")):
+            e1, e2, e3, e4 = st.columns(4)
+            with e1:
+                ground_col = pick(t("surveys.col.ground_elev"), "ground_elev", "sv_ground")
+            with e2:
+                mp_col = pick(t("surveys.col.mp_elev"), "mp_elev", "sv_mp")
+            with e3:
+                method_col = pick(t("surveys.col.method"), "method", "sv_method")
+            with e4:
+                observer_col = pick(t("surveys.col.observer"), "observer", "sv_observer")
         if value_kind is None:
             st.warning(t("err.survey.value_kind"))
             st.stop()
         try:
             mapping = SurveyMapping(well=well_col, date=date_col, value=value_col, value_kind=value_kind, unit=unit,
-                                    aquifer=fixed_aquifer, aquifer_column=aquifer_col, lon=lon_col, lat=lat_col)
+                                    aquifer=fixed_aquifer, aquifer_column=aquifer_col, lon=lon_col, lat=lat_col,
+                                    ground_elev=ground_col, mp_elev=mp_col, method=method_col, observer=observer_col)
             hist = pd.concat([survey_points(store, i) for i in list_surveys(store).id] or [pd.DataFrame()])
             check = check_survey(table, mapping, wells=repo.monitoring_wells_frame(store), outline=outline,
                                  history=hist if len(hist) else None, raw=raw)

@@ -193,6 +193,8 @@ class Measurement(Base):
     depth_to_water_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     head_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     qc_flag: Mapped[str] = mapped_column(String(32), default="")
+    method: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    observer: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class SurfaceRun(Base):

@@ -23,8 +23,9 @@ def test_surface_page_draws_the_water_table(page, server):
             pass
         page.wait_for_timeout(300)
     overlay = frame.locator("img.leaflet-image-layer")
-    assert overlay.count() == 1
-    assert overlay.get_attribute("src").startswith("data:image/png;base64,")
+    assert overlay.count() == 2  # the surface and the extrapolated mask; the kriging std is switched off
+    assert all(overlay.nth(i).get_attribute("src").startswith("data:image/png;base64,") for i in range(2))
+    assert frame.locator(".gw-contour-label").count() >= 5
     assert frame.evaluate("() => document.querySelector('img.leaflet-image-layer').naturalWidth") > 100
     assert frame.locator("path.leaflet-interactive").count() > 18 + 5  # townships and contour lines
     assert frame.evaluate("() => window.gwmapCounts.survey_wells") > 60  # the shallow wells of the survey

@@ -184,3 +184,17 @@ def test_township_change_uses_wells_measured_in_both(demo_store):
     assert ch.at["county", "wells"] == len(set(a.mw_code) & set(b.mw_code))
     assert ch.at["county", "mean_change_m"] < 0  # the water table rose after the sealings
     assert ch.at["371525107", "mean_change_m"] < ch.at["county", "mean_change_m"]  # most near the centre
+
+
+def test_method_and_observer_are_stored(demo_store, tmp_path):
+    from sqlalchemy import select
+
+    from gwmap.store.models import Measurement
+
+    check, raw = _check(demo_store, GOOD, method="测量方法", observer="测量人")
+    ids = import_survey(demo_store, HYDRO, check, year=2026, season="autumn", source_name=GOOD.name, raw=raw,
+                        uploads_dir=tmp_path / "up")
+    with demo_store.session() as s:
+        got = set(s.execute(select(Measurement.method, Measurement.observer)
+                            .where(Measurement.survey_id.in_(ids))).all())
+    assert got == {("测钟", "李工")}

@@ -291,3 +291,15 @@ def test_cone_page_says_how_the_area_changed(make_app, lang):
     expected = (translate("cone.latest", lang, survey=survey_label("2026-autumn", lang), area=area.value) + " "
                 + translate("cone.change.less", lang, km2=f"{abs(float(area.delta)):.1f}"))
     assert at.subheader[0].value == expected
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_surface_page_builds_idw_too_and_offers_downloads(make_app, lang):
+    at = make_app(lang, HYDRO, "pages/surface.py")
+    at.radio(key="sf_method").set_value("idw").run()
+    idw_rmse = float(at.dataframe[0].value["RMSE (m)"].iloc[1])
+    at.button(key="sf_build").click().run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert float(metrics["RMSE (m)"]) == pytest.approx(idw_rmse, abs=1e-3)
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == [translate("surface.download_tif", lang), translate("surface.download_contours", lang)]
