@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 
 from gwmap.cone import describe_change
 from gwmap.errors import GwmapError
-from gwmap.maps import Basemap, build_change_map, build_cone_map
+from gwmap.maps import build_change_map, build_cone_map
 from gwmap.reports import cone_geopackage, cone_workbook
 from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.surveys import change_points
@@ -18,13 +18,9 @@ tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()
 label = lambda code: survey_label(code, lang)  # noqa: E731
 store, settings, user = resources.store(), resources.settings(), state.get_user()
-bounds = data.current_boundaries()
-if bounds is None:
-    st.info(t("onemap.no_boundaries"))
-    st.stop()
-info, townships, _ = bounds
+info, townships, _ = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
-basemap = Basemap(settings.basemap, settings.tianditu_key, settings.tile_url)
+basemap = resources.basemap()
 
 c1, c2, c3, c4, c5 = st.columns(5)
 aquifer = c1.selectbox(t("field.aquifer"), ["shallow", "deep"], key="cn_aq", format_func=lambda a: tr(f"vocab.aquifer.{a}"))

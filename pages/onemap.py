@@ -3,18 +3,14 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gwmap.maps import Basemap, build_onemap
+from gwmap.maps import build_onemap
 from gwmap.registry import summarize
 from gwmap.ui import data, resources
 from gwmap.ui.i18n import t, translator
 
 st.header(t("onemap.header"))
 tr = translator()  # captures the language now; widgets call it later
-bounds = data.current_boundaries()
-if bounds is None:
-    st.info(t("onemap.no_boundaries"))
-    st.stop()
-info, townships, _outline = bounds
+info, townships, _outline = data.require_boundaries()
 layers = data.onemap_layers()
 
 codes = [""] + list(townships["code"])
@@ -40,7 +36,7 @@ s = resources.settings()
 fmap = build_onemap(
     townships=townships, wells=layers["wells"], sealings=layers["sealings"], leads=layers["leads"],
     monitoring=layers["monitoring"], tr=tr, schematic=info.schematic, focus_township=focus or None,
-    well_color_by=color_by, basemap=Basemap(s.basemap, s.tianditu_key, s.tile_url),
+    well_color_by=color_by, basemap=resources.basemap(),
 )
 st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key="onemap_map")
 st.caption(t("onemap.basemap", name=t(f"map.basemap.{s.basemap}")))

@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 
 from gwmap.errors import GwmapError
 from gwmap.io.rasters import VECTOR_FORMATS, contour_lines, geotiff_bytes, vector_bytes
-from gwmap.maps import Basemap, build_surface_map
+from gwmap.maps import build_surface_map
 from gwmap.runs import SurfaceRequest, surface_for
 from gwmap.surface import VARIOGRAM_MODELS, compare_methods, variogram_for
 from gwmap.surveys import list_surveys, survey_points
@@ -86,9 +86,8 @@ m2.metric("RMSE (m)", f"{surf.cv.rmse:.3f}")
 m3.metric(t("surface.metric.extrapolated"), f"{100 * surf.extrapolated_share:.0f}%")
 m4.metric(t("surface.metric.range"), f"{pd.Series(surf.values.ravel()).min():.1f} – {pd.Series(surf.values.ravel()).max():.1f}")
 contours = contour_lines(surf)
-s = settings
 st_folium(build_surface_map(surf, townships=townships, wells=pts, value=value, contours=contours, tr=tr,
-                            basemap=Basemap(s.basemap, s.tianditu_key, s.tile_url)),
+                            basemap=resources.basemap()),
           height=600, use_container_width=True, returned_objects=[], key="surface_map")
 d1, d2 = st.columns(2)
 stem = f"{surf.params.get('survey', 'surface')}_{surf.params.get('aquifer', '')}_{method}_{value}"

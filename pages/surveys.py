@@ -36,11 +36,7 @@ lang = state.get_lang()
 store = resources.store()
 settings = resources.settings()
 user = state.get_user()
-bounds = data.current_boundaries()
-if bounds is None:
-    st.info(t("onemap.no_boundaries"))
-    st.stop()
-info, townships, outline = bounds
+info, townships, outline = data.require_boundaries()
 tw_names = dict(zip(townships["code"], townships["name"]))
 
 if can(user, "surveys.import"):

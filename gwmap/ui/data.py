@@ -34,3 +34,14 @@ def current_boundaries():
         return repo.current_boundaries(store())
     except NotFound:
         return None
+
+
+def require_boundaries():
+    """The current boundaries, or a notice and the end of the page when none are stored yet."""
+    from gwmap.ui.i18n import t
+
+    bounds = current_boundaries()
+    if bounds is None:
+        st.info(t("onemap.no_boundaries"))
+        st.stop()
+    return bounds

@@ -30,3 +30,11 @@ def settings() -> Settings:
 
 def store() -> Store:
     return _boot()[1]
+
+
+def basemap():
+    """The basemap the settings ask for."""
+    from gwmap.maps import Basemap
+
+    s = settings()
+    return Basemap(s.basemap, s.tianditu_key, s.tile_url)
