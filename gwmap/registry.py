@@ -1,28 +1,58 @@
-"""Wells and permits (取水井台账): edits with validation, role checks and audit."""
+"""Wells and permits (取水井台账): filters, roll-ups, Excel import/export, edits with role checks and audit.
+
+The Excel layout (:data:`COLUMNS`) is the same for the template, the import
+and the export, with Chinese headers; vocabulary cells may hold the Chinese
+label (在用) or the stored key (in_use).
+"""
 
 from __future__ import annotations
 
+import io
 import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import shapely
 from sqlalchemy import select
 
+from gwmap import clock
 from gwmap.errors import InputDataError, NotFound
+from gwmap.i18n import catalog
 from gwmap.store.db import Store
 from gwmap.store.models import Well
 from gwmap.store.users import CurrentUser, authorize
-from gwmap.vocab import AQUIFERS, WELL_STATUSES, WELL_USES
+from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["update_well", "EDITABLE_FIELDS"]
+__all__ = [
+    "update_well", "EDITABLE_FIELDS", "COLUMNS", "RegistryCheck", "check_registry", "import_registry",
+    "registry_xlsx", "filter_wells", "rollup", "summarize", "PERMIT_STATES", "permit_state",
+]
+
+#: (field, Chinese header, kind) in template order.
+COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("well_code", "机井编号", "code"), ("name", "名称", "text"), ("township_code", "乡镇代码", "township"),
+    ("village", "村", "text"), ("owner", "取水权人", "text"), ("lon", "经度", "lon"), ("lat", "纬度", "lat"),
+    ("depth_m", "井深(m)", "depth"), ("year_drilled", "成井年份", "year"),
+    ("casing_diameter_mm", "管径(mm)", "diameter"), ("aquifer", "含水层", "aquifer"), ("use", "用途", "use"),
+    ("permit_no", "取水许可证号", "text"), ("permit_valid_from", "许可起始日期", "date"),
+    ("permit_valid_to", "许可截止日期", "date"), ("permitted_m3_per_year", "年许可水量(m³)", "volume"),
+    ("metering", "计量方式", "metering"), ("power_meter_no", "电能表编号", "text"), ("status", "状态", "status"),
+)
+_VOCAB = {"aquifer": AQUIFERS, "use": WELL_USES, "status": WELL_STATUSES, "metering": METERING}
+_VOCAB_GROUP = {"aquifer": "aquifer", "use": "use", "status": "status", "metering": "metering"}
+REQUIRED = ("well_code", "lon", "lat", "aquifer", "use", "status")
+PERMIT_STATES = ("valid", "expiring", "expired", "none")
 
 EDITABLE_FIELDS = (
     "name", "village", "owner", "depth_m", "year_drilled", "casing_diameter_mm", "aquifer", "use",
     "permit_no", "permit_valid_from", "permit_valid_to", "permitted_m3_per_year", "metering",
     "power_meter_no", "status",
 )
-_CHOICES = {"status": WELL_STATUSES, "use": WELL_USES, "aquifer": AQUIFERS}
 
 
 def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any) -> dict[str, Any]:
@@ -39,15 +69,17 @@ def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any)
 
     """
     authorize(store, user, "wells.edit", target=well_code)
-    for key, value in changes.items():
+    kinds = {f: k for f, _, k in COLUMNS}
+    today = clock.today()
+    for key, value in list(changes.items()):
         if key not in EDITABLE_FIELDS:
             raise InputDataError("err.well.field", f"Field {key!r} cannot be edited.", field=key)
-        if key in _CHOICES and value not in _CHOICES[key]:
-            raise InputDataError("err.well.value", f"{key}={value!r} is not one of {_CHOICES[key]}.",
-                                 field=key, value=str(value), choices=", ".join(_CHOICES[key]))
-        if key == "depth_m" and value is not None and not (0 < float(value) < 2000):
-            raise InputDataError("err.well.value", f"depth_m={value!r} is not a depth in metres.",
-                                 field=key, value=str(value), choices="0–2000")
+        parsed, problem = _parse(key, kinds[key], value, today)
+        if problem:
+            raise InputDataError("err.well.value", f"{key}={value!r} is not valid.", field=key, value=str(value),
+                                 choices=problem[1].get("choices") or
+                                 f"{problem[1].get('low', '')}–{problem[1].get('high', '')}")
+        changes[key] = parsed
     with store.session(user.username) as s:
         well = s.scalar(select(Well).where(Well.well_code == well_code))
         if well is None:
@@ -75,3 +107,220 @@ def summarize(wells, leads, *, township_code: str | None = None) -> dict[str, in
         "leads_open": int((~leads["stage"].isin(["closed", "dismissed"])).sum()),
         "leads_overdue": int(leads["overdue"].sum()),
     }
+
+
+# ----------------------------------------------------------------- parsing one value
+def _labels(group: str) -> dict[str, str]:
+    """Chinese and English labels (and the keys themselves) -> key, for one vocabulary."""
+    out = {}
+    for key in _VOCAB[group]:
+        out[key] = key
+        for lang in ("zh", "en"):
+            label = catalog(lang).get(f"vocab.{_VOCAB_GROUP[group]}.{key}")
+            if label:
+                out[label.strip().lower()] = key
+    return out
+
+
+def _parse(field: str, kind: str, raw: Any, today: date) -> tuple[Any, tuple[str, dict] | None]:
+    """Value for the database, or None and the problem (message code, params)."""
+    text = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw).strip()
+    if text.lower() in ("nan", "none", "nat"):
+        text = ""
+    if text == "":
+        if field in REQUIRED:
+            return None, ("err.registry.required", {})
+        return ("" if kind in ("text", "township") else None), None
+    if kind in ("text", "code", "township"):
+        return text[:128], None
+    if kind in _VOCAB:
+        key = _labels(kind).get(text.lower())
+        if key is None:
+            choices = "、".join(catalog("zh").get(f"vocab.{_VOCAB_GROUP[kind]}.{k}", k) for k in _VOCAB[kind])
+            return None, ("err.registry.choice", {"choices": choices})
+        return key, None
+    if kind == "date":
+        d = pd.to_datetime(text.replace(".", "-").replace("/", "-"), errors="coerce")
+        if pd.isna(d):
+            return None, ("err.survey.bad_date", {})
+        return d.date(), None
+    try:
+        num = float(text.replace(",", ""))
+    except ValueError:
+        return None, ("err.survey.not_number", {})
+    limits = {"lon": (73, 136), "lat": (3, 54), "depth": (1, 2000), "year": (1900, today.year),
+              "diameter": (20, 2000), "volume": (0, 1e8)}[kind]
+    if not limits[0] <= num <= limits[1]:
+        return None, ("err.registry.range", {"low": f"{limits[0]:g}", "high": f"{limits[1]:g}"})
+    return (int(num) if kind in ("year", "diameter") else num), None
+
+
+# ----------------------------------------------------------------- Excel import
+@dataclass(frozen=True)
+class RegistryCheck:
+    """Parsed rows (dicts by field) and every problem, like :class:`gwmap.surveys.SurveyCheck`."""
+
+    rows: list[dict]
+    problems: tuple
+    n_input: int
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: date | None = None) -> RegistryCheck:
+    """Check a registry table (Chinese or field-name headers) whole; every problem at once.
+
+    A missing 乡镇代码 is filled from the location when ``townships`` (WGS84,
+    ``code``) are given; a given code must be one of them.
+    """
+    from gwmap.surveys import Problem
+
+    today = today or clock.today()
+    by_header = {h: f for f, h, _ in COLUMNS} | {f: f for f, _, _ in COLUMNS}
+    cols = {by_header[c.strip()]: c for c in df.columns if c.strip() in by_header}
+    missing = [h for f, h, _ in COLUMNS if f in REQUIRED and f not in cols]
+    if missing:
+        raise InputDataError("err.survey.no_column", f"Columns {missing} are missing.", column="、".join(missing),
+                             columns=", ".join(map(str, df.columns)))
+    kinds = {f: k for f, _, k in COLUMNS}
+    headers = {f: h for f, h, _ in COLUMNS}
+    problems, rows = [], []
+    codes_seen: dict[str, int] = {}
+    tw_codes = set(townships["code"]) if townships is not None else None
+    for i, rec in enumerate(df.to_dict("records")):
+        rownum = i + 2
+        parsed, bad = {}, False
+        for field, col in cols.items():
+            value, prob = _parse(field, kinds[field], rec.get(col), today)
+            if prob:
+                problems.append(Problem(rownum, headers[field], str(rec.get(col, "")), prob[0], prob[1]))
+                bad = True
+            parsed[field] = value
+        code = parsed.get("well_code")
+        if code:
+            if code in codes_seen:
+                problems.append(Problem(rownum, headers["well_code"], code, "err.survey.duplicate",
+                                        {"first": codes_seen[code]}))
+                bad = True
+            else:
+                codes_seen[code] = rownum
+        frm, to = parsed.get("permit_valid_from"), parsed.get("permit_valid_to")
+        if frm and to and to < frm:
+            problems.append(Problem(rownum, headers["permit_valid_to"], str(to), "err.registry.dates", {}))
+            bad = True
+        if tw_codes is not None and parsed.get("township_code") and parsed["township_code"] not in tw_codes:
+            problems.append(Problem(rownum, headers["township_code"], parsed["township_code"],
+                                    "err.registry.township", {}))
+            bad = True
+        if outline is not None and parsed.get("lon") is not None and parsed.get("lat") is not None \
+                and not shapely.contains_xy(outline, parsed["lon"], parsed["lat"]):
+            problems.append(Problem(rownum, headers["lon"], f"{parsed['lon']}, {parsed['lat']}",
+                                    "err.survey.outside", {}))
+            bad = True
+        if not bad:
+            parsed["_row"] = rownum
+            rows.append(parsed)
+    if townships is not None and rows:
+        need = [r for r in rows if not r.get("township_code")]
+        if need:
+            pts = shapely.points([r["lon"] for r in need], [r["lat"] for r in need])
+            for r, p in zip(need, pts, strict=True):
+                hit = townships[townships.geometry.contains(p)]
+                r["township_code"] = hit["code"].iloc[0] if len(hit) else ""
+    return RegistryCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), len(df))
+
+
+def import_registry(store: Store, user: CurrentUser, check: RegistryCheck) -> dict[str, int]:
+    """Add or update wells by code in one transaction; each change is audited.
+
+    Returns counts of ``added``, ``updated`` and ``unchanged`` wells.
+    """
+    authorize(store, user, "wells.edit", target="registry import")
+    if not check.clean:
+        raise InputDataError("err.survey.has_errors", "Fix the errors first.", count=len(check.problems))
+    counts = {"added": 0, "updated": 0, "unchanged": 0}
+    with store.session(user.username) as s:
+        existing = {w.well_code: w for w in s.scalars(select(Well))}
+        for r in check.rows:
+            values = {k: v for k, v in r.items() if not k.startswith("_")}
+            w = existing.get(values["well_code"])
+            if w is None:
+                s.add(Well(**{k: v for k, v in values.items() if v is not None or k in ("depth_m",)}))
+                counts["added"] += 1
+                continue
+            changed = False
+            for k, v in values.items():
+                if k != "well_code" and getattr(w, k) != v:
+                    setattr(w, k, v)
+                    changed = True
+            counts["updated" if changed else "unchanged"] += 1
+    return counts
+
+
+# ----------------------------------------------------------------- Excel export
+def registry_xlsx(wells: pd.DataFrame, *, lang: str = "zh") -> bytes:
+    """The wells in the template layout (Chinese headers, vocabulary as labels), formula-safe."""
+    from gwmap.reports import safe_cell
+
+    cat = catalog(lang)
+    out = pd.DataFrame()
+    for field, header, kind in COLUMNS:
+        col = wells[field] if field in wells else pd.Series([""] * len(wells))
+        if kind in _VOCAB:
+            col = col.map(lambda k, g=_VOCAB_GROUP[kind]: cat.get(f"vocab.{g}.{k}", k))
+        out[header] = col.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else safe_cell(v))
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        out.to_excel(xw, sheet_name="取水井台账", index=False)
+        ws = xw.sheets["取水井台账"]
+        for i, (_, header, _) in enumerate(COLUMNS):
+            ws.column_dimensions[ws.cell(1, i + 1).column_letter].width = max(10, len(header) * 2 + 2)
+        ws.freeze_panes = "B2"
+    return buf.getvalue()
+
+
+# ----------------------------------------------------------------- filters and roll-ups
+def permit_state(valid_to, today: date, *, within_days: int = 90) -> str:
+    """``none`` (no permit), ``expired``, ``expiring`` (within 90 days) or ``valid``."""
+    if valid_to is None or (isinstance(valid_to, float) and np.isnan(valid_to)) or pd.isna(valid_to):
+        return "none"
+    d = pd.Timestamp(valid_to).date()
+    if d < today:
+        return "expired"
+    return "expiring" if d <= today + timedelta(days=within_days) else "valid"
+
+
+def filter_wells(wells: pd.DataFrame, *, text: str = "", township: str | None = None, use: str | None = None,
+                 aquifer: str | None = None, status: str | None = None, permit: str | None = None,
+                 today: date | None = None) -> pd.DataFrame:
+    """Wells matching a search (code, owner or village contains ``text``) and the chosen filters."""
+    today = today or clock.today()
+    df = wells.copy()
+    df["permit_state"] = [permit_state(v, today) if pn else "none"
+                          for v, pn in zip(df["permit_valid_to"], df["permit_no"], strict=True)]
+    m = pd.Series(True, index=df.index)
+    if text.strip():
+        q = text.strip().lower()
+        m &= (df["well_code"].str.lower().str.contains(q, regex=False)
+              | df["owner"].str.lower().str.contains(q, regex=False)
+              | df["village"].str.lower().str.contains(q, regex=False))
+    for col, val in (("township_code", township), ("use", use), ("aquifer", aquifer), ("status", status),
+                     ("permit_state", permit)):
+        if val:
+            m &= df[col] == val
+    return df[m]
+
+
+def rollup(wells: pd.DataFrame, *, today: date | None = None) -> pd.DataFrame:
+    """By township: wells by status and by use, permitted volume (m³/yr), permits expiring in 90 days."""
+    today = today or clock.today()
+    df = filter_wells(wells, today=today)
+    by_status = pd.crosstab(df["township_code"], df["status"]).reindex(columns=list(WELL_STATUSES), fill_value=0)
+    by_use = pd.crosstab(df["township_code"], df["use"]).reindex(columns=list(WELL_USES), fill_value=0)
+    out = pd.concat([by_status.add_prefix("status_"), by_use.add_prefix("use_")], axis=1)
+    out["wells"] = df.groupby("township_code").size()
+    out["permitted_m3_per_year"] = df.groupby("township_code")["permitted_m3_per_year"].sum()
+    out["permits_expiring_90d"] = (df["permit_state"] == "expiring").groupby(df["township_code"]).sum()
+    return out.reset_index()

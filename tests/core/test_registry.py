@@ -1,0 +1,118 @@
+"""The well registry: Excel import of 5,000 rows checked whole, export in the same layout, filters, roll-up."""
+
+import io
+import time
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from gwmap.errors import InputDataError, PermissionDenied
+from gwmap.io.tables import read_table
+from gwmap.registry import COLUMNS, check_registry, filter_wells, import_registry, registry_xlsx, rollup
+from gwmap.store import repo
+from gwmap.store.models import AuditEvent
+from gwmap.store.users import CurrentUser
+
+HYDRO = CurrentUser("hydro", "hydrologist")
+TODAY = date(2026, 11, 28)
+
+
+@pytest.fixture
+def ctx(demo_store):
+    _, tw, outline = repo.current_boundaries(demo_store)
+    return dict(townships=tw, outline=outline, today=TODAY)
+
+
+def _five_thousand(demo_store) -> pd.DataFrame:
+    """The demo registry as exported (3,000 wells) plus 2,000 new ones, read back as the user's file."""
+    wells = repo.wells_frame(demo_store)
+    new = wells.sample(2000, replace=True, random_state=1).copy()
+    new["well_code"] = [f"NEW{i:05d}" for i in range(2000)]
+    data = registry_xlsx(pd.concat([wells, new], ignore_index=True))
+    return read_table(data, "台账.xlsx")[0]
+
+
+def test_export_has_the_template_layout_in_chinese(demo_store):
+    wb = openpyxl.load_workbook(io.BytesIO(registry_xlsx(repo.wells_frame(demo_store).head(5))))
+    ws = wb["取水井台账"]
+    assert [c.value for c in ws[1]] == [h for _, h, _ in COLUMNS]
+    assert ws.max_row == 6 and ws.cell(2, 19).value in {"在用", "停用", "封存备用", "已封填", "改建监测井"}
+
+
+def test_export_neutralises_formulas(demo_store):
+    wells = repo.wells_frame(demo_store).head(1).copy()
+    wells.loc[wells.index[0], "owner"] = "=HYPERLINK(\"http://x\",\"y\")"
+    ws = openpyxl.load_workbook(io.BytesIO(registry_xlsx(wells)))["取水井台账"]
+    assert ws.cell(2, 5).value.startswith("'=") and ws.cell(2, 5).data_type == "s"
+
+
+def test_5000_rows_with_errors_are_all_listed_then_land_whole(demo_store, ctx):
+    df = _five_thousand(demo_store)
+    broken = df.copy()
+    broken.loc[10, "状态"] = "报废"              # not a status
+    broken.loc[20, "经度"] = "116.9"             # outside the county
+    broken.loc[30, "井深(m)"] = "-5"             # impossible
+    permitted = int(broken.index[broken["许可起始日期"].astype(str).str.len() > 0][50])
+    broken.loc[permitted, "许可截止日期"] = "2001-01-01"  # before it starts
+    broken.loc[4999, "机井编号"] = broken.loc[4000, "机井编号"]  # duplicate
+    broken.loc[50, "机井编号"] = ""
+    t0 = time.perf_counter()
+    check = check_registry(broken, **ctx)
+    elapsed = time.perf_counter() - t0
+    found = {(p.row, p.code) for p in check.problems}
+    assert found == {(12, "err.registry.choice"), (22, "err.survey.outside"), (32, "err.registry.range"),
+                     (permitted + 2, "err.registry.dates"), (5001, "err.survey.duplicate"), (52, "err.registry.required")}
+    assert elapsed < 30
+    with pytest.raises(InputDataError):
+        import_registry(demo_store, HYDRO, check)
+    assert repo.counts(demo_store)["wells"] == 3000  # nothing changed
+    fixed = check_registry(df, **ctx)
+    assert fixed.clean and len(fixed.rows) == 5000
+    counts = import_registry(demo_store, HYDRO, fixed)
+    assert counts == {"added": 2000, "updated": 0, "unchanged": 3000}
+    assert repo.counts(demo_store)["wells"] == 5000
+    new = repo.wells_frame(demo_store).set_index("well_code").loc["NEW00000"]
+    assert len(new.township_code) == 9  # filled in from the location
+
+
+def test_reimport_updates_by_code_and_audits_each_change(demo_store, ctx):
+    wells = repo.wells_frame(demo_store)
+    df = read_table(registry_xlsx(wells), "t.xlsx")[0]
+    df.loc[0, "取水权人"] = "新权人"
+    df.loc[1, "状态"] = "停用"
+    counts = import_registry(demo_store, HYDRO, check_registry(df, **ctx))
+    assert counts == {"added": 0, "updated": 2, "unchanged": 2998}
+    with demo_store.session() as s:
+        n = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "update",
+                                                                         AuditEvent.actor == "hydro"))
+    assert n == 2
+
+
+def test_leader_cannot_import(demo_store, ctx):
+    df = read_table(registry_xlsx(repo.wells_frame(demo_store).head(3)), "t.xlsx")[0]
+    with pytest.raises(PermissionDenied):
+        import_registry(demo_store, CurrentUser("boss", "leader"), check_registry(df, **ctx))
+
+
+def test_filters(demo_store):
+    wells = repo.wells_frame(demo_store)
+    owner = wells.owner.iloc[5]
+    assert owner in set(filter_wells(wells, text=owner[:3], today=TODAY).owner)
+    deep_ind = filter_wells(wells, use="industry", aquifer="deep", today=TODAY)
+    assert len(deep_ind) == ((wells.use == "industry") & (wells.aquifer == "deep")).sum()
+    expiring = filter_wells(wells, permit="expiring", today=TODAY)
+    assert all(TODAY <= pd.Timestamp(d).date() <= date(2027, 2, 26) for d in expiring.permit_valid_to)
+    none = filter_wells(wells, permit="none", today=TODAY)
+    assert (none.permit_no == "").all()
+
+
+def test_rollup_adds_up(demo_store):
+    wells = repo.wells_frame(demo_store)
+    r = rollup(wells, today=TODAY)
+    assert len(r) == 18 and r.wells.sum() == 3000
+    assert r.filter(like="status_").sum(axis=1).tolist() == r.wells.tolist()
+    assert r.filter(like="use_").sum(axis=1).tolist() == r.wells.tolist()
+    assert r.permitted_m3_per_year.sum() == pytest.approx(wells.permitted_m3_per_year.sum())
