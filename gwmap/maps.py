@@ -240,6 +240,45 @@ def _num(value, digits: int = 1):
     return round(float(value), digits)
 
 
+def _wells_layer(w: pd.DataFrame, names: dict, tr: Translate, color_by: str = "status", *,
+                 key: str = "wells") -> tuple[CanvasPoints, dict, list, str]:
+    """Registered wells as one canvas layer coloured by status or use; also (palette, categories, column)."""
+    palette = STATUS_COLORS if color_by == "status" else USE_COLORS
+    cats = list(palette)
+    cat_col = "status" if color_by == "status" else "use"
+    rows = [
+        [round(float(lon), 6), round(float(lat), 6), cats.index(c) if c in cats else 0, _esc(code), _esc(nm),
+         _esc(owner), _esc(names.get(tc, tc)), _esc(tr(f"vocab.status.{st}")), _esc(tr(f"vocab.use.{u}")),
+         _esc(tr(f"vocab.aquifer.{aq}")), _num(dep, 0), _esc(pn)]
+        for lon, lat, c, code, nm, owner, tc, st, u, aq, dep, pn in zip(
+            w["lon"], w["lat"], w[cat_col], w["well_code"], w["name"], w["owner"], w["township_code"],
+            w["status"], w["use"], w["aquifer"], w["depth_m"], w["permit_no"])
+    ]
+    layer = CanvasPoints(
+        name=tr("map.layer.wells"), key=key, rows=rows, colors=[palette[c] for c in cats],
+        fields=[(tr("field.well_code"), 3), (tr("field.name"), 4), (tr("field.owner"), 5), (tr("field.township"), 6),
+                (tr("field.status"), 7), (tr("field.use"), 8), (tr("field.aquifer"), 9), (tr("field.depth_m"), 10),
+                (tr("field.permit_no"), 11)],
+        radius=3,
+    )
+    return layer, palette, cats, cat_col
+
+
+def build_wells_map(wells: pd.DataFrame, *, townships: gpd.GeoDataFrame, tr: Translate, color_by: str = "status",
+                    basemap: Basemap = Basemap(), asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """The wells of a filtered registry over the townships, with a legend."""
+    m = _base_map(townships, tr, basemap)
+    names = dict(zip(townships["code"], townships["name"]))
+    layer, palette, cats, cat_col = _wells_layer(wells, names, tr, color_by)
+    layer.add_to(m)
+    m.add_child(_Legend([(tr(f"map.legend.wells_by_{color_by}"), [(palette[c], tr(f"vocab.{cat_col}.{c}"))
+                                                                  for c in cats])]))
+    if len(wells):
+        m.fit_bounds([[wells["lat"].min(), wells["lon"].min()], [wells["lat"].max(), wells["lon"].max()]])
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)
+
+
 # ---------------------------------------------------------------- the one-map
 def _add_basemap(m: folium.Map, basemap: Basemap, tr: Translate) -> None:
     if basemap.kind == "osm":
@@ -318,27 +357,8 @@ def build_onemap(
         ).add_to(labels)
     labels.add_to(m)
 
-    # registered wells, coloured by status or use
-    palette = STATUS_COLORS if well_color_by == "status" else USE_COLORS
-    cats = list(palette)
-    cat_col = "status" if well_color_by == "status" else "use"
-    w = wells
-    rows = [
-        [round(float(lon), 6), round(float(lat), 6), cats.index(c) if c in cats else 0, _esc(code), _esc(nm),
-         _esc(owner), _esc(names.get(tc, tc)), _esc(tr(f"vocab.status.{st}")), _esc(tr(f"vocab.use.{u}")),
-         _esc(tr(f"vocab.aquifer.{aq}")), _num(dep, 0), _esc(pn)]
-        for lon, lat, c, code, nm, owner, tc, st, u, aq, dep, pn in zip(
-            w["lon"], w["lat"], w[cat_col], w["well_code"], w["name"], w["owner"], w["township_code"],
-            w["status"], w["use"], w["aquifer"], w["depth_m"], w["permit_no"])
-    ]
-    CanvasPoints(
-        name=tr("map.layer.wells"), key="wells", rows=rows, colors=[palette[c] for c in cats],
-        fields=[(tr("field.well_code"), 3), (tr("field.name"), 4), (tr("field.owner"), 5), (tr("field.township"), 6),
-                (tr("field.status"), 7), (tr("field.use"), 8), (tr("field.aquifer"), 9), (tr("field.depth_m"), 10),
-                (tr("field.permit_no"), 11)],
-        radius=3,
-    ).add_to(m)
-
+    layer, palette, cats, cat_col = _wells_layer(wells, names, tr, well_color_by)
+    layer.add_to(m)
     # sealings
     s_cats = list(SEALING_COLORS)
     s_rows = [

@@ -196,3 +196,12 @@ def has_users(store: Store) -> bool:
 
     with store.session() as s:
         return bool(s.scalar(select(func.count()).select_from(User)))
+
+
+def record_history(store: Store, table: str, record_id: int | str) -> pd.DataFrame:
+    """Every audit event of one record, oldest first (who, when, what, before, after)."""
+    from gwmap.store.models import AuditEvent
+
+    stmt = (select(AuditEvent).where(AuditEvent.table_name == table, AuditEvent.record_id == str(record_id))
+            .order_by(AuditEvent.id))
+    return _frame(store, stmt)

@@ -303,3 +303,49 @@ def test_surface_page_builds_idw_too_and_offers_downloads(make_app, lang):
     assert float(metrics["RMSE (m)"]) == pytest.approx(idw_rmse, abs=1e-3)
     labels = [d.proto.label for d in at.get("download_button")]
     assert labels == [translate("surface.download_tif", lang), translate("surface.download_contours", lang)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_registry_search_filter_and_rollup(make_app, demo_db_path, lang):
+    at = make_app(lang, LEADER, "pages/registry.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[translate("registry.metric.wells", lang)] == "3,000"
+    at.selectbox(key="rg_use").select("industry").run()
+    at.selectbox(key="rg_aq").select("deep").run()
+    wells = repo.wells_frame(_store(demo_db_path))
+    n = int(((wells.use == "industry") & (wells.aquifer == "deep")).sum())
+    assert {m.label: m.value for m in at.metric}[translate("registry.metric.wells", lang)] == f"{n:,}"
+    rollup_table = at.dataframe[-1].value
+    assert rollup_table[translate("registry.metric.wells", lang)].sum() == 3000
+    # a leader sees no edit form and no import
+    assert not [f for f in at.get("form")] and not [u for u in at.file_uploader if u.key == "rg_upload"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_registry_edit_is_audited_and_text_is_escaped(make_app, demo_db_path, lang):
+    at = make_app(lang, HYDRO, "pages/registry.py")
+    at.text_input(key="rg_text").input("371525107J0001").run()
+    at.text_input[1].input("<b>张三</b>")  # the owner field of the edit form
+    at.button[0].click().run()
+    assert at.success[0].value == translate("registry.saved", lang, code="371525107J0001")
+    at.run()
+    shown = next(m.value for m in at.markdown if translate("field.owner", lang) in m.value)
+    assert "&lt;b>张三&lt;/b>" in shown and "<b>" not in shown
+    hist = repo.record_history(_store(demo_db_path), "wells",
+                               int(repo.wells_frame(_store(demo_db_path)).set_index("well_code").at["371525107J0001", "id"]))
+    assert hist.iloc[-1].actor == "hydro" and "张三" in hist.iloc[-1].after
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_registry_import_lists_problems(make_app, demo_db_path, lang):
+
+
+    from gwmap.registry import registry_xlsx
+
+    at = make_app(lang, HYDRO, "pages/registry.py")
+    wells = repo.wells_frame(_store(demo_db_path)).head(3).copy()
+    wells.loc[wells.index[1], "status"] = "broken"
+    at.file_uploader(key="rg_upload").set_value(("台账.xlsx", registry_xlsx(wells), "application/octet-stream")).run()
+    assert at.error[0].value == translate("err.survey.has_errors", lang, count=1)
+    problems = at.dataframe[-2].value
+    assert list(problems[translate("surveys.problem.row", lang)]) == [3]

@@ -1,0 +1,144 @@
+"""取水井台账: search and filter the registry, a well's record and history, edits, Excel import/export, roll-up."""
+
+import json
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gwmap.clock import to_local
+from gwmap.errors import GwmapError
+from gwmap.io.tables import read_table
+from gwmap.maps import build_wells_map
+from gwmap.registry import PERMIT_STATES, check_registry, filter_wells, import_registry, registry_xlsx, rollup, update_well
+from gwmap.store import repo
+from gwmap.store.users import can
+from gwmap.ui import data, resources, state
+from gwmap.ui.i18n import t, t_error, translator
+from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
+
+st.header(t("registry.header"))
+tr = translator()  # captures the language now; widgets call it later
+lang = state.get_lang()
+store, user = resources.store(), state.get_user()
+info, townships, outline = data.require_boundaries()
+names = dict(zip(townships["code"], townships["name"]))
+wells = data.onemap_layers()["wells"]
+
+c0, c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2, 2])
+text = c0.text_input(t("registry.search"), key="rg_text", placeholder=t("registry.search_hint"))
+township = c1.selectbox(t("field.township"), [""] + list(townships["code"]), key="rg_tw",
+                        format_func=lambda c: names.get(c, tr("registry.all")))
+use = c2.selectbox(t("field.use"), [""] + list(WELL_USES), key="rg_use",
+                   format_func=lambda v: tr(f"vocab.use.{v}") if v else tr("registry.all"))
+aquifer = c3.selectbox(t("field.aquifer"), [""] + list(AQUIFERS), key="rg_aq",
+                       format_func=lambda v: tr(f"vocab.aquifer.{v}") if v else tr("registry.all"))
+status = c4.selectbox(t("field.status"), [""] + list(WELL_STATUSES), key="rg_status",
+                      format_func=lambda v: tr(f"vocab.status.{v}") if v else tr("registry.all"))
+permit = c5.selectbox(t("registry.permit"), [""] + list(PERMIT_STATES), key="rg_permit",
+                      format_func=lambda v: tr(f"registry.permit_is.{v}") if v else tr("registry.all"))
+found = filter_wells(wells, text=text, township=township or None, use=use or None, aquifer=aquifer or None,
+                     status=status or None, permit=permit or None)
+m1, m2, m3 = st.columns(3)
+m1.metric(t("registry.metric.wells"), f"{len(found):,}")
+m2.metric(t("registry.metric.volume"), f"{found['permitted_m3_per_year'].sum() / 1e4:,.1f}")
+m3.metric(t("registry.metric.expiring"), int((found["permit_state"] == "expiring").sum()))
+
+view = pd.DataFrame({
+    t("field.well_code"): found["well_code"], t("field.name"): found["name"],
+    t("field.township"): found["township_code"].map(names), t("field.owner"): found["owner"],
+    t("field.use"): found["use"].map(lambda v: tr(f"vocab.use.{v}")),
+    t("field.aquifer"): found["aquifer"].map(lambda v: tr(f"vocab.aquifer.{v}")),
+    t("field.status"): found["status"].map(lambda v: tr(f"vocab.status.{v}")),
+    t("field.permit_no"): found["permit_no"], t("registry.permit"): found["permit_state"].map(
+        lambda v: tr(f"registry.permit_is.{v}")),
+    t("registry.col.volume"): found["permitted_m3_per_year"],
+})
+st.dataframe(view, use_container_width=True, hide_index=True, height=320)
+e1, e2 = st.columns(2)
+e1.download_button(t("registry.export"), registry_xlsx(found, lang=lang), file_name="取水井台账.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+e2.download_button(t("registry.template"), registry_xlsx(found.head(0), lang=lang), file_name="取水井台账模板.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st_folium(build_wells_map(found, townships=townships, tr=tr, basemap=resources.basemap()), height=420,
+          use_container_width=True, returned_objects=[], key="registry_map")
+
+st.subheader(t("registry.well"))
+codes = list(found["well_code"])
+if codes:
+    code = st.selectbox(t("field.well_code"), codes, key="rg_well")
+    w = found.set_index("well_code").loc[code]
+    d1, d2 = st.columns(2)
+    d1.markdown("\n".join(f"- **{t('field.' + f)}**: {_v}" for f, _v in (
+        ("owner", w["owner"]), ("township", names.get(w["township_code"], "")), ("depth_m", w["depth_m"]),
+        ("use", tr(f"vocab.use.{w['use']}")), ("status", tr(f"vocab.status.{w['status']}")),
+        ("permit_no", w["permit_no"] or "—"))).replace("<", "&lt;"))
+    seal = repo.sealings_frame(store)
+    seal = seal[seal["well_code"] == code]
+    if len(seal):
+        d2.dataframe(pd.DataFrame({t("field.plan_year"): seal["plan_year"],
+                                   t("field.disposition"): seal["disposition"].map(lambda v: tr(f"vocab.disposition.{v}")),
+                                   t("field.stage"): seal["stage"].map(lambda v: tr(f"vocab.sealing_stage.{v}")),
+                                   t("field.cut_m3_per_year"): seal["cut_m3_per_year"]}), hide_index=True)
+    else:
+        d2.caption(t("registry.no_sealing"))
+    hist = repo.record_history(store, "wells", int(w["id"]))
+    st.dataframe(pd.DataFrame({
+        t("audit.at"): hist["at"].map(to_local), t("audit.actor"): hist["actor"], t("audit.action"): hist["action"],
+        t("audit.before"): hist["before"].fillna(""), t("audit.after"): hist["after"].map(
+            lambda a: ", ".join(f"{k}={v}" for k, v in json.loads(a).items()) if a else "")}),
+        use_container_width=True, hide_index=True)
+    if can(user, "wells.edit"):
+        with st.form("rg_edit"):
+            f1, f2, f3 = st.columns(3)
+            owner = f1.text_input(t("field.owner"), w["owner"])
+            new_status = f2.selectbox(t("field.status"), WELL_STATUSES, index=WELL_STATUSES.index(w["status"]),
+                                      format_func=lambda v: tr(f"vocab.status.{v}"))
+            new_use = f3.selectbox(t("field.use"), WELL_USES, index=WELL_USES.index(w["use"]),
+                                   format_func=lambda v: tr(f"vocab.use.{v}"))
+            permit_no = f1.text_input(t("field.permit_no"), w["permit_no"])
+            volume = f2.number_input(t("registry.col.volume"), 0.0, value=float(w["permitted_m3_per_year"] or 0))
+            metering = f3.selectbox(t("registry.metering"), METERING,
+                                    index=METERING.index(w["metering"]) if w["metering"] in METERING else 0,
+                                    format_func=lambda v: tr(f"vocab.metering.{v}"))
+            if st.form_submit_button(t("registry.save")):
+                try:
+                    update_well(store, user, code, owner=owner, status=new_status, use=new_use, permit_no=permit_no,
+                                permitted_m3_per_year=volume, metering=metering)
+                    st.success(t("registry.saved", code=code))
+                except GwmapError as exc:
+                    st.error(t_error(exc))
+
+if can(user, "wells.edit"):
+    st.subheader(t("registry.import_title"))
+    upload = st.file_uploader(t("registry.upload"), type=["xlsx", "csv"], key="rg_upload")
+    if upload is not None:
+        try:
+            table, _enc = read_table(upload.getvalue(), upload.name)
+            check = check_registry(table, townships=townships, outline=outline)
+        except GwmapError as exc:
+            st.error(t_error(exc))
+            st.stop()
+        if check.problems:
+            st.error(t("err.survey.has_errors", count=len(check.problems)))
+            st.dataframe(pd.DataFrame([{t("surveys.problem.row"): p.row, t("surveys.problem.column"): p.column,
+                                        t("surveys.problem.value"): p.value,
+                                        t("surveys.problem.message"): t(p.code, **p.params)} for p in check.problems]),
+                         use_container_width=True, hide_index=True)
+        else:
+            st.success(t("registry.clean", rows=len(check.rows)))
+            if st.button(t("registry.import"), type="primary", key="rg_import"):
+                try:
+                    counts = import_registry(store, user, check)
+                    st.success(t("registry.imported", **counts))
+                except GwmapError as exc:
+                    st.error(t_error(exc))
+
+st.subheader(t("registry.rollup"))
+r = rollup(wells)
+st.dataframe(pd.DataFrame({
+    t("field.township"): r["township_code"].map(names), t("registry.metric.wells"): r["wells"],
+    **{tr(f"vocab.status.{s_}"): r[f"status_{s_}"] for s_ in WELL_STATUSES},
+    **{tr(f"vocab.use.{u}"): r[f"use_{u}"] for u in WELL_USES},
+    t("registry.col.volume"): r["permitted_m3_per_year"], t("registry.metric.expiring"): r["permits_expiring_90d"]}),
+    use_container_width=True, hide_index=True)
