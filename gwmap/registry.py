@@ -83,7 +83,7 @@ def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any)
     with store.session(user.username) as s:
         well = s.scalar(select(Well).where(Well.well_code == well_code))
         if well is None:
-            raise NotFound("err.well.not_found", f"No well {well_code!r}.", code=well_code)
+            raise NotFound("err.well.not_found", f"No well {well_code!r}.", well=well_code)
         for key, value in changes.items():
             setattr(well, key, value)
     return changes

@@ -16,6 +16,7 @@ from gwmap import clock
 __all__ = [
     "Base", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
     "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
+    "LeadStep", "Evidence",
 ]
 
 
@@ -247,6 +248,41 @@ class ColumnMapping(Base):
     source: Mapped[str] = mapped_column(String(128), unique=True)
     mapping_json: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now, onupdate=clock.now)
+
+
+
+class LeadStep(Base):
+    """One step of a lead's lifecycle: who, when, what was found, the deadline set, where it was done."""
+
+    __tablename__ = "lead_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    by: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text, default="")
+    deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class Evidence(Base):
+    """A photo or document fixed as evidence (证据固定), stored by SHA-256 and never overwritten."""
+
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("lead_steps.id"), nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    gps_source: Mapped[str] = mapped_column(String(16), default="")  # exif, entered, none
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

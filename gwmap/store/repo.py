@@ -153,7 +153,7 @@ def get_well(store: Store, well_code: str) -> Well:
     with store.session() as s:
         w = s.scalar(select(Well).where(Well.well_code == well_code))
         if w is None:
-            raise NotFound("err.well.not_found", f"No well {well_code!r}.", code=well_code)
+            raise NotFound("err.well.not_found", f"No well {well_code!r}.", well=well_code)
         return w
 
 

@@ -95,3 +95,11 @@ def test_edit_with_a_value_outside_the_vocabulary_is_refused(store):
     with pytest.raises(InputDataError) as err:
         update_well(store, CurrentUser("hy", "hydrologist"), "W1", status="gone")
     assert err.value.params["field"] == "status"
+
+
+def test_editing_a_missing_well_says_which(store):
+    from gwmap.errors import NotFound
+
+    with pytest.raises(NotFound) as err:
+        update_well(store, CurrentUser("hy", "hydrologist"), "NOPE", owner="x")
+    assert err.value.params == {"well": "NOPE"}

@@ -1,0 +1,277 @@
+"""Suspected illegal abstraction (违规取用地下水线索): register, inspect, confirm, rectify, close.
+
+The lifecycle follows the plan's task 10: 登记 registered → 核查 inspected →
+认定 confirmed or 排除 dismissed → 整改 rectification with a deadline → 复查
+re-inspected → 销号 closed.  Every step keeps who, when, the finding and where;
+evidence (证据固定) is stored by SHA-256 and never overwritten, and a case
+cannot be closed without evidence of the rectification.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import func, select
+
+from gwmap import clock
+from gwmap.crs import area_crs, gcj02_to_wgs84
+from gwmap.errors import InputDataError, NotFound
+from gwmap.store.db import Store
+from gwmap.store.models import Evidence, Lead, LeadStep
+from gwmap.store.users import CurrentUser, authorize
+from gwmap.vocab import LEAD_SOURCES, OPEN_LEAD_STAGES
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "TRANSITIONS", "MAX_EVIDENCE_MB", "EvidenceFile", "register_lead", "advance", "lead_steps", "lead_evidence",
+    "days_left", "integrity_check", "read_evidence", "nearby_open_leads", "DUPLICATE_RADIUS_M",
+]
+
+#: Which stage may follow which.  A re-inspection that finds the fix incomplete goes back to rectifying.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "registered": ("inspected",),
+    "inspected": ("confirmed", "dismissed"),
+    "confirmed": ("rectifying",),
+    "rectifying": ("reinspected",),
+    "reinspected": ("closed", "rectifying"),
+    "dismissed": (),
+    "closed": (),
+}
+MAX_EVIDENCE_MB = 50
+DUPLICATE_RADIUS_M = 50.0
+#: File signatures accepted as evidence; anything else (a renamed .exe, say) is refused.
+_SIGNATURES = {
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"%PDF-": ("application/pdf", ".pdf"),
+}
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """An uploaded file with the position typed by the inspector when the photo has none."""
+
+    filename: str
+    data: bytes
+    lon: float | None = None
+    lat: float | None = None
+
+
+def _sniff(data: bytes, filename: str) -> str:
+    for sig, (mime, _ext) in _SIGNATURES.items():
+        if data.startswith(sig):
+            return mime
+    raise InputDataError("err.evidence.type", "Only JPEG, PNG and PDF files are accepted as evidence.",
+                         name=filename)
+
+
+def _exif(data: bytes) -> tuple[float | None, float | None, datetime | None]:
+    """GPS position and time from a JPEG's EXIF, when the camera wrote them."""
+    from PIL import ExifTags, Image
+
+    try:
+        img = Image.open(io.BytesIO(data))
+        exif = img.getexif()
+    except Exception:  # a broken image has no usable EXIF; the file is still kept as evidence
+        return None, None, None
+    taken = None
+    raw_time = exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+    if raw_time:
+        try:
+            taken = datetime.strptime(str(raw_time), "%Y:%m:%d %H:%M:%S")
+        except ValueError:
+            taken = None
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    if not gps or 2 not in gps or 4 not in gps:
+        return None, None, taken
+
+    def deg(v) -> float:
+        d, m, s = (float(x) for x in v)
+        return d + m / 60 + s / 3600
+
+    lat = deg(gps[2]) * (-1 if gps.get(1) in ("S", b"S") else 1)
+    lon = deg(gps[4]) * (-1 if gps.get(3) in ("W", b"W") else 1)
+    return lon, lat, taken
+
+
+def _store_file(data: bytes, evidence_dir: Path) -> str:
+    sha = hashlib.sha256(data).hexdigest()
+    evidence_dir.mkdir(parents=True, exist_ok=True)
+    path = evidence_dir / sha
+    if not path.exists():  # content-addressed: the same bytes are the same file; never overwritten
+        path.write_bytes(data)
+    return sha
+
+
+def read_evidence(evidence_dir: Path, sha256: str) -> bytes:
+    """The stored bytes of one evidence file."""
+    path = evidence_dir / sha256
+    if not path.exists():
+        raise NotFound("err.evidence.missing", "The evidence file is missing.", sha=sha256[:12])
+    return path.read_bytes()
+
+
+def nearby_open_leads(store: Store, lon: float, lat: float, *, radius_m: float = DUPLICATE_RADIUS_M) -> list[str]:
+    """Codes of open leads within ``radius_m`` metres (possible duplicates)."""
+    with store.session() as s:
+        rows = s.execute(select(Lead.lead_code, Lead.lon, Lead.lat)
+                         .where(Lead.stage.in_(OPEN_LEAD_STAGES), ~Lead.archived)).all()
+    if not rows:
+        return []
+    pts = gpd.GeoSeries(gpd.points_from_xy([r[1] for r in rows] + [lon], [r[2] for r in rows] + [lat]),
+                        crs=4326).to_crs(area_crs())
+    d = pts.iloc[:-1].distance(pts.iloc[-1]).to_numpy()
+    return [rows[i][0] for i in np.flatnonzero(d <= radius_m)]
+
+
+def register_lead(store: Store, user: CurrentUser, *, lon: float, lat: float, source: str, description: str,
+                  townships: gpd.GeoDataFrame, outline=None, gcj02: bool = False) -> tuple[str, list[str]]:
+    """Register a lead; returns its code and the codes of open leads within 50 m (possible duplicates).
+
+    ``gcj02`` says the position came from a phone map (AMap/Tencent) and is
+    converted to WGS84.  The township is filled in from the boundaries.
+    """
+    authorize(store, user, "leads.edit", target="new lead")
+    if source not in LEAD_SOURCES:
+        raise InputDataError("err.lead.source", f"Unknown source {source!r}.", source=source)
+    if not description.strip():
+        raise InputDataError("err.lead.description", "Describe what was seen.")
+    if gcj02:
+        lon, lat = gcj02_to_wgs84(lon, lat)
+    if outline is not None and not shapely.contains_xy(outline, lon, lat):
+        raise InputDataError("err.survey.outside", "The position is outside the county.")
+    hit = townships[townships.geometry.contains(shapely.Point(lon, lat))]
+    dups = nearby_open_leads(store, lon, lat)
+    today = clock.today()
+    with store.session(user.username) as s:
+        n = s.scalar(select(func.count()).select_from(Lead).where(Lead.lead_code.like(f"XS{today.year}%"))) or 0
+        code = f"XS{today.year}{n + 1:04d}"
+        while s.scalar(select(Lead.id).where(Lead.lead_code == code)):
+            n += 1
+            code = f"XS{today.year}{n + 1:04d}"
+        lead = Lead(lead_code=code, source=source, lon=round(float(lon), 7), lat=round(float(lat), 7),
+                    township_code=hit["code"].iloc[0] if len(hit) else "", description=description.strip()[:2000],
+                    stage="registered", registered_on=today)
+        s.add(lead)
+        s.flush()
+        s.add(LeadStep(lead_id=lead.id, stage="registered", by=user.username, note=description.strip()[:2000],
+                       lon=lead.lon, lat=lead.lat))
+    return code, dups
+
+
+def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, note: str = "",
+            deadline: date | None = None, evidence: list[EvidenceFile] | None = None,
+            evidence_dir: Path, lon: float | None = None, lat: float | None = None) -> int:
+    """Move a lead to its next stage with the finding, evidence and (for rectification) a deadline.
+
+    Raises
+    ------
+    InputDataError
+        A step out of order, a rectification without a future deadline, a
+        close without evidence of the fix, a file that is not a photo or PDF
+        or is over 50 MB.
+
+    """
+    authorize(store, user, "leads.edit", target=lead_code)
+    evidence = evidence or []
+    checked = []
+    for f in evidence:
+        if len(f.data) > MAX_EVIDENCE_MB * 2**20:
+            raise InputDataError("err.upload.too_large", "Evidence file too large.", size_mb=f"{len(f.data) / 2**20:.0f}",
+                                 limit_mb=MAX_EVIDENCE_MB)
+        if not f.data:
+            raise InputDataError("err.upload.empty", "Empty file.", name=f.filename)
+        checked.append((f, _sniff(f.data, f.filename)))
+    today = clock.today()
+    with store.session(user.username) as s:
+        lead = s.scalar(select(Lead).where(Lead.lead_code == lead_code))
+        if lead is None:
+            raise NotFound("err.lead.not_found", f"No lead {lead_code!r}.", lead=lead_code)
+        if to_stage not in TRANSITIONS.get(lead.stage, ()):
+            raise InputDataError("err.lead.step", f"{lead.stage} cannot go to {to_stage}.", lead=lead_code,
+                                 now=lead.stage, to=to_stage)
+        if to_stage == "rectifying" and (deadline is None or deadline <= today):
+            raise InputDataError("err.lead.deadline", "A rectification needs a deadline after today.")
+        if to_stage == "closed":
+            reinspect = s.scalar(select(LeadStep).where(LeadStep.lead_id == lead.id, LeadStep.stage == "reinspected")
+                                 .order_by(LeadStep.id.desc()))
+            proof = s.scalar(select(func.count()).select_from(Evidence).where(Evidence.step_id == reinspect.id)) \
+                if reinspect else 0
+            if not proof and not checked:
+                raise InputDataError("err.lead.no_proof", "A case cannot be closed without evidence of the fix.")
+        step = LeadStep(lead_id=lead.id, stage=to_stage, by=user.username, note=note.strip()[:4000],
+                        deadline=deadline if to_stage == "rectifying" else None, lon=lon, lat=lat)
+        s.add(step)
+        s.flush()
+        for f, mime in checked:
+            sha = _store_file(f.data, evidence_dir)
+            e_lon, e_lat, taken = _exif(f.data) if mime == "image/jpeg" else (None, None, None)
+            source = "exif" if e_lon is not None else ("entered" if f.lon is not None else "none")
+            s.add(Evidence(lead_id=lead.id, step_id=step.id, sha256=sha, filename=Path(f.filename).name[:255],
+                           mime=mime, size_bytes=len(f.data), uploaded_by=user.username, taken_at=taken,
+                           lon=e_lon if e_lon is not None else f.lon, lat=e_lat if e_lat is not None else f.lat,
+                           gps_source=source))
+        lead.stage = to_stage
+        if to_stage == "rectifying":
+            lead.rectify_deadline = deadline
+        return step.id
+
+
+def lead_steps(store: Store, lead_code: str) -> pd.DataFrame:
+    """The steps of one lead, oldest first."""
+    with store.session() as s:
+        rows = s.execute(select(LeadStep.id, LeadStep.stage, LeadStep.at, LeadStep.by, LeadStep.note,
+                                LeadStep.deadline, LeadStep.lon, LeadStep.lat)
+                         .join(Lead, Lead.id == LeadStep.lead_id).where(Lead.lead_code == lead_code)
+                         .order_by(LeadStep.id)).all()
+    return pd.DataFrame(rows, columns=["id", "stage", "at", "by", "note", "deadline", "lon", "lat"])
+
+
+def lead_evidence(store: Store, lead_code: str | None = None) -> pd.DataFrame:
+    """Evidence of one lead (or all), with the step it belongs to."""
+    stmt = (select(Lead.lead_code, Evidence.id, Evidence.step_id, LeadStep.stage, Evidence.filename, Evidence.mime,
+                   Evidence.size_bytes, Evidence.sha256, Evidence.uploaded_at, Evidence.uploaded_by,
+                   Evidence.taken_at, Evidence.lon, Evidence.lat, Evidence.gps_source)
+            .join(Lead, Lead.id == Evidence.lead_id).join(LeadStep, LeadStep.id == Evidence.step_id, isouter=True)
+            .order_by(Evidence.id))
+    if lead_code:
+        stmt = stmt.where(Lead.lead_code == lead_code)
+    with store.session() as s:
+        rows = s.execute(stmt).all()
+    return pd.DataFrame(rows, columns=["lead_code", "id", "step_id", "stage", "filename", "mime", "size_bytes",
+                                       "sha256", "uploaded_at", "uploaded_by", "taken_at", "lon", "lat",
+                                       "gps_source"])
+
+
+def days_left(deadline, today: date | None = None) -> int | None:
+    """Days until a deadline (negative when overdue).
+
+    >>> days_left(date(2026, 12, 1), date(2026, 11, 28))
+    3
+    """
+    if deadline is None or pd.isna(deadline):
+        return None
+    return (pd.Timestamp(deadline).date() - (today or clock.today())).days
+
+
+def integrity_check(store: Store, evidence_dir: Path) -> pd.DataFrame:
+    """Evidence whose stored file is missing or no longer matches its SHA-256 (``problem``: missing/changed)."""
+    ev = lead_evidence(store)
+    bad = []
+    for r in ev.itertuples():
+        path = evidence_dir / r.sha256
+        if not path.exists():
+            bad.append((r.lead_code, r.filename, r.sha256, "missing"))
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != r.sha256:
+            bad.append((r.lead_code, r.filename, r.sha256, "changed"))
+    return pd.DataFrame(bad, columns=["lead_code", "filename", "sha256", "problem"])
