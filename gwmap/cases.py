@@ -275,3 +275,29 @@ def integrity_check(store: Store, evidence_dir: Path) -> pd.DataFrame:
         elif hashlib.sha256(path.read_bytes()).hexdigest() != r.sha256:
             bad.append((r.lead_code, r.filename, r.sha256, "changed"))
     return pd.DataFrame(bad, columns=["lead_code", "filename", "sha256", "problem"])
+
+
+def ledger(store: Store, *, today: date | None = None) -> pd.DataFrame:
+    """The work ledger (工作台账): one row per lead with the date of each step, deadline, days left, evidence count."""
+    from gwmap.store.repo import leads_frame
+
+    today = today or clock.today()
+    leads = leads_frame(store)
+    with store.session() as s:
+        steps = pd.DataFrame(s.execute(select(Lead.lead_code, LeadStep.stage, LeadStep.at, LeadStep.note)
+                                       .join(Lead, Lead.id == LeadStep.lead_id).order_by(LeadStep.id)).all(),
+                             columns=["lead_code", "stage", "at", "note"])
+        counts = dict(s.execute(select(Lead.lead_code, func.count(Evidence.id))
+                                .join(Evidence, Evidence.lead_id == Lead.id).group_by(Lead.lead_code)).all())
+    first = steps.groupby(["lead_code", "stage"])["at"].min().unstack() if len(steps) else pd.DataFrame()
+    finding = steps[steps.stage == "inspected"].groupby("lead_code")["note"].last() if len(steps) else pd.Series()
+    out = leads[["lead_code", "source", "lon", "lat", "township_code", "description", "stage", "registered_on",
+                 "rectify_deadline", "overdue"]].copy()
+    for stage in ("inspected", "confirmed", "dismissed", "rectifying", "reinspected", "closed"):
+        when = first[stage].to_dict() if stage in first else {}
+        out[f"{stage}_on"] = [when[c].date() if pd.notna(when.get(c)) else None for c in out["lead_code"]]
+    out["finding"] = out["lead_code"].map(finding).fillna("")
+    out["days_left"] = [days_left(d, today) if st == "rectifying" else None
+                        for d, st in zip(out["rectify_deadline"], out["stage"], strict=True)]
+    out["evidence_count"] = out["lead_code"].map(counts).fillna(0).astype(int)
+    return out

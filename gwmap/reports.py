@@ -61,3 +61,93 @@ def cone_geopackage(cone: ConeResult, *, survey: str) -> bytes:
                             "method": [cone.params.get("method", "")], "cell_m": [cone.params.get("cell_m", 0)]},
                            geometry=[cone.outline], crs=4326)
     return vector_bytes(gdf, "gpkg", layer="cone")
+
+
+LEDGER_COLUMNS = (
+    ("lead_code", "report.ledger.code"), ("source", "field.source"), ("lon", "report.ledger.lon"),
+    ("lat", "report.ledger.lat"), ("township", "field.township"), ("description", "field.description"),
+    ("registered_on", "field.registered_on"), ("inspected_on", "report.ledger.inspected_on"),
+    ("confirmed_on", "report.ledger.confirmed_on"), ("dismissed_on", "report.ledger.dismissed_on"),
+    ("rectify_deadline", "field.rectify_deadline"), ("reinspected_on", "report.ledger.reinspected_on"),
+    ("closed_on", "report.ledger.closed_on"), ("finding", "report.ledger.finding"), ("stage_label", "field.stage"),
+    ("days_left", "report.ledger.days_left"), ("evidence_count", "report.ledger.evidence"),
+)
+
+
+def ledger_xlsx(ledger: pd.DataFrame, *, tr: Translate, names: dict[str, str]) -> bytes:
+    """The work ledger as Excel: one row per case, Chinese headers, overdue rows in red, formula-safe."""
+    from openpyxl.styles import Font, PatternFill
+
+    df = ledger.copy()
+    df["source"] = df["source"].map(lambda v: tr(f"vocab.lead_source.{v}"))
+    df["township"] = df["township_code"].map(names).fillna("")
+    df["stage_label"] = [tr("map.legend.lead.overdue") if o else tr(f"vocab.lead_stage.{s}")
+                         for s, o in zip(df["stage"], df["overdue"], strict=True)]
+    out = pd.DataFrame({tr(label): df[col] for col, label in LEDGER_COLUMNS})
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        _sheet(out).to_excel(xw, sheet_name=tr("report.ledger.sheet")[:31], index=False)
+        ws = xw.sheets[tr("report.ledger.sheet")[:31]]
+        ws.freeze_panes = "B2"
+        red = PatternFill("solid", fgColor="FFC7CE")
+        for i, overdue in enumerate(df["overdue"], start=2):
+            if overdue:
+                for cell in ws[i]:
+                    cell.fill = red
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for col in ws.columns:
+            ws.column_dimensions[col[0].column_letter].width = 14
+    return buf.getvalue()
+
+
+def case_docx(lead: pd.Series, steps: pd.DataFrame, evidence: pd.DataFrame, *, tr: Translate,
+              township: str) -> bytes:
+    """One case file (案卷) as Word: the lead, every step with who and when, and the evidence with SHA-256."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "SimSun"
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    style.font.size = Pt(11)
+    doc.add_heading(tr("report.case.title").format(code=lead["lead_code"]), level=1)
+    info = doc.add_table(rows=0, cols=2)
+    info.style = "Table Grid"
+    for label, value in ((tr("field.source"), tr(f"vocab.lead_source.{lead['source']}")),
+                         (tr("field.township"), township),
+                         (tr("report.ledger.lon") + " / " + tr("report.ledger.lat"), f"{lead['lon']:.6f}, {lead['lat']:.6f}"),
+                         (tr("field.description"), lead["description"]),
+                         (tr("field.stage"), tr(f"vocab.lead_stage.{lead['stage']}")),
+                         (tr("field.rectify_deadline"), str(lead["rectify_deadline"] or "—"))):
+        row = info.add_row().cells
+        row[0].text, row[1].text = str(label), str(value)
+    doc.add_heading(tr("report.case.steps"), level=2)
+    t = doc.add_table(rows=1, cols=4)
+    t.style = "Table Grid"
+    for cell, h in zip(t.rows[0].cells, (tr("field.stage"), tr("audit.at"), tr("audit.actor"),
+                                         tr("report.ledger.finding")), strict=True):
+        cell.text = h
+    for r in steps.itertuples():
+        cells = t.add_row().cells
+        cells[0].text = tr(f"vocab.lead_stage.{r.stage}")
+        cells[1].text = str(r.at)[:16]
+        cells[2].text = str(r.by)
+        cells[3].text = str(r.note or "") + (f"（{tr('field.rectify_deadline')}：{r.deadline}）" if r.deadline else "")
+    doc.add_heading(tr("report.case.evidence"), level=2)
+    e = doc.add_table(rows=1, cols=4)
+    e.style = "Table Grid"
+    for cell, h in zip(e.rows[0].cells, (tr("report.case.file"), tr("field.stage"), tr("report.case.gps"), "SHA-256"),
+                       strict=True):
+        cell.text = h
+    for r in evidence.itertuples():
+        cells = e.add_row().cells
+        cells[0].text = str(r.filename)
+        cells[1].text = tr(f"vocab.lead_stage.{r.stage}") if r.stage else ""
+        cells[2].text = f"{r.lon:.6f}, {r.lat:.6f} ({r.gps_source})" if pd.notna(r.lon) else "—"
+        cells[3].text = r.sha256
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

@@ -155,3 +155,40 @@ def photo_png() -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", (8, 8), (1, 2, 3)).save(buf, "PNG")
     return buf.getvalue()
+
+
+def _tr(key):
+    from gwmap.i18n import translate
+
+    return translate(key, "zh")
+
+
+def test_ledger_and_case_file(demo_store, ctx):
+    import docx
+    import openpyxl
+
+    from gwmap.cases import ledger
+    from gwmap.reports import case_docx, ledger_xlsx
+
+    kw, ev_dir = ctx
+    code = _to_rectifying(demo_store, kw, ev_dir)
+    advance(demo_store, ENF, code, "closed", evidence_dir=ev_dir, evidence=[EvidenceFile("整改.jpg", photo())])
+    with clock.frozen(T0 + timedelta(days=40)):
+        led = ledger(demo_store)
+    assert len(led) == 61 and led.set_index("lead_code").at[code, "closed_on"] == date.today()
+    row = led.set_index("lead_code").loc[code]
+    assert row.inspected_on == T0.date() and row.evidence_count == 1 and row.stage == "closed"
+    names = dict(zip(kw["townships"].code, kw["townships"].name))
+    wb = openpyxl.load_workbook(io.BytesIO(ledger_xlsx(led, tr=_tr, names=names)))
+    ws = wb["工作台账"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:3] == ["线索编号", "来源", "经度"] and "证据数" in headers and ws.max_row == 62
+    overdue_rows = [i for i, o in enumerate(led.overdue, start=2) if o]
+    assert overdue_rows and ws.cell(overdue_rows[0], 1).fill.fgColor.rgb.endswith("FFC7CE")
+    lead = repo.leads_frame(demo_store).set_index("lead_code").loc[code]
+    lead["lead_code"] = code
+    doc = docx.Document(io.BytesIO(case_docx(lead, lead_steps(demo_store, code), lead_evidence(demo_store, code),
+                                            tr=_tr, township=names.get(lead.township_code, ""))))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    assert code in text and "销号" in cells and lead_evidence(demo_store, code).sha256.iloc[0] in cells
