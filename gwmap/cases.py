@@ -296,7 +296,8 @@ def ledger(store: Store, *, today: date | None = None) -> pd.DataFrame:
     for stage in ("inspected", "confirmed", "dismissed", "rectifying", "reinspected", "closed"):
         when = first[stage].to_dict() if stage in first else {}
         out[f"{stage}_on"] = [when[c].date() if pd.notna(when.get(c)) else None for c in out["lead_code"]]
-    out["finding"] = out["lead_code"].map(finding).fillna("")
+    found = finding.to_dict()
+    out["finding"] = [found.get(c, "") for c in out["lead_code"]]
     out["days_left"] = [days_left(d, today) if st == "rectifying" else None
                         for d, st in zip(out["rectify_deadline"], out["stage"], strict=True)]
     out["evidence_count"] = out["lead_code"].map(counts).fillna(0).astype(int)

@@ -617,3 +617,24 @@ def build_survey_preview(rows: pd.DataFrame, *, townships: gpd.GeoDataFrame, tr:
                                                                    tr("surveys.preview_flag"),
                                                                    tr("surveys.preview_new")], strict=True)))]))
     return localize_assets(m, asset_base)
+
+
+def build_leads_map(leads: pd.DataFrame, *, townships: gpd.GeoDataFrame, tr: Translate, pick: tuple | None = None,
+                    basemap: Basemap = Basemap(), asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """Leads by state (open, overdue, closed, dismissed); ``pick`` marks the spot chosen for a new lead."""
+    m = _base_map(townships, tr, basemap)
+    names = dict(zip(townships["code"], townships["name"]))
+    cats = list(LEAD_COLORS)
+    rows = [[round(float(r.lon), 6), round(float(r.lat), 6),
+             cats.index("overdue") if r.overdue else cats.index(r.stage if r.stage in ("closed", "dismissed") else "open"),
+             _esc(r.lead_code), _esc(tr(f"vocab.lead_stage.{r.stage}")), _esc(r.description),
+             _esc(names.get(r.township_code, ""))] for r in leads.itertuples()]
+    CanvasPoints(name=tr("map.layer.leads"), key="leads", rows=rows, colors=list(LEAD_COLORS.values()),
+                 fields=[(tr("field.lead_code"), 3), (tr("field.stage"), 4), (tr("field.description"), 5),
+                         (tr("field.township"), 6)], radius=7, stroke="#fff", weight=1.5).add_to(m)
+    if pick is not None:
+        CanvasPoints(name=tr("leads.picked"), key="pick", rows=[[round(pick[0], 6), round(pick[1], 6), 0]],
+                     colors=["#ffff00"], fields=[], radius=9, stroke="#000", weight=2.5).add_to(m)
+    m.add_child(_Legend([(tr("map.layer.leads"), [(v, tr(f"map.legend.lead.{k}")) for k, v in LEAD_COLORS.items()])]))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)

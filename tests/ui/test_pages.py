@@ -349,3 +349,49 @@ def test_registry_import_lists_problems(make_app, demo_db_path, lang):
     assert at.error[0].value == translate("err.survey.has_errors", lang, count=1)
     problems = at.dataframe[-2].value
     assert list(problems[translate("surveys.problem.row", lang)]) == [3]
+
+
+ENFORCE = CurrentUser("enforce", "enforcement", "执法大队")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lead_workflow_on_the_page(make_app, demo_db_path, lang):
+    import io
+
+    from PIL import Image
+
+    at = make_app(lang, ENFORCE, "pages/leads.py")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[translate("onemap.metric.leads_overdue", lang)] == "7"
+    # register at a typed position (a click on the map fills the same fields)
+    at.number_input[0].set_value(115.498)
+    at.number_input[1].set_value(36.564)
+    at.text_area[0].input("<script>alert(1)</script> 田间新井")
+    next(b for b in at.button if b.label == translate("leads.register_submit", lang)).click().run()
+    import re
+
+    code = re.search(r"XS\d{8}", at.success[0].value).group(0)
+    assert at.success[0].value == translate("leads.registered", lang, code=code)
+    leads = repo.leads_frame(_store(demo_db_path)).set_index("lead_code")
+    assert code in leads.index and leads.at[code, "township_code"] == "371525107"
+    # work it: inspect with two photos
+    at.selectbox(key="ld_case").select(code).run()
+    buf = io.BytesIO()
+    Image.new("RGB", (10, 10), (9, 9, 9)).save(buf, "JPEG")
+    at.radio[-1].set_value("inspected")
+    at.text_area[-1].input("核实：在用无证")
+    at.file_uploader[-1].set_value([("1.jpg", buf.getvalue(), "image/jpeg"), ("2.jpg", buf.getvalue() + b"x", "image/jpeg")])
+    next(b for b in at.button if b.label == translate("leads.submit_step", lang)).click().run()
+    assert any(s.value == translate("leads.step_done", lang, code=code, stage=translate("vocab.lead_stage.inspected", lang))
+               for s in at.success)
+    from gwmap.cases import lead_evidence
+
+    assert len(lead_evidence(_store(demo_db_path), code)) == 2
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_leader_reads_leads_but_cannot_act(make_app, lang):
+    at = make_app(lang, LEADER, "pages/leads.py")
+    assert not [b for b in at.button if b.label in (translate("leads.register_submit", lang),
+                                                     translate("leads.submit_step", lang))]
+    assert len(at.dataframe[0].value) == 60

@@ -1,0 +1,126 @@
+"""违规取水线索: register a lead on the map, work it through its steps with evidence, the ledger and case files."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gwmap.cases import TRANSITIONS, EvidenceFile, advance, integrity_check, lead_evidence, lead_steps, ledger, register_lead
+from gwmap.clock import to_local
+from gwmap.errors import GwmapError
+from gwmap.maps import build_leads_map
+from gwmap.reports import case_docx, ledger_xlsx
+from gwmap.store.users import can
+from gwmap.ui import data, resources, state
+from gwmap.ui.i18n import t, t_error, translator
+from gwmap.vocab import LEAD_SOURCES, LEAD_STAGES
+
+st.header(t("leads.header"))
+tr = translator()  # captures the language now; widgets call it later
+store, settings, user = resources.store(), resources.settings(), state.get_user()
+info, townships, outline = data.require_boundaries()
+names = dict(zip(townships["code"], townships["name"]))
+evidence_dir = settings.data_dir / "evidence"
+editor = can(user, "leads.edit")
+
+led = ledger(store)
+just = state.get_value("lead_registered")
+if just:
+    st.success(t("leads.registered", code=just[0]))
+    if just[1]:
+        st.warning(t("leads.duplicate", codes="、".join(just[1])))
+    state.set_value("lead_registered", None)
+m1, m2, m3 = st.columns(3)
+m1.metric(t("onemap.metric.leads_open"), int((~led["stage"].isin(["closed", "dismissed"])).sum()))
+m2.metric(t("onemap.metric.leads_overdue"), int(led["overdue"].sum()))
+m3.metric(t("leads.metric.closed"), int((led["stage"] == "closed").sum()))
+
+pick = state.get_value("lead_pick")
+out = st_folium(build_leads_map(led, townships=townships, tr=tr, pick=pick, basemap=resources.basemap()), height=460,
+                use_container_width=True, returned_objects=["last_clicked"], key="leads_map")
+clicked = (out or {}).get("last_clicked")
+if editor and clicked and (clicked["lng"], clicked["lat"]) != pick:
+    state.set_value("lead_pick", (clicked["lng"], clicked["lat"]))
+    st.rerun()
+
+if editor:
+    with st.expander(t("leads.register"), expanded=pick is not None):
+        with st.form("lead_new", clear_on_submit=True):
+            c1, c2, c3 = st.columns(3)
+            lon = c1.number_input(t("report.ledger.lon"), 114.0, 117.0, value=float(pick[0]) if pick else 115.5, format="%.6f")
+            lat = c2.number_input(t("report.ledger.lat"), 35.5, 37.5, value=float(pick[1]) if pick else 36.55, format="%.6f")
+            source = c3.selectbox(t("field.source"), LEAD_SOURCES, format_func=lambda v: tr(f"vocab.lead_source.{v}"))
+            gcj = st.checkbox(t("leads.gcj02"))
+            description = st.text_area(t("field.description"))
+            if st.form_submit_button(t("leads.register_submit"), type="primary"):
+                try:
+                    code, dups = register_lead(store, user, lon=lon, lat=lat, source=source, description=description,
+                                               townships=townships, outline=outline, gcj02=gcj)
+                    state.set_value("lead_pick", None)
+                    state.set_value("lead_registered", (code, dups))
+                    st.rerun()  # so the new lead is in the list and on the map at once
+                except GwmapError as exc:
+                    st.error(t_error(exc))
+
+f1, f2 = st.columns(2)
+stage_filter = f1.multiselect(t("field.stage"), LEAD_STAGES, key="ld_stage", format_func=lambda v: tr(f"vocab.lead_stage.{v}"))
+only_overdue = f2.checkbox(t("leads.only_overdue"), key="ld_overdue")
+shown = led[(led["stage"].isin(stage_filter) | (not stage_filter)) & (led["overdue"] | (not only_overdue))]
+st.dataframe(pd.DataFrame({
+    t("field.lead_code"): shown["lead_code"], t("field.township"): shown["township_code"].map(names),
+    t("field.source"): shown["source"].map(lambda v: tr(f"vocab.lead_source.{v}")),
+    t("field.stage"): [tr("map.legend.lead.overdue") if o else tr(f"vocab.lead_stage.{s_}")
+                       for s_, o in zip(shown["stage"], shown["overdue"], strict=True)],
+    t("field.rectify_deadline"): shown["rectify_deadline"], t("report.ledger.days_left"): shown["days_left"],
+    t("report.ledger.evidence"): shown["evidence_count"], t("field.description"): shown["description"]}),
+    use_container_width=True, hide_index=True, height=300)
+st.download_button(t("leads.export_ledger"), ledger_xlsx(shown, tr=tr, names=names), file_name="工作台账.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader(t("leads.case"))
+codes = list(shown["lead_code"])
+if codes:
+    code = st.selectbox(t("field.lead_code"), codes, key="ld_case")
+    lead = led.set_index("lead_code").loc[code]
+    steps, ev = lead_steps(store, code), lead_evidence(store, code)
+    st.dataframe(pd.DataFrame({t("field.stage"): steps["stage"].map(lambda v: tr(f"vocab.lead_stage.{v}")),
+                               t("audit.at"): steps["at"].map(to_local), t("audit.actor"): steps["by"],
+                               t("report.ledger.finding"): steps["note"], t("field.rectify_deadline"): steps["deadline"]}),
+                 use_container_width=True, hide_index=True)
+    if len(ev):
+        st.dataframe(pd.DataFrame({t("report.case.file"): ev["filename"], "SHA-256": ev["sha256"],
+                                   t("audit.at"): ev["uploaded_at"].map(to_local), t("audit.actor"): ev["uploaded_by"],
+                                   t("report.case.gps"): [f"{a:.6f}, {b:.6f} ({g})" if pd.notna(a) else "—"
+                                                          for a, b, g in zip(ev["lon"], ev["lat"], ev["gps_source"],
+                                                                             strict=True)]}),
+                     use_container_width=True, hide_index=True)
+    lead_row = lead.copy()
+    lead_row["lead_code"] = code
+    st.download_button(t("leads.case_docx"), case_docx(lead_row, steps, ev, tr=tr, township=names.get(lead["township_code"], "")),
+                       file_name=f"案卷_{code}.docx",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    nxt = TRANSITIONS.get(lead["stage"], ())
+    if editor and nxt:
+        with st.form("lead_step", clear_on_submit=True):
+            to = st.radio(t("leads.next"), nxt, horizontal=True, format_func=lambda v: tr(f"vocab.lead_stage.{v}"))
+            note = st.text_area(t("report.ledger.finding"))
+            deadline = st.date_input(t("field.rectify_deadline"), value=None)
+            files = st.file_uploader(t("leads.evidence"), type=["jpg", "jpeg", "png", "pdf"], accept_multiple_files=True)
+            g1, g2 = st.columns(2)
+            glon = g1.number_input(t("leads.gps_lon"), value=None, format="%.6f")
+            glat = g2.number_input(t("leads.gps_lat"), value=None, format="%.6f")
+            if st.form_submit_button(t("leads.submit_step"), type="primary"):
+                try:
+                    advance(store, user, code, to, note=note, deadline=deadline, evidence_dir=evidence_dir, lon=glon, lat=glat,
+                            evidence=[EvidenceFile(f.name, f.getvalue(), glon, glat) for f in files or []])
+                    st.success(t("leads.step_done", code=code, stage=tr(f"vocab.lead_stage.{to}")))
+                except GwmapError as exc:
+                    st.error(t_error(exc))
+
+if editor or can(user, "users.manage"):
+    if st.button(t("leads.integrity"), key="ld_integrity"):
+        bad = integrity_check(store, evidence_dir)
+        if bad.empty:
+            st.success(t("leads.integrity_ok", n=len(lead_evidence(store))))
+        else:
+            st.error(t("leads.integrity_bad", n=len(bad)))
+            st.dataframe(bad, hide_index=True)
