@@ -298,7 +298,7 @@ def ledger(store: Store, *, today: date | None = None) -> pd.DataFrame:
         out[f"{stage}_on"] = [when[c].date() if pd.notna(when.get(c)) else None for c in out["lead_code"]]
     found = finding.to_dict()
     out["finding"] = [found.get(c, "") for c in out["lead_code"]]
-    out["days_left"] = [days_left(d, today) if st == "rectifying" else None
-                        for d, st in zip(out["rectify_deadline"], out["stage"], strict=True)]
+    out["days_left"] = pd.array([days_left(d, today) if st == "rectifying" else None
+                                 for d, st in zip(out["rectify_deadline"], out["stage"], strict=True)], dtype="Int64")
     out["evidence_count"] = out["lead_code"].map(counts).fillna(0).astype(int)
     return out

@@ -62,7 +62,8 @@ if editor:
                     st.error(t_error(exc))
 
 f1, f2 = st.columns(2)
-stage_filter = f1.multiselect(t("field.stage"), LEAD_STAGES, key="ld_stage", format_func=lambda v: tr(f"vocab.lead_stage.{v}"))
+stage_filter = f1.multiselect(t("field.stage"), LEAD_STAGES, key="ld_stage", placeholder=t("registry.all"),
+                              format_func=lambda v: tr(f"vocab.lead_stage.{v}"))
 only_overdue = f2.checkbox(t("leads.only_overdue"), key="ld_overdue")
 shown = led[(led["stage"].isin(stage_filter) | (not stage_filter)) & (led["overdue"] | (not only_overdue))]
 st.dataframe(pd.DataFrame({
