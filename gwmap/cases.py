@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from gwmap import clock
 from gwmap.crs import area_crs, gcj02_to_wgs84
 from gwmap.errors import InputDataError, NotFound
+from gwmap.io.files import MAX_PHOTO_MB, check_upload, store_file
 from gwmap.store.db import Store
 from gwmap.store.models import Evidence, Lead, LeadStep
 from gwmap.store.users import CurrentUser, authorize
@@ -47,14 +48,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "dismissed": (),
     "closed": (),
 }
-MAX_EVIDENCE_MB = 50
+MAX_EVIDENCE_MB = MAX_PHOTO_MB
 DUPLICATE_RADIUS_M = 50.0
-#: File signatures accepted as evidence; anything else (a renamed .exe, say) is refused.
-_SIGNATURES = {
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"%PDF-": ("application/pdf", ".pdf"),
-}
 
 
 @dataclass(frozen=True)
@@ -67,15 +62,7 @@ class EvidenceFile:
     lat: float | None = None
 
 
-def _sniff(data: bytes, filename: str) -> str:
-    for sig, (mime, _ext) in _SIGNATURES.items():
-        if data.startswith(sig):
-            return mime
-    raise InputDataError("err.evidence.type", "Only JPEG, PNG and PDF files are accepted as evidence.",
-                         name=filename)
-
-
-def _exif(data: bytes) -> tuple[float | None, float | None, datetime | None]:
+def exif_position(data: bytes) -> tuple[float | None, float | None, datetime | None]:
     """GPS position and time from a JPEG's EXIF, when the camera wrote them."""
     from PIL import ExifTags, Image
 
@@ -102,15 +89,6 @@ def _exif(data: bytes) -> tuple[float | None, float | None, datetime | None]:
     lat = deg(gps[2]) * (-1 if gps.get(1) in ("S", b"S") else 1)
     lon = deg(gps[4]) * (-1 if gps.get(3) in ("W", b"W") else 1)
     return lon, lat, taken
-
-
-def _store_file(data: bytes, evidence_dir: Path) -> str:
-    sha = hashlib.sha256(data).hexdigest()
-    evidence_dir.mkdir(parents=True, exist_ok=True)
-    path = evidence_dir / sha
-    if not path.exists():  # content-addressed: the same bytes are the same file; never overwritten
-        path.write_bytes(data)
-    return sha
 
 
 def read_evidence(evidence_dir: Path, sha256: str) -> bytes:
@@ -186,12 +164,7 @@ def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, n
     evidence = evidence or []
     checked = []
     for f in evidence:
-        if len(f.data) > MAX_EVIDENCE_MB * 2**20:
-            raise InputDataError("err.upload.too_large", "Evidence file too large.", size_mb=f"{len(f.data) / 2**20:.0f}",
-                                 limit_mb=MAX_EVIDENCE_MB)
-        if not f.data:
-            raise InputDataError("err.upload.empty", "Empty file.", name=f.filename)
-        checked.append((f, _sniff(f.data, f.filename)))
+        checked.append((f, check_upload(f.data, f.filename)))
     today = clock.today()
     with store.session(user.username) as s:
         lead = s.scalar(select(Lead).where(Lead.lead_code == lead_code))
@@ -214,8 +187,8 @@ def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, n
         s.add(step)
         s.flush()
         for f, mime in checked:
-            sha = _store_file(f.data, evidence_dir)
-            e_lon, e_lat, taken = _exif(f.data) if mime == "image/jpeg" else (None, None, None)
+            sha = store_file(f.data, evidence_dir)
+            e_lon, e_lat, taken = exif_position(f.data) if mime == "image/jpeg" else (None, None, None)
             source = "exif" if e_lon is not None else ("entered" if f.lon is not None else "none")
             s.add(Evidence(lead_id=lead.id, step_id=step.id, sha256=sha, filename=Path(f.filename).name[:255],
                            mime=mime, size_bytes=len(f.data), uploaded_by=user.username, taken_at=taken,

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from gwmap.boundaries import prepare_boundaries
 from gwmap.store.db import Store
-from gwmap.store.models import BoundaryVersion, Lead, Measurement, MonitoringWell, Sealing, Survey, User, Well
+from gwmap.store.models import BoundaryVersion, Lead, Measurement, MonitoringWell, Sealing, SealingPlan, Survey, User, Well
 from gwmap.store.repo import save_boundaries
 from gwmap.store.users import DEMO_USERS, CurrentUser, create_user
 from gwmap.surveys import find_outliers
@@ -78,8 +78,17 @@ def load_demo(store: Store, data_dir: Path) -> bool:
             s.add(w)
             objs[w.well_code] = w
         s.flush()
-        for r in read("sealings.csv").to_dict("records"):
+        seal_rows = read("sealings.csv")
+        for year, grp in seal_rows.groupby("plan_year"):
+            cut = sum(float(v) for v in grp["cut_m3_per_year"])
+            target_cut = 1_150_000 if int(year) == 2023 else round(cut, -4)
+            s.add(SealingPlan(year=int(year), target_wells=len(grp), target_cut_m3=target_cut,
+                              note="冠县水利局年度封井计划（演示）"))
+        for r in seal_rows.to_dict("records"):
+            accepted = r["stage"] == "accepted"
             s.add(Sealing(
+                signed_contractor=r["contractor"] if accepted else "", signed_supervisor=r["supervisor"] if accepted else "",
+                signed_owner="（井主签字）" if accepted else "", signed_authority="冠县水利局" if accepted else "",
                 well_id=objs[r["well_code"]].id, plan_year=int(r["plan_year"]), disposition=r["disposition"],
                 stage=r["stage"], started_on=_d(r["started_on"]), finished_on=_d(r["finished_on"]),
                 accepted_on=_d(r["accepted_on"]), method=r["method"], material=r["material"],

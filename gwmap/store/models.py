@@ -16,7 +16,7 @@ from gwmap import clock
 __all__ = [
     "Base", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
     "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
-    "LeadStep", "Evidence",
+    "LeadStep", "Evidence", "SealingPlan", "SealingPhoto",
 ]
 
 
@@ -133,6 +133,13 @@ class Sealing(Base):
     supervisor: Mapped[str] = mapped_column(String(128), default="")
     verdict: Mapped[str] = mapped_column(String(64), default="")
     cut_m3_per_year: Mapped[float | None] = mapped_column(Float, nullable=True)
+    work_done: Mapped[str] = mapped_column(Text, default="", server_default="")
+    signed_contractor: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    signed_supervisor: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    signed_owner: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    signed_authority: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    reenabled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reenable_approval: Mapped[str] = mapped_column(String(64), default="", server_default="")
     well: Mapped[Well] = relationship()
 
 
@@ -283,6 +290,35 @@ class Evidence(Base):
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     gps_source: Mapped[str] = mapped_column(String(16), default="")  # exif, entered, none
+
+
+
+class SealingPlan(Base):
+    """A year's sealing target: wells to seal and abstraction to cut (m³/yr)."""
+
+    __tablename__ = "sealing_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, unique=True)
+    target_wells: Mapped[int] = mapped_column(Integer)
+    target_cut_m3: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SealingPhoto(Base):
+    """A photo before or after the works, stored by SHA-256 like evidence."""
+
+    __tablename__ = "sealing_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sealing_id: Mapped[int] = mapped_column(ForeignKey("sealings.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # before / after
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
