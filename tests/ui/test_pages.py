@@ -395,3 +395,26 @@ def test_leader_reads_leads_but_cannot_act(make_app, lang):
     assert not [b for b in at.button if b.label in (translate("leads.register_submit", lang),
                                                      translate("leads.submit_step", lang))]
     assert len(at.dataframe[0].value) == 60
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sealing_progress_and_planning(make_app, demo_db_path, lang):
+    at = make_app(lang, HYDRO, "pages/sealing.py")
+    texts = [p.proto.text for p in at.get("progress")]
+    assert translate("sealing.wells_progress", lang, done=14, target=14) in texts
+    assert translate("sealing.cut_progress", lang, done="1,188,000", target="1,150,000") in texts
+    wells = repo.wells_frame(_store(demo_db_path))
+    code = wells[(wells.status == "in_use")].well_code.iloc[0]
+    form_inputs = [ti for ti in at.text_input if ti.label == translate("field.well_code", lang)]
+    form_inputs[0].input(code)
+    next(b for b in at.button if b.label == translate("sealing.add", lang)).click().run()
+    assert at.success[0].value == translate("sealing.saved", lang)
+    seal = repo.sealings_frame(_store(demo_db_path))
+    assert (seal.well_code == code).any() and seal[seal.well_code == code].stage.iloc[0] == "planned"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_leader_sees_sealing_progress_only(make_app, lang):
+    at = make_app(lang, LEADER, "pages/sealing.py")
+    assert len(at.get("progress")) >= 4
+    assert not [b for b in at.button if b.label == translate("sealing.add", lang)]

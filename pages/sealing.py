@@ -1,0 +1,126 @@
+"""封井: progress against each year's plan, the sealings, and (water bureau) planning, works, acceptance, re-enabling."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from gwmap.errors import GwmapError
+from gwmap.sealing import METHODS, Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable, set_plan
+from gwmap.store import repo
+from gwmap.store.users import can
+from gwmap.ui import data, resources, state
+from gwmap.ui.i18n import t, t_error, translator
+from gwmap.vocab import DISPOSITIONS, SEALING_STAGES
+
+st.header(t("sealing.header"))
+tr = translator()  # captures the language now; widgets call it later
+store, settings, user = resources.store(), resources.settings(), state.get_user()
+info, townships, _ = data.require_boundaries()
+names = dict(zip(townships["code"], townships["name"]))
+photo_dir = settings.data_dir / "sealing_photos"
+editor = can(user, "sealings.edit")
+
+
+def run(action, message: str) -> None:
+    """Do one change and say how it went (the page's only error handling)."""
+    try:
+        action()
+        st.success(message)
+    except GwmapError as exc:
+        st.error(t_error(exc))
+
+
+prog = progress(store)
+st.subheader(t("sealing.progress"))
+for r in prog.itertuples():
+    c1, c2, c3 = st.columns([1, 3, 3])
+    c1.metric(t("sealing.year"), int(r.year))
+    c2.progress(min(1.0, float(r.wells_share or 0)), text=t("sealing.wells_progress", done=r.accepted, target=r.target_wells))
+    c3.progress(min(1.0, float(r.cut_share or 0)), text=t("sealing.cut_progress", done=f"{r.cut_m3:,.0f}",
+                                                          target=f"{r.target_cut_m3:,.0f}"))
+
+seal = repo.sealings_frame(store)
+f1, f2 = st.columns(2)
+year = f1.selectbox(t("sealing.year"), [0] + sorted(seal["plan_year"].unique().tolist()), key="sl_year",
+                    format_func=lambda y: str(y) if y else tr("registry.all"))
+stage = f2.selectbox(t("field.stage"), [""] + list(SEALING_STAGES), key="sl_stage",
+                     format_func=lambda v: tr(f"vocab.sealing_stage.{v}") if v else tr("registry.all"))
+shown = seal[((seal["plan_year"] == year) | (year == 0)) & ((seal["stage"] == stage) | (stage == ""))]
+st.dataframe(pd.DataFrame({
+    t("field.well_code"): shown["well_code"], t("field.owner"): shown["owner"],
+    t("field.township"): shown["township_code"].map(names), t("field.plan_year"): shown["plan_year"],
+    t("field.disposition"): shown["disposition"].map(lambda v: tr(f"vocab.disposition.{v}")),
+    t("field.stage"): shown["stage"].map(lambda v: tr(f"vocab.sealing_stage.{v}")),
+    t("sealing.finished_on"): shown["finished_on"], t("sealing.accepted_on"): shown["accepted_on"],
+    t("field.cut_m3_per_year"): shown["cut_m3_per_year"]}), use_container_width=True, hide_index=True, height=300)
+
+if editor:
+    with st.expander(t("sealing.plan_title")):
+        with st.form("sl_plan"):
+            p1, p2, p3 = st.columns(3)
+            py = p1.number_input(t("sealing.year"), 2020, 2040, dt.date.today().year)
+            pw = p2.number_input(t("sealing.target_wells"), 0, 10_000, 10)
+            pc = p3.number_input(t("sealing.target_cut"), 0.0, 1e9, 500_000.0, step=10_000.0)
+            if st.form_submit_button(t("sealing.save_plan")):
+                run(lambda: set_plan(store, user, year=int(py), target_wells=int(pw), target_cut_m3=float(pc)),
+                    t("sealing.saved"))
+        with st.form("sl_add"):
+            a1, a2, a3 = st.columns(3)
+            code = a1.text_input(t("field.well_code"))
+            ay = a2.number_input(t("sealing.year"), 2020, 2040, dt.date.today().year, key="sl_add_year")
+            disp = a3.selectbox(t("field.disposition"), DISPOSITIONS, format_func=lambda v: tr(f"vocab.disposition.{v}"))
+            if st.form_submit_button(t("sealing.add")):
+                run(lambda: plan_sealing(store, user, well_code=code.strip(), year=int(ay), disposition=disp),
+                    t("sealing.saved"))
+    planned = seal[seal["stage"] == "planned"]
+    if len(planned):
+        with st.expander(t("sealing.works_title")):
+            with st.form("sl_works"):
+                sid = st.selectbox(t("field.well_code"), list(planned["id"]),
+                                   format_func=dict(zip(planned["id"], planned["well_code"])).get)
+                w1, w2, w3 = st.columns(3)
+                start = w1.date_input(t("sealing.started_on"))
+                end = w2.date_input(t("sealing.finished_on"))
+                method = w3.selectbox(t("sealing.method"), METHODS, format_func=lambda v: tr(f"sealing.method_name.{v}"))
+                material = w1.text_input(t("sealing.material"))
+                contractor = w2.text_input(t("sealing.contractor"))
+                supervisor = w3.text_input(t("sealing.supervisor"))
+                work = st.text_area(t("sealing.work_done"))
+                before = st.file_uploader(t("sealing.photos_before"), type=["jpg", "jpeg", "png"],
+                                          accept_multiple_files=True)
+                if st.form_submit_button(t("sealing.save_works")):
+                    run(lambda: record_works(store, user, int(sid), started_on=start, finished_on=end, method=method,
+                                             material=material, work_done=work, contractor=contractor,
+                                             supervisor=supervisor, photo_dir=photo_dir,
+                                             photos=[Photo(f.name, f.getvalue(), kind="before") for f in before or []]),
+                        t("sealing.saved"))
+    done = seal[seal["stage"] == "works_done"]
+    if len(done):
+        with st.expander(t("sealing.accept_title")):
+            with st.form("sl_accept"):
+                sid = st.selectbox(t("field.well_code"), list(done["id"]),
+                                   format_func=dict(zip(done["id"], done["well_code"])).get)
+                v1, v2 = st.columns(2)
+                when = v1.date_input(t("sealing.accepted_on"))
+                verdict = v2.text_input(t("sealing.verdict"), value="合格")
+                s1, s2, s3, s4 = st.columns(4)
+                sig = [s1.text_input(t("sealing.contractor")), s2.text_input(t("sealing.supervisor")),
+                       s3.text_input(t("field.owner")), s4.text_input(t("sealing.authority"))]
+                after = st.file_uploader(t("sealing.photos_after"), type=["jpg", "jpeg", "png"], accept_multiple_files=True)
+                if st.form_submit_button(t("sealing.save_accept")):
+                    run(lambda: accept(store, user, int(sid), Acceptance(when, verdict, *sig), photo_dir=photo_dir,
+                                       photos=[Photo(f.name, f.getvalue(), kind="after") for f in after or []]),
+                        t("sealing.saved"))
+    wells = data.onemap_layers()["wells"]
+    standby = wells[wells["status"] == "sealed_standby"]
+    if len(standby):
+        with st.expander(t("sealing.reenable_title")):
+            with st.form("sl_reenable"):
+                r1, r2, r3 = st.columns(3)
+                code = r1.selectbox(t("field.well_code"), list(standby["well_code"]))
+                approval = r2.text_input(t("sealing.approval_no"))
+                approved = r3.date_input(t("sealing.approved_on"))
+                if st.form_submit_button(t("sealing.reenable")):
+                    run(lambda: reenable(store, user, well_code=code, approval_no=approval, approved_on=approved),
+                        t("sealing.saved"))
