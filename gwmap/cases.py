@@ -99,11 +99,14 @@ def read_evidence(evidence_dir: Path, sha256: str) -> bytes:
     return path.read_bytes()
 
 
-def nearby_open_leads(store: Store, lon: float, lat: float, *, radius_m: float = DUPLICATE_RADIUS_M) -> list[str]:
-    """Codes of open leads within ``radius_m`` metres (possible duplicates)."""
+def nearby_open_leads(store: Store, lon: float, lat: float, *, radius_m: float = DUPLICATE_RADIUS_M,
+                      open_only: bool = True) -> list[str]:
+    """Codes of (open) leads within ``radius_m`` metres: possible duplicates, or a well's leads."""
+    stmt = select(Lead.lead_code, Lead.lon, Lead.lat).where(~Lead.archived)
+    if open_only:
+        stmt = stmt.where(Lead.stage.in_(OPEN_LEAD_STAGES))
     with store.session() as s:
-        rows = s.execute(select(Lead.lead_code, Lead.lon, Lead.lat)
-                         .where(Lead.stage.in_(OPEN_LEAD_STAGES), ~Lead.archived)).all()
+        rows = s.execute(stmt).all()
     if not rows:
         return []
     pts = gpd.GeoSeries(gpd.points_from_xy([r[1] for r in rows] + [lon], [r[2] for r in rows] + [lat]),

@@ -30,7 +30,7 @@ from gwmap.vocab import DISPOSITIONS
 logger = logging.getLogger(__name__)
 
 __all__ = ["METHODS", "STATUS_AFTER", "Acceptance", "set_plan", "plan_sealing", "record_works", "accept",
-           "reenable", "progress", "sealing_photos"]
+           "reenable", "progress", "progress_for_year", "sealing_photos"]
 
 #: Works methods: clay backfill (shallow), pressure grouting (deep), cap and lock (standby / monitoring).
 METHODS = ("clay_backfill", "pressure_grouting", "cap_and_lock")
@@ -198,3 +198,13 @@ def progress(store: Store) -> pd.DataFrame:
     out["wells_share"] = out["accepted"] / out["target_wells"].where(out["target_wells"] > 0)
     out["cut_share"] = out["cut_m3"] / out["target_cut_m3"].where(out["target_cut_m3"] > 0)
     return out.astype({"planned": int, "works_done": int, "accepted": int, "target_wells": int})
+
+
+def progress_for_year(store: Store, year: int | None = None):
+    """The progress row of ``year`` (default: the latest plan year not after today), or None."""
+    prog = progress(store)
+    if prog.empty:
+        return None
+    year = year or clock.today().year
+    rows = prog[prog["year"] <= year]
+    return (rows if len(rows) else prog).iloc[-1]

@@ -5,6 +5,7 @@ from streamlit_folium import st_folium
 
 from gwmap.maps import build_onemap
 from gwmap.registry import summarize
+from gwmap.sealing import progress_for_year as sealing_progress_for
 from gwmap.ui import data, resources
 from gwmap.ui.i18n import t, translator
 
@@ -27,8 +28,12 @@ m1.metric(t("onemap.metric.wells"), f"{summary['wells']:,}")
 m2.metric(t("onemap.metric.sealed"), f"{summary['sealed']:,}")
 m3.metric(t("onemap.metric.leads_open"), summary["leads_open"])
 m4.metric(t("onemap.metric.leads_overdue"), summary["leads_overdue"])
+year_progress = sealing_progress_for(resources.store())
 area = float(townships.set_index("code").at[focus, "area_km2"]) if focus else info.county_area_km2
 m5.metric(t("onemap.metric.area"), f"{area:,.1f}")
+if year_progress is not None:
+    st.caption(t("onemap.sealing", year=int(year_progress.year), done=int(year_progress.accepted),
+                 target=int(year_progress.target_wells), cut=f"{year_progress.cut_m3:,.0f}"))
 if info.schematic:
     st.caption("⚠️ " + t("onemap.schematic_notice"))
 

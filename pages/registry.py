@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gwmap.cases import nearby_open_leads
 from gwmap.clock import to_local
 from gwmap.errors import GwmapError
 from gwmap.io.tables import read_table
@@ -82,6 +83,8 @@ if codes:
                                    t("field.cut_m3_per_year"): seal["cut_m3_per_year"]}), hide_index=True)
     else:
         d2.caption(t("registry.no_sealing"))
+    near = nearby_open_leads(store, float(w["lon"]), float(w["lat"]), radius_m=300, open_only=False)
+    st.caption(t("registry.leads_near", codes="、".join(near)) if near else t("registry.no_leads_near"))
     hist = repo.record_history(store, "wells", int(w["id"]))
     st.dataframe(pd.DataFrame({
         t("audit.at"): hist["at"].map(to_local), t("audit.actor"): hist["actor"], t("audit.action"): hist["action"],

@@ -82,6 +82,11 @@ def test_one_map_figures(make_app, demo_db_path, lang):
     leads = repo.leads_frame(_store(demo_db_path))
     assert metrics[translate("onemap.metric.leads_overdue", lang)] == str(int(leads.overdue.sum()))
     assert any(translate("onemap.schematic_notice", lang) in c.value for c in at.caption)
+    from gwmap.sealing import progress_for_year
+
+    p = progress_for_year(_store(demo_db_path))
+    assert translate("onemap.sealing", lang, year=int(p.year), done=int(p.accepted), target=int(p.target_wells),
+                     cut=f"{p.cut_m3:,.0f}") in [c.value for c in at.caption]
     # a leader sees no admin pages
     assert "accounts" not in str(at.session_state)
 
@@ -418,3 +423,46 @@ def test_leader_sees_sealing_progress_only(make_app, lang):
     at = make_app(lang, LEADER, "pages/sealing.py")
     assert len(at.get("progress")) >= 4
     assert not [b for b in at.button if b.label == translate("sealing.add", lang)]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lead_goes_overdue_then_is_closed_on_the_page(make_app, demo_db_path, lang):
+    import io
+    from datetime import date, datetime, timedelta
+
+    from PIL import Image
+
+    from gwmap import clock
+    from gwmap.cases import lead_steps
+
+    jpg = io.BytesIO()
+    Image.new("RGB", (10, 10), (5, 5, 5)).save(jpg, "JPEG")
+    code = repo.leads_frame(_store(demo_db_path)).query("stage == 'registered'").lead_code.iloc[0]
+    t0 = datetime(2026, 11, 28, 9)
+
+    def step(at, to, **kw):
+        at.selectbox(key="ld_case").select(code).run()
+        at.radio[-1].set_value(to)
+        if "deadline" in kw:
+            at.date_input[-1].set_value(kw["deadline"])
+        if "files" in kw:
+            at.file_uploader[-1].set_value(kw["files"])
+        next(b for b in at.button if b.label == translate("leads.submit_step", lang)).click().run()
+        assert not at.error, at.error[0].value
+        return at
+
+    with clock.frozen(t0):
+        at = make_app(lang, ENFORCE, "pages/leads.py")
+        overdue0 = int({m.label: m.value for m in at.metric}[translate("onemap.metric.leads_overdue", lang)])
+        step(at, "inspected", files=[("a.jpg", jpg.getvalue(), "image/jpeg"), ("b.jpg", jpg.getvalue() + b"1", "image/jpeg")])
+        step(at, "confirmed")
+        step(at, "rectifying", deadline=date(2026, 12, 28))
+    with clock.frozen(t0 + timedelta(days=31)):
+        at.run()
+        overdue = int({m.label: m.value for m in at.metric}[translate("onemap.metric.leads_overdue", lang)])
+        assert overdue == overdue0 + 1
+        step(at, "reinspected", files=[("fixed.jpg", jpg.getvalue() + b"2", "image/jpeg")])
+        step(at, "closed")
+    assert list(lead_steps(_store(demo_db_path), code).stage)[-3:] == ["rectifying", "reinspected", "closed"]
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert translate("leads.export_ledger", lang) in labels and translate("leads.case_docx", lang) in labels
