@@ -96,3 +96,18 @@ def sign_in(page, server, username, password):
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+def map_frame(page, key: str):
+    """The streamlit-folium frame once its ``key`` layer has drawn (``window.gwmapCounts[key]`` is set)."""
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
+    for _ in range(200):
+        for f in page.frames:
+            if "streamlit_folium" in f.url:
+                try:
+                    if f.evaluate(f"() => !!(window.gwmapCounts && window.gwmapCounts[{key!r}] !== undefined)"):
+                        return f
+                except Exception:  # frame still navigating
+                    pass
+        page.wait_for_timeout(300)
+    raise AssertionError(f"the map never drew its {key} layer")

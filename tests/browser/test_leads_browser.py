@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import OUTPUT, sign_in
+from tests.browser.conftest import OUTPUT, map_frame, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -12,16 +12,7 @@ pytestmark = pytest.mark.browser
 def test_register_a_lead_by_clicking_the_map(page, server):
     sign_in(page, server, "enforce", "gwmap-enforce")
     page.get_by_role("link", name="违规取水线索").click()
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
-    frame = None
-    for _ in range(100):
-        frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
-        try:
-            if frame and frame.evaluate("() => !!(window.gwmapCounts && window.gwmapCounts.leads)"):
-                break
-        except Exception:  # still loading
-            pass
-        page.wait_for_timeout(300)
+    map_frame(page, "leads")
     frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]')
     frame_el.scroll_into_view_if_needed()
     box = frame_el.bounding_box()

@@ -2,29 +2,15 @@
 
 import pytest
 
-from tests.browser.conftest import OUTPUT, sign_in
+from tests.browser.conftest import OUTPUT, map_frame, sign_in
 
 pytestmark = pytest.mark.browser
-
-
-def _map_frame(page):
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
-    for _ in range(100):
-        for f in page.frames:
-            if "streamlit_folium" in f.url:
-                try:
-                    if f.evaluate("() => !!(window.gwmapCounts && window.gwmapCounts.monitoring !== undefined)"):
-                        return f
-                except Exception:  # frame still navigating
-                    pass
-        page.wait_for_timeout(300)
-    raise AssertionError("the map frame never finished drawing")
 
 
 def test_one_map_draws_offline(page, server):
     sign_in(page, server, "leader", "gwmap-leader")
     page.get_by_text("冠县地下水监管一张图").first.wait_for(timeout=60_000)
-    frame = _map_frame(page)
+    frame = map_frame(page, "monitoring")
     assert frame.evaluate("() => typeof L") == "object" and frame.evaluate("() => L.version") == "1.9.3"
     counts = frame.evaluate("() => window.gwmapCounts")
     assert counts == {"wells": 3000, "sealings": 54, "leads": 60, "monitoring": 120}
@@ -46,7 +32,7 @@ def test_one_map_draws_offline(page, server):
 
 def test_clicking_a_well_opens_its_popup(page, server):
     sign_in(page, server, "admin", "gwmap-admin")
-    frame = _map_frame(page)
+    frame = map_frame(page, "monitoring")
     # zoom onto an in-use well, then click it where a person would see it
     frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]')
     frame_el.scroll_into_view_if_needed()

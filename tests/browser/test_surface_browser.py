@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import OUTPUT, sign_in
+from tests.browser.conftest import OUTPUT, map_frame, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -12,16 +12,7 @@ def test_surface_page_draws_the_water_table(page, server):
     page.get_by_role("link", name="水位面").click()
     page.get_by_role("button", name="生成水位面").click()
     page.get_by_text("外推区域占比").wait_for(timeout=90_000)
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
-    frame = None
-    for _ in range(100):
-        frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
-        try:
-            if frame and frame.evaluate("() => !!(window.gwmapCounts && window.gwmapCounts.survey_wells)"):
-                break
-        except Exception:  # frame still loading
-            pass
-        page.wait_for_timeout(300)
+    frame = map_frame(page, "survey_wells")
     overlay = frame.locator("img.leaflet-image-layer")
     assert overlay.count() == 2  # the surface and the extrapolated mask; the kriging std is switched off
     assert all(overlay.nth(i).get_attribute("src").startswith("data:image/png;base64,") for i in range(2))
