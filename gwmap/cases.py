@@ -185,8 +185,12 @@ def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, n
                 if reinspect else 0
             if not proof and not checked:
                 raise InputDataError("err.lead.no_proof", "A case cannot be closed without evidence of the fix.")
+        from gwmap.dispatch import dispatch_for_lead
+
+        visit = to_stage in ("inspected", "reinspected")
         step = LeadStep(lead_id=lead.id, stage=to_stage, by=user.username, note=note.strip()[:4000],
-                        deadline=deadline if to_stage == "rectifying" else None, lon=lon, lat=lat)
+                        deadline=deadline if to_stage == "rectifying" else None, lon=lon, lat=lat,
+                        dispatch_id=dispatch_for_lead(s, lead_code, today) if visit else None)
         s.add(step)
         s.flush()
         for f, mime in checked:

@@ -17,6 +17,7 @@ __all__ = [
     "Base", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
     "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
     "LeadStep", "Evidence", "SealingPlan", "SealingPhoto",
+    "Dispatch", "DispatchStop",
 ]
 
 
@@ -271,6 +272,7 @@ class LeadStep(Base):
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"), nullable=True)
 
 
 class Evidence(Base):
@@ -319,6 +321,33 @@ class SealingPhoto(Base):
     uploaded_by: Mapped[str] = mapped_column(String(64))
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+
+class Dispatch(Base):
+    """A saved day of inspection routes (派单): the targets each team visits, in order."""
+
+    __tablename__ = "dispatches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(64))
+    params_json: Mapped[str] = mapped_column(Text, default="{}")
+    stops: Mapped[list[DispatchStop]] = relationship(back_populates="dispatch", order_by="DispatchStop.seq")
+
+
+class DispatchStop(Base):
+    __tablename__ = "dispatch_stops"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispatch_id: Mapped[int] = mapped_column(ForeignKey("dispatches.id"), index=True)
+    team: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))  # lead, overdue, sealed_well, spot_check
+    ref: Mapped[str] = mapped_column(String(32), index=True)  # lead code or well code
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    arrival: Mapped[str] = mapped_column(String(8), default="")
+    dispatch: Mapped[Dispatch] = relationship(back_populates="stops")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

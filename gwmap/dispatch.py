@@ -1,0 +1,177 @@
+"""A day's inspection sweep (不定期排查): targets by rule and by hand, routes per team, saved dispatches.
+
+Targets: open leads, overdue rectifications (most urgent), sealed wells not
+re-checked for N months, and a random spot-check of in-use wells per township.
+Distances are planar metres on CGCS2000 GK 3° CM 117°E (straight line times a
+detour factor) or shortest paths on a road network.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import select
+
+from gwmap import clock
+from gwmap.crs import resolve_crs
+from gwmap.errors import InputDataError
+from gwmap.routing import euclidean_matrix, road_matrix, solve
+from gwmap.store.db import Store
+from gwmap.store.models import Dispatch, DispatchStop
+from gwmap.store.users import CurrentUser, authorize
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["TARGET_KINDS", "DayPlan", "day_targets", "plan_day", "save_dispatch", "dispatch_for_lead",
+           "DEFAULT_START"]
+
+#: kind -> priority when the day is too short (higher is kept first)
+TARGET_KINDS = {"overdue": 3, "lead": 2, "sealed_well": 1, "spot_check": 0}
+#: 冠县水利局, near the county seat (editable on the page)
+DEFAULT_START = (115.4430, 36.4850)
+
+
+def day_targets(store: Store, *, open_leads: bool = True, overdue: bool = True, sealed_months: int | None = 12,
+                spot_per_township: int = 0, extra_wells: list[str] | None = None, seed: int | None = None,
+                today: date | None = None) -> pd.DataFrame:
+    """The day's targets: ``kind``, ``ref`` (lead or well code), ``label``, ``lon``, ``lat``, ``priority``, ``township_code``."""
+    from gwmap.store.repo import leads_frame, sealings_frame, wells_frame
+
+    today = today or clock.today()
+    rows = []
+    leads = leads_frame(store)
+    if overdue:
+        for r in leads[leads["overdue"]].itertuples():
+            rows.append(("overdue", r.lead_code, r.description, r.lon, r.lat, r.township_code))
+    if open_leads:
+        open_ = leads[leads["stage"].isin(["registered", "inspected", "confirmed", "rectifying"]) & ~leads["overdue"]]
+        for r in open_.itertuples():
+            rows.append(("lead", r.lead_code, r.description, r.lon, r.lat, r.township_code))
+    if sealed_months is not None:
+        seal = sealings_frame(store)
+        done = seal[seal["stage"].isin(["works_done", "accepted"]) & seal["reenabled_on"].isna()]
+        last = pd.to_datetime(done["accepted_on"].fillna(done["finished_on"]))
+        due = done[last.dt.date <= today - timedelta(days=30 * sealed_months)]
+        for r in due.itertuples():
+            rows.append(("sealed_well", r.well_code, r.owner, r.lon, r.lat, r.township_code))
+    wells = wells_frame(store)
+    if spot_per_township > 0:
+        in_use = wells[wells["status"] == "in_use"]
+        rng = np.random.default_rng(seed)
+        for _, grp in in_use.groupby("township_code"):
+            pick = grp.iloc[rng.choice(len(grp), size=min(spot_per_township, len(grp)), replace=False)]
+            rows += [("spot_check", r.well_code, r.owner, r.lon, r.lat, r.township_code) for r in pick.itertuples()]
+    if extra_wells:
+        by_code = wells.set_index("well_code")
+        for code in extra_wells:
+            if code in by_code.index:
+                w = by_code.loc[code]
+                rows.append(("spot_check", code, w["owner"], w["lon"], w["lat"], w["township_code"]))
+    df = pd.DataFrame(rows, columns=["kind", "ref", "label", "lon", "lat", "township_code"])
+    df = df.drop_duplicates(["ref"], keep="first").reset_index(drop=True)
+    df["priority"] = df["kind"].map(TARGET_KINDS)
+    return df
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """Stops in order per team with arrival times, a summary per team, and what was left out (and why)."""
+
+    stops: pd.DataFrame
+    teams: pd.DataFrame
+    dropped: pd.DataFrame
+    params: dict = field(default_factory=dict)
+
+
+def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_START, teams: int = 2,
+             start_time: str = "08:30", hours: float = 8.0, service_min: float = 20.0, speed_kmh: float = 30.0,
+             detour: float = 1.3, roads: gpd.GeoDataFrame | None = None, time_limit_s: float = 3.0) -> DayPlan:
+    """Routes for the day from ``start`` (lon, lat) and back.
+
+    Targets without coordinates, and (with a road network) targets off the
+    network, are left out with the reason; the solver leaves out the least
+    urgent stops when the day is too short.
+    """
+    if targets.empty:
+        raise InputDataError("err.route.no_stops", "No targets.")
+    t = targets.reset_index(drop=True)
+    no_xy = t["lon"].isna() | t["lat"].isna()
+    dropped = [dict(r._asdict(), reason="no_coordinates") for r in t[no_xy].itertuples(index=False)]
+    t = t[~no_xy].reset_index(drop=True)
+    plane = resolve_crs("gk3_cm117")
+    pts = gpd.GeoSeries(gpd.points_from_xy([start[0]] + list(t["lon"]), [start[1]] + list(t["lat"])),
+                        crs=4326).to_crs(plane)
+    xy = np.column_stack([pts.x, pts.y])
+    if roads is not None and len(roads):
+        lines = []
+        # vertices every 50 m, so a stop joins the road where it passes, not at a far-off bend
+        for g in shapely.segmentize(roads.to_crs(plane).geometry.to_numpy(), 50.0):
+            parts = getattr(g, "geoms", [g])
+            lines += [np.asarray(p.coords) for p in parts if p.geom_type == "LineString"]
+        matrix, unreachable = road_matrix(xy, lines)
+        if unreachable and unreachable[0] == 0:
+            raise InputDataError("err.route.start_off_road", "The start point is not near any road.")
+        off = [i - 1 for i in unreachable]
+        dropped += [dict(r._asdict(), reason="off_network") for r in t.iloc[off].itertuples(index=False)]
+        keep = [0] + [i for i in range(1, len(xy)) if i not in unreachable]
+        matrix = matrix[np.ix_(keep, keep)]
+        t = t.iloc[[i - 1 for i in keep[1:]]].reset_index(drop=True)
+        method = "road_network"
+    else:
+        matrix = euclidean_matrix(xy, detour=detour)
+        method = "straight_line"
+    if t.empty:
+        raise InputDataError("err.route.no_stops", "No reachable targets.")
+    plan = solve(matrix, teams=teams, day_min=hours * 60, speed_kmh=speed_kmh, service_min=service_min,
+                 priority=np.concatenate([[0], t["priority"].to_numpy()]), time_limit_s=time_limit_s)
+    t0 = datetime.strptime(start_time, "%H:%M")
+    rows, summary = [], []
+    for r in plan.routes:
+        prev = 0
+        for seq, (node, arr) in enumerate(zip(r.stops, r.arrival_min, strict=True), start=1):
+            target = t.iloc[node - 1]
+            rows.append({"team": r.team + 1, "seq": seq, **target.to_dict(),
+                         "arrival": (t0 + timedelta(minutes=float(arr))).strftime("%H:%M"),
+                         "leg_km": round(matrix[prev][node] / 1000, 2)})
+            prev = node
+        summary.append({"team": r.team + 1, "stops": len(r.stops), "km": round(r.length_m / 1000, 1),
+                        "hours": round(r.duration_min / 60, 2),
+                        "back": (t0 + timedelta(minutes=r.duration_min)).strftime("%H:%M")})
+    dropped += [dict(t.iloc[i - 1].to_dict(), reason="day_too_short") for i in plan.dropped]
+    params = {"teams": teams, "start": list(start), "start_time": start_time, "hours": hours,
+              "service_min": service_min, "speed_kmh": speed_kmh, "detour": detour if method == "straight_line" else None,
+              "distances": method, "solver": "OR-Tools", "seconds": round(plan.seconds, 2)}
+    stops_df = pd.DataFrame(rows, columns=["team", "seq", "kind", "ref", "label", "lon", "lat", "township_code",
+                                           "priority", "arrival", "leg_km"])
+    return DayPlan(stops_df, pd.DataFrame(summary, columns=["team", "stops", "km", "hours", "back"]),
+                   pd.DataFrame(dropped, columns=["kind", "ref", "label", "lon", "lat", "township_code", "priority",
+                                                  "reason"]), params)
+
+
+def save_dispatch(store: Store, user: CurrentUser, plan: DayPlan, *, day: date) -> int:
+    """Save the routes as a dispatch tied to its cases; inspections recorded later link back to it."""
+    authorize(store, user, "leads.edit", target=f"dispatch {day}")
+    with store.session(user.username) as s:
+        d = Dispatch(day=day, created_by=user.username, params_json=json.dumps(plan.params, ensure_ascii=False))
+        s.add(d)
+        s.flush()
+        for r in plan.stops.itertuples():
+            s.add(DispatchStop(dispatch_id=d.id, team=int(r.team), seq=int(r.seq), kind=r.kind, ref=r.ref,
+                               lon=float(r.lon), lat=float(r.lat), arrival=r.arrival))
+        return d.id
+
+
+def dispatch_for_lead(session, lead_code: str, today: date) -> int | None:
+    """The newest dispatch of the last week that sends a team to this lead (for linking an inspection)."""
+    row = session.execute(select(Dispatch.id).join(DispatchStop, DispatchStop.dispatch_id == Dispatch.id)
+                          .where(DispatchStop.ref == lead_code, Dispatch.day <= today,
+                                 Dispatch.day >= today - timedelta(days=7))
+                          .order_by(Dispatch.day.desc(), Dispatch.id.desc())).first()
+    return row[0] if row else None

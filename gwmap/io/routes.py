@@ -1,0 +1,176 @@
+"""Route sheets for the road: GPX, KML, Excel, Word and PDF, and navigation links for phones."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+
+import pandas as pd
+
+from gwmap.crs import wgs84_to_gcj02
+
+__all__ = ["amap_link", "gpx_bytes", "kml_bytes", "route_xlsx", "route_docx", "route_pdf"]
+
+Translate = Callable[[str], str]
+
+
+def amap_link(lon: float, lat: float, name: str) -> str:
+    """A link that opens AMap (高德) at the stop; AMap wants GCJ-02, so the point is converted.
+
+    >>> amap_link(115.5, 36.5, "JC001").startswith("https://uri.amap.com/marker?position=115.50")
+    True
+    """
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    return f"https://uri.amap.com/marker?position={glon:.6f},{glat:.6f}&name={quote(str(name))}&coordinate=gaode"
+
+
+def _label(r, tr: Translate) -> str:
+    return f"{r.team}-{r.seq} {tr('route.kind_name.' + r.kind)} {r.ref}"
+
+
+def gpx_bytes(stops: pd.DataFrame, start: tuple[float, float], *, tr: Translate) -> bytes:
+    """GPX 1.1: one waypoint per stop and one route per team (WGS84, as GPS units expect)."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<gpx version="1.1" creator="gwmap" xmlns="http://www.topografix.com/GPX/1/1">']
+    for r in stops.itertuples():
+        out.append(f'<wpt lat="{r.lat:.7f}" lon="{r.lon:.7f}"><name>{escape(_label(r, tr))}</name>'
+                   f'<desc>{escape(str(r.label))} {r.arrival}</desc></wpt>')
+    for team, grp in stops.groupby("team"):
+        out.append(f"<rte><name>{escape(tr('route.team'))} {team}</name>")
+        out.append(f'<rtept lat="{start[1]:.7f}" lon="{start[0]:.7f}"><name>{escape(tr("route.start"))}</name></rtept>')
+        for r in grp.itertuples():
+            out.append(f'<rtept lat="{r.lat:.7f}" lon="{r.lon:.7f}"><name>{escape(_label(r, tr))}</name></rtept>')
+        out.append(f'<rtept lat="{start[1]:.7f}" lon="{start[0]:.7f}"><name>{escape(tr("route.start"))}</name></rtept>')
+        out.append("</rte>")
+    out.append("</gpx>")
+    return "\n".join(out).encode("utf-8")
+
+
+def kml_bytes(stops: pd.DataFrame, start: tuple[float, float], *, tr: Translate) -> bytes:
+    """KML: placemarks for the stops and a line per team (opens in Google Earth, 奥维, QGIS)."""
+    colors = ["ff1c1ae3", "ffb4781f", "ff2ca02c", "ff0e7fff", "ffbd6794", "ff4b568c"]
+    out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>',
+           f"<name>{escape(tr('route.title'))}</name>"]
+    for team, grp in stops.groupby("team"):
+        c = colors[(int(team) - 1) % len(colors)]
+        out.append(f"<Folder><name>{escape(tr('route.team'))} {team}</name>")
+        coords = [f"{start[0]:.7f},{start[1]:.7f}"] + [f"{r.lon:.7f},{r.lat:.7f}" for r in grp.itertuples()] + \
+                 [f"{start[0]:.7f},{start[1]:.7f}"]
+        out.append(f"<Placemark><name>{escape(tr('route.team'))} {team}</name><Style><LineStyle><color>{c}</color>"
+                   f"<width>3</width></LineStyle></Style><LineString><coordinates>{' '.join(coords)}</coordinates>"
+                   "</LineString></Placemark>")
+        for r in grp.itertuples():
+            out.append(f"<Placemark><name>{escape(_label(r, tr))}</name><description>{escape(str(r.label))} "
+                       f"{r.arrival}</description><Point><coordinates>{r.lon:.7f},{r.lat:.7f}</coordinates></Point>"
+                       "</Placemark>")
+        out.append("</Folder>")
+    out.append("</Document></kml>")
+    return "\n".join(out).encode("utf-8")
+
+
+def _sheet_rows(stops: pd.DataFrame, tr: Translate, names: dict[str, str]) -> pd.DataFrame:
+    from gwmap.reports import safe_cell
+
+    df = pd.DataFrame({
+        tr("route.team"): stops["team"], tr("route.seq"): stops["seq"], tr("route.arrival"): stops["arrival"],
+        tr("route.kind"): stops["kind"].map(lambda k: tr(f"route.kind_name.{k}")), tr("route.ref"): stops["ref"],
+        tr("field.township"): stops["township_code"].map(names).fillna(""), tr("route.what"): stops["label"],
+        tr("report.ledger.lon"): stops["lon"].round(6), tr("report.ledger.lat"): stops["lat"].round(6),
+        tr("route.leg_km"): stops["leg_km"],
+        tr("route.nav"): [amap_link(a, b, c) for a, b, c in zip(stops["lon"], stops["lat"], stops["ref"], strict=True)],
+    })
+    return df.map(safe_cell)
+
+
+def route_xlsx(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names: dict[str, str]) -> bytes:
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        _sheet_rows(stops, tr, names).to_excel(xw, sheet_name=tr("route.title")[:31], index=False)
+        pd.DataFrame({tr("route.team"): teams["team"], tr("route.stops"): teams["stops"], tr("route.km"): teams["km"],
+                      tr("route.hours"): teams["hours"], tr("route.back"): teams["back"]}).to_excel(
+            xw, sheet_name=tr("route.summary")[:31], index=False)
+    return buf.getvalue()
+
+
+def route_docx(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names: dict[str, str], day: str) -> bytes:
+    """A printable route sheet in Word: one table per team with a line to sign at each stop."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    st = doc.styles["Normal"]
+    st.font.name = "SimSun"
+    st.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    st.font.size = Pt(10)
+    doc.add_heading(f"{tr('route.title')} {day}", level=1)
+    for team, grp in stops.groupby("team"):
+        s = teams[teams["team"] == team].iloc[0]
+        doc.add_heading(f"{tr('route.team')} {team}：{s['stops']} {tr('route.stops')}，{s['km']} km，"
+                        f"{tr('route.back')} {s['back']}", level=2)
+        tbl = doc.add_table(rows=1, cols=6)
+        tbl.style = "Table Grid"
+        for c, h in zip(tbl.rows[0].cells, (tr("route.seq"), tr("route.arrival"), tr("route.kind"), tr("route.ref"),
+                                            tr("route.what"), tr("route.signed")), strict=True):
+            c.text = h
+        for r in grp.itertuples():
+            cells = tbl.add_row().cells
+            cells[0].text, cells[1].text = str(r.seq), r.arrival
+            cells[2].text, cells[3].text = tr(f"route.kind_name.{r.kind}"), r.ref
+            cells[4].text = f"{names.get(r.township_code, '')} {r.label}"
+            cells[5].text = ""
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def _cjk_font() -> str:
+    """A CJK font for PDFs: WenQuanYi Micro Hei (TrueType, embedded) when installed, else ReportLab's STSong.
+
+    Noto CJK ships CFF outlines, which ReportLab cannot embed; STSong-Light is
+    one of the Adobe CJK fonts every PDF reader (and WPS) provides.
+    """
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    if path.exists():
+        pdfmetrics.registerFont(TTFont("GwCJK", str(path)))
+        return "GwCJK"
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def route_pdf(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names: dict[str, str], day: str) -> bytes:
+    """The same route sheet as a PDF (A4)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = _cjk_font()
+    h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=22)
+    h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=18)
+    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)
+    story = [Paragraph(escape(f"{tr('route.title')} {day}"), h1), Spacer(1, 8)]
+    for team, grp in stops.groupby("team"):
+        s = teams[teams["team"] == team].iloc[0]
+        story.append(Paragraph(escape(f"{tr('route.team')} {team}：{s['stops']} {tr('route.stops')}，{s['km']} km，"
+                                      f"{tr('route.back')} {s['back']}"), h2))
+        data = [[Paragraph(escape(h), body) for h in (tr("route.seq"), tr("route.arrival"), tr("route.kind"),
+                                                        tr("route.ref"), tr("route.what"), tr("route.signed"))]]
+        for r in grp.itertuples():
+            data.append([Paragraph(escape(str(v)), body) for v in (
+                r.seq, r.arrival, tr(f"route.kind_name.{r.kind}"), r.ref, f"{names.get(r.township_code, '')} {r.label}", "")])
+        tbl = Table(data, colWidths=[28, 40, 60, 80, 230, 60], repeatRows=1)
+        tbl.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                                 ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+        story += [tbl, Spacer(1, 10)]
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, leftMargin=36, rightMargin=36, topMargin=36, bottomMargin=36,
+                      title=tr("route.title")).build(story)
+    return buf.getvalue()
