@@ -138,6 +138,51 @@ def cmd_cone(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_route(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from gwmap.crs import resolve_crs
+    from gwmap.io.tables import read_points
+    from gwmap.routing import euclidean_matrix, solve
+
+    pts = read_points(args.points, x=args.x, y=args.y, crs=args.crs)
+    id_col = next((c for c in ("id", "ID", "编号", "井编号", "线索编号", "name") if c in pts.columns), pts.columns[0])
+    ids = pts[id_col].astype(str).tolist()
+    if len(set(ids)) != len(ids):
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        raise GwmapError("err.route.duplicate_ids", f"Duplicate ids: {dup[:5]}", ids=", ".join(dup[:5]))
+    plane = pts.crs if pts.crs.is_projected else resolve_crs("gk3_cm117")
+    xy = np.column_stack([pts.to_crs(plane).geometry.x, pts.to_crs(plane).geometry.y])
+    start_idx = 0
+    if args.start:
+        if args.start in ids:
+            start_idx = ids.index(args.start)
+        else:
+            import geopandas as gpd
+
+            try:
+                sx, sy = (float(v) for v in args.start.split(","))
+            except ValueError as exc:
+                raise GwmapError("err.route.start", f"--start {args.start!r} is neither an id nor LON,LAT.",
+                                 start=args.start) from exc
+            p0 = gpd.GeoSeries(gpd.points_from_xy([sx], [sy]), crs=pts.crs).to_crs(plane).iloc[0]
+            xy = np.vstack([[p0.x, p0.y], xy])
+            ids = ["start"] + ids
+    order = [start_idx] + [i for i in range(len(ids)) if i != start_idx]
+    m = euclidean_matrix(xy[order])
+    plan = solve(m, teams=args.teams, day_min=args.hours * 60 if args.hours else None, speed_kmh=args.speed,
+                 service_min=args.service, time_limit_s=args.time_limit)
+    names = [ids[i] for i in order]
+    out = {"start": names[0], "crs": plane.to_string(), "distances": "straight-line metres in that plane",
+           "teams": [{"team": r.team + 1, "order": [names[i] for i in r.stops], "length_m": round(r.length_m, 1)}
+                     for r in plan.routes],
+           "left_out": [names[i] for i in plan.dropped], "length_m": round(plan.length_m, 1),
+           "seconds": round(plan.seconds, 2)}
+    print(json.dumps(out, ensure_ascii=False) if args.json else
+          "\n".join(f"小组 {t['team']}: {' → '.join(t['order'])} ({t['length_m']:.0f} m)" for t in out["teams"]))
+    return 0
+
+
 def _add_surface_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("points", help="CSV (UTF-8 or GBK) or XLSX; lon/lat or 经度/纬度 columns, or --x/--y with --crs")
     s.add_argument("--value", required=True, help="column to interpolate, e.g. depth_to_water_m")
@@ -191,6 +236,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threshold", type=float, required=True)
     s.add_argument("--out", help="also write the outline: .gpkg, .geojson or .shp (zipped)")
     s.set_defaults(func=cmd_cone)
+
+    s = sub.add_parser("route", help="visit order and length in metres per team (OR-Tools)")
+    s.add_argument("points", help="CSV or XLSX with an id column and lon/lat (or --x/--y with --crs)")
+    s.add_argument("--x")
+    s.add_argument("--y")
+    s.add_argument("--crs")
+    s.add_argument("--start", help="id of the start point, or LON,LAT (X,Y in a projected CRS); default: first row")
+    s.add_argument("--teams", type=int, default=1)
+    s.add_argument("--hours", type=float, help="working hours per team (default: no limit)")
+    s.add_argument("--speed", type=float, default=30.0, help="km/h")
+    s.add_argument("--service", type=float, default=0.0, help="minutes per stop")
+    s.add_argument("--time-limit", type=float, default=2.0, help="seconds for the solver")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_route)
     return p
 
 

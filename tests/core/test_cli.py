@@ -96,3 +96,29 @@ def test_cone_command_prints_area_and_township_split(survey_csv, tmp_path):
 def test_analysis_commands_refuse_bad_input(survey_csv, tmp_path, args, code):
     r = run([a.replace("{csv}", str(survey_csv)) for a in args], tmp_path)
     assert r.returncode == 2 and code in r.stderr
+
+
+def test_route_command_in_a_projected_plane(tmp_path):
+    path = tmp_path / "sq.csv"
+    path.write_text("id,x,y\nA,500000,4040000\nB,503000,4040000\nC,503000,4044000\nD,500000,4044000\n")
+    r = run(["route", str(path), "--x", "x", "--y", "y", "--crs", "gk3_cm117", "--time-limit", "0.5", "--json"],
+            tmp_path)
+    out = json.loads(r.stdout)
+    assert out["start"] == "A" and out["length_m"] == 14000.0
+    assert sorted(out["teams"][0]["order"]) == ["B", "C", "D"]
+    r = run(["route", str(path), "--x", "x", "--y", "y", "--crs", "gk3_cm117", "--teams", "2", "--start", "C",
+             "--time-limit", "0.5", "--json"], tmp_path)
+    out = json.loads(r.stdout)
+    assert out["start"] == "C" and sum(len(t["order"]) for t in out["teams"]) == 3
+
+
+@pytest.mark.parametrize("content, args, code", [
+    ("id,x,y\nA,1,2\nA,3,4\n", ["--x", "x", "--y", "y", "--crs", "gk3_cm117"], "err.route.duplicate_ids"),
+    ("id,x,y\nA,1,2\nB,3,4\n", ["--x", "x", "--y", "y", "--crs", "gk3_cm117", "--teams", "0"], "err.route.teams"),
+    ("id,lon,lat\nA,115.5,36.5\nB,,36.6\n", [], "err.table.bad_coords"),
+])
+def test_route_command_refuses_bad_input(tmp_path, content, args, code):
+    path = tmp_path / "p.csv"
+    path.write_text(content)
+    r = run(["route", str(path), *args], tmp_path)
+    assert r.returncode == 2 and code in r.stderr

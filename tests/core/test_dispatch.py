@@ -80,11 +80,10 @@ def test_saved_dispatch_links_later_inspections(demo_store, plan, tmp_path):
     _, p = plan
     with clock.frozen(datetime(2026, 11, 29, 8)):
         did = save_dispatch(demo_store, ENF, p, day=date(2026, 11, 29))
-        lead = p.stops[p.stops.kind == "lead"].iloc[0].ref
-        stage = repo.leads_frame(demo_store).set_index("lead_code").at[lead, "stage"]
-        nxt = {"registered": "inspected", "rectifying": "reinspected"}.get(stage)
-        if nxt is None:
-            pytest.skip("first lead on the route is not at a visiting step")
+        stages = repo.leads_frame(demo_store).set_index("lead_code").stage
+        visits = {"registered": "inspected", "rectifying": "reinspected"}
+        lead = next(r for r in p.stops.ref if r in stages.index and stages[r] in visits)  # overdue ones always are
+        nxt = visits[stages[lead]]
         advance(demo_store, ENF, lead, nxt, note="按派单核查", evidence_dir=tmp_path)
     with demo_store.session() as s:
         from sqlalchemy import select
