@@ -46,6 +46,7 @@ if st.sidebar.button(t("app.logout")):
 pages = [
     st.Page("pages/onemap.py", title=t("nav.onemap"), icon=":material/map:", default=True, url_path="onemap"),
     st.Page("pages/leads.py", title=t("nav.leads"), icon=":material/report:", url_path="leads"),
+    st.Page("pages/routes.py", title=t("nav.routes"), icon=":material/route:", url_path="routes"),
     st.Page("pages/sealing.py", title=t("nav.sealing"), icon=":material/block:", url_path="sealing"),
     st.Page("pages/registry.py", title=t("nav.registry"), icon=":material/table_view:", url_path="registry"),
     st.Page("pages/surveys.py", title=t("nav.surveys"), icon=":material/water:", url_path="surveys"),

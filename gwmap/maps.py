@@ -638,3 +638,29 @@ def build_leads_map(leads: pd.DataFrame, *, townships: gpd.GeoDataFrame, tr: Tra
     m.add_child(_Legend([(tr("map.layer.leads"), [(v, tr(f"map.legend.lead.{k}")) for k, v in LEAD_COLORS.items()])]))
     folium.LayerControl(collapsed=False).add_to(m)
     return localize_assets(m, asset_base)
+
+
+TEAM_COLORS = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628"]
+
+
+def build_route_map(stops: pd.DataFrame, *, start: tuple[float, float], townships: gpd.GeoDataFrame,
+                    tr: Translate, basemap: Basemap = Basemap(), asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """Each team's route as a coloured line with numbered stops (labels escaped)."""
+    m = _base_map(townships, tr, basemap)
+    for team, grp in stops.groupby("team"):
+        color = TEAM_COLORS[(int(team) - 1) % len(TEAM_COLORS)]
+        fg = folium.FeatureGroup(name=f"{tr('route.team')} {int(team)}")
+        path = [[start[1], start[0]]] + [[r.lat, r.lon] for r in grp.itertuples()] + [[start[1], start[0]]]
+        folium.PolyLine(path, color=color, weight=3, opacity=0.8).add_to(fg)
+        for r in grp.itertuples():
+            folium.Marker([r.lat, r.lon], icon=folium.DivIcon(
+                html=f'<div class="gw-stop" style="background:{color};color:#fff;border-radius:50%;width:20px;height:20px;'
+                     f'line-height:20px;text-align:center;font:bold 11px sans-serif;transform:translate(-50%,-50%)">'
+                     f'{int(r.seq)}</div>', icon_size=(0, 0)),
+                tooltip=_esc(f"{tr('route.team')} {int(team)}-{int(r.seq)} {r.arrival} {r.ref} {r.label}")).add_to(fg)
+        fg.add_to(m)
+    folium.Marker([start[1], start[0]], icon=folium.DivIcon(
+        html='<div style="font-size:20px;transform:translate(-50%,-50%)">★</div>', icon_size=(0, 0)),
+        tooltip=_esc(tr("route.start"))).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)

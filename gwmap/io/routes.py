@@ -89,7 +89,7 @@ def route_xlsx(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         _sheet_rows(stops, tr, names).to_excel(xw, sheet_name=tr("route.title")[:31], index=False)
-        pd.DataFrame({tr("route.team"): teams["team"], tr("route.stops"): teams["stops"], tr("route.km"): teams["km"],
+        pd.DataFrame({tr("route.team"): teams["team"], tr("route.stops_col"): teams["stops"], tr("route.km"): teams["km"],
                       tr("route.hours"): teams["hours"], tr("route.back"): teams["back"]}).to_excel(
             xw, sheet_name=tr("route.summary")[:31], index=False)
     return buf.getvalue()

@@ -45,3 +45,15 @@ def require_boundaries():
         st.info(t("onemap.no_boundaries"))
         st.stop()
     return bounds
+
+
+def read_lines(raw: bytes, filename: str):
+    """Road lines from an uploaded GeoJSON, zipped Shapefile, GeoPackage or KML (checked like boundaries)."""
+    from gwmap.errors import InputDataError
+    from gwmap.io.boundaries import read_boundary_file
+
+    read = read_boundary_file(raw, filename)
+    lines = read.gdf[read.gdf.geometry.geom_type.isin(["LineString", "MultiLineString"])]
+    if lines.empty:
+        raise InputDataError("err.route.no_roads", "The road file has no lines.")
+    return lines

@@ -109,3 +109,11 @@ def test_targets_without_coordinates_are_listed(demo_store):
                             "lat": [36.49, None], "township_code": ["", ""], "priority": [2, 2]})
     p = plan_day(targets, teams=1, time_limit_s=0.5)
     assert list(p.dropped.ref) == ["B"] and p.dropped.reason.iloc[0] == "no_coordinates"
+
+
+def test_overdue_cases_are_visited_early(plan):
+    _, p = plan
+    overdue = p.stops[p.stops.kind == "overdue"]
+    others = p.stops[p.stops.kind != "overdue"]
+    # due by about the middle of an 08:30-16:30 day (a soft limit traded against kilometres)
+    assert (overdue.arrival <= "13:00").all() and sorted(overdue.arrival)[len(overdue) // 2] < sorted(others.arrival)[len(others) // 2]

@@ -466,3 +466,31 @@ def test_lead_goes_overdue_then_is_closed_on_the_page(make_app, demo_db_path, la
     assert list(lead_steps(_store(demo_db_path), code).stage)[-3:] == ["rectifying", "reinspected", "closed"]
     labels = [d.proto.label for d in at.get("download_button")]
     assert translate("leads.export_ledger", lang) in labels and translate("leads.case_docx", lang) in labels
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_routes_page_plans_prints_and_saves(make_app, demo_db_path, lang):
+    at = make_app(lang, ENFORCE, "pages/routes.py")
+    next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
+    assert not at.exception
+    teams = at.dataframe[0].value
+    assert at.subheader[0].value == translate("routes.result", lang, n=int(teams[translate("route.stops_col", lang)].sum()),
+                                              teams=2)
+    assert len(teams) == 2 and (teams[translate("route.hours", lang)] <= 8).all()
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == [translate("routes.word", lang), "PDF", "Excel", "GPX", "KML"]
+    at.button(key="rt_save").click().run()
+    assert at.success[0].value.startswith(translate("routes.saved", lang, id=1, day="")[:6])
+    from sqlalchemy import func, select
+
+    from gwmap.store.models import DispatchStop
+
+    with _store(demo_db_path).session() as s:
+        assert s.scalar(select(func.count()).select_from(DispatchStop)) == int(teams[translate("route.stops_col", lang)].sum())
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_leader_can_plan_but_not_dispatch(make_app, lang):
+    at = make_app(lang, LEADER, "pages/routes.py")
+    next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
+    assert not [b for b in at.button if b.key == "rt_save"]

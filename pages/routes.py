@@ -1,0 +1,100 @@
+"""巡查路线: pick the day's targets, plan routes for each team, print them, save the dispatch."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gwmap.dispatch import DEFAULT_START, day_targets, plan_day, save_dispatch
+from gwmap.errors import GwmapError
+from gwmap.io.routes import amap_link, gpx_bytes, kml_bytes, route_docx, route_pdf, route_xlsx
+from gwmap.maps import build_route_map
+from gwmap.store.users import can
+from gwmap.ui import data, resources, state
+from gwmap.ui.i18n import t, t_error, translator
+
+st.header(t("routes.header"))
+tr = translator()  # captures the language now; widgets call it later
+store, user = resources.store(), state.get_user()
+info, townships, _ = data.require_boundaries()
+names = dict(zip(townships["code"], townships["name"]))
+
+with st.form("rt_targets"):
+    c1, c2, c3, c4 = st.columns(4)
+    use_overdue = c1.checkbox(t("routes.rule.overdue"), value=True)
+    use_leads = c2.checkbox(t("routes.rule.leads"), value=True)
+    months = c3.number_input(t("routes.rule.sealed_months"), 0, 120, 12)
+    spot = c4.number_input(t("routes.rule.spot"), 0, 20, 1)
+    extra = st.text_input(t("routes.extra"), placeholder=t("routes.extra_hint"))
+    d1, d2, d3, d4, d5, d6 = st.columns(6)
+    day = d1.date_input(t("routes.day"), dt.date.today() + dt.timedelta(days=1))
+    teams = d2.number_input(t("routes.teams"), 1, 6, 2)
+    start_time = d3.time_input(t("routes.start_time"), dt.time(8, 30))
+    hours = d4.number_input(t("routes.hours"), 1.0, 14.0, 8.0, step=0.5)
+    service = d5.number_input(t("routes.service"), 0, 240, 20)
+    speed = d6.number_input(t("routes.speed"), 5, 120, 30)
+    s1, s2, s3 = st.columns(3)
+    start_lon = s1.number_input(t("routes.start_lon"), 114.0, 117.0, DEFAULT_START[0], format="%.6f")
+    start_lat = s2.number_input(t("routes.start_lat"), 35.5, 37.5, DEFAULT_START[1], format="%.6f")
+    detour = s3.number_input(t("routes.detour"), 1.0, 3.0, 1.3, step=0.05)
+    roads_file = st.file_uploader(t("routes.roads"), type=["geojson", "json", "zip", "gpkg", "kml"])
+    go = st.form_submit_button(t("routes.plan"), type="primary")
+
+if go:
+    try:
+        targets = day_targets(store, open_leads=use_leads, overdue=use_overdue, sealed_months=int(months) or None,
+                              spot_per_township=int(spot), extra_wells=[c.strip() for c in extra.split(",") if c.strip()],
+                              seed=day.toordinal())
+        roads = None
+        if roads_file is not None:
+            roads = data.read_lines(roads_file.getvalue(), roads_file.name)
+        with st.spinner(t("routes.solving")):
+            plan = plan_day(targets, start=(start_lon, start_lat), teams=int(teams), start_time=start_time.strftime("%H:%M"),
+                            hours=float(hours), service_min=float(service), speed_kmh=float(speed), detour=float(detour),
+                            roads=roads)
+        state.set_value("route_plan", (plan, day, (start_lon, start_lat)))
+    except GwmapError as exc:
+        st.error(t_error(exc))
+
+saved = state.get_value("route_plan")
+if saved:
+    plan, day, start = saved
+    st.subheader(t("routes.result", n=len(plan.stops), teams=len(plan.teams)))
+    st.dataframe(pd.DataFrame({t("route.team"): plan.teams["team"], t("route.stops_col"): plan.teams["stops"],
+                               t("route.km"): plan.teams["km"], t("route.hours"): plan.teams["hours"],
+                               t("route.back"): plan.teams["back"]}), hide_index=True)
+    st_folium(build_route_map(plan.stops, start=start, townships=townships, tr=tr, basemap=resources.basemap()),
+              height=520, use_container_width=True, returned_objects=[], key="route_map")
+    st.dataframe(pd.DataFrame({
+        t("route.team"): plan.stops["team"], t("route.seq"): plan.stops["seq"], t("route.arrival"): plan.stops["arrival"],
+        t("route.kind"): plan.stops["kind"].map(lambda k: tr(f"route.kind_name.{k}")), t("route.ref"): plan.stops["ref"],
+        t("field.township"): plan.stops["township_code"].map(names), t("route.what"): plan.stops["label"],
+        t("route.nav"): [amap_link(a, b, c) for a, b, c in zip(plan.stops["lon"], plan.stops["lat"], plan.stops["ref"])]}),
+        hide_index=True, use_container_width=True,
+        column_config={t("route.nav"): st.column_config.LinkColumn(display_text=t("routes.open_amap"))})
+    if len(plan.dropped):
+        st.warning(t("routes.dropped", n=len(plan.dropped)))
+        st.dataframe(pd.DataFrame({t("route.ref"): plan.dropped["ref"],
+                                   t("route.kind"): plan.dropped["kind"].map(lambda k: tr(f"route.kind_name.{k}")),
+                                   t("routes.reason"): plan.dropped["reason"].map(lambda r: tr(f"routes.reason_is.{r}"))}),
+                     hide_index=True)
+    label = day.isoformat()
+    e = st.columns(5)
+    e[0].download_button(t("routes.word"), route_docx(plan.stops, plan.teams, tr=tr, names=names, day=label),
+                         file_name=f"巡查路线单_{label}.docx",
+                         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    e[1].download_button("PDF", route_pdf(plan.stops, plan.teams, tr=tr, names=names, day=label),
+                         file_name=f"巡查路线单_{label}.pdf", mime="application/pdf")
+    e[2].download_button("Excel", route_xlsx(plan.stops, plan.teams, tr=tr, names=names), file_name=f"巡查路线_{label}.xlsx",
+                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    e[3].download_button("GPX", gpx_bytes(plan.stops, start, tr=tr), file_name=f"巡查路线_{label}.gpx",
+                         mime="application/gpx+xml")
+    e[4].download_button("KML", kml_bytes(plan.stops, start, tr=tr), file_name=f"巡查路线_{label}.kml",
+                         mime="application/vnd.google-earth.kml+xml")
+    if can(user, "leads.edit") and st.button(t("routes.save"), key="rt_save"):
+        try:
+            did = save_dispatch(store, user, plan, day=day)
+            st.success(t("routes.saved", id=did, day=label))
+        except GwmapError as exc:
+            st.error(t_error(exc))

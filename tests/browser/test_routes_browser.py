@@ -1,0 +1,32 @@
+"""What an enforcement officer sees: tomorrow's routes for two teams drawn as numbered stops, offline."""
+
+import pytest
+
+from tests.browser.conftest import OUTPUT, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_route_page_draws_numbered_stops(page, server):
+    sign_in(page, server, "enforce", "gwmap-enforce")
+    page.get_by_role("link", name="巡查路线").click()
+    page.get_by_role("button", name="规划路线").click()
+    page.get_by_text("个小组共").wait_for(timeout=90_000)
+    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
+    frame = None
+    for _ in range(100):
+        frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
+        try:
+            if frame and frame.locator(".gw-stop").count() > 0:
+                break
+        except Exception:  # still loading
+            pass
+        page.wait_for_timeout(300)
+    stops = frame.locator(".gw-stop")
+    assert stops.count() >= 10
+    assert "1" in stops.all_inner_texts()
+    assert frame.locator("path.leaflet-interactive").count() >= 18 + 2  # townships and two team lines
+    page.locator('iframe[title="streamlit_folium.st_folium"]').scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUTPUT / "routes.png"))
+    assert page.outside_requests == []
