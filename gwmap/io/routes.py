@@ -77,7 +77,7 @@ def _sheet_rows(stops: pd.DataFrame, tr: Translate, names: dict[str, str]) -> pd
     df = pd.DataFrame({
         tr("route.team"): stops["team"], tr("route.seq"): stops["seq"], tr("route.arrival"): stops["arrival"],
         tr("route.kind"): stops["kind"].map(lambda k: tr(f"route.kind_name.{k}")), tr("route.ref"): stops["ref"],
-        tr("field.township"): stops["township_code"].map(names).fillna(""), tr("route.what"): stops["label"],
+        tr("field.township"): [names.get(c, "") for c in stops["township_code"]], tr("route.what"): stops["label"],
         tr("report.ledger.lon"): stops["lon"].round(6), tr("report.ledger.lat"): stops["lat"].round(6),
         tr("route.leg_km"): stops["leg_km"],
         tr("route.nav"): [amap_link(a, b, c) for a, b, c in zip(stops["lon"], stops["lat"], stops["ref"], strict=True)],
