@@ -17,7 +17,7 @@ __all__ = [
     "Base", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
     "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
     "LeadStep", "Evidence", "SealingPlan", "SealingPhoto",
-    "Dispatch", "DispatchStop",
+    "Dispatch", "DispatchStop", "ReclaimedWater",
 ]
 
 
@@ -348,6 +348,19 @@ class DispatchStop(Base):
     lat: Mapped[float] = mapped_column(Float)
     arrival: Mapped[str] = mapped_column(String(8), default="")
     dispatch: Mapped[Dispatch] = relationship(back_populates="stops")
+
+
+
+class ReclaimedWater(Base):
+    """Yearly reclaimed-water figures by use (m³): sewage treated and reclaimed water used."""
+
+    __tablename__ = "reclaimed_water"
+    __table_args__ = (UniqueConstraint("year", "use"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    use: Mapped[str] = mapped_column(String(32))  # industry, greening, ecological
+    sewage_treated_m3: Mapped[float] = mapped_column(Float, default=0.0)
+    reclaimed_used_m3: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:

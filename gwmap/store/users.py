@@ -38,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "sealings.edit": frozenset({"admin", "hydrologist"}),
     "leads.edit": frozenset({"admin", "enforcement"}),
     "surveys.import": frozenset({"admin", "hydrologist"}),
+    "reclaimed.edit": frozenset({"admin", "hydrologist"}),
 }
 
 #: Failed sign-ins allowed before each further try is delayed.

@@ -1,0 +1,202 @@
+"""The plan's targets (DOMAIN.md §1) and where the county stands: for the dashboard and the bulletin.
+
+Every figure comes with its source (the records it was computed from), so a
+leader can see where a number came from and the bulletin prints the same one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from gwmap import clock
+from gwmap.store.db import Store
+from gwmap.store.models import ReclaimedWater
+from gwmap.store.users import CurrentUser, authorize
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["RECLAIMED_USES", "Target", "plan_targets", "level_change", "enforcement_glance", "township_ranking",
+           "set_reclaimed", "reclaimed_table"]
+
+RECLAIMED_USES = ("industry", "greening", "ecological")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of the plan: the figure now, the goal, and whether it is met.
+
+    ``key`` names it (the UI translates ``targets.<key>``); ``source`` is a
+    small table of the records behind the figure.
+    """
+
+    key: str
+    actual: float
+    goal: float
+    unit: str
+    due: str
+    met: bool
+    higher_is_better: bool = True
+    source: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    @property
+    def share(self) -> float:
+        """Progress 0-1 towards the goal (for a goal of zero: 1 when reached)."""
+        if self.goal == 0:
+            return 1.0 if self.actual <= 0 else 0.0
+        return float(max(0.0, min(1.0, self.actual / self.goal)))
+
+
+def set_reclaimed(store: Store, user: CurrentUser, *, year: int, use: str, sewage_treated_m3: float,
+                  reclaimed_used_m3: float) -> None:
+    """Enter or correct one year's reclaimed-water figures for one use (admins and hydrologists)."""
+    from gwmap.errors import InputDataError
+
+    authorize(store, user, "reclaimed.edit", target=f"reclaimed {year} {use}")
+    if use not in RECLAIMED_USES:
+        raise InputDataError("err.reclaimed.use", f"Unknown use {use!r}.", use=use)
+    if sewage_treated_m3 < 0 or reclaimed_used_m3 < 0:
+        raise InputDataError("err.reclaimed.negative", "Volumes cannot be negative.")
+    with store.session(user.username) as s:
+        row = s.scalar(select(ReclaimedWater).where(ReclaimedWater.year == year, ReclaimedWater.use == use))
+        if row is None:
+            s.add(ReclaimedWater(year=year, use=use, sewage_treated_m3=sewage_treated_m3,
+                                 reclaimed_used_m3=reclaimed_used_m3))
+        else:
+            row.sewage_treated_m3, row.reclaimed_used_m3 = float(sewage_treated_m3), float(reclaimed_used_m3)
+
+
+def reclaimed_table(store: Store) -> pd.DataFrame:
+    """Per year: sewage treated, reclaimed used (m³), utilisation rate (used / treated)."""
+    with store.session() as s:
+        rows = s.execute(select(ReclaimedWater.year, ReclaimedWater.use, ReclaimedWater.sewage_treated_m3,
+                                ReclaimedWater.reclaimed_used_m3)).all()
+    df = pd.DataFrame(rows, columns=["year", "use", "sewage_treated_m3", "reclaimed_used_m3"])
+    out = df.groupby("year")[["sewage_treated_m3", "reclaimed_used_m3"]].sum().reset_index()
+    out["rate"] = out["reclaimed_used_m3"] / out["sewage_treated_m3"].where(out["sewage_treated_m3"] > 0)
+    return out
+
+
+def level_change(store: Store, *, aquifer: str | None = None) -> tuple[float, int, str, str]:
+    """Mean change of depth to water, latest survey against the same season a year before.
+
+    Returns (mean change in m, wells measured in both, earlier code, later code);
+    negative means the water table rose.  ``aquifer`` None averages both.
+    """
+    from gwmap.surveys import change_points, list_surveys
+
+    s = list_surveys(store)
+    changes = []
+    codes = ("", "")
+    for aq in ([aquifer] if aquifer else ["shallow", "deep"]):
+        sub = s[s["aquifer"] == aq]
+        if sub.empty:
+            continue
+        last = sub.iloc[-1]
+        prev = sub[(sub["season"] == last["season"]) & (sub["year"] == last["year"] - 1)]
+        if prev.empty:
+            continue
+        changes.append(change_points(store, int(prev["id"].iloc[0]), int(last["id"])))
+        codes = (prev["code"].iloc[0], last["code"])
+    if not changes:
+        return float("nan"), 0, *codes
+    both = pd.concat(changes)
+    return float(both["change_m"].mean()), len(both), *codes
+
+
+def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
+    """The plan's targets with today's figures (DOMAIN.md §1)."""
+    from gwmap.sealing import progress
+    from gwmap.store.repo import wells_frame
+
+    today = today or clock.today()
+    out: list[Target] = []
+    prog = progress(store).set_index("year")
+    if 2023 in prog.index:
+        p = prog.loc[2023]
+        src = prog.reset_index()[["year", "target_wells", "accepted", "target_cut_m3", "cut_m3"]]
+        out.append(Target("wells_sealed_2023", float(p["accepted"]), float(p["target_wells"]), "wells", "2023",
+                          p["accepted"] >= p["target_wells"], source=src))
+        out.append(Target("cut_2023", float(p["cut_m3"]), 1_150_000.0, "m3", "2023", p["cut_m3"] >= 1_150_000,
+                          source=src))
+    wells = wells_frame(store)
+    deep = wells[(wells["aquifer"] == "deep") & (wells["status"] == "in_use")]
+    out.append(Target("deep_remaining", float(deep["permitted_m3_per_year"].sum()), 0.0, "m3", "2024-12-31",
+                      len(deep) == 0, higher_is_better=False,
+                      source=deep[["well_code", "owner", "use", "permitted_m3_per_year"]].reset_index(drop=True)))
+    rw = reclaimed_table(store)
+    if len(rw):
+        last = rw.iloc[-1]
+        out.append(Target("reclaimed_used", float(last["reclaimed_used_m3"]), 7_000_000.0, "m3",
+                          f"{int(last['year'])}", last["reclaimed_used_m3"] >= 7_000_000, source=rw))
+        out.append(Target("reclaimed_rate", float(last["rate"]), 0.5, "share", "2025",
+                          bool(last["rate"] >= 0.5), source=rw))
+    for aq in (None, "shallow", "deep"):
+        change, n, before, after = level_change(store, aquifer=aq)
+        key = "level_change" + (f"_{aq}" if aq else "")
+        src = pd.DataFrame({"before": [before], "after": [after], "wells": [n], "mean_change_m": [change]})
+        out.append(Target(key, change, 0.0, "m", after, bool(np.isfinite(change) and change < 0),
+                          higher_is_better=False, source=src))
+    return out
+
+
+def enforcement_glance(store: Store, *, today: date | None = None) -> dict[str, int]:
+    """Leads open, overdue, and closed this month."""
+    from gwmap.cases import ledger
+
+    today = today or clock.today()
+    led = ledger(store, today=today)
+    closed = pd.to_datetime(pd.Series(led["closed_on"]), errors="coerce")
+    return {
+        "open": int((~led["stage"].isin(["closed", "dismissed"])).sum()),
+        "overdue": int(led["overdue"].sum()),
+        "closed_this_month": int(((closed.dt.year == today.year) & (closed.dt.month == today.month)).sum()),
+    }
+
+
+def township_ranking(store: Store, townships: pd.DataFrame, *, cone_split: pd.DataFrame | None = None,
+                     today: date | None = None) -> pd.DataFrame:
+    """Per township, in the style of the provincial monthly rankings.
+
+    Columns: ``code``, ``name``, ``level_change_m`` (shallow, same season a year
+    before; negative = rose), ``cone_share`` (0-1 of the township inside the
+    cone), ``open_cases``, ``overdue_cases``, ``sealed``/``sealing_planned``,
+    ``rank`` (1 = best, by level change), ``mark`` (``best``/``worst``/``""``).
+    """
+    from gwmap.cases import ledger
+    from gwmap.store.repo import sealings_frame
+    from gwmap.surveys import list_surveys, township_change
+
+    today = today or clock.today()
+    out = townships[["code", "name"]].copy().reset_index(drop=True)
+    s = list_surveys(store)
+    sub = s[s["aquifer"] == "shallow"]
+    change = pd.Series(dtype=float)
+    if len(sub):
+        last = sub.iloc[-1]
+        prev = sub[(sub["season"] == last["season"]) & (sub["year"] == last["year"] - 1)]
+        if len(prev):
+            tc = township_change(store, int(prev["id"].iloc[0]), int(last["id"]))
+            change = tc.set_index("township_code")["mean_change_m"]
+    out["level_change_m"] = out["code"].map(change)
+    share = cone_split.set_index("code")["share"] if cone_split is not None and len(cone_split) else pd.Series(dtype=float)
+    out["cone_share"] = out["code"].map(share).fillna(0.0)
+    led = ledger(store, today=today)
+    open_ = led[~led["stage"].isin(["closed", "dismissed"])].groupby("township_code").size()
+    overdue = led[led["overdue"]].groupby("township_code").size()
+    out["open_cases"] = out["code"].map(open_).fillna(0).astype(int)
+    out["overdue_cases"] = out["code"].map(overdue).fillna(0).astype(int)
+    seal = sealings_frame(store)
+    out["sealing_planned"] = out["code"].map(seal.groupby("township_code").size()).fillna(0).astype(int)
+    out["sealed"] = out["code"].map(seal[seal["stage"] == "accepted"].groupby("township_code").size()).fillna(0).astype(int)
+    out["rank"] = out["level_change_m"].rank(method="min").astype("Int64")
+    out["mark"] = ""
+    if out["level_change_m"].notna().any():
+        out.loc[out["level_change_m"].idxmin(), "mark"] = "best"
+        out.loc[out["level_change_m"].idxmax(), "mark"] = "worst"
+    return out.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)

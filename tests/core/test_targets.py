@@ -1,0 +1,64 @@
+"""The plan's targets and the township ranking, checked against the store they are computed from."""
+
+from datetime import date
+
+import numpy as np
+import pytest
+
+from gwmap.errors import InputDataError, PermissionDenied
+from gwmap.store import repo
+from gwmap.store.users import CurrentUser
+from gwmap.surveys import change_points, list_surveys
+from gwmap.targets import enforcement_glance, level_change, plan_targets, reclaimed_table, set_reclaimed, township_ranking
+
+TODAY = date(2026, 11, 28)
+
+
+def test_targets_match_the_records(demo_store):
+    t = {x.key: x for x in plan_targets(demo_store, today=TODAY)}
+    assert t["wells_sealed_2023"].actual == 14 and t["wells_sealed_2023"].met
+    assert t["cut_2023"].actual == 1_188_000 and t["cut_2023"].goal == 1_150_000 and t["cut_2023"].met
+    wells = repo.wells_frame(demo_store)
+    deep = wells[(wells.aquifer == "deep") & (wells.status == "in_use")]
+    assert t["deep_remaining"].actual == pytest.approx(deep.permitted_m3_per_year.sum())
+    assert not t["deep_remaining"].met and len(t["deep_remaining"].source) == len(deep)
+    assert t["reclaimed_used"].actual == pytest.approx(7.3e6, rel=1e-6) and t["reclaimed_used"].met
+    assert t["reclaimed_rate"].actual == pytest.approx(7.3 / 14.0, rel=1e-6) and t["reclaimed_rate"].met
+    assert t["level_change_shallow"].actual < 0 and t["level_change_shallow"].met  # the water table rose
+
+
+def test_level_change_uses_wells_measured_in_both(demo_store):
+    s = list_surveys(demo_store)
+    a = s[(s.code == "2025-autumn") & (s.aquifer == "shallow")].id.iloc[0]
+    b = s[(s.code == "2026-autumn") & (s.aquifer == "shallow")].id.iloc[0]
+    ch = change_points(demo_store, a, b)
+    mean, n, before, after = level_change(demo_store, aquifer="shallow")
+    assert (before, after, n) == ("2025-autumn", "2026-autumn", len(ch)) and mean == pytest.approx(ch.change_m.mean())
+
+
+def test_reclaimed_form_is_checked_and_audited(demo_store):
+    hydro = CurrentUser("hydro", "hydrologist")
+    set_reclaimed(demo_store, hydro, year=2026, use="industry", sewage_treated_m3=8e6, reclaimed_used_m3=5e6)
+    row = reclaimed_table(demo_store).set_index("year").loc[2026]
+    assert row.reclaimed_used_m3 == pytest.approx(5e6 + 7.3e6 * 0.45, rel=1e-6)
+    with pytest.raises(InputDataError):
+        set_reclaimed(demo_store, hydro, year=2026, use="industry", sewage_treated_m3=-1, reclaimed_used_m3=0)
+    with pytest.raises(PermissionDenied):
+        set_reclaimed(demo_store, CurrentUser("boss", "leader"), year=2026, use="industry", sewage_treated_m3=1,
+                      reclaimed_used_m3=1)
+
+
+def test_enforcement_glance(demo_store):
+    g = enforcement_glance(demo_store, today=TODAY)
+    leads = repo.leads_frame(demo_store)
+    assert g["overdue"] == 7 and g["open"] == int((~leads.stage.isin(["closed", "dismissed"])).sum())
+
+
+def test_ranking_marks_best_and_worst(demo_store):
+    _, tw, _ = repo.current_boundaries(demo_store)
+    r = township_ranking(demo_store, tw, today=TODAY)
+    assert len(r) == 18 and r.open_cases.sum() == enforcement_glance(demo_store, today=TODAY)["open"]
+    assert (r.mark == "best").sum() == 1 and (r.mark == "worst").sum() == 1
+    best = r[r.mark == "best"].iloc[0]
+    assert best.level_change_m == np.nanmin(r.level_change_m) and best["rank"] == 1
+    assert r.sealed.sum() == (repo.sealings_frame(demo_store).stage == "accepted").sum()
