@@ -44,7 +44,9 @@ if st.sidebar.button(t("app.logout")):
     st.rerun()
 
 pages = [
-    st.Page("pages/onemap.py", title=t("nav.onemap"), icon=":material/map:", default=True, url_path="onemap"),
+    st.Page("pages/dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:", default=True,
+            url_path="dashboard"),
+    st.Page("pages/onemap.py", title=t("nav.onemap"), icon=":material/map:", url_path="onemap"),
     st.Page("pages/leads.py", title=t("nav.leads"), icon=":material/report:", url_path="leads"),
     st.Page("pages/routes.py", title=t("nav.routes"), icon=":material/route:", url_path="routes"),
     st.Page("pages/sealing.py", title=t("nav.sealing"), icon=":material/block:", url_path="sealing"),

@@ -9,6 +9,8 @@ pytestmark = pytest.mark.browser
 
 def test_one_map_draws_offline(page, server):
     sign_in(page, server, "leader", "gwmap-leader")
+    page.get_by_text("冠县地下水超采治理情况").first.wait_for(timeout=60_000)  # the dashboard comes first
+    page.get_by_role("link", name="一张图").click()
     page.get_by_text("冠县地下水监管一张图").first.wait_for(timeout=60_000)
     frame = map_frame(page, "monitoring")
     assert frame.evaluate("() => typeof L") == "object" and frame.evaluate("() => L.version") == "1.9.3"
@@ -32,6 +34,7 @@ def test_one_map_draws_offline(page, server):
 
 def test_clicking_a_well_opens_its_popup(page, server):
     sign_in(page, server, "admin", "gwmap-admin")
+    page.get_by_role("link", name="一张图").click()
     frame = map_frame(page, "monitoring")
     # zoom onto an in-use well, then click it where a person would see it
     frame_el = page.locator('iframe[title="streamlit_folium.st_folium"]')

@@ -30,10 +30,9 @@ def make_app(demo_db_path, monkeypatch):
         at.session_state[LANG_KEY] = lang
         if user is not None:
             at.session_state[USER_KEY] = user
-        at.run()
-        if page:
+        if page:  # open the page directly, as a link would, without running the home page first
             at.switch_page(page)
-            at.run()
+        at.run()
         assert not at.exception, at.exception
         return at
 
@@ -70,12 +69,12 @@ def test_wrong_password_is_refused_plainly(make_app, lang):
 def test_sign_in_opens_the_one_map(make_app, lang):
     at = _sign_in(make_app(lang), "leader", "gwmap-leader")
     assert at.session_state[USER_KEY].role == "leader"
-    assert at.header[0].value == translate("onemap.header", lang)
+    assert at.header[0].value == translate("dash.header", lang)  # a leader lands on the dashboard
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_one_map_figures(make_app, demo_db_path, lang):
-    at = make_app(lang, LEADER)
+    at = make_app(lang, LEADER, "pages/onemap.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[translate("onemap.metric.wells", lang)] == "3,000"
     assert metrics[translate("onemap.metric.area", lang)] == "1,161.0"
@@ -93,7 +92,7 @@ def test_one_map_figures(make_app, demo_db_path, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_township_filter(make_app, demo_db_path, lang):
-    at = make_app(lang, ADMIN)
+    at = make_app(lang, ADMIN, "pages/onemap.py")
     wells = repo.wells_frame(_store(demo_db_path))
     code = "371525107"  # 店子镇
     at.selectbox(key="onemap_township").select(code).run()
@@ -494,3 +493,40 @@ def test_leader_can_plan_but_not_dispatch(make_app, lang):
     at = make_app(lang, LEADER, "pages/routes.py")
     next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
     assert not [b for b in at.button if b.key == "rt_save"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_dashboard_figures_equal_the_store(make_app, demo_db_path, lang):
+    from gwmap.targets import enforcement_glance, plan_targets
+
+    at = make_app(lang, LEADER)
+    assert at.header[0].value == translate("dash.header", lang)
+    assert translate("cone.change.less", lang, km2="X").split("X")[-1].strip("。. ") in at.subheader[0].value
+    store = _store(demo_db_path)
+    metrics = [(m.label, m.value) for m in at.metric]
+    actual = [v for k, v in metrics if k == translate("dash.actual", lang)]
+    targets = plan_targets(store)
+    assert len(actual) == len(targets)
+    sealed = next(x for x in targets if x.key == "wells_sealed_2023")
+    assert actual[[x.key for x in targets].index("wells_sealed_2023")] == f"{sealed.actual:,.0f}" == "14"
+    g = enforcement_glance(store)
+    assert (translate("onemap.metric.leads_overdue", lang), str(g["overdue"])) in metrics
+    rank = at.dataframe[-1].value
+    assert len(rank) == 18 and set(rank[translate("dash.mark", lang)]) >= {translate("dash.mark_is.best", lang),
+                                                                         translate("dash.mark_is.worst", lang)}
+    assert not [e for e in at.expander if e.label == translate("dash.reclaimed_form", lang)]  # a leader reads only
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_hydrologist_enters_reclaimed_water(make_app, demo_db_path, lang):
+    from gwmap.targets import reclaimed_table
+
+    at = make_app(lang, HYDRO)
+    form_numbers = [n for n in at.number_input if n.label in (translate("dash.sewage_treated", lang),
+                                                              translate("dash.reclaimed_used", lang))]
+    form_numbers[0].set_value(1e6)
+    form_numbers[1].set_value(9e5)
+    next(b for b in at.button if b.label == translate("sealing.save_plan", lang)).click().run()
+    assert any(s.value == translate("sealing.saved", lang) for s in at.success)
+    row = reclaimed_table(_store(demo_db_path)).set_index("year").loc[2026]
+    assert row.reclaimed_used_m3 == pytest.approx(7.3e6 * 0.45 + 9e5, rel=1e-6)

@@ -1,0 +1,102 @@
+"""首页: the cone and its trend, the plan's targets with their sources, enforcement, township ranking."""
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gwmap.cone import describe_change
+from gwmap.errors import GwmapError
+from gwmap.maps import build_cone_map
+from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
+from gwmap.store.users import can
+from gwmap.targets import RECLAIMED_USES, enforcement_glance, plan_targets, reclaimed_table, set_reclaimed, township_ranking
+from gwmap.ui import data, resources, state
+from gwmap.ui.i18n import survey_label, t, t_error, translator
+
+#: The cone the dashboard shows: the shallow aquifer where depth to water exceeds 12 m (Shandong reports 6 m
+#: plain-wide; 12 m picks out the county's own cone), kriged on 200 m cells.
+CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
+
+st.header(t("dash.header"))
+tr = translator()  # captures the language now; widgets call it later
+lang = state.get_lang()
+store, settings, user = resources.store(), resources.settings(), state.get_user()
+info, townships, _ = data.require_boundaries()
+names = dict(zip(townships["code"], townships["name"]))
+
+bar = st.progress(0.0, text=t("cone.computing"))
+try:
+    series = cone_series(store, user, townships=townships, boundary_version=info.id, data_dir=settings.data_dir,
+                         progress=lambda f, code: bar.progress(f, text=t("cone.computing_survey", survey=code)), **CONE)
+except GwmapError as exc:
+    series = pd.DataFrame()
+    st.warning(t_error(exc))
+bar.empty()
+cone = None
+if len(series):
+    latest = series.iloc[-1]
+    code, params = describe_change(latest["change_km2"])
+    st.subheader(t("cone.latest", survey=survey_label(latest["code"], lang), area=f"{latest['area_km2']:.1f}") + " "
+                 + t(code, **params))
+    st.caption(t("dash.cone_rule", threshold=f"{CONE['threshold']:g}"))
+    c1, c2 = st.columns([3, 2])
+    req = SurfaceRequest(survey_id=int(latest["survey_id"]), value=VALUE_FOR_KIND[CONE["kind"]], method=CONE["method"],
+                         cell_m=CONE["cell_m"])
+    surf, run_id, _ = surface_for(store, user, req, townships=townships, boundary_version=info.id,
+                                  data_dir=settings.data_dir)
+    cone, _ = cone_for(store, user, surf, run_id, kind=CONE["kind"], threshold=CONE["threshold"], townships=townships)
+    with c1:
+        st_folium(build_cone_map(cone, townships=townships, tr=tr, basemap=resources.basemap(), surface=surf), height=420,
+                  use_container_width=True, returned_objects=[], key="dash_cone")
+    with c2:
+        st.line_chart(series.set_index("date")[["area_km2"]].rename(columns={"area_km2": t("cone.col.area_km2")}),
+                      height=400)
+
+st.subheader(t("dash.targets"))
+for target in plan_targets(store):
+    fmt = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}"}[target.unit]
+    cols = st.columns([3, 2, 2, 1])
+    cols[0].markdown(f"**{t('targets.' + target.key)}**  \n{t('targets.due', due=target.due)}")
+    cols[1].metric(t("dash.actual"), fmt.format(target.actual) if pd.notna(target.actual) else "—")
+    cols[2].metric(t("dash.goal"), fmt.format(target.goal) if target.unit != "m" else t("targets.rise"))
+    cols[3].markdown("✅ " + t("dash.met") if target.met else "⚠️ " + t("dash.not_met"))
+    if target.unit not in ("m",):
+        st.progress(target.share if target.higher_is_better else (1.0 if target.met else 0.0))
+    with st.expander(t("dash.source")):
+        st.dataframe(target.source, hide_index=True, use_container_width=True)
+
+st.subheader(t("dash.enforcement"))
+g = enforcement_glance(store)
+e1, e2, e3 = st.columns(3)
+e1.metric(t("onemap.metric.leads_open"), g["open"])
+e2.metric(t("onemap.metric.leads_overdue"), g["overdue"])
+e3.metric(t("dash.closed_month"), g["closed_this_month"])
+
+st.subheader(t("dash.ranking"))
+rank = township_ranking(store, townships, cone_split=cone.by_township if cone is not None else None)
+st.dataframe(pd.DataFrame({
+    t("dash.rank"): rank["rank"], t("field.township"): rank["name"],
+    t("dash.level_change"): rank["level_change_m"].round(2), t("dash.cone_share"): (100 * rank["cone_share"]).round(1),
+    t("dash.open"): rank["open_cases"], t("dash.overdue"): rank["overdue_cases"],
+    t("dash.sealing"): [f"{a}/{b}" for a, b in zip(rank["sealed"], rank["sealing_planned"], strict=True)],
+    t("dash.mark"): rank["mark"].map(lambda m: tr(f"dash.mark_is.{m}") if m else "")}),
+    hide_index=True, use_container_width=True)
+
+if can(user, "reclaimed.edit"):
+    with st.expander(t("dash.reclaimed_form")):
+        with st.form("dash_reclaimed"):
+            f1, f2, f3, f4 = st.columns(4)
+            year = f1.number_input(t("sealing.year"), 2015, 2040, 2026)
+            use = f2.selectbox(t("field.use"), RECLAIMED_USES, format_func=lambda u: tr(f"dash.reclaimed_use.{u}"))
+            treated = f3.number_input(t("dash.sewage_treated"), 0.0, 1e9, 0.0, step=10_000.0)
+            used = f4.number_input(t("dash.reclaimed_used"), 0.0, 1e9, 0.0, step=10_000.0)
+            if st.form_submit_button(t("sealing.save_plan")):
+                try:
+                    set_reclaimed(store, user, year=int(year), use=use, sewage_treated_m3=treated, reclaimed_used_m3=used)
+                    st.success(t("sealing.saved"))
+                except GwmapError as exc:
+                    st.error(t_error(exc))
+        rw = reclaimed_table(store)
+        st.dataframe(pd.DataFrame({t("sealing.year"): rw["year"], t("dash.sewage_treated"): rw["sewage_treated_m3"],
+                                   t("dash.reclaimed_used"): rw["reclaimed_used_m3"],
+                                   t("dash.rate"): (100 * rw["rate"]).round(1)}), hide_index=True)
