@@ -59,7 +59,7 @@ for target in plan_targets(store):
     cols[0].markdown(f"**{t('targets.' + target.key)}**  \n{t('targets.due', due=target.due)}")
     cols[1].metric(t("dash.actual"), fmt.format(target.actual) if pd.notna(target.actual) else "—")
     cols[2].metric(t("dash.goal"), fmt.format(target.goal) if target.unit != "m" else t("targets.rise"))
-    cols[3].markdown("✅ " + t("dash.met") if target.met else "⚠️ " + t("dash.not_met"))
+    cols[3].markdown(":material/check_circle: " + t("dash.met") if target.met else ":material/warning: " + t("dash.not_met"))
     if target.unit not in ("m",):
         st.progress(target.share if target.higher_is_better else (1.0 if target.met else 0.0))
     with st.expander(t("dash.source")):
