@@ -183,6 +183,28 @@ def cmd_route(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from gwmap.bulletin import build_bulletin, bulletin_docx
+    from gwmap.i18n import translate
+    from gwmap.store.repo import current_boundaries
+    from gwmap.store.users import CurrentUser
+
+    settings = get_settings()
+    store = _store()
+    info, townships, _ = current_boundaries(store)
+    operator = CurrentUser(CLI_USER, "admin", "command line")
+    b = build_bulletin(store, operator, month=args.month, townships=townships, boundary_version=info.id,
+                       data_dir=settings.data_dir)
+    lang = os.environ.get("GWMAP_LANG", "zh")
+    out = Path(args.out)
+    if out.suffix.lower() != ".docx":
+        raise GwmapError("err.export.format", f"{out.suffix} is not supported; use .docx.", fmt=out.suffix,
+                         formats=".docx")
+    out.write_bytes(bulletin_docx(b, townships, tr=lambda k: translate(k, lang), lang=lang))
+    print(f"已写出 / written {out}")
+    return 0
+
+
 def _add_surface_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("points", help="CSV (UTF-8 or GBK) or XLSX; lon/lat or 经度/纬度 columns, or --x/--y with --crs")
     s.add_argument("--value", required=True, help="column to interpolate, e.g. depth_to_water_m")
@@ -250,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--time-limit", type=float, default=2.0, help="seconds for the solver")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_route)
+
+    s = sub.add_parser("report", help="the monthly bulletin (Word) from the database")
+    s.add_argument("--month", required=True, help="YYYY-MM")
+    s.add_argument("--out", required=True, help="FILE.docx")
+    s.set_defaults(func=cmd_report)
     return p
 
 

@@ -51,3 +51,16 @@ def translate(key: str, lang: str = "zh", **params) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def survey_label(code: str, lang: str = "zh") -> str:
+    """``2026-autumn`` as people read it.
+
+    >>> survey_label("2026-autumn")
+    '2026年秋季'
+    """
+    try:
+        year, season = code.split("-")
+    except ValueError:
+        return code
+    return translate("surveys.label", lang, year=year, season=translate(f"surveys.season_name.{season}", lang))

@@ -27,12 +27,9 @@ def translator(lang: str | None = None):
 
 def survey_label(code: str, lang: str | None = None) -> str:
     """``2026-autumn`` as the user reads it: 2026年秋季 / Autumn 2026."""
-    try:
-        year, season = code.split("-")
-    except ValueError:
-        return code
-    return translate("surveys.label", lang or get_lang(), year=year,
-                     season=translate(f"surveys.season_name.{season}", lang or get_lang()))
+    from gwmap.i18n import survey_label as _label
+
+    return _label(code, lang or get_lang())
 
 
 def survey_options(surveys, lang: str | None = None, *, version: bool = False) -> dict[int, str]:

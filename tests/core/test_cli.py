@@ -122,3 +122,14 @@ def test_route_command_refuses_bad_input(tmp_path, content, args, code):
     path.write_text(content)
     r = run(["route", str(path), *args], tmp_path)
     assert r.returncode == 2 and code in r.stderr
+
+
+def test_report_command(demo_db_path):
+    import docx
+
+    out = demo_db_path / "通报.docx"
+    r = run(["report", "--month", "2026-11", "--out", str(out)], demo_db_path)
+    assert r.returncode == 0, r.stderr
+    assert docx.Document(out).paragraphs[0].text == "冠县地下水超采治理月度通报（2026年11月）"
+    r = run(["report", "--month", "11/2026", "--out", str(out)], demo_db_path)
+    assert r.returncode == 2 and "err.report.month" in r.stderr

@@ -1,0 +1,225 @@
+"""The monthly bulletin (月度通报): the dashboard's figures for a month, as a Word document with images.
+
+The figures come from the same functions as the dashboard (:mod:`gwmap.targets`,
+:mod:`gwmap.runs`), so the bulletin and the screen never disagree.  Images are
+drawn with Pillow (a CJK font from the system: Noto CJK or WenQuanYi).
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from PIL import Image, ImageDraw, ImageFont
+
+from gwmap.cone import ConeResult, describe_change
+from gwmap.errors import InputDataError
+from gwmap.store.db import Store
+from gwmap.store.users import CurrentUser
+from gwmap.surface import SurfaceResult
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["DASHBOARD_CONE", "Bulletin", "build_bulletin", "bulletin_docx", "cone_png", "area_chart_png"]
+
+#: The cone the dashboard and the bulletin report (shallow aquifer, depth over 12 m, kriging, 200 m cells).
+DASHBOARD_CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
+_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    for path in _FONTS:
+        if Path(path).exists():
+            return ImageFont.truetype(path, size, index=2 if "Noto" in path else 0)  # index 2: Simplified Chinese
+    return ImageFont.load_default()
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """Everything the bulletin prints, for one month."""
+
+    month: str
+    series: pd.DataFrame
+    cone: ConeResult | None
+    surface: SurfaceResult | None
+    survey_code: str
+    targets: list
+    enforcement: dict
+    ranking: pd.DataFrame
+    names: dict = field(default_factory=dict)
+
+
+def build_bulletin(store: Store, user: CurrentUser, *, month: str, townships: gpd.GeoDataFrame,
+                   boundary_version: int, data_dir: Path) -> Bulletin:
+    """The figures for ``month`` (``YYYY-MM``): surveys up to the month's end, cases as of its last day."""
+    from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
+    from gwmap.targets import enforcement_glance, plan_targets, township_ranking
+
+    try:
+        year, mon = (int(v) for v in month.split("-"))
+        end = date(year, mon, calendar.monthrange(year, mon)[1])
+    except ValueError as exc:
+        raise InputDataError("err.report.month", f"{month!r} is not YYYY-MM.", month=month) from exc
+    series = cone_series(store, user, townships=townships, boundary_version=boundary_version, data_dir=data_dir,
+                         **DASHBOARD_CONE)
+    series = series[series["date"].dt.date <= end].reset_index(drop=True)
+    cone = surf = None
+    code = ""
+    if len(series):
+        last = series.iloc[-1]
+        code = last["code"]
+        req = SurfaceRequest(survey_id=int(last["survey_id"]), value=VALUE_FOR_KIND[DASHBOARD_CONE["kind"]],
+                             method=DASHBOARD_CONE["method"], cell_m=DASHBOARD_CONE["cell_m"])
+        surf, run_id, _ = surface_for(store, user, req, townships=townships, boundary_version=boundary_version,
+                                      data_dir=data_dir)
+        cone, _ = cone_for(store, user, surf, run_id, kind=DASHBOARD_CONE["kind"],
+                           threshold=DASHBOARD_CONE["threshold"], townships=townships)
+    return Bulletin(month, series, cone, surf, code, plan_targets(store, today=end),
+                    enforcement_glance(store, today=end),
+                    township_ranking(store, townships, cone_split=cone.by_township if cone else None, today=end),
+                    dict(zip(townships["code"], townships["name"])))
+
+
+def cone_png(b: Bulletin, townships: gpd.GeoDataFrame, *, width: int = 900) -> bytes:
+    """The cone map as a PNG: the surface, township lines, the cone outline in red, north up."""
+    from gwmap.maps import _ramp_rgba
+
+    s = b.surface
+    vals = s.values
+    rgba = _ramp_rgba(vals, float(np.nanmin(vals)), float(np.nanmax(vals)))
+    img = Image.fromarray(rgba, "RGBA")
+    scale = width / img.width
+    img = img.resize((width, int(img.height * scale)), Image.NEAREST)
+    canvas = Image.new("RGBA", img.size, (255, 255, 255, 255))
+    canvas.alpha_composite(img)
+    draw = ImageDraw.Draw(canvas)
+    inv = ~s.grid.transform
+
+    def pix(coords):
+        out = []
+        for x, y in coords:
+            c, r = inv * (x, y)
+            out.append((c * scale, r * scale))
+        return out
+
+    for geom in townships.to_crs(s.crs).geometry:
+        for poly in getattr(geom, "geoms", [geom]):
+            draw.line(pix(poly.exterior.coords), fill=(60, 60, 60, 255), width=1)
+    if b.cone is not None and not b.cone.outline.is_empty:
+        outline = gpd.GeoSeries([b.cone.outline], crs=4326).to_crs(s.crs).iloc[0]
+        for poly in getattr(outline, "geoms", [outline]):
+            draw.line(pix(poly.exterior.coords), fill=(178, 24, 43, 255), width=4)
+    font = _font(22)
+    draw.text((12, 10), f"{b.cone.area_km2:.1f} km²" if b.cone else "", fill=(0, 0, 0, 255), font=font)
+    draw.text((width - 40, 10), "N↑", fill=(0, 0, 0, 255), font=font)
+    buf = io.BytesIO()
+    canvas.convert("RGB").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def area_chart_png(series: pd.DataFrame, *, title: str, width: int = 900, height: int = 420) -> bytes:
+    """The cone area through time as a PNG line chart with Chinese labels."""
+    img = Image.new("RGB", (width, height), "white")
+    d = ImageDraw.Draw(img)
+    font, small = _font(22), _font(16)
+    left, right, top, bottom = 80, width - 30, 50, height - 60
+    d.text((left, 10), title, fill="black", font=font)
+    ymax = max(float(series["area_km2"].max()) * 1.1, 1.0)
+    t = pd.to_datetime(series["date"]).map(pd.Timestamp.toordinal).to_numpy(float)
+    t0, t1 = t.min(), max(t.max(), t.min() + 1)
+    x = left + (t - t0) / (t1 - t0) * (right - left)
+    y = bottom - series["area_km2"].to_numpy(float) / ymax * (bottom - top)
+    d.line([(left, top), (left, bottom), (right, bottom)], fill="black", width=2)
+    for k in range(0, 5):
+        v = ymax * k / 4
+        yy = bottom - v / ymax * (bottom - top)
+        d.line([(left - 5, yy), (right, yy)], fill=(225, 225, 225), width=1)
+        d.text((8, yy - 10), f"{v:.0f}", fill="black", font=small)
+    for yr in sorted(set(pd.to_datetime(series["date"]).dt.year)):
+        xx = left + (date(yr, 1, 1).toordinal() - t0) / (t1 - t0) * (right - left)
+        if left <= xx <= right:
+            d.text((xx - 18, bottom + 10), str(yr), fill="black", font=small)
+    d.line(list(zip(x, y, strict=True)), fill=(33, 102, 172), width=3)
+    for xx, yy in zip(x, y, strict=True):
+        d.ellipse([xx - 4, yy - 4, xx + 4, yy + 4], fill=(33, 102, 172))
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
+    """The opening paragraph, written from the figures."""
+    from gwmap.i18n import survey_label
+
+    parts = []
+    if b.cone is not None:
+        change = b.series.iloc[-1]["change_km2"]
+        code, params = describe_change(change)
+        parts.append(tr("bulletin.cone").format(survey=survey_label(b.survey_code, lang), area=f"{b.cone.area_km2:.1f}")
+                     + tr(code).format(**params))
+    e = b.enforcement
+    parts.append(tr("bulletin.enforcement").format(open=e["open"], overdue=e["overdue"], closed=e["closed_this_month"]))
+    met = sum(1 for x in b.targets if x.met)
+    parts.append(tr("bulletin.targets").format(met=met, total=len(b.targets)))
+    return "".join(parts)
+
+
+def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "zh") -> bytes:
+    """The bulletin as Word: title, summary, cone map, area chart, targets, ranking, enforcement."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    st = doc.styles["Normal"]
+    st.font.name = "SimSun"
+    st.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    st.font.size = Pt(11)
+    y, m = b.month.split("-")
+    doc.add_heading(tr("bulletin.title").format(year=y, month=int(m)), level=0)
+    doc.add_paragraph(summary_text(b, tr, lang))
+    if b.cone is not None:
+        doc.add_heading(tr("bulletin.cone_map"), level=2)
+        doc.add_picture(io.BytesIO(cone_png(b, townships)), width=Cm(15))
+        doc.add_picture(io.BytesIO(area_chart_png(b.series, title=tr("cone.col.area_km2"))), width=Cm(15))
+    doc.add_heading(tr("dash.targets"), level=2)
+    tbl = doc.add_table(rows=1, cols=4)
+    tbl.style = "Table Grid"
+    for c, h in zip(tbl.rows[0].cells, (tr("bulletin.item"), tr("dash.actual"), tr("dash.goal"), tr("bulletin.status")),
+                    strict=True):
+        c.text = h
+    fmt = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}"}
+    for x in b.targets:
+        cells = tbl.add_row().cells
+        cells[0].text = tr(f"targets.{x.key}")
+        cells[1].text = fmt[x.unit].format(x.actual) if pd.notna(x.actual) else "—"
+        cells[2].text = fmt[x.unit].format(x.goal) if x.unit != "m" else tr("targets.rise")
+        cells[3].text = tr("dash.met") if x.met else tr("dash.not_met")
+    doc.add_heading(tr("dash.ranking"), level=2)
+    r = b.ranking
+    tbl = doc.add_table(rows=1, cols=6)
+    tbl.style = "Table Grid"
+    for c, h in zip(tbl.rows[0].cells, (tr("dash.rank"), tr("field.township"), tr("dash.level_change"),
+                                        tr("dash.cone_share"), tr("dash.open"), tr("dash.overdue")), strict=True):
+        c.text = h
+    for row in r.itertuples():
+        cells = tbl.add_row().cells
+        cells[0].text = "" if pd.isna(row.rank) else str(int(row.rank))
+        cells[1].text = row.name + (f"（{tr('dash.mark_is.' + row.mark)}）" if row.mark else "")
+        cells[2].text = "" if pd.isna(row.level_change_m) else f"{row.level_change_m:+.2f}"
+        cells[3].text = f"{100 * row.cone_share:.1f}"
+        cells[4].text, cells[5].text = str(row.open_cases), str(row.overdue_cases)
+    doc.add_heading(tr("dash.enforcement"), level=2)
+    e = b.enforcement
+    doc.add_paragraph(tr("bulletin.enforcement").format(open=e["open"], overdue=e["overdue"],
+                                                        closed=e["closed_this_month"]))
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
