@@ -105,7 +105,7 @@ def cone_png(b: Bulletin, townships: gpd.GeoDataFrame, *, width: int = 900) -> b
     def pix(coords):
         out = []
         for x, y in coords:
-            c, r = inv * (x, y)
+            c, r = inv @ (x, y)
             out.append((c * scale, r * scale))
         return out
 
