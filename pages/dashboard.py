@@ -1,9 +1,12 @@
 """首页: the cone and its trend, the plan's targets with their sources, enforcement, township ranking."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gwmap.bulletin import build_bulletin, bulletin_docx
 from gwmap.cone import describe_change
 from gwmap.errors import GwmapError
 from gwmap.maps import build_cone_map
@@ -100,3 +103,18 @@ if can(user, "reclaimed.edit"):
         st.dataframe(pd.DataFrame({t("sealing.year"): rw["year"], t("dash.sewage_treated"): rw["sewage_treated_m3"],
                                    t("dash.reclaimed_used"): rw["reclaimed_used_m3"],
                                    t("dash.rate"): (100 * rw["rate"]).round(1)}), hide_index=True)
+
+st.subheader(t("dash.bulletin"))
+today = dt.date.today()
+last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+b1, b2 = st.columns([1, 3])
+month = b1.text_input(t("dash.month"), value=last_month, key="dash_month")
+if b1.button(t("dash.make_bulletin"), key="dash_bulletin"):
+    try:
+        bul = build_bulletin(store, user, month=month.strip(), townships=townships, boundary_version=info.id,
+                             data_dir=settings.data_dir)
+        b2.download_button(t("dash.download_bulletin"), bulletin_docx(bul, townships, tr=tr, lang=lang),
+                           file_name=f"月度通报_{month.strip()}.docx",
+                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    except GwmapError as exc:
+        b2.error(t_error(exc))

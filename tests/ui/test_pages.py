@@ -530,3 +530,14 @@ def test_hydrologist_enters_reclaimed_water(make_app, demo_db_path, lang):
     assert any(s.value == translate("sealing.saved", lang) for s in at.success)
     row = reclaimed_table(_store(demo_db_path)).set_index("year").loc[2026]
     assert row.reclaimed_used_m3 == pytest.approx(7.3e6 * 0.45 + 9e5, rel=1e-6)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_dashboard_makes_the_bulletin(make_app, lang):
+    at = make_app(lang, LEADER)
+    at.text_input(key="dash_month").input("2026-11")
+    at.button(key="dash_bulletin").click().run()
+    assert [d.proto.label for d in at.get("download_button")] == [translate("dash.download_bulletin", lang)]
+    at.text_input(key="dash_month").input("11/2026")
+    at.button(key="dash_bulletin").click().run()
+    assert at.error[0].value == translate("err.report.month", lang, month="11/2026")
