@@ -26,12 +26,16 @@ run: venv
 test: venv browser-deps
 	$(PY) -m pytest
 
+#: Debian packages the tests use: the browser, CJK fonts (Noto for images, WenQuanYi TrueType for PDFs), pdftoppm
+SYS_PKGS := chromium fonts-noto-cjk fonts-wqy-microhei poppler-utils
+
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1; then \
-	  echo "Installing Debian's chromium and CJK fonts for the browser tests"; \
+	@missing=$$(for p in $(SYS_PKGS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for the tests: $$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk \
-	  || echo "chromium could not be installed: the browser tests will be skipped"; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
+	  || echo "could not install $$missing: the tests that need them will be skipped"; \
 	fi
 
 lint: venv

@@ -27,7 +27,7 @@ from gwmap.surface import SurfaceResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DASHBOARD_CONE", "Bulletin", "build_bulletin", "bulletin_docx", "cone_png", "area_chart_png"]
+__all__ = ["DASHBOARD_CONE", "Bulletin", "build_bulletin", "bulletin_docx", "bulletin_pdf", "cone_png", "area_chart_png"]
 
 #: The cone the dashboard and the bulletin report (shallow aquifer, depth over 12 m, kriging, 200 m cells).
 DASHBOARD_CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
@@ -222,4 +222,56 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
                                                         closed=e["closed_this_month"]))
     buf = io.BytesIO()
     doc.save(buf)
+    return buf.getvalue()
+
+
+def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "zh") -> bytes:
+    """The bulletin as PDF (A4) with the same content; the CJK font is embedded when a TrueType one is installed."""
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image as RLImage
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from gwmap.io.routes import _cjk_font
+
+    font = _cjk_font()
+    h0 = ParagraphStyle("h0", fontName=font, fontSize=17, leading=24)
+    h2 = ParagraphStyle("h2", fontName=font, fontSize=13, leading=19, spaceBefore=8)
+    body = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=16)
+    cell = ParagraphStyle("c", fontName=font, fontSize=9, leading=12)
+    y, m = b.month.split("-")
+    story = [Paragraph(escape(tr("bulletin.title").format(year=y, month=int(m))), h0), Spacer(1, 6),
+             Paragraph(escape(summary_text(b, tr, lang)), body)]
+    if b.cone is not None:
+        story.append(Paragraph(escape(tr("bulletin.cone_map")), h2))
+        for png, height in ((cone_png(b, townships), 11.5), (area_chart_png(b.series, title=tr("cone.col.area_km2")), 6.5)):
+            img = RLImage(io.BytesIO(png))
+            img.drawWidth, img.drawHeight = 16 * cm, height * cm
+            story.append(img)
+    fmt = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}"}
+    rows = [[tr("bulletin.item"), tr("dash.actual"), tr("dash.goal"), tr("bulletin.status")]]
+    rows += [[tr(f"targets.{x.key}"), fmt[x.unit].format(x.actual) if pd.notna(x.actual) else "—",
+              fmt[x.unit].format(x.goal) if x.unit != "m" else tr("targets.rise"),
+              tr("dash.met") if x.met else tr("dash.not_met")] for x in b.targets]
+    rank = [[tr("dash.rank"), tr("field.township"), tr("dash.level_change"), tr("dash.cone_share"), tr("dash.open"),
+             tr("dash.overdue")]]
+    rank += [["" if pd.isna(r.rank) else str(int(r.rank)),
+              r.name + (f"（{tr('dash.mark_is.' + r.mark)}）" if r.mark else ""),
+              "" if pd.isna(r.level_change_m) else f"{r.level_change_m:+.2f}", f"{100 * r.cone_share:.1f}",
+              str(r.open_cases), str(r.overdue_cases)] for r in b.ranking.itertuples()]
+    style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+                        ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    for title, data, widths in ((tr("dash.targets"), rows, [8 * cm, 3 * cm, 3 * cm, 2 * cm]),
+                                (tr("dash.ranking"), rank, [1.2 * cm, 4.2 * cm, 3 * cm, 2.8 * cm, 2.4 * cm, 2.4 * cm])):
+        story.append(Paragraph(escape(title), h2))
+        tbl = Table([[Paragraph(escape(str(v)), cell) for v in row] for row in data], colWidths=widths, repeatRows=1)
+        tbl.setStyle(style)
+        story.append(tbl)
+    buf = io.BytesIO()
+    SimpleDocTemplate(buf, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm, bottomMargin=1.8 * cm,
+                      title=tr("bulletin.title").format(year=y, month=int(m))).build(story)
     return buf.getvalue()

@@ -197,10 +197,16 @@ def cmd_report(args: argparse.Namespace) -> int:
                        data_dir=settings.data_dir)
     lang = os.environ.get("GWMAP_LANG", "zh")
     out = Path(args.out)
-    if out.suffix.lower() != ".docx":
-        raise GwmapError("err.export.format", f"{out.suffix} is not supported; use .docx.", fmt=out.suffix,
-                         formats=".docx")
-    out.write_bytes(bulletin_docx(b, townships, tr=lambda k: translate(k, lang), lang=lang))
+    tr = lambda k: translate(k, lang)  # noqa: E731
+    if out.suffix.lower() == ".docx":
+        out.write_bytes(bulletin_docx(b, townships, tr=tr, lang=lang))
+    elif out.suffix.lower() == ".pdf":
+        from gwmap.bulletin import bulletin_pdf
+
+        out.write_bytes(bulletin_pdf(b, townships, tr=tr, lang=lang))
+    else:
+        raise GwmapError("err.export.format", f"{out.suffix} is not supported; use .docx or .pdf.", fmt=out.suffix,
+                         formats=".docx, .pdf")
     print(f"已写出 / written {out}")
     return 0
 
@@ -273,9 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_route)
 
-    s = sub.add_parser("report", help="the monthly bulletin (Word) from the database")
+    s = sub.add_parser("report", help="the monthly bulletin (Word or PDF) from the database")
     s.add_argument("--month", required=True, help="YYYY-MM")
-    s.add_argument("--out", required=True, help="FILE.docx")
+    s.add_argument("--out", required=True, help="FILE.docx or FILE.pdf")
     s.set_defaults(func=cmd_report)
     return p
 

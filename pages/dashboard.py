@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gwmap.bulletin import build_bulletin, bulletin_docx
+from gwmap.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
 from gwmap.cone import describe_change
 from gwmap.errors import GwmapError
 from gwmap.maps import build_cone_map
@@ -116,5 +116,7 @@ if b1.button(t("dash.make_bulletin"), key="dash_bulletin"):
         b2.download_button(t("dash.download_bulletin"), bulletin_docx(bul, townships, tr=tr, lang=lang),
                            file_name=f"月度通报_{month.strip()}.docx",
                            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        b2.download_button(t("dash.download_bulletin_pdf"), bulletin_pdf(bul, townships, tr=tr, lang=lang),
+                           file_name=f"月度通报_{month.strip()}.pdf", mime="application/pdf")
     except GwmapError as exc:
         b2.error(t_error(exc))

@@ -15,7 +15,7 @@ def test_dashboard_after_sign_in(page, server):
     assert frame.locator("img.leaflet-image-layer").count() == 1  # the surface under the cone
     assert frame.locator("path.leaflet-interactive").count() >= 18 + 1  # townships and the cone outline
     page.get_by_text("方案目标完成情况").wait_for(timeout=30_000)
-    assert page.get_by_text("2023 年封井（眼）").count() == 1
+    page.get_by_text("2023 年封井（眼）").first.wait_for(timeout=30_000)  # the page streams in; wait for it
     page.wait_for_timeout(800)
     page.screenshot(path=str(OUTPUT / "dashboard.png"))
     assert page.outside_requests == []

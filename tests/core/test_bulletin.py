@@ -61,3 +61,28 @@ def test_a_month_before_any_survey_has_no_cone(demo_store, tmp_path):
     b = build_bulletin(demo_store, LEADER, month="2018-12", townships=tw, boundary_version=info.id, data_dir=tmp_path)
     assert b.cone is None and b.series.empty
     assert "冠县地下水超采治理月度通报" in docx.Document(io.BytesIO(bulletin_docx(b, tw, tr=tr))).paragraphs[0].text
+
+
+def test_pdf_embeds_its_font_and_its_first_page_is_not_blank(bulletin, tmp_path):
+    import shutil
+    import subprocess
+
+    from gwmap.bulletin import bulletin_pdf
+
+    b, tw = bulletin
+    pdf = bulletin_pdf(b, tw, tr=tr)
+    assert pdf.startswith(b"%PDF")
+    path = tmp_path / "b.pdf"
+    path.write_bytes(pdf)
+    if not shutil.which("pdftoppm"):
+        pytest.skip("poppler-utils not installed (make test installs it)")
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    from pathlib import Path
+
+    if Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc").exists():  # make test installs it
+        assert any("WenQuanYi" in ln and " yes " in ln for ln in fonts.splitlines())  # the CJK font is embedded
+    else:
+        assert "STSong" in fonts
+    subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True)
+    page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"))
+    assert page.std() > 20 and (page < 128).mean() > 0.02  # text, map and chart drawn

@@ -537,7 +537,8 @@ def test_dashboard_makes_the_bulletin(make_app, lang):
     at = make_app(lang, LEADER)
     at.text_input(key="dash_month").input("2026-11")
     at.button(key="dash_bulletin").click().run()
-    assert [d.proto.label for d in at.get("download_button")] == [translate("dash.download_bulletin", lang)]
+    assert [d.proto.label for d in at.get("download_button")] == [translate("dash.download_bulletin", lang),
+                                                                  translate("dash.download_bulletin_pdf", lang)]
     at.text_input(key="dash_month").input("11/2026")
     at.button(key="dash_bulletin").click().run()
     assert at.error[0].value == translate("err.report.month", lang, month="11/2026")
