@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
+from gwmap import clock
 from gwmap.cone import ConeResult, describe_change
 from gwmap.errors import InputDataError
 from gwmap.store.db import Store
@@ -171,6 +172,11 @@ def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
     return "".join(parts)
 
 
+def _enforcement_rows(e: dict, tr) -> list[tuple[str, int]]:
+    return [(tr("onemap.metric.leads_open"), e["open"]), (tr("onemap.metric.leads_overdue"), e["overdue"]),
+            (tr("dash.closed_month"), e["closed_this_month"])]
+
+
 def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "zh") -> bytes:
     """The bulletin as Word: title, summary, cone map, area chart, targets, ranking, enforcement."""
     from docx import Document
@@ -184,6 +190,7 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
     st.font.size = Pt(11)
     y, m = b.month.split("-")
     doc.add_heading(tr("bulletin.title").format(year=y, month=int(m)), level=0)
+    doc.add_paragraph(tr("bulletin.made").format(date=clock.today().isoformat()))
     doc.add_paragraph(summary_text(b, tr, lang))
     if b.cone is not None:
         doc.add_heading(tr("bulletin.cone_map"), level=2)
@@ -218,8 +225,11 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
         cells[4].text, cells[5].text = str(row.open_cases), str(row.overdue_cases)
     doc.add_heading(tr("dash.enforcement"), level=2)
     e = b.enforcement
-    doc.add_paragraph(tr("bulletin.enforcement").format(open=e["open"], overdue=e["overdue"],
-                                                        closed=e["closed_this_month"]))
+    tbl = doc.add_table(rows=0, cols=2)
+    tbl.style = "Table Grid"
+    for label, value in _enforcement_rows(e, tr):
+        cells = tbl.add_row().cells
+        cells[0].text, cells[1].text = label, str(value)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
@@ -244,7 +254,8 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
     body = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=16)
     cell = ParagraphStyle("c", fontName=font, fontSize=9, leading=12)
     y, m = b.month.split("-")
-    story = [Paragraph(escape(tr("bulletin.title").format(year=y, month=int(m))), h0), Spacer(1, 6),
+    story = [Paragraph(escape(tr("bulletin.title").format(year=y, month=int(m))), h0),
+             Paragraph(escape(tr("bulletin.made").format(date=clock.today().isoformat())), body), Spacer(1, 6),
              Paragraph(escape(summary_text(b, tr, lang)), body)]
     if b.cone is not None:
         story.append(Paragraph(escape(tr("bulletin.cone_map")), h2))
@@ -265,8 +276,10 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
               str(r.open_cases), str(r.overdue_cases)] for r in b.ranking.itertuples()]
     style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                         ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    enf = [[label, str(v)] for label, v in _enforcement_rows(b.enforcement, tr)]
     for title, data, widths in ((tr("dash.targets"), rows, [8 * cm, 3 * cm, 3 * cm, 2 * cm]),
-                                (tr("dash.ranking"), rank, [1.2 * cm, 4.2 * cm, 3 * cm, 2.8 * cm, 2.4 * cm, 2.4 * cm])):
+                                (tr("dash.ranking"), rank, [1.2 * cm, 4.2 * cm, 3 * cm, 2.8 * cm, 2.4 * cm, 2.4 * cm]),
+                                (tr("dash.enforcement"), enf, [6 * cm, 3 * cm])):
         story.append(Paragraph(escape(title), h2))
         tbl = Table([[Paragraph(escape(str(v)), cell) for v in row] for row in data], colWidths=widths, repeatRows=1)
         tbl.setStyle(style)

@@ -44,6 +44,9 @@ def test_figures_equal_the_dashboards(demo_store, bulletin):
         if t.unit == "m3":
             assert rows[tr(f"targets.{t.key}")] == f"{t.actual:,.0f}"
     assert len(doc.tables[1].rows) == 19  # the ranking: header and 18 townships
+    enforcement = {r.cells[0].text: r.cells[1].text for r in doc.tables[2].rows}
+    assert enforcement["整改逾期"] == str(g["overdue"]) and enforcement["未办结线索"] == str(g["open"])
+    assert doc.paragraphs[1].text.startswith("编发日期：")
 
 
 def test_images_are_drawn(bulletin):
