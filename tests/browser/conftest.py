@@ -98,16 +98,19 @@ def sign_in(page, server, username, password):
     page.get_by_role("button", name="登录").click()
 
 
-def map_frame(page, key: str):
-    """The streamlit-folium frame once its ``key`` layer has drawn (``window.gwmapCounts[key]`` is set)."""
+def map_frame(page, key: str | None = None, *, selector: str | None = None):
+    """The streamlit-folium frame once it has drawn: its ``key`` canvas layer (``window.gwmapCounts[key]``)
+    or, for maps without one, an element matching ``selector``."""
+    check = (f"() => !!(window.gwmapCounts && window.gwmapCounts[{key!r}] !== undefined)" if key
+             else f"() => document.querySelectorAll({selector!r}).length > 0")
     page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
     for _ in range(200):
         for f in page.frames:
             if "streamlit_folium" in f.url:
                 try:
-                    if f.evaluate(f"() => !!(window.gwmapCounts && window.gwmapCounts[{key!r}] !== undefined)"):
+                    if f.evaluate(check):
                         return f
                 except Exception:  # frame still navigating
                     pass
         page.wait_for_timeout(300)
-    raise AssertionError(f"the map never drew its {key} layer")
+    raise AssertionError(f"the map never drew {key or selector}")

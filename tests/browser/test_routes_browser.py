@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import OUTPUT, sign_in
+from tests.browser.conftest import OUTPUT, map_frame, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -12,16 +12,7 @@ def test_route_page_draws_numbered_stops(page, server):
     page.get_by_role("link", name="巡查路线").click()
     page.get_by_role("button", name="规划路线").click()
     page.get_by_text("个小组共").wait_for(timeout=90_000)
-    page.wait_for_selector('iframe[title="streamlit_folium.st_folium"]', timeout=60_000)
-    frame = None
-    for _ in range(100):
-        frame = next((f for f in page.frames if "streamlit_folium" in f.url), None)
-        try:
-            if frame and frame.locator(".gw-stop").count() > 0:
-                break
-        except Exception:  # still loading
-            pass
-        page.wait_for_timeout(300)
+    frame = map_frame(page, selector=".gw-stop")
     stops = frame.locator(".gw-stop")
     assert stops.count() >= 10
     assert "1" in stops.all_inner_texts()
