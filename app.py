@@ -3,40 +3,14 @@
 import streamlit as st
 
 from gwmap.config import PROJECT_ROOT
-from gwmap.errors import GwmapError
-from gwmap.store import repo
-from gwmap.store.users import authenticate, can
-from gwmap.ui import resources, state
-from gwmap.ui.i18n import t, t_error
+from gwmap.store.users import can
+from gwmap.ui import shell, state
+from gwmap.ui.i18n import t
 
 st.set_page_config(page_title="冠县地下水监管一张图", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
-settings = resources.settings()
-store = resources.store()
-
-if state.LANG_KEY not in st.session_state:
-    state.set_lang("zh")
-st.sidebar.radio(t("app.language"), ["zh", "en"], key=state.LANG_KEY, horizontal=True,
-                 format_func=lambda code: {"zh": "中文", "en": "English"}[code])
-if settings.demo:
-    st.warning(t("app.demo_banner"), icon=":material/science:")
-
-user = state.get_user()
-if user is None:
-    st.title(t("app.title"))
-    if not repo.has_users(store):
-        st.info(t("login.no_accounts"))
-    with st.form("login"):
-        st.subheader(t("login.title"))
-        username = st.text_input(t("login.username"))
-        password = st.text_input(t("login.password"), type="password")
-        submitted = st.form_submit_button(t("login.submit"), type="primary")
-    if submitted:
-        try:
-            state.set_user(authenticate(store, username, password))
-            st.rerun()
-        except GwmapError as exc:
-            st.error(t_error(exc))
-    st.stop()
+shell.language_switch()
+shell.demo_banner()
+user = shell.require(frame=False)  # the sign-in form and the end of the run when nobody is signed in
 
 st.sidebar.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
 if st.sidebar.button(t("app.logout")):
@@ -61,4 +35,5 @@ if can(user, "users.manage"):
         st.Page("pages/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
         st.Page("pages/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
     ]
-st.navigation(pages).run()
+with shell.error_boundary():
+    st.navigation(pages).run()

@@ -134,7 +134,7 @@ def register_lead(store: Store, user: CurrentUser, *, lon: float, lat: float, so
     hit = townships[townships.geometry.contains(shapely.Point(lon, lat))]
     dups = nearby_open_leads(store, lon, lat)
     today = clock.today()
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         n = s.scalar(select(func.count()).select_from(Lead).where(Lead.lead_code.like(f"XS{today.year}%"))) or 0
         code = f"XS{today.year}{n + 1:04d}"
         while s.scalar(select(Lead.id).where(Lead.lead_code == code)):
@@ -169,7 +169,7 @@ def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, n
     for f in evidence:
         checked.append((f, check_upload(f.data, f.filename)))
     today = clock.today()
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         lead = s.scalar(select(Lead).where(Lead.lead_code == lead_code))
         if lead is None:
             raise NotFound("err.lead.not_found", f"No lead {lead_code!r}.", lead=lead_code)

@@ -18,6 +18,13 @@ logger = logging.getLogger(__name__)
 CLI_USER = "cli"
 
 
+def _operator():
+    """Who the command line acts as: whoever can run it on the server is its administrator."""
+    from gwmap.store.users import system_user
+
+    return system_user(CLI_USER, "command line")
+
+
 def _store():
     from gwmap.store import open_store
 
@@ -33,6 +40,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.demo:
         out["demo_users_created"] = ensure_demo_users(store)
         out["demo_loaded"] = load_demo(store, settings.demo_data_dir)
+    else:
+        from gwmap.store.users import disable_demo_accounts
+
+        out["demo_accounts_disabled"] = disable_demo_accounts(store)
+        if out["demo_accounts_disabled"] and not args.json:
+            print("演示账号已停用（非演示模式）/ demo accounts disabled outside demo mode: "
+                  + ", ".join(out["demo_accounts_disabled"]), file=sys.stderr)
     from gwmap.store.repo import counts
 
     out["counts"] = counts(store)
@@ -45,20 +59,19 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from gwmap.store.users import create_user
 
     password = args.password or getpass.getpass("密码 / password: ")
-    user = create_user(_store(), username=args.username, password=password, role=args.role,
-                       display_name=args.display_name or "", actor=CLI_USER)
+    user = create_user(_store(), _operator(), username=args.username, password=password, role=args.role,
+                       display_name=args.display_name or "")
     print(f"已创建 / created: {user.username} ({user.role})")
     return 0
 
 
 def cmd_import_boundaries(args: argparse.Namespace) -> int:
     from gwmap.store.repo import import_boundary_file
-    from gwmap.store.users import CurrentUser
 
     path = Path(args.file)
     if not path.is_file():
         raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
-    operator = CurrentUser(CLI_USER, "admin", "command line")
+    operator = _operator()
     info, notes = import_boundary_file(_store(), operator, path.read_bytes(), path.name, crs=args.crs,
                                        name_field=args.name_field, code_field=args.code_field)
     out = {"version": info.id, "townships": info.township_count, "county_area_km2": round(info.county_area_km2, 1),
@@ -187,12 +200,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     from gwmap.bulletin import build_bulletin, bulletin_docx
     from gwmap.i18n import translate
     from gwmap.store.repo import current_boundaries
-    from gwmap.store.users import CurrentUser
 
     settings = get_settings()
     store = _store()
     info, townships, _ = current_boundaries(store)
-    operator = CurrentUser(CLI_USER, "admin", "command line")
+    operator = _operator()
     b = build_bulletin(store, operator, month=args.month, townships=townships, boundary_version=info.id,
                        data_dir=settings.data_dir)
     lang = os.environ.get("GWMAP_LANG", "zh")

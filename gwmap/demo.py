@@ -25,7 +25,7 @@ from gwmap.store.models import (
     Well,
 )
 from gwmap.store.repo import save_boundaries
-from gwmap.store.users import DEMO_USERS, CurrentUser, create_user
+from gwmap.store.users import DEMO_USERS, create_user, enable_demo_accounts, system_user
 from gwmap.surveys import find_outliers
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["load_demo", "ensure_demo_users", "DEMO_ACTOR"]
 
 DEMO_ACTOR = "demo-loader"
+DEMO_LOADER = system_user(DEMO_ACTOR, "演示数据")
 #: Depths outside this range (m) are impossible for the county and flagged on load.
 PLAUSIBLE_DEPTH_M = (0.0, 150.0)
 #: Synthetic yearly figures of the county sewage plant (m³): sewage treated, reclaimed water used.
@@ -48,8 +49,10 @@ def ensure_demo_users(store: Store) -> list[str]:
         have = set(s.scalars(select(User.username)))
     for username, role, display, password in DEMO_USERS:
         if username not in have:
-            create_user(store, username=username, password=password, role=role, display_name=display, actor=DEMO_ACTOR)
+            create_user(store, DEMO_LOADER, username=username, password=password, role=role, display_name=display,
+                        check_policy=False)  # published in the README on purpose; disabled outside demo mode
             made.append(username)
+    enable_demo_accounts(store)
     return made
 
 
@@ -68,7 +71,7 @@ def load_demo(store: Store, data_dir: Path) -> bool:
     with store.session() as s:
         if s.scalar(select(func.count()).select_from(BoundaryVersion)):
             return False
-    loader = CurrentUser(DEMO_ACTOR, "admin", "演示数据")
+    loader = DEMO_LOADER
     tw_path = data_dir / "boundaries" / "townships.geojson"
     tw = gpd.read_file(tw_path)
     prepared = prepare_boundaries(tw, name_field="name", code_field="code")
@@ -78,7 +81,7 @@ def load_demo(store: Store, data_dir: Path) -> bool:
     wd = data_dir / "wells"
     read = lambda name: pd.read_csv(wd / name, dtype=str, keep_default_na=False)  # noqa: E731
     wells = read("registry.csv")
-    with store.session(DEMO_ACTOR) as s:
+    with store.session(DEMO_LOADER) as s:
         objs = {}
         for r in wells.to_dict("records"):
             w = Well(

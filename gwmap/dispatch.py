@@ -158,7 +158,7 @@ def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_STAR
 def save_dispatch(store: Store, user: CurrentUser, plan: DayPlan, *, day: date) -> int:
     """Save the routes as a dispatch tied to its cases; inspections recorded later link back to it."""
     authorize(store, user, "leads.edit", target=f"dispatch {day}")
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         d = Dispatch(day=day, created_by=user.username, params_json=json.dumps(plan.params, ensure_ascii=False))
         s.add(d)
         s.flush()

@@ -80,7 +80,7 @@ def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any)
                                  choices=problem[1].get("choices") or
                                  f"{problem[1].get('low', '')}–{problem[1].get('high', '')}")
         changes[key] = parsed
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         well = s.scalar(select(Well).where(Well.well_code == well_code))
         if well is None:
             raise NotFound("err.well.not_found", f"No well {well_code!r}.", well=well_code)
@@ -241,7 +241,7 @@ def import_registry(store: Store, user: CurrentUser, check: RegistryCheck) -> di
     if not check.clean:
         raise InputDataError("err.survey.has_errors", "Fix the errors first.", count=len(check.problems))
     counts = {"added": 0, "updated": 0, "unchanged": 0}
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         existing = {w.well_code: w for w in s.scalars(select(Well))}
         for r in check.rows:
             values = {k: v for k, v in r.items() if not k.startswith("_")}

@@ -88,7 +88,7 @@ def surface_for(store: Store, user: CurrentUser, request: SurfaceRequest, *, tow
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.tif"
     path.write_bytes(geotiff_bytes(surf))
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         run = s.scalar(select(SurfaceRun).where(SurfaceRun.request_hash == key))
         if run is None:
             run = SurfaceRun(request_hash=key, survey_id=sv.id, value=request.value, method=surf.method,
@@ -129,7 +129,7 @@ def cone_for(store: Store, user: CurrentUser, surface: SurfaceResult, surface_ru
             return ConeResult(run.kind, run.threshold, run.area_km2, shape(json.loads(run.outline_geojson)), by_tw,
                               run.extreme_value, run.extreme_lon, run.extreme_lat, json.loads(run.params_json)), True
     cone = cone_from_surface(surface, kind=kind, threshold=threshold, townships=townships)
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         if s.scalar(select(ConeRun).where(ConeRun.request_hash == key)) is None:
             s.add(ConeRun(request_hash=key, surface_run_id=surface_run_id, kind=kind, threshold=float(threshold),
                           area_km2=cone.area_km2, outline_geojson=json.dumps(mapping(cone.outline)),

@@ -64,7 +64,7 @@ def set_plan(store: Store, user: CurrentUser, *, year: int, target_wells: int, t
     authorize(store, user, "sealings.edit", target=f"plan {year}")
     if target_wells < 0 or target_cut_m3 < 0:
         raise InputDataError("err.sealing.target", "Targets cannot be negative.")
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         plan = s.scalar(select(SealingPlan).where(SealingPlan.year == year))
         if plan is None:
             s.add(SealingPlan(year=year, target_wells=int(target_wells), target_cut_m3=float(target_cut_m3), note=note))
@@ -77,7 +77,7 @@ def plan_sealing(store: Store, user: CurrentUser, *, well_code: str, year: int, 
     authorize(store, user, "sealings.edit", target=well_code)
     if disposition not in DISPOSITIONS:
         raise InputDataError("err.sealing.disposition", f"Unknown disposition {disposition!r}.", value=disposition)
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         well = s.scalar(select(Well).where(Well.well_code == well_code))
         if well is None:
             raise NotFound("err.well.not_found", f"No well {well_code!r}.", well=well_code)
@@ -113,7 +113,7 @@ def record_works(store: Store, user: CurrentUser, sealing_id: int, *, started_on
         raise InputDataError("err.sealing.method", f"Unknown method {method!r}.", value=method)
     if finished_on < started_on or finished_on > clock.today():
         raise InputDataError("err.sealing.dates", "The works must end after they start and not in the future.")
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         sealing = s.get(Sealing, int(sealing_id))
         if sealing is None or sealing.stage != "planned":
             raise InputDataError("err.sealing.stage", "Only a planned sealing can get its works recorded.",
@@ -133,7 +133,7 @@ def accept(store: Store, user: CurrentUser, sealing_id: int, record: Acceptance,
     missing = [k for k in ("contractor", "supervisor", "owner", "authority") if not getattr(record, k).strip()]
     if missing:
         raise InputDataError("err.sealing.signatures", "Every party must sign.", missing=", ".join(missing))
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         sealing = s.get(Sealing, int(sealing_id))
         if sealing is None or sealing.stage != "works_done":
             raise InputDataError("err.sealing.stage", "Only finished works can be accepted.",
@@ -157,7 +157,7 @@ def reenable(store: Store, user: CurrentUser, *, well_code: str, approval_no: st
     authorize(store, user, "sealings.edit", target=well_code)
     if not approval_no.strip():
         raise InputDataError("err.sealing.approval", "Re-enabling needs the number of the approved application.")
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         well = s.scalar(select(Well).where(Well.well_code == well_code))
         if well is None or well.status != "sealed_standby":
             raise InputDataError("err.sealing.not_standby", "Only a sealed standby well can be re-enabled.",

@@ -351,7 +351,7 @@ def import_survey(store: Store, user: CurrentUser, check: SurveyCheck, *, year: 
         kept.write_bytes(raw)
     code = f"{year}-{season}"
     ids = []
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         mws = {m.mw_code: m for m in s.scalars(select(MonitoringWell))}
         for r in check.new_wells.itertuples() if add_new_wells else ():
             if r.mw_code not in mws:
@@ -519,8 +519,9 @@ def save_mapping(store: Store, user: CurrentUser, source: str, mapping: SurveyMa
     """Remember the column mapping for a source, for its next upload."""
     from gwmap.store.models import ColumnMapping
 
-    source = source.strip() or "default"
-    with store.session(user.username) as s:
+    authorize(store, user, "surveys.import", target=source)
+    source = source.strip()[:128] or "default"
+    with store.session(user) as s:
         row = s.scalar(select(ColumnMapping).where(ColumnMapping.source == source))
         if row is None:
             s.add(ColumnMapping(source=source, mapping_json=mapping.to_json()))

@@ -62,7 +62,7 @@ def set_reclaimed(store: Store, user: CurrentUser, *, year: int, use: str, sewag
         raise InputDataError("err.reclaimed.use", f"Unknown use {use!r}.", use=use)
     if sewage_treated_m3 < 0 or reclaimed_used_m3 < 0:
         raise InputDataError("err.reclaimed.negative", "Volumes cannot be negative.")
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         row = s.scalar(select(ReclaimedWater).where(ReclaimedWater.year == year, ReclaimedWater.use == use))
         if row is None:
             s.add(ReclaimedWater(year=year, use=use, sewage_treated_m3=sewage_treated_m3,

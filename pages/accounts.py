@@ -4,21 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from gwmap.errors import GwmapError
-from gwmap.store.users import authorize, create_user, list_users
-from gwmap.ui import resources, state
+from gwmap.store.users import create_user, list_users
+from gwmap.ui import resources, shell
 from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import ROLES
 
+user = shell.require("users.manage")  # before anything is read: this page may run without app.py
 st.header(t("accounts.header"))
 tr = translator()  # captures the language now; widgets call it later
 store = resources.store()
-user = state.get_user()
-try:
-    authorize(store, user, "users.manage", target="accounts page")
-except GwmapError as exc:
-    st.error(t_error(exc))
-    st.stop()
-
 with st.form("new_user", clear_on_submit=True):
     c1, c2, c3 = st.columns(3)
     username = c1.text_input(t("accounts.username"))
@@ -27,8 +21,7 @@ with st.form("new_user", clear_on_submit=True):
     password = st.text_input(t("accounts.password"), type="password")
     if st.form_submit_button(t("accounts.create"), type="primary"):
         try:
-            made = create_user(store, username=username, password=password, role=role, display_name=display,
-                               actor=user.username)
+            made = create_user(store, user, username=username, password=password, role=role, display_name=display)
             st.success(t("accounts.created", username=made.username))
         except GwmapError as exc:
             st.error(t_error(exc))

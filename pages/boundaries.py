@@ -10,13 +10,13 @@ from gwmap.errors import GwmapError
 from gwmap.io.boundaries import FORMATS, MAX_UPLOAD_MB, guess_fields, read_boundary_file
 from gwmap.store import repo
 from gwmap.store.users import can
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell
 from gwmap.ui.i18n import t, t_error, translator
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("boundaries.header"))
 tr = translator()  # captures the language now; widgets call it later
 store = resources.store()
-user = state.get_user()
 current = data.current_boundaries()
 if current:
     info, _tw, _outline = current

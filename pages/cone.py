@@ -10,14 +10,15 @@ from gwmap.maps import build_change_map, build_cone_map
 from gwmap.reports import cone_geopackage, cone_workbook
 from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.surveys import change_points
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import survey_label, t, t_error, translator
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("cone.header"))
 tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()
 label = lambda code: survey_label(code, lang)  # noqa: E731
-store, settings, user = resources.store(), resources.settings(), state.get_user()
+store, settings = resources.store(), resources.settings()
 info, townships, _ = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 basemap = resources.basemap()

@@ -13,17 +13,18 @@ from gwmap.maps import build_cone_map
 from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.store.users import can
 from gwmap.targets import RECLAIMED_USES, enforcement_glance, plan_targets, reclaimed_table, set_reclaimed, township_ranking
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import survey_label, t, t_error, translator
 
 #: The cone the dashboard shows: the shallow aquifer where depth to water exceeds 12 m (Shandong reports 6 m
 #: plain-wide; 12 m picks out the county's own cone), kriged on 200 m cells.
 CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("dash.header"))
 tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()
-store, settings, user = resources.store(), resources.settings(), state.get_user()
+store, settings = resources.store(), resources.settings()
 info, townships, _ = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 

@@ -10,13 +10,14 @@ from gwmap.errors import GwmapError
 from gwmap.maps import build_leads_map
 from gwmap.reports import case_docx, ledger_xlsx
 from gwmap.store.users import can
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import LEAD_SOURCES, LEAD_STAGES
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("leads.header"))
 tr = translator()  # captures the language now; widgets call it later
-store, settings, user = resources.store(), resources.settings(), state.get_user()
+store, settings = resources.store(), resources.settings()
 info, townships, outline = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 evidence_dir = settings.data_dir / "evidence"

@@ -6,9 +6,10 @@ from streamlit_folium import st_folium
 from gwmap.maps import build_onemap
 from gwmap.registry import summarize
 from gwmap.sealing import progress_for_year as sealing_progress_for
-from gwmap.ui import data, resources
+from gwmap.ui import data, resources, shell
 from gwmap.ui.i18n import t, translator
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("onemap.header"))
 tr = translator()  # captures the language now; widgets call it later
 info, townships, _outline = data.require_boundaries()

@@ -14,14 +14,15 @@ from gwmap.maps import build_wells_map
 from gwmap.registry import PERMIT_STATES, check_registry, filter_wells, import_registry, registry_xlsx, rollup, update_well
 from gwmap.store import repo
 from gwmap.store.users import can
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("registry.header"))
 tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()
-store, user = resources.store(), state.get_user()
+store = resources.store()
 info, townships, outline = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 wells = data.onemap_layers()["wells"]

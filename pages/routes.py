@@ -11,12 +11,13 @@ from gwmap.errors import GwmapError
 from gwmap.io.routes import amap_link, gpx_bytes, kml_bytes, route_docx, route_pdf, route_xlsx
 from gwmap.maps import build_route_map
 from gwmap.store.users import can
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, t_error, translator
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("routes.header"))
 tr = translator()  # captures the language now; widgets call it later
-store, user = resources.store(), state.get_user()
+store = resources.store()
 info, townships, _ = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 

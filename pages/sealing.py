@@ -9,13 +9,14 @@ from gwmap.errors import GwmapError
 from gwmap.sealing import METHODS, Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable, set_plan
 from gwmap.store import repo
 from gwmap.store.users import can
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell
 from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import DISPOSITIONS, SEALING_STAGES
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("sealing.header"))
 tr = translator()  # captures the language now; widgets call it later
-store, settings, user = resources.store(), resources.settings(), state.get_user()
+store, settings = resources.store(), resources.settings()
 info, townships, _ = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 photo_dir = settings.data_dir / "sealing_photos"

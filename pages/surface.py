@@ -10,13 +10,14 @@ from gwmap.maps import build_surface_map
 from gwmap.runs import SurfaceRequest, surface_for
 from gwmap.surface import VARIOGRAM_MODELS, compare_methods, variogram_for
 from gwmap.surveys import list_surveys, survey_points
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import survey_options, t, t_error, translator
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("surface.header"))
 tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()
-store, settings, user = resources.store(), resources.settings(), state.get_user()
+store, settings = resources.store(), resources.settings()
 bounds = data.current_boundaries()
 surveys = list_surveys(store)
 if bounds is None or surveys.empty:

@@ -27,15 +27,15 @@ from gwmap.surveys import (
     township_change,
     well_series,
 )
-from gwmap.ui import data, resources, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import survey_label, survey_options, t, t_error, translator
 
+user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("surveys.header"))
 tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()
 store = resources.store()
 settings = resources.settings()
-user = state.get_user()
 info, townships, outline = data.require_boundaries()
 tw_names = dict(zip(townships["code"], townships["name"]))
 

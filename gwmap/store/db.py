@@ -1,8 +1,9 @@
 """Engine, migrations and sessions.
 
+>>> from gwmap.store.users import system_user
 >>> store = Store("sqlite://")          # in memory
 >>> store.migrate()
->>> with store.session("admin") as s:   # a change needs an actor
+>>> with store.session(system_user("cli")) as s:   # a change needs a user
 ...     pass
 """
 
@@ -12,6 +13,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
@@ -22,6 +24,9 @@ from sqlalchemy.pool import StaticPool
 
 from gwmap.config import Settings
 from gwmap.store import audit
+
+if TYPE_CHECKING:
+    from gwmap.store.users import CurrentUser
 
 logger = logging.getLogger(__name__)
 
@@ -68,16 +73,23 @@ class Store:
             command.upgrade(cfg, "head")
 
     @contextmanager
-    def session(self, actor: str | None = None) -> Iterator[Session]:
+    def session(self, user: CurrentUser | None = None) -> Iterator[Session]:
         """A transaction: commits on success, rolls back on any error.
 
-        ``actor`` is the user name written to the audit trail; a session
-        without one can read but not change audited records.
+        ``user`` (a :class:`~gwmap.store.users.CurrentUser`, never a bare name)
+        is the actor written to the audit trail; a session without one can read
+        but not change audited records.  A user who is not a system principal
+        must exist, be active and still hold its role, or
+        :class:`~gwmap.errors.PermissionDenied` is raised before anything is written.
         """
+        if user is not None and not hasattr(user, "role"):
+            raise TypeError("Store.session takes the acting CurrentUser, not a name")
         s = self._factory()
-        if actor:
-            s.info["actor"] = actor
         try:
+            if user is not None:
+                _check_account(s, user)
+                s.info["actor"] = user.username
+                s.info["user"] = user
             yield s
             s.commit()
         except BaseException:
@@ -88,6 +100,20 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _check_account(s: Session, user: CurrentUser) -> None:
+    if getattr(user, "system", False):
+        return
+    from sqlalchemy import select
+
+    from gwmap.errors import PermissionDenied
+    from gwmap.store.models import User
+
+    row = s.execute(select(User.active, User.role).where(User.username == user.username)).first()
+    if row is None or not row.active or row.role != user.role:
+        raise PermissionDenied("err.auth.revoked", f"The account {user.username!r} is unknown, disabled or has "
+                               "another role now; sign in again.", username=user.username)
 
 
 def open_store(settings: Settings, *, migrate: bool = True) -> Store:

@@ -58,7 +58,7 @@ def save_boundaries(store: Store, user: CurrentUser, prepared: PreparedBoundarie
 
     """
     authorize(store, user, "boundaries.import", target=source_name)
-    with store.session(user.username) as s:
+    with store.session(user) as s:
         for old in s.scalars(select(BoundaryVersion).where(BoundaryVersion.is_current)):
             old.is_current = False  # superseded, kept in history (audited)
         v = BoundaryVersion(

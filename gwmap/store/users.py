@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from gwmap import clock
 from gwmap.errors import AuthError, InputDataError, PermissionDenied
@@ -24,11 +26,13 @@ from gwmap.vocab import ROLES
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "CurrentUser", "PERMISSIONS", "create_user", "authenticate", "authorize", "can",
-    "list_users", "FREE_TRIES", "DEMO_USERS",
+    "CurrentUser", "PERMISSIONS", "create_user", "authenticate", "authorize", "can", "check_password",
+    "list_users", "refresh_user", "system_user", "disable_demo_accounts", "disabled_demo_accounts",
+    "enable_demo_accounts", "FREE_TRIES", "DEMO_USERS",
 ]
 
 _hasher = PasswordHasher()
+_DATA = Path(__file__).resolve().parent.parent / "data"
 
 #: Which roles may do what.  A leader is read-only: it appears in none.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -39,6 +43,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "leads.edit": frozenset({"admin", "enforcement"}),
     "surveys.import": frozenset({"admin", "hydrologist"}),
     "reclaimed.edit": frozenset({"admin", "hydrologist"}),
+    "audit.view": frozenset({"admin"}),
 }
 
 #: Failed sign-ins allowed before each further try is delayed.
@@ -57,31 +62,99 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class CurrentUser:
-    """The signed-in user as the rest of the app sees it."""
+    """The signed-in user as the rest of the app sees it.
+
+    ``system`` marks the command line and the demo loader, which act as
+    administrators without an account; every other user must exist in the
+    store, be active and hold this role when it writes (see :meth:`Store.session`).
+    """
 
     username: str
     role: str
     display_name: str = ""
+    system: bool = False
 
 
-def create_user(store: Store, *, username: str, password: str, role: str, display_name: str = "",
-                actor: str = "system") -> CurrentUser:
-    """Create an account.
+def system_user(name: str, display_name: str = "") -> CurrentUser:
+    """The principal of a server-side job (``cli``, ``demo-loader``): an administrator without an account."""
+    return CurrentUser(name, "admin", display_name or name, system=True)
+
+
+def check_password(password: str, *, username: str = "", role: str = "") -> None:
+    """Refuse a weak password with one message saying why.
+
+    Too short (8 characters; 10 for administrators), all digits, like the user
+    name, or on the bundled list of common passwords (zxcvbn's 30,000 plus
+    ones common in China and the demo passwords published in the README).
 
     Raises
     ------
     InputDataError
-        Unknown role, empty or taken name, password shorter than 8 characters.
+        ``err.user.password_short``, ``_digits``, ``_like_name`` or ``_common``.
+
+    >>> check_password("Gw-2026-quanxian", username="wang", role="admin")
+    >>> check_password("12345678901")
+    Traceback (most recent call last):
+    ...
+    gwmap.errors.InputDataError: The password is only digits; mix in letters or signs.
 
     """
-    username = username.strip()
+    password = password or ""
+    minimum = 10 if role == "admin" else 8
+    if len(password) < minimum:
+        raise InputDataError("err.user.password_short", f"The password must have at least {minimum} characters.",
+                             minimum=minimum)
+    if password.isdigit():
+        raise InputDataError("err.user.password_digits", "The password is only digits; mix in letters or signs.")
+    low, name = password.lower(), (username or "").strip().lower()
+    if name and ((len(name) >= 3 and name in low) or low in name or low == name[::-1] or _letters(low) == _letters(name)):
+        raise InputDataError("err.user.password_like_name", "The password is too like the user name.")
+    if low in _common_passwords() or _letters(low) in _common_passwords():
+        raise InputDataError("err.user.password_common", "This password is on the list of common passwords.")
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    text = (_DATA / "common_passwords_cn.txt").read_text(encoding="utf-8")
+    extra = [w for line in text.splitlines() if not line.startswith("#") for w in line.split()]
+    return frozenset(FREQUENCY_LISTS["passwords"]) | {w.lower() for w in extra} | {d[3] for d in DEMO_USERS}
+
+
+def _require_manager(store: Store, by: CurrentUser | None, target: str) -> CurrentUser:
+    authorize(store, by, "users.manage", target=target)
+    assert by is not None
+    return by
+
+
+def create_user(store: Store, by: CurrentUser | None, *, username: str, password: str, role: str,
+                display_name: str = "", check_policy: bool = True) -> CurrentUser:
+    """Create an account; ``by`` must be allowed to manage accounts (an administrator).
+
+    Raises
+    ------
+    PermissionDenied
+        Unless ``by`` may manage accounts (the refusal is audited).
+    InputDataError
+        Unknown role, empty, over-long or taken name, a weak password (:func:`check_password`).
+
+    """
+    by = _require_manager(store, by, username)
+    username = (username or "").strip()
     if role not in ROLES:
         raise InputDataError("err.user.role", f"Unknown role {role!r}; use one of {', '.join(ROLES)}.", role=role)
-    if not username or len(username) > 64:
-        raise InputDataError("err.user.name", "The user name must be 1 to 64 characters.")
-    if len(password) < 8:
-        raise InputDataError("err.user.password_short", "The password must have at least 8 characters.")
-    with store.session(actor) as s:
+    if not username or len(username) > 64 or not username.isprintable():
+        raise InputDataError("err.user.name", "The user name must be 1 to 64 printable characters.")
+    if len(display_name or "") > 128 or not (display_name or "").isprintable():
+        raise InputDataError("err.user.display_name", "The display name must be at most 128 printable characters.")
+    if check_policy:
+        check_password(password, username=username, role=role)
+    with store.session(by) as s:
         if s.scalar(select(User).where(User.username == username)):
             raise InputDataError("err.user.exists", f"User {username!r} already exists.", username=username)
         s.add(User(username=username, role=role, display_name=display_name or username,
@@ -95,6 +168,66 @@ def list_users(store: Store) -> list[CurrentUser]:
                 for u in s.scalars(select(User).where(User.active).order_by(User.username))]
 
 
+def refresh_user(store: Store, user: CurrentUser | None) -> CurrentUser | None:
+    """``user`` as the store has it now: None when the account is gone or disabled; its current role."""
+    if user is None or user.system:
+        return user
+    with store.session() as s:
+        row = s.scalar(select(User).where(User.username == user.username))
+        if row is None or not row.active:
+            return None
+        return CurrentUser(row.username, row.role, row.display_name)
+
+
+def disable_demo_accounts(store: Store) -> list[str]:
+    """Outside demo mode: disable every account that still has its published demo password.
+
+    Returns the names disabled now.  The passwords are in the README, so such
+    an account is open to anyone; an administrator re-enables it only by
+    giving it a new password.
+    """
+    names = {d[0]: d[3] for d in DEMO_USERS}
+    done = []
+    with store.session() as s:
+        rows = list(s.scalars(select(User).where(User.username.in_(list(names)), User.active)))
+        live = [u.username for u in rows if _verifies(u.password_hash, names[u.username])]
+    if live:
+        with store.session(system_user("startup")) as s:
+            for u in s.scalars(select(User).where(User.username.in_(live))):
+                u.active = False
+                done.append(u.username)
+    if done:
+        logger.warning("demo accounts disabled outside demo mode: %s", ", ".join(done))
+    return done
+
+
+def disabled_demo_accounts(store: Store) -> list[str]:
+    """Names of demo accounts that are disabled (shown at start outside demo mode)."""
+    with store.session() as s:
+        return sorted(s.scalars(select(User.username).where(User.username.in_([d[0] for d in DEMO_USERS]),
+                                                            ~User.active)))
+
+
+def enable_demo_accounts(store: Store) -> list[str]:
+    """In demo mode: re-enable the demo accounts that still have their demo password."""
+    names = {d[0]: d[3] for d in DEMO_USERS}
+    with store.session() as s:
+        rows = list(s.scalars(select(User).where(User.username.in_(list(names)), ~User.active)))
+        off = [u.username for u in rows if _verifies(u.password_hash, names[u.username])]
+    if off:
+        with store.session(system_user("demo-loader")) as s:
+            for u in s.scalars(select(User).where(User.username.in_(off))):
+                u.active = True
+    return off
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def authenticate(store: Store, username: str, password: str) -> CurrentUser:
     """Check a name and password.
 
@@ -102,48 +235,65 @@ def authenticate(store: Store, username: str, password: str) -> CurrentUser:
     :data:`FREE_TRIES` failures in a row for a name, each further try must wait
     (30 s, doubling, at most 15 min), whether or not the password is right.
 
+    The try is counted *before* the password is checked, in one short
+    transaction that locks the name's row (an upsert, so two first tries
+    cannot collide): of any number of parallel tries, across processes, at
+    most :data:`FREE_TRIES` get their password checked before the wait holds.
+    A right password then clears the count.
+
     Raises
     ------
     AuthError
         ``err.auth.failed`` or ``err.auth.throttled`` (with ``seconds``).
 
     """
-    username = (username or "").strip()
+    username = (username or "").strip()[:64]
     now = clock.now()
+    failures, blocked_until = _reserve_try(store, username, now)
+    if failures is None:
+        wait = int((blocked_until - now).total_seconds()) + 1
+        with store.session() as s:
+            write_event(s, actor=username or "?", action="login_throttled", table="users", record_id=username,
+                        after={"wait_s": wait})
+        raise AuthError("err.auth.throttled", f"Too many failed sign-ins; wait {wait} s.", seconds=wait)
     with store.session() as s:
-        th = s.get(LoginThrottle, username)
-        if th and th.blocked_until and th.blocked_until > now:
-            wait = int((th.blocked_until - now).total_seconds()) + 1
-            raise AuthError("err.auth.throttled", f"Too many failed sign-ins; wait {wait} s.", seconds=wait)
         user = s.scalar(select(User).where(User.username == username, User.active))
-        ok = False
-        if user is not None:
-            try:
-                ok = _hasher.verify(user.password_hash, password or "")
-            except (VerificationError, InvalidHashError):
-                ok = False
-        else:
-            try:  # spend the same time as for a real user
-                _hasher.verify(_DUMMY_HASH, password or "")
-            except VerificationError:
-                pass
+        ok = _verifies(user.password_hash, password or "") if user is not None else \
+            (_verifies(_DUMMY_HASH, password or "") and False)  # same time as for a real user
         if ok:
-            if th:
-                th.failures, th.blocked_until = 0, None
+            s.execute(update(LoginThrottle).where(LoginThrottle.username == username)
+                      .values(failures=0, blocked_until=None))
             if _hasher.check_needs_rehash(user.password_hash):
                 s.info["actor"] = user.username
                 user.password_hash = _hasher.hash(password)
             return CurrentUser(user.username, user.role, user.display_name)
-        if th is None:
-            th = LoginThrottle(username=username, failures=0)
-            s.add(th)
-        th.failures += 1
-        if th.failures >= FREE_TRIES:
-            delay = min(_BASE_DELAY_S * 2 ** (th.failures - FREE_TRIES), _MAX_DELAY_S)
-            th.blocked_until = now + timedelta(seconds=delay)
         write_event(s, actor=username or "?", action="login_failed", table="users", record_id=username,
-                    after={"failures": th.failures})
+                    after={"failures": failures})
     raise AuthError("err.auth.failed", "Wrong user name or password.")
+
+
+def _reserve_try(store: Store, username: str, now) -> tuple[int | None, object]:
+    """Count one try against ``username`` atomically; ``(None, blocked_until)`` when it must wait."""
+    dialect = store.engine.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    with store.engine.begin() as conn:
+        # The write comes first: it takes SQLite's write lock, and creates the row PostgreSQL then locks.
+        conn.execute(insert(LoginThrottle).values(username=username, failures=0)
+                     .on_conflict_do_nothing(index_elements=["username"]))
+        failures, blocked_until = conn.execute(
+            select(LoginThrottle.failures, LoginThrottle.blocked_until)
+            .where(LoginThrottle.username == username).with_for_update()).one()
+        if blocked_until is not None and blocked_until > now:
+            return None, blocked_until
+        failures = (failures or 0) + 1
+        if failures >= FREE_TRIES:
+            blocked_until = now + timedelta(seconds=min(_BASE_DELAY_S * 2 ** (failures - FREE_TRIES), _MAX_DELAY_S))
+        conn.execute(update(LoginThrottle).where(LoginThrottle.username == username)
+                     .values(failures=failures, blocked_until=blocked_until))
+        return failures, blocked_until
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

@@ -12,7 +12,7 @@ __all__ = ["settings", "store"]
 
 
 @st.cache_resource
-def _boot() -> tuple[Settings, Store]:
+def _boot() -> tuple[Settings, Store, tuple[str, ...]]:
     s = get_settings()
     st_ = open_store(s)
     if s.demo:
@@ -20,8 +20,14 @@ def _boot() -> tuple[Settings, Store]:
 
         ensure_demo_users(st_)
         load_demo(st_, s.demo_data_dir)
+        disabled: list[str] = []
+    else:  # the demo passwords are in the README: such accounts must not stay open
+        from gwmap.store.users import disable_demo_accounts, disabled_demo_accounts
+
+        disable_demo_accounts(st_)
+        disabled = disabled_demo_accounts(st_)
     install_static_assets(PROJECT_ROOT / "static")
-    return s, st_
+    return s, st_, tuple(disabled)
 
 
 def settings() -> Settings:
@@ -30,6 +36,11 @@ def settings() -> Settings:
 
 def store() -> Store:
     return _boot()[1]
+
+
+def disabled_demo_accounts() -> tuple[str, ...]:
+    """Demo accounts found disabled at start outside demo mode (the sign-in page says so)."""
+    return _boot()[2]
 
 
 def basemap():

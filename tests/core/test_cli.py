@@ -28,7 +28,7 @@ def test_init_without_demo_makes_no_accounts(tmp_path):
 def test_init_demo_create_user_and_import(demo_db_path):
     r = run(["init", "--demo", "--json"], demo_db_path)
     assert r.returncode == 0 and json.loads(r.stdout)["counts"]["wells"] == 3000
-    r = run(["create-user", "zhang", "--role", "enforcement", "--password", "zhang-pass-1"], demo_db_path)
+    r = run(["create-user", "zhang", "--role", "enforcement", "--password", "Dz-xuncha-2026"], demo_db_path)
     assert r.returncode == 0 and "zhang" in r.stdout
     r = run(["import-boundaries", str(DATA / "boundaries" / "townships.geojson"), "--name-field", "name",
              "--code-field", "code", "--json"], demo_db_path)

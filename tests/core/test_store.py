@@ -12,10 +12,10 @@ from gwmap.boundaries import prepare_boundaries
 from gwmap.errors import GwmapError, InputDataError, PermissionDenied
 from gwmap.store import repo
 from gwmap.store.models import AuditEvent, Base, Well, include_object
-from gwmap.store.users import CurrentUser
+from gwmap.store.users import CurrentUser, system_user
 from tests.conftest import DATA
 
-ADMIN = CurrentUser("admin1", "admin")
+ADMIN = system_user("admin1")
 
 
 def test_migrations_match_the_models(store):
@@ -42,9 +42,9 @@ def _events(store, table):
 
 
 def test_insert_and_update_write_who_what_before_after(store):
-    with store.session("hydro1") as s:
+    with store.session(system_user("hydro1")) as s:
         s.add(_well(owner="张三"))
-    with store.session("hydro2") as s:
+    with store.session(system_user("hydro2")) as s:
         w = s.scalar(select(Well).where(Well.well_code == "W1"))
         w.owner = "李四"
         w.status = "filled"
@@ -65,10 +65,10 @@ def test_change_without_a_user_is_refused_and_nothing_lands(store):
 
 
 def test_hard_delete_is_refused(store):
-    with store.session("a") as s:
+    with store.session(system_user("a")) as s:
         s.add(_well())
     with pytest.raises(GwmapError) as err:
-        with store.session("a") as s:
+        with store.session(system_user("a")) as s:
             s.delete(s.scalar(select(Well)))
     assert err.value.code == "err.store.no_delete"
     assert repo.counts(store)["wells"] == 1

@@ -1,0 +1,124 @@
+"""The frame around every page: language switch, demo banner, sign-in, and the page gate.
+
+Streamlit serves the ``pages/`` folder by itself (each file at its own URL,
+``app.py`` not run) until some session has called ``st.navigation``: after a
+restart, ``/registry`` runs ``pages/registry.py`` directly.  So no page may
+trust that ``app.py`` checked the user.  Every page starts with
+:func:`require`, which shows the sign-in form (and nothing else) to an
+anonymous visitor, refuses a role that may not see the page, and re-reads the
+account from the store so a disabled account or a changed role takes effect
+on the next click.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from gwmap.errors import GwmapError
+from gwmap.store import repo
+from gwmap.store.users import CurrentUser, authenticate, authorize, can, refresh_user
+from gwmap.ui import resources, state
+from gwmap.ui.i18n import t, t_error
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["language_switch", "demo_banner", "sign_in_form", "require", "error_boundary"]
+
+
+def language_switch() -> None:
+    """The 中文/English switch in the sidebar (keeps the session's choice)."""
+    if state.LANG_KEY not in st.session_state:
+        state.set_lang("zh")
+    st.sidebar.radio(t("app.language"), ["zh", "en"], key=state.LANG_KEY, horizontal=True,
+                     format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+
+
+def demo_banner() -> None:
+    settings = resources.settings()
+    if settings.demo:
+        st.warning(t("app.demo_banner"), icon=":material/science:")
+    elif resources.disabled_demo_accounts():
+        st.info(t("app.demo_accounts_disabled", names=", ".join(resources.disabled_demo_accounts())))
+
+
+def sign_in_form() -> None:
+    """The title and the sign-in form; a successful sign-in reruns the page."""
+    store = resources.store()
+    st.title(t("app.title"))
+    if not repo.has_users(store):
+        st.info(t("login.no_accounts"))
+    with st.form("login"):
+        st.subheader(t("login.title"))
+        username = st.text_input(t("login.username"))
+        password = st.text_input(t("login.password"), type="password")
+        submitted = st.form_submit_button(t("login.submit"), type="primary")
+    if submitted:
+        try:
+            state.set_user(authenticate(store, username, password))
+        except GwmapError as exc:
+            st.error(t_error(exc))
+        else:
+            st.rerun()
+
+
+def require(permission: str | None = None, *, target: str = "", frame: bool = True) -> CurrentUser:
+    """The signed-in user, allowed ``permission``; otherwise the page ends here.
+
+    Anonymous: the language switch, banner and sign-in form, nothing else.
+    Signed in without the permission: a refusal (written to the audit trail).
+    The account is read again from the store on every run, so a disabled
+    account is signed out and a changed role applies at once.
+    """
+    store = resources.store()
+    user = state.get_user()
+    if user is not None:
+        fresh = refresh_user(store, user)
+        if fresh != user:
+            state.set_user(fresh)
+            user = fresh
+    if user is None:
+        if frame:  # a page run directly: app.py drew nothing
+            language_switch()
+            demo_banner()
+        sign_in_form()
+        st.stop()
+    if permission is not None and not can(user, permission):
+        try:
+            authorize(store, user, permission, target=target)
+        except GwmapError as exc:
+            st.error(t_error(exc))
+        st.stop()
+    return user
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    """Run a page so no error reaches the browser as a traceback.
+
+    A :class:`GwmapError` shows in the user's language; a bug is logged with an
+    id and the user sees a message naming that id.
+
+    With ``GWMAP_DEBUG=1`` (the tests set it) errors propagate, so a bug fails its test.
+    """
+    try:
+        yield
+    except GwmapError as exc:
+        if _debug():
+            raise
+        st.error(t_error(exc))
+    except Exception as exc:
+        if _debug():
+            raise
+        error_id = uuid.uuid4().hex[:8]
+        logger.error("unexpected error %s on a page", error_id, exc_info=exc)
+        st.error(t("app.unexpected_error", id=error_id))
+
+
+def _debug() -> bool:
+    return os.environ.get("GWMAP_DEBUG", "").strip() in {"1", "true", "yes"}
