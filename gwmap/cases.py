@@ -28,6 +28,7 @@ from gwmap.errors import InputDataError, NotFound
 from gwmap.io.files import MAX_PHOTO_MB, check_upload, store_file
 from gwmap.store.db import Store
 from gwmap.store.models import Evidence, Lead, LeadStep
+from gwmap.store.repo import next_number
 from gwmap.store.users import CurrentUser, authorize
 from gwmap.vocab import LEAD_SOURCES, OPEN_LEAD_STAGES
 
@@ -135,11 +136,10 @@ def register_lead(store: Store, user: CurrentUser, *, lon: float, lat: float, so
     dups = nearby_open_leads(store, lon, lat)
     today = clock.today()
     with store.session(user) as s:
-        n = s.scalar(select(func.count()).select_from(Lead).where(Lead.lead_code.like(f"XS{today.year}%"))) or 0
-        code = f"XS{today.year}{n + 1:04d}"
-        while s.scalar(select(Lead.id).where(Lead.lead_code == code)):
-            n += 1
-            code = f"XS{today.year}{n + 1:04d}"
+        prefix = f"XS{today.year}"
+        used = s.scalar(select(func.max(Lead.lead_code)).where(Lead.lead_code.like(f"{prefix}%")))
+        floor = int(used[len(prefix):]) if used and used[len(prefix):].isdigit() else 0
+        code = f"{prefix}{next_number(s, f'lead:{today.year}', floor=floor):04d}"
         lead = Lead(lead_code=code, source=source, lon=round(float(lon), 7), lat=round(float(lat), 7),
                     township_code=hit["code"].iloc[0] if len(hit) else "", description=description.strip()[:2000],
                     stage="registered", registered_on=today)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gwmap.config import get_settings
 from gwmap.errors import GwmapError
+from gwmap.io.files import write_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +121,7 @@ def cmd_surface(args: argparse.Namespace) -> int:
 
     surf, _ = _surface_from_args(args)
     out = Path(args.out)
-    out.write_bytes(geotiff_bytes(surf))
+    write_atomic(out, geotiff_bytes(surf))
     info = {"out": str(out), "method": surf.method, "crs": surf.params["crs"], "cell_m": surf.params["cell_m"],
             "shape": list(surf.grid.shape), "n_wells": surf.params["n_wells"], "cv": surf.cv.as_dict(),
             "extrapolated_share": round(surf.extrapolated_share, 4),
@@ -143,7 +144,7 @@ def cmd_cone(args: argparse.Namespace) -> int:
         fmt = Path(args.out).suffix.lstrip(".").lower()
         gdf = gpd.GeoDataFrame({"area_km2": [cone.area_km2], "kind": [cone.kind], "threshold": [cone.threshold]},
                                geometry=[cone.outline], crs=4326)
-        Path(args.out).write_bytes(vector_bytes(gdf, "gpkg" if fmt == "gpkg" else fmt, layer="cone"))
+        write_atomic(Path(args.out), vector_bytes(gdf, "gpkg" if fmt == "gpkg" else fmt, layer="cone"))
     info = cone.as_dict()
     info["warnings"] = _warnings(surf)
     print(json.dumps(info, ensure_ascii=False) if args.json else
@@ -211,11 +212,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out)
     tr = lambda k: translate(k, lang)  # noqa: E731
     if out.suffix.lower() == ".docx":
-        out.write_bytes(bulletin_docx(b, townships, tr=tr, lang=lang))
+        write_atomic(out, bulletin_docx(b, townships, tr=tr, lang=lang))
     elif out.suffix.lower() == ".pdf":
         from gwmap.bulletin import bulletin_pdf
 
-        out.write_bytes(bulletin_pdf(b, townships, tr=tr, lang=lang))
+        write_atomic(out, bulletin_pdf(b, townships, tr=tr, lang=lang))
     else:
         raise GwmapError("err.export.format", f"{out.suffix} is not supported; use .docx or .pdf.", fmt=out.suffix,
                          formats=".docx, .pdf")
@@ -238,6 +239,53 @@ def _add_surface_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--name-field")
     s.add_argument("--code-field")
     s.add_argument("--json", action="store_true")
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from gwmap.store.verify import verify
+
+    report = verify(_store(), get_settings().data_dir)
+    out = report.to_json()
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"操作日志 / audit rows: {report.audit_rows}, 链尾 / head: {report.head}")
+        print(f"文件 / files checked: {report.files_checked}")
+        for b in report.chain_breaks[:50]:
+            print(f"  日志断链 / chain break at id {b['id']}: {b['problem']}")
+        for f in report.file_problems[:50]:
+            print(f"  文件问题 / file problem: {f['table']} #{f['id']} {f['sha256'][:12]}: {f['problem']}")
+        print("完好 / intact" if report.ok else "发现问题 / PROBLEMS FOUND")
+    return 0 if report.ok else 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from gwmap.store.backup import backup
+
+    settings = get_settings()
+    info = backup(_store(), settings.data_dir, Path(args.out))
+    out = {"file": str(info.path), "backend": info.backend, "revision": info.revision, "audit_head": info.audit_head,
+           "files": info.files, "bytes": info.bytes}
+    print(json.dumps(out, ensure_ascii=False) if args.json else
+          f"备份完成 / backup written: {info.path} ({info.files} 个文件 / files, {info.bytes / 2**20:.1f} MB)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from gwmap.store import open_store
+    from gwmap.store.backup import restore
+    from gwmap.store.verify import verify
+
+    settings = get_settings()
+    info = restore(Path(args.file), settings.database_url, settings.data_dir, force=args.force)
+    store = open_store(settings)  # migrates a backup made by an older version
+    report = verify(store, settings.data_dir)
+    out = {"restored": str(info.path), "backend": info.backend, "files": info.files,
+           "audit_head_matches": report.head == info.audit_head or info.revision < "0008", **report.to_json()}
+    verdict = "完好 / intact" if report.ok else "发现问题 / PROBLEMS"
+    print(json.dumps(out, ensure_ascii=False) if args.json else
+          f"已恢复 / restored: {info.path} → {settings.data_dir}; 校验 / verify: {verdict}")
+    return 0 if report.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -295,6 +343,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--month", required=True, help="YYYY-MM")
     s.add_argument("--out", required=True, help="FILE.docx or FILE.pdf")
     s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("verify", help="check the audit chain and every stored file against its hash (exit 1 on a break)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("backup", help="the database (online) and every stored file, with a manifest of hashes, as one ZIP")
+    s.add_argument("--out", required=True, help="FILE.zip")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_backup)
+
+    s = sub.add_parser("restore", help="restore a backup into the configured database and data folder")
+    s.add_argument("file")
+    s.add_argument("--force", action="store_true", help="replace a database or data folder that holds data")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_restore)
     return p
 
 

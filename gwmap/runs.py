@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from gwmap.cone import ConeResult, cone_from_surface
 from gwmap.errors import InputDataError, NotFound
+from gwmap.io.files import write_atomic
 from gwmap.io.rasters import NODATA, geotiff_bytes
 from gwmap.store.db import Store
 from gwmap.store.models import ConeRun, SurfaceRun, Survey
@@ -85,9 +86,8 @@ def surface_for(store: Store, user: CurrentUser, request: SurfaceRequest, *, tow
                           "survey_version": sv.version, "boundary_version": boundary_version},
                          surf.cv, surf.variogram_fit, surf.warnings)
     folder = data_dir / "surfaces"
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.tif"
-    path.write_bytes(geotiff_bytes(surf))
+    write_atomic(path, geotiff_bytes(surf))
     with store.session(user) as s:
         run = s.scalar(select(SurfaceRun).where(SurfaceRun.request_hash == key))
         if run is None:

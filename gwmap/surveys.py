@@ -344,11 +344,9 @@ def import_survey(store: Store, user: CurrentUser, check: SurveyCheck, *, year: 
                              wells=", ".join(check.new_wells["mw_code"].head(10)))
     if len(rows) == 0:
         raise InputDataError("err.upload.empty", "Nothing left to import.", name=source_name)
-    sha = hashlib.sha256(raw).hexdigest()
-    uploads_dir.mkdir(parents=True, exist_ok=True)
-    kept = uploads_dir / f"{sha}{Path(source_name).suffix.lower()}"
-    if not kept.exists():
-        kept.write_bytes(raw)
+    from gwmap.io.files import store_file
+
+    sha = store_file(raw, uploads_dir, suffix=Path(source_name).suffix.lower()[:8])
     code = f"{year}-{season}"
     ids = []
     with store.session(user) as s:

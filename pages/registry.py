@@ -15,7 +15,7 @@ from gwmap.registry import PERMIT_STATES, check_registry, filter_wells, import_r
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import t, t_error, translator
+from gwmap.ui.i18n import md_text, t, t_error, translator
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
 user = shell.require()  # before anything is read: this page may run without app.py
@@ -71,10 +71,10 @@ if codes:
     code = st.selectbox(t("field.well_code"), codes, key="rg_well")
     w = found.set_index("well_code").loc[code]
     d1, d2 = st.columns(2)
-    d1.markdown("\n".join(f"- **{t('field.' + f)}**: {_v}" for f, _v in (
+    d1.markdown("\n".join(f"- **{t('field.' + f)}**: {md_text(_v)}" for f, _v in (
         ("owner", w["owner"]), ("township", names.get(w["township_code"], "")), ("depth_m", w["depth_m"]),
         ("use", tr(f"vocab.use.{w['use']}")), ("status", tr(f"vocab.status.{w['status']}")),
-        ("permit_no", w["permit_no"] or "—"))).replace("<", "&lt;"))
+        ("permit_no", w["permit_no"] or "—"))))
     seal = repo.sealings_frame(store)
     seal = seal[seal["well_code"] == code]
     if len(seal):

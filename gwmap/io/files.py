@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from pathlib import Path
 
 from gwmap.errors import InputDataError
 
-__all__ = ["MAX_PHOTO_MB", "check_upload", "store_file"]
+__all__ = ["MAX_PHOTO_MB", "check_upload", "store_file", "write_atomic", "file_sha256"]
 
 MAX_PHOTO_MB = 50
 #: File signatures accepted; anything else (a renamed .exe, say) is refused.
@@ -35,11 +37,59 @@ def check_upload(data: bytes, filename: str, *, limit_mb: int = MAX_PHOTO_MB) ->
     raise InputDataError("err.evidence.type", "Only JPEG, PNG and PDF files are accepted.", name=filename)
 
 
-def store_file(data: bytes, folder: Path) -> str:
-    """Keep ``data`` as ``folder/<sha256>`` (never overwritten) and return the hash."""
+def store_file(data: bytes, folder: Path, *, suffix: str = "") -> str:
+    """Keep ``data`` as ``folder/<sha256><suffix>`` and return the hash.
+
+    A file already there with the right content is left alone (never
+    overwritten); one that does not match its name (a write cut short before
+    writes were atomic) is replaced by the good copy.
+    """
     sha = hashlib.sha256(data).hexdigest()
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / sha
-    if not path.exists():
-        path.write_bytes(data)
+    path = folder / f"{sha}{suffix}"
+    if not (path.exists() and file_sha256(path) == sha):
+        write_atomic(path, data, sha256=sha)
     return sha
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(2**20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes, *, sha256: str | None = None) -> None:
+    """Write ``data`` to ``path`` so that the file is either the old one or all of the new one.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk
+    (fsync), and the temporary file is renamed over ``path`` (atomic on one
+    file system); the folder is synced so the rename survives a power cut.
+    With ``sha256`` the written file is read back and checked.
+
+    Raises
+    ------
+    OSError
+        The disk refused the write or the read-back did not match; ``path`` is unchanged.
+
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if sha256 is not None and file_sha256(Path(tmp)) != sha256:
+            raise OSError(f"the copy written to {tmp} does not match its SHA-256")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

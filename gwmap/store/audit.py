@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from gwmap import clock
 from gwmap.errors import GwmapError
+from gwmap.store import triggers
 from gwmap.store.models import AuditEvent, Base
 
 __all__ = ["install", "snapshot", "write_event"]
 
 _REDACTED = {"password_hash"}
+#: Bookkeeping columns left out of before/after (the optimistic-locking counter).
+_NOT_SHOWN = {"row_version"}
 
 
 def _jsonable(value: Any) -> Any:
@@ -64,6 +67,27 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         raise GwmapError("err.store.no_delete", f"Records are never deleted ({', '.join(names)}); archive them instead.")
     if audited and not session.info.get("actor"):
         raise GwmapError("err.store.no_actor", "A change needs a signed-in user (session.info['actor']).")
+    _mark_flush(session, True)  # the database triggers leave these writes to this hook
+
+
+def _mark_flush(session: Session, on: bool) -> None:
+    token = session.info.pop("_flush_token", None)
+    if token is not None:
+        triggers.IN_FLUSH.reset(token)
+    if on:
+        session.info["_flush_token"] = triggers.IN_FLUSH.set(True)
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.connection().exec_driver_sql(f"SELECT set_config('gwmap.in_flush', '{int(on)}', true)")
+
+
+def _after_flush_postexec(session: Session, flush_context) -> None:
+    _mark_flush(session, False)
+
+
+def _after_rollback(session: Session) -> None:
+    token = session.info.pop("_flush_token", None)
+    if token is not None:
+        triggers.IN_FLUSH.reset(token)
 
 
 def _after_flush(session: Session, flush_context) -> None:
@@ -78,6 +102,8 @@ def _after_flush(session: Session, flush_context) -> None:
         state = inspect(obj)
         before, after = {}, {}
         for attr in state.mapper.column_attrs:
+            if attr.key in _NOT_SHOWN:
+                continue
             hist = state.attrs[attr.key].history
             if hist.has_changes():
                 old = hist.deleted[0] if hist.deleted else None
@@ -105,3 +131,5 @@ def install(session_class) -> None:
     """Attach the audit hooks to a sessionmaker or Session class."""
     event.listen(session_class, "before_flush", _before_flush)
     event.listen(session_class, "after_flush", _after_flush)
+    event.listen(session_class, "after_flush_postexec", _after_flush_postexec)
+    event.listen(session_class, "after_soft_rollback", lambda session, previous: _after_rollback(session))

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,13 +18,13 @@ from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from gwmap.config import Settings
-from gwmap.store import audit
+from gwmap.store import audit, triggers
 
 if TYPE_CHECKING:
     from gwmap.store.users import CurrentUser
@@ -35,19 +36,31 @@ __all__ = ["Store", "open_store"]
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+#: True inside :meth:`Store.session` with a user: on SQLite the transaction starts with BEGIN IMMEDIATE.
+_WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("gwmap_writing", default=False)
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        kwargs = {"connect_args": {"check_same_thread": False}}
+        kwargs = {"connect_args": {"check_same_thread": False, "timeout": 30}}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001
+            dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" event below starts transactions
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL" if "memory" not in url and url != "sqlite://" else "PRAGMA journal_mode=MEMORY")
             cur.close()
+            triggers.register_sqlite_functions(dbapi_conn)
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):  # noqa: ANN001
+            # A write transaction takes SQLite's write lock at once: a transaction that read first and
+            # wrote later would fail ("database is locked") when another write landed in between.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -73,7 +86,7 @@ class Store:
             command.upgrade(cfg, "head")
 
     @contextmanager
-    def session(self, user: CurrentUser | None = None) -> Iterator[Session]:
+    def session(self, user: CurrentUser | None = None, *, write: bool = False) -> Iterator[Session]:
         """A transaction: commits on success, rolls back on any error.
 
         ``user`` (a :class:`~gwmap.store.users.CurrentUser`, never a bare name)
@@ -81,15 +94,21 @@ class Store:
         but not change audited records.  A user who is not a system principal
         must exist, be active and still hold its role, or
         :class:`~gwmap.errors.PermissionDenied` is raised before anything is written.
+        ``write=True`` (implied by a user) takes SQLite's write lock at the start,
+        for sessions that write audit rows only (refusals, failed sign-ins).
         """
         if user is not None and not hasattr(user, "role"):
             raise TypeError("Store.session takes the acting CurrentUser, not a name")
+        tokens = [(_WRITING, _WRITING.set(user is not None or write)),
+                  (triggers.ACTOR, triggers.ACTOR.set(user.username if user is not None else ""))]
         s = self._factory()
         try:
             if user is not None:
                 _check_account(s, user)
                 s.info["actor"] = user.username
                 s.info["user"] = user
+                if self.engine.dialect.name == "postgresql":  # who the triggers name for writes the ORM does not make
+                    s.execute(text("SELECT set_config('gwmap.actor', :a, true)"), {"a": user.username})
             yield s
             s.commit()
         except BaseException:
@@ -97,6 +116,14 @@ class Store:
             raise
         finally:
             s.close()
+            for var, token in reversed(tokens):
+                var.reset(token)
+
+    @contextmanager
+    def begin(self, user: CurrentUser | None = None) -> Iterator[Connection]:
+        """A Core connection in a transaction (bulk statements), with the same actor rules as :meth:`session`."""
+        with self.session(user) as s:
+            yield s.connection()
 
     def dispose(self) -> None:
         self.engine.dispose()

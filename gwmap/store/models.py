@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from gwmap import clock
 
 __all__ = [
-    "Base", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
+    "Base", "Versioned", "CodeCounter", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
     "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
     "LeadStep", "Evidence", "SealingPlan", "SealingPhoto",
     "Dispatch", "DispatchStop", "ReclaimedWater",
@@ -27,7 +27,24 @@ class Base(DeclarativeBase):
     __audited__ = True
 
 
-class User(Base):
+class Versioned:
+    """An editable record with optimistic locking.
+
+    ``row_version`` grows by one with every update (SQLAlchemy's
+    ``version_id_col``: an UPDATE whose row changed meanwhile matches nothing
+    and fails), and a form carries the version it showed, so a save from a
+    stale form is refused with both values instead of silently reverting
+    someone else's change.
+    """
+
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:  # noqa: N805
+        return {"version_id_col": cls.__table__.c.row_version}
+
+
+class User(Versioned, Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -49,6 +66,13 @@ class LoginThrottle(Base):
 
 
 class AuditEvent(Base):
+    """One change or refusal.
+
+    Append-only: database triggers refuse UPDATE and DELETE, and each row
+    carries the SHA-256 of its content chained to the row before
+    (``python -m gwmap verify`` checks the chain).
+    """
+
     __tablename__ = "audit_events"
     __audited__ = False
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,9 +83,20 @@ class AuditEvent(Base):
     record_id: Mapped[str] = mapped_column(String(64), default="")
     before: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
     after: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # set by the database
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # set by the database
 
 
-class BoundaryVersion(Base):
+class CodeCounter(Base):
+    """The last number given out per code series (``lead:2026``), incremented atomically."""
+
+    __tablename__ = "code_counters"
+    __audited__ = False
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BoundaryVersion(Versioned, Base):
     """One imported set of township boundaries; exactly one is current."""
 
     __tablename__ = "boundary_versions"
@@ -89,7 +124,7 @@ class Township(Base):
     version: Mapped[BoundaryVersion] = relationship(back_populates="townships")
 
 
-class Well(Base):
+class Well(Versioned, Base):
     """A registered abstraction well (取水井台账), DOMAIN.md §6."""
 
     __tablename__ = "wells"
@@ -116,7 +151,7 @@ class Well(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Sealing(Base):
+class Sealing(Versioned, Base):
     """A well's sealing under DB37/T 4634-2023 (DOMAIN.md §5)."""
 
     __tablename__ = "sealings"
@@ -144,7 +179,7 @@ class Sealing(Base):
     well: Mapped[Well] = relationship()
 
 
-class Lead(Base):
+class Lead(Versioned, Base):
     """A suspected case of illegal abstraction (违规取用地下水线索)."""
 
     __tablename__ = "leads"
@@ -161,7 +196,7 @@ class Lead(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class MonitoringWell(Base):
+class MonitoringWell(Versioned, Base):
     __tablename__ = "monitoring_wells"
     id: Mapped[int] = mapped_column(primary_key=True)
     mw_code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -175,7 +210,7 @@ class MonitoringWell(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Survey(Base):
+class Survey(Versioned, Base):
     """One water-level survey round for one aquifer; re-uploads make new versions."""
 
     __tablename__ = "surveys"
@@ -248,7 +283,7 @@ class ConeRun(Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
 
 
-class ColumnMapping(Base):
+class ColumnMapping(Versioned, Base):
     """The survey column mapping last used for a source (file name pattern or data provider)."""
 
     __tablename__ = "column_mappings"
@@ -295,7 +330,7 @@ class Evidence(Base):
 
 
 
-class SealingPlan(Base):
+class SealingPlan(Versioned, Base):
     """A year's sealing target: wells to seal and abstraction to cut (m³/yr)."""
 
     __tablename__ = "sealing_plans"
@@ -351,7 +386,7 @@ class DispatchStop(Base):
 
 
 
-class ReclaimedWater(Base):
+class ReclaimedWater(Versioned, Base):
     """Yearly reclaimed-water figures by use (m³): sewage treated and reclaimed water used."""
 
     __tablename__ = "reclaimed_water"

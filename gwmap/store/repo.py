@@ -173,6 +173,27 @@ def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename:
     return info, read.warnings + prepared.warnings
 
 
+def next_number(s, series: str, *, floor: int = 0) -> int:
+    """The next number of a code series (``lead:2026``), given out once, atomically, across processes.
+
+    The counter row is created at ``floor`` (the highest number already used)
+    the first time, then incremented with ``UPDATE … RETURNING`` inside the
+    caller's transaction, whose row lock (PostgreSQL) or write lock (SQLite)
+    makes two registrations at once get two numbers.
+    """
+    from sqlalchemy import update
+
+    from gwmap.store.models import CodeCounter
+
+    if s.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    s.execute(insert(CodeCounter).values(name=series, value=floor).on_conflict_do_nothing(index_elements=["name"]))
+    return int(s.execute(update(CodeCounter).where(CodeCounter.name == series)
+                         .values(value=CodeCounter.value + 1).returning(CodeCounter.value)).scalar_one())
+
+
 def audit_frame(store: Store, *, limit: int = 500, table: str | None = None) -> pd.DataFrame:
     """The newest audit events (who, when, table, record, before, after)."""
     from gwmap.store.models import AuditEvent

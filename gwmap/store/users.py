@@ -252,20 +252,20 @@ def authenticate(store: Store, username: str, password: str) -> CurrentUser:
     failures, blocked_until = _reserve_try(store, username, now)
     if failures is None:
         wait = int((blocked_until - now).total_seconds()) + 1
-        with store.session() as s:
+        with store.session(write=True) as s:
             write_event(s, actor=username or "?", action="login_throttled", table="users", record_id=username,
                         after={"wait_s": wait})
         raise AuthError("err.auth.throttled", f"Too many failed sign-ins; wait {wait} s.", seconds=wait)
-    with store.session() as s:
+    with store.session() as s:  # the password is checked outside any write lock
         user = s.scalar(select(User).where(User.username == username, User.active))
-        ok = _verifies(user.password_hash, password or "") if user is not None else \
-            (_verifies(_DUMMY_HASH, password or "") and False)  # same time as for a real user
+    ok = _verifies(user.password_hash, password or "") if user is not None else \
+        (_verifies(_DUMMY_HASH, password or "") and False)  # same time as for a real user
+    with store.session(write=True) as s:
         if ok:
             s.execute(update(LoginThrottle).where(LoginThrottle.username == username)
                       .values(failures=0, blocked_until=None))
             if _hasher.check_needs_rehash(user.password_hash):
-                s.info["actor"] = user.username
-                user.password_hash = _hasher.hash(password)
+                s.execute(update(User).where(User.id == user.id).values(password_hash=_hasher.hash(password)))
             return CurrentUser(user.username, user.role, user.display_name)
         write_event(s, actor=username or "?", action="login_failed", table="users", record_id=username,
                     after={"failures": failures})
@@ -315,7 +315,7 @@ def authorize(store: Store, user: CurrentUser | None, permission: str, *, target
     if can(user, permission):
         return
     who = user.username if user else "anonymous"
-    with store.session() as s:
+    with store.session(write=True) as s:
         write_event(s, actor=who, action="denied", table=permission.split(".")[0], record_id=target,
                     after={"permission": permission, "role": user.role if user else None})
     raise PermissionDenied("err.permission", f"{who} may not {permission}.", permission=permission)

@@ -6,12 +6,39 @@ from gwmap.errors import GwmapError
 from gwmap.i18n import translate
 from gwmap.ui.state import get_lang
 
-__all__ = ["t", "t_error", "translator", "survey_label"]
+__all__ = ["t", "t_error", "translator", "survey_label", "md_text"]
 
 
 def t(key: str, lang: str | None = None, **params) -> str:
-    """Message ``key`` in ``lang`` (default: the session's), formatted with ``params``."""
-    return translate(key, lang or get_lang(), **params)
+    """Message ``key`` in ``lang`` (default: the session's), formatted with ``params``.
+
+    Streamlit renders messages, labels and captions as Markdown, so text
+    parameters (names, file names, values from uploads) are escaped with
+    :func:`md_text`: they show as typed and can never become a link, an image
+    that the browser fetches, a colour directive or a formula.
+    """
+    return translate(key, lang or get_lang(), **{k: md_text(v) if isinstance(v, str) else v for k, v in params.items()})
+
+
+#: Characters that start Markdown, HTML, Streamlit directives (``:red[..]``) or KaTeX (``$``) in Streamlit's renderer.
+_MD_SPECIAL = set("\\`*_[]<>#|~$")
+
+
+def md_text(value: object) -> str:
+    r"""``value`` as Markdown that shows exactly that text.
+
+    >>> md_text("![x](http://evil.example/p.png)")
+    '!\\[x\\](http\\://evil.example/p.png)'
+    >>> md_text("371525001J0001")
+    '371525001J0001'
+    """
+    text = "" if value is None else str(value)
+    if not any(ch in _MD_SPECIAL for ch in text) and "://" not in text and not text.lstrip().startswith(("-", "=")):
+        return text
+    out = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text).replace("://", "\\://")
+    if out.lstrip().startswith(("-", "=")):  # a list item or a heading underline
+        out = "\\" + out.lstrip()
+    return out.replace("\n", " ")
 
 
 def t_error(exc: GwmapError) -> str:

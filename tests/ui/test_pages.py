@@ -13,6 +13,13 @@ from gwmap.store.users import CurrentUser
 from gwmap.ui.state import LANG_KEY, USER_KEY
 
 LANGS = ["zh", "en"]
+
+
+def shown(key: str, lang: str, **params) -> str:
+    """A message as the page sends it: text parameters escaped for Markdown (gwmap.ui.i18n.t)."""
+    from gwmap.ui.i18n import md_text
+
+    return translate(key, lang, **{k: md_text(v) if isinstance(v, str) else v for k, v in params.items()})
 ADMIN = CurrentUser("admin", "admin", "系统管理员")
 LEADER = CurrentUser("leader", "leader", "局领导")
 
@@ -226,7 +233,7 @@ def test_admin_imports_a_gbk_shapefile_as_a_new_version(make_app, demo_db_path, 
     data = _zipped_gbk_shapefile(tmp_path, "gk3_zone39", prj=False)
     at.file_uploader(key="boundaries_upload").set_value(("乡镇界线.zip", data, "application/zip")).run()
     # no .prj: the user is told to choose the CRS, with the likely one suggested
-    assert at.error[0].value == translate("err.crs.missing_file", lang, hint="gk3_zone39")
+    assert at.error[0].value == shown("err.crs.missing_file", lang, hint="gk3_zone39")
     at.selectbox(key="boundaries_crs").select("gk3_zone39").run()
     assert not at.error
     assert at.selectbox[1].value == "XZQMC" and at.selectbox[2].value == "XZQDM"  # guessed, user can change
@@ -373,12 +380,14 @@ def test_registry_search_filter_and_rollup(make_app, demo_db_path, lang):
 def test_registry_edit_is_audited_and_text_is_escaped(make_app, demo_db_path, lang):
     at = make_app(lang, HYDRO, "pages/registry.py")
     at.text_input(key="rg_text").input("371525107J0001").run()
-    at.text_input[1].input("<b>张三</b>")  # the owner field of the edit form
+    at.text_input[1].input("<b>张三</b> ![x](http://evil.example/p.png) :red[注意]")  # the owner field of the edit form
     at.button[0].click().run()
     assert at.success[0].value == translate("registry.saved", lang, code="371525107J0001")
     at.run()
     shown = next(m.value for m in at.markdown if translate("field.owner", lang) in m.value)
-    assert "&lt;b>张三&lt;/b>" in shown and "<b>" not in shown
+    # as Markdown source: every construct escaped, so the page shows the text as typed and fetches nothing
+    assert r"\<b\>张三\</b\> !\[x\](http\://evil.example/p.png) :red\[注意\]" in shown
+    assert "<b>" not in shown and "](http://" not in shown
     hist = repo.record_history(_store(demo_db_path), "wells",
                                int(repo.wells_frame(_store(demo_db_path)).set_index("well_code").at["371525107J0001", "id"]))
     assert hist.iloc[-1].actor == "hydro" and "张三" in hist.iloc[-1].after
