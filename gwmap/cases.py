@@ -28,7 +28,7 @@ from gwmap.errors import InputDataError, NotFound
 from gwmap.io.files import MAX_PHOTO_MB, check_upload, store_file
 from gwmap.store.db import Store
 from gwmap.store.models import Evidence, Lead, LeadStep
-from gwmap.store.repo import next_number
+from gwmap.store.repo import check_version, next_number
 from gwmap.store.users import CurrentUser, authorize
 from gwmap.vocab import LEAD_SOURCES, OPEN_LEAD_STAGES
 
@@ -150,10 +150,19 @@ def register_lead(store: Store, user: CurrentUser, *, lon: float, lat: float, so
     return code, dups
 
 
+def _stage_before(to_stage: str) -> str:
+    """A stage from which ``to_stage`` is a step (what a form offering it showed)."""
+    return next((k for k, v in TRANSITIONS.items() if to_stage in v), "")
+
+
 def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, note: str = "",
             deadline: date | None = None, evidence: list[EvidenceFile] | None = None,
-            evidence_dir: Path, lon: float | None = None, lat: float | None = None) -> int:
+            evidence_dir: Path, lon: float | None = None, lat: float | None = None,
+            expected_version: int | None = None) -> int:
     """Move a lead to its next stage with the finding, evidence and (for rectification) a deadline.
+
+    ``expected_version`` is the lead's ``row_version`` the form showed; if the
+    case moved on since, the step is refused (:class:`~gwmap.errors.ConflictError`).
 
     Raises
     ------
@@ -173,6 +182,7 @@ def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, n
         lead = s.scalar(select(Lead).where(Lead.lead_code == lead_code))
         if lead is None:
             raise NotFound("err.lead.not_found", f"No lead {lead_code!r}.", lead=lead_code)
+        check_version(s, lead, expected_version, {"stage": _stage_before(to_stage)}, table="leads", key=lead_code)
         if to_stage not in TRANSITIONS.get(lead.stage, ()):
             raise InputDataError("err.lead.step", f"{lead.stage} cannot go to {to_stage}.", lead=lead_code,
                                  now=lead.stage, to=to_stage)
@@ -272,7 +282,7 @@ def ledger(store: Store, *, today: date | None = None) -> pd.DataFrame:
     first = steps.groupby(["lead_code", "stage"])["at"].min().unstack() if len(steps) else pd.DataFrame()
     finding = steps[steps.stage == "inspected"].groupby("lead_code")["note"].last() if len(steps) else pd.Series()
     out = leads[["lead_code", "source", "lon", "lat", "township_code", "description", "stage", "registered_on",
-                 "rectify_deadline", "overdue"]].copy()
+                 "rectify_deadline", "overdue", "row_version"]].copy()
     for stage in ("inspected", "confirmed", "dismissed", "rectifying", "reinspected", "closed"):
         when = first[stage].to_dict() if stage in first else {}
         out[f"{stage}_on"] = [when[c].date() if pd.notna(when.get(c)) else None for c in out["lead_code"]]

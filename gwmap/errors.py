@@ -17,6 +17,7 @@ __all__ = [
     "PermissionDenied",
     "AuthError",
     "NotFound",
+    "ConflictError",
 ]
 
 
@@ -58,3 +59,16 @@ class AuthError(GwmapError):
 
 class NotFound(GwmapError, LookupError):
     """A record that was asked for does not exist."""
+
+
+class ConflictError(GwmapError):
+    """The record changed since the form was shown (optimistic locking); nothing was saved.
+
+    ``conflicts`` lists ``(field, saved_value, your_value)`` for the fields
+    where the stored value is no longer what the form showed.
+    """
+
+    def __init__(self, code: str, message: str, *, conflicts: list[tuple[str, object, object]] | None = None,
+                 **params: Any) -> None:
+        super().__init__(code, message, **params)
+        self.conflicts = conflicts or []

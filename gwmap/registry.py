@@ -23,6 +23,7 @@ from gwmap.errors import InputDataError, NotFound
 from gwmap.i18n import catalog
 from gwmap.store.db import Store
 from gwmap.store.models import Well
+from gwmap.store.repo import check_version
 from gwmap.store.users import CurrentUser, authorize
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
@@ -55,8 +56,13 @@ EDITABLE_FIELDS = (
 )
 
 
-def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any) -> dict[str, Any]:
+def update_well(store: Store, user: CurrentUser, well_code: str, *, expected_version: int | None = None,
+                **changes: Any) -> dict[str, Any]:
     """Change fields of one well; returns the new values of the changed fields.
+
+    ``expected_version`` is the ``row_version`` the form showed: if the well
+    was saved since, nothing is changed and :class:`~gwmap.errors.ConflictError`
+    lists both values of each field that differs.
 
     Raises
     ------
@@ -66,6 +72,8 @@ def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any)
         Unknown field or value outside its vocabulary.
     NotFound
         No such well.
+    ConflictError
+        The well was saved by someone else after the form was shown.
 
     """
     authorize(store, user, "wells.edit", target=well_code)
@@ -84,6 +92,7 @@ def update_well(store: Store, user: CurrentUser, well_code: str, **changes: Any)
         well = s.scalar(select(Well).where(Well.well_code == well_code))
         if well is None:
             raise NotFound("err.well.not_found", f"No well {well_code!r}.", well=well_code)
+        check_version(s, well, expected_version, changes, table="wells", key=well_code)
         for key, value in changes.items():
             setattr(well, key, value)
     return changes

@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 
 from gwmap.cases import TRANSITIONS, EvidenceFile, advance, integrity_check, lead_evidence, lead_steps, ledger, register_lead
 from gwmap.clock import to_local
-from gwmap.errors import GwmapError
+from gwmap.errors import ConflictError, GwmapError
 from gwmap.maps import build_leads_map
 from gwmap.reports import case_docx, ledger_xlsx
 from gwmap.store.users import can
@@ -102,6 +102,7 @@ if codes:
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     nxt = TRANSITIONS.get(lead["stage"], ())
     if editor and nxt:
+        shown_version = state.version_shown(f"lead_step_{code}", int(lead["row_version"]))
         with st.form("lead_step", clear_on_submit=True):
             to = st.radio(t("leads.next"), nxt, horizontal=True, format_func=lambda v: tr(f"vocab.lead_stage.{v}"))
             note = st.text_area(t("report.ledger.finding"))
@@ -113,8 +114,11 @@ if codes:
             if st.form_submit_button(t("leads.submit_step"), type="primary"):
                 try:
                     advance(store, user, code, to, note=note, deadline=deadline, evidence_dir=evidence_dir, lon=glon, lat=glat,
-                            evidence=[EvidenceFile(f.name, f.getvalue(), glon, glat) for f in files or []])
+                            evidence=[EvidenceFile(f.name, f.getvalue(), glon, glat) for f in files or []],
+                            expected_version=shown_version)
                     st.success(t("leads.step_done", code=code, stage=tr(f"vocab.lead_stage.{to}")))
+                except ConflictError as exc:
+                    shell.show_conflict(exc, lambda f: t("field.stage"), vocab=lambda f, v: tr(f"vocab.lead_stage.{v}"))
                 except GwmapError as exc:
                     st.error(t_error(exc))
 

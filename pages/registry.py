@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 
 from gwmap.cases import nearby_open_leads
 from gwmap.clock import to_local
-from gwmap.errors import GwmapError
+from gwmap.errors import ConflictError, GwmapError
 from gwmap.io.tables import read_table
 from gwmap.maps import build_wells_map
 from gwmap.registry import PERMIT_STATES, check_registry, filter_wells, import_registry, registry_xlsx, rollup, update_well
@@ -20,6 +20,14 @@ from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
 user = shell.require()  # before anything is read: this page may run without app.py
 st.header(t("registry.header"))
+
+
+def _label(field: str, value) -> str:
+    """A stored value as the user reads it (vocabulary in their language)."""
+    vocab = {"status": "vocab.status", "use": "vocab.use", "metering": "vocab.metering"}.get(field)
+    return tr(f"{vocab}.{value}") if vocab and value else ("—" if value in (None, "") else str(value))
+
+
 tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()
 store = resources.store()
@@ -93,23 +101,32 @@ if codes:
             lambda a: ", ".join(f"{k}={v}" for k, v in json.loads(a).items()) if a else "")}),
         use_container_width=True, hide_index=True)
     if can(user, "wells.edit"):
+        shown_version = state.version_shown(f"rg_edit_{code}", int(w["row_version"]))
         with st.form("rg_edit"):
             f1, f2, f3 = st.columns(3)
-            owner = f1.text_input(t("field.owner"), w["owner"])
+            # keyed by well and version: the form keeps what the user saw until a save lands
+            k = f"{code}_{shown_version}"
+            owner = f1.text_input(t("field.owner"), w["owner"], key=f"rg_owner_{k}")
             new_status = f2.selectbox(t("field.status"), WELL_STATUSES, index=WELL_STATUSES.index(w["status"]),
-                                      format_func=lambda v: tr(f"vocab.status.{v}"))
+                                      format_func=lambda v: tr(f"vocab.status.{v}"), key=f"rg_status_{k}")
             new_use = f3.selectbox(t("field.use"), WELL_USES, index=WELL_USES.index(w["use"]),
-                                   format_func=lambda v: tr(f"vocab.use.{v}"))
-            permit_no = f1.text_input(t("field.permit_no"), w["permit_no"])
-            volume = f2.number_input(t("registry.col.volume"), 0.0, value=float(w["permitted_m3_per_year"] or 0))
+                                   format_func=lambda v: tr(f"vocab.use.{v}"), key=f"rg_use_{k}")
+            permit_no = f1.text_input(t("field.permit_no"), w["permit_no"], key=f"rg_permit_{k}")
+            volume = f2.number_input(t("registry.col.volume"), 0.0, value=float(w["permitted_m3_per_year"] or 0),
+                                     key=f"rg_volume_{k}")
             metering = f3.selectbox(t("registry.metering"), METERING,
                                     index=METERING.index(w["metering"]) if w["metering"] in METERING else 0,
-                                    format_func=lambda v: tr(f"vocab.metering.{v}"))
+                                    format_func=lambda v: tr(f"vocab.metering.{v}"), key=f"rg_metering_{k}")
             if st.form_submit_button(t("registry.save")):
                 try:
-                    update_well(store, user, code, owner=owner, status=new_status, use=new_use, permit_no=permit_no,
-                                permitted_m3_per_year=volume, metering=metering)
+                    update_well(store, user, code, expected_version=shown_version, owner=owner,
+                                status=new_status, use=new_use, permit_no=permit_no, permitted_m3_per_year=volume,
+                                metering=metering)
                     st.success(t("registry.saved", code=code))
+                except ConflictError as exc:
+                    shell.show_conflict(exc, lambda f: t({"permitted_m3_per_year": "registry.col.volume",
+                                                          "metering": "registry.metering"}.get(f, f"field.{f}")),
+                                        vocab=_label)
                 except GwmapError as exc:
                     st.error(t_error(exc))
 

@@ -21,6 +21,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import StaticPool
 
 from gwmap.config import Settings
@@ -111,6 +112,12 @@ class Store:
                     s.execute(text("SELECT set_config('gwmap.actor', :a, true)"), {"a": user.username})
             yield s
             s.commit()
+        except StaleDataError as exc:  # the row changed between reading and writing (row_version)
+            s.rollback()
+            from gwmap.errors import ConflictError
+
+            raise ConflictError("err.conflict.concurrent", "Someone saved this record at the same moment; "
+                                "nothing was saved. Reload and try again.") from exc
         except BaseException:
             s.rollback()
             raise

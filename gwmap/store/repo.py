@@ -173,6 +173,27 @@ def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename:
     return info, read.warnings + prepared.warnings
 
 
+def check_version(s, record, expected_version: int | None, submitted: dict, *, table: str, key: str) -> None:
+    """Refuse a save from a stale form: ``record`` was saved again since the form showed ``expected_version``.
+
+    Raises :class:`~gwmap.errors.ConflictError` listing, for each submitted
+    field whose stored value differs from the one submitted, the saved value
+    and the user's; and who saved last, when.
+    """
+    if expected_version is None or record.row_version == int(expected_version):
+        return
+    from gwmap.errors import ConflictError
+    from gwmap.store.models import AuditEvent
+
+    last = s.execute(select(AuditEvent.actor, AuditEvent.at).where(
+        AuditEvent.table_name == table, AuditEvent.record_id == str(record.id)).order_by(AuditEvent.id.desc())).first()
+    conflicts = [(k, getattr(record, k), v) for k, v in submitted.items() if getattr(record, k) != v]
+    raise ConflictError("err.conflict.stale", f"{key} was changed by {last.actor if last else '?'} after this form was "
+                        "shown; nothing was saved.", conflicts=conflicts, record=key,
+                        actor=last.actor if last else "?",
+                        at=clock.to_local(last.at).strftime("%Y-%m-%d %H:%M") if last else "?")
+
+
 def next_number(s, series: str, *, floor: int = 0) -> int:
     """The next number of a code series (``lead:2026``), given out once, atomically, across processes.
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from gwmap.errors import GwmapError
+from gwmap.errors import ConflictError, GwmapError
 from gwmap.store import repo
 from gwmap.store.users import CurrentUser, authenticate, authorize, can, refresh_user
 from gwmap.ui import resources, state
@@ -28,7 +28,7 @@ from gwmap.ui.i18n import t, t_error
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["language_switch", "demo_banner", "sign_in_form", "require", "error_boundary"]
+__all__ = ["language_switch", "demo_banner", "sign_in_form", "require", "error_boundary", "show_conflict"]
 
 
 def language_switch() -> None:
@@ -118,6 +118,18 @@ def error_boundary() -> Iterator[None]:
         error_id = uuid.uuid4().hex[:8]
         logger.error("unexpected error %s on a page", error_id, exc_info=exc)
         st.error(t("app.unexpected_error", id=error_id))
+
+
+def show_conflict(exc: ConflictError, field_label, *, vocab=None) -> None:
+    """The stale-form refusal: who saved when, and each field's saved value beside the user's."""
+    import pandas as pd
+
+    st.error(t_error(exc))
+    if exc.conflicts:
+        show = vocab or (lambda f, v: "—" if v in (None, "") else str(v))
+        st.dataframe(pd.DataFrame([{t("conflict.field"): field_label(f), t("conflict.saved"): show(f, saved),
+                                    t("conflict.yours"): show(f, yours)} for f, saved, yours in exc.conflicts]),
+                     hide_index=True)
 
 
 def _debug() -> bool:

@@ -38,3 +38,16 @@ def get_value(name: str, default=None):
 
 def set_value(name: str, value) -> None:
     st.session_state[f"gwmap_val_{name}"] = value
+
+
+def version_shown(form: str, current: int) -> int:
+    """The record version the user's form was drawn with: the one of the previous run.
+
+    A form's submit reruns the page, which reads the record afresh; the
+    version that counts for optimistic locking is the one on screen when the
+    user pressed the button, i.e. the one this function remembered last run.
+    """
+    key = f"gwmap_ver_{form}"
+    shown = st.session_state.get(key, current)
+    st.session_state[key] = current
+    return shown

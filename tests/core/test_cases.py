@@ -192,3 +192,16 @@ def test_ledger_and_case_file(demo_store, ctx):
     text = "\n".join(p.text for p in doc.paragraphs)
     cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
     assert code in text and "销号" in cells and lead_evidence(demo_store, code).sha256.iloc[0] in cells
+
+
+def test_a_step_from_a_stale_form_is_refused_when_the_case_moved_on(demo_store, ctx):
+    from gwmap.errors import ConflictError
+
+    bounds, evidence_dir = ctx
+    code = repo.leads_frame(demo_store).query("stage == 'registered'").lead_code.iloc[0]
+    shown = int(repo.leads_frame(demo_store).set_index("lead_code").at[code, "row_version"])
+    advance(demo_store, ENF, code, "inspected", note="甲组核查", evidence_dir=evidence_dir, expected_version=shown)
+    with pytest.raises(ConflictError) as err:  # the second officer's form still shows 登记
+        advance(demo_store, ENF, code, "inspected", note="乙组核查", evidence_dir=evidence_dir, expected_version=shown)
+    assert err.value.conflicts == [("stage", "inspected", "registered")]
+    assert list(lead_steps(demo_store, code).note).count("乙组核查") == 0

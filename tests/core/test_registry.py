@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from gwmap.errors import InputDataError, PermissionDenied
 from gwmap.io.tables import read_table
-from gwmap.registry import COLUMNS, check_registry, filter_wells, import_registry, registry_xlsx, rollup
+from gwmap.registry import COLUMNS, check_registry, filter_wells, import_registry, registry_xlsx, rollup, update_well
 from gwmap.store import repo
 from gwmap.store.models import AuditEvent
 from gwmap.store.users import CurrentUser
@@ -116,3 +116,20 @@ def test_rollup_adds_up(demo_store):
     assert r.filter(like="status_").sum(axis=1).tolist() == r.wells.tolist()
     assert r.filter(like="use_").sum(axis=1).tolist() == r.wells.tolist()
     assert r.permitted_m3_per_year.sum() == pytest.approx(wells.permitted_m3_per_year.sum())
+
+
+def test_a_stale_form_cannot_revert_a_newer_save(demo_store):
+    """Two people open the same well; the second save is refused with both values, nothing reverted."""
+    from gwmap.errors import ConflictError
+    from gwmap.store.users import system_user
+
+    w = repo.wells_frame(demo_store).set_index("well_code").loc["371525107J0001"]
+    shown = int(w["row_version"])
+    update_well(demo_store, HYDRO, "371525107J0001", expected_version=shown, status="filled")
+    with pytest.raises(ConflictError) as err:  # the older form, still showing the old status
+        update_well(demo_store, system_user("admin"), "371525107J0001", expected_version=shown,
+                    status=w["status"], owner="新户主")
+    assert err.value.params["actor"] == "hydro"
+    assert ("status", "filled", w["status"]) in err.value.conflicts
+    now = repo.wells_frame(demo_store).set_index("well_code").loc["371525107J0001"]
+    assert now["status"] == "filled" and now["owner"] == w["owner"] and int(now["row_version"]) == shown + 1

@@ -227,3 +227,27 @@ def test_an_atomic_write_leaves_the_old_file_when_it_fails(tmp_path, monkeypatch
     (tmp_path / "ev" / sha).write_bytes(b"full ph")
     assert store_file(b"full photo bytes", tmp_path / "ev") == sha
     assert (tmp_path / "ev" / sha).read_bytes() == b"full photo bytes"
+
+
+def test_backup_and_forced_restore_on_each_backend(store, tmp_path):
+    with store.session(ROOT) as s:
+        s.add(_well("W1"))
+    out = tmp_path / "b.zip"
+    info = backup(store, tmp_path / "data", out)
+    with store.session(ROOT) as s:
+        s.add(_well("W2"))
+    url = store.url
+    store.dispose()
+    with pytest.raises(InputDataError):
+        restore(out, url, tmp_path / "data")
+    restore(out, url, tmp_path / "data", force=True)
+    st = Store(url)
+    try:
+        assert list(repo.wells_frame(st).well_code) == ["W1"]
+        report = verify(st, tmp_path / "data")
+        assert report.ok and report.head == info.audit_head
+        with st.session(ROOT) as s:  # the restored database keeps its guards
+            s.add(_well("W3"))
+        assert verify(st, tmp_path / "data").ok
+    finally:
+        st.dispose()

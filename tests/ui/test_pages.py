@@ -394,6 +394,25 @@ def test_registry_edit_is_audited_and_text_is_escaped(make_app, demo_db_path, la
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_a_stale_registry_form_is_refused_with_both_values(make_app, demo_db_path, lang):
+    at = make_app(lang, HYDRO, "pages/registry.py")
+    at.text_input(key="rg_text").input("371525107J0001").run()
+    from gwmap.registry import update_well
+    from gwmap.store.users import system_user
+
+    update_well(_store(demo_db_path), system_user("admin"), "371525107J0001", status="filled")  # someone else, meanwhile
+    at.text_input[1].input("新户主")
+    at.button[0].click().run()
+    assert at.error[0].value.startswith(shown("err.conflict.stale", lang, record="371525107J0001", actor="admin",
+                                              at="X")[:8])
+    table = next(d.value for d in at.dataframe if translate("conflict.field", lang) in d.value.columns)
+    row = table[table[translate("conflict.field", lang)] == translate("field.status", lang)].iloc[0]
+    assert row[translate("conflict.saved", lang)] == translate("vocab.status.filled", lang)
+    assert repo.wells_frame(_store(demo_db_path)).set_index("well_code").at["371525107J0001", "status"] == "filled"
+    assert repo.wells_frame(_store(demo_db_path)).set_index("well_code").at["371525107J0001", "owner"] != "新户主"
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_registry_import_lists_problems(make_app, demo_db_path, lang):
 
 
