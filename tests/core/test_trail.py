@@ -51,8 +51,8 @@ def test_bulk_core_and_raw_sql_writes_are_recorded_with_their_actor(store):
 def test_the_audit_table_is_append_only_and_records_are_never_deleted(store):
     with store.session(ROOT) as s:
         s.add(_well())
-    for sql in ("UPDATE audit_events SET actor = 'someone' WHERE id = (SELECT min(id) FROM audit_events)", "DELETE FROM audit_events",
-                "UPDATE audit_events SET row_hash = 'x'", "DELETE FROM wells"):
+    for sql in ("UPDATE audit_events SET actor = 'someone' WHERE id = (SELECT min(id) FROM audit_events)",
+                "DELETE FROM audit_events", "UPDATE audit_events SET row_hash = 'x'", "DELETE FROM wells"):
         with pytest.raises(Exception) as err:  # noqa: B017 - the database's own error, either backend
             with store.engine.begin() as conn:
                 conn.execute(text(sql))
