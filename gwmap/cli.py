@@ -86,7 +86,7 @@ def _surface_from_args(args: argparse.Namespace):
     from gwmap.io.tables import read_points
     from gwmap.surface import interpolate
 
-    pts = read_points(args.points, x=args.x, y=args.y, crs=args.crs)
+    pts = read_points(args.points, x=args.x, y=args.y, crs=args.crs, encoding=args.encoding)
     townships = None
     if args.boundary:
         townships = _read_boundary(args)
@@ -159,7 +159,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     from gwmap.io.tables import read_points
     from gwmap.routing import euclidean_matrix, solve
 
-    pts = read_points(args.points, x=args.x, y=args.y, crs=args.crs)
+    pts = read_points(args.points, x=args.x, y=args.y, crs=args.crs, encoding=args.encoding)
     id_col = next((c for c in ("id", "ID", "编号", "井编号", "线索编号", "name") if c in pts.columns), pts.columns[0])
     ids = pts[id_col].astype(str).tolist()
     if len(set(ids)) != len(ids):
@@ -227,6 +227,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def _add_surface_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("points", help="CSV (UTF-8 or GBK) or XLSX; lon/lat or 经度/纬度 columns, or --x/--y with --crs")
     s.add_argument("--value", required=True, help="column to interpolate, e.g. depth_to_water_m")
+    s.add_argument("--encoding", choices=["UTF-8", "GBK", "Big5"], help="text encoding of a CSV when it is not clear")
     s.add_argument("--x")
     s.add_argument("--y")
     s.add_argument("--crs", help="CRS of --x/--y: wgs84, cgcs2000, gk3_cm114, gk3_cm117, gk3_zone38, gk3_zone39, "
@@ -327,6 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("route", help="visit order and length in metres per team (OR-Tools)")
     s.add_argument("points", help="CSV or XLSX with an id column and lon/lat (or --x/--y with --crs)")
+    s.add_argument("--encoding", choices=["UTF-8", "GBK", "Big5"], help="text encoding of a CSV when it is not clear")
     s.add_argument("--x")
     s.add_argument("--y")
     s.add_argument("--crs")
@@ -371,4 +373,6 @@ def main(argv: list[str] | None = None) -> int:
 
         lang = os.environ.get("GWMAP_LANG", "zh")
         print(f"错误 / error [{exc.code}]: {translate(exc.code, lang, **exc.params)}", file=sys.stderr)
+        for name, text in getattr(exc, "previews", {}).items():  # an unclear encoding: show each reading
+            print(f"--encoding {name}:\n{text}\n", file=sys.stderr)
         return 2

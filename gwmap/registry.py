@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -172,6 +173,8 @@ class RegistryCheck:
     rows: list[dict]
     problems: tuple
     n_input: int
+    #: Columns of the file that match no registry field (shown as a notice: a header gone wrong, say).
+    ignored_columns: tuple = ()
 
     @property
     def clean(self) -> bool:
@@ -187,8 +190,15 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
     from gwmap.surveys import Problem
 
     today = today or clock.today()
-    by_header = {h: f for f, h, _ in COLUMNS} | {f: f for f, _, _ in COLUMNS}
-    cols = {by_header[c.strip()]: c for c in df.columns if c.strip() in by_header}
+    by_header = {header_key(h): f for f, h, _ in COLUMNS} | {header_key(f): f for f, _, _ in COLUMNS}
+    cols: dict[str, str] = {}
+    ignored = []
+    for c in df.columns:
+        field = by_header.get(header_key(c))
+        if field is None or field in cols:
+            ignored.append(str(c))
+        else:
+            cols[field] = c
     missing = [h for f, h, _ in COLUMNS if f in REQUIRED and f not in cols]
     if missing:
         raise InputDataError("err.survey.no_column", f"Columns {missing} are missing.", column="、".join(missing),
@@ -238,7 +248,20 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
             for r, p in zip(need, pts, strict=True):
                 hit = townships[townships.geometry.contains(p)]
                 r["township_code"] = hit["code"].iloc[0] if len(hit) else ""
-    return RegistryCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), len(df))
+    return RegistryCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), len(df), tuple(ignored))
+
+
+def header_key(header: object) -> str:
+    """A column header reduced to what identifies it: no unit in brackets, no spaces, lower case.
+
+    Excel saving a CSV as GBK turns ``年许可水量(m³)`` into ``年许可水量(m?)`` (³ is not in GBK);
+    both, and ``年许可水量（立方米）`` or plain ``年许可水量``, name the same column.
+
+    >>> header_key("年许可水量(m?)") == header_key("年许可水量（m³）") == header_key(" 年许可水量 ")
+    True
+    """
+    text = re.sub(r"[(（\[【].*?[)）\]】]", "", str(header))
+    return re.sub(r"\s+", "", text).lower()
 
 
 def import_registry(store: Store, user: CurrentUser, check: RegistryCheck) -> dict[str, int]:

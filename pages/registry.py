@@ -9,7 +9,6 @@ from streamlit_folium import st_folium
 from gwmap.cases import nearby_open_leads
 from gwmap.clock import to_local
 from gwmap.errors import ConflictError, GwmapError
-from gwmap.io.tables import read_table
 from gwmap.maps import build_wells_map
 from gwmap.registry import PERMIT_STATES, check_registry, filter_wells, import_registry, registry_xlsx, rollup, update_well
 from gwmap.store import repo
@@ -134,12 +133,14 @@ if can(user, "wells.edit"):
     st.subheader(t("registry.import_title"))
     upload = st.file_uploader(t("registry.upload"), type=["xlsx", "csv"], key="rg_upload")
     if upload is not None:
+        table, _enc = data.read_upload(upload, "rg_upload")
         try:
-            table, _enc = read_table(upload.getvalue(), upload.name)
             check = check_registry(table, townships=townships, outline=outline)
         except GwmapError as exc:
             st.error(t_error(exc))
             st.stop()
+        if check.ignored_columns:
+            st.warning(t("registry.ignored_columns", columns="、".join(check.ignored_columns)))
         if check.problems:
             st.error(t("err.survey.has_errors", count=len(check.problems)))
             st.dataframe(pd.DataFrame([{t("surveys.problem.row"): p.row, t("surveys.problem.column"): p.column,

@@ -5,7 +5,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gwmap.errors import GwmapError
-from gwmap.io.tables import read_table
 from gwmap.maps import build_survey_preview
 from gwmap.store import repo
 from gwmap.store.users import can
@@ -46,11 +45,7 @@ if can(user, "surveys.import"):
     upload = st.file_uploader(t("surveys.upload"), type=["csv", "xlsx"], key="survey_upload")
     if upload is not None:
         raw = upload.getvalue()
-        try:
-            table, encoding = read_table(raw, upload.name)
-        except GwmapError as exc:
-            st.error(t_error(exc))
-            st.stop()
+        table, encoding = data.read_upload(upload, "survey_upload")
         st.caption(t("surveys.read", rows=len(table), encoding=encoding, columns=", ".join(table.columns)))
         source = st.text_input(t("surveys.source"), value=upload.name.rsplit(".", 1)[0], key="survey_source")
         remembered = load_mapping(store, source)

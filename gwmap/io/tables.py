@@ -15,15 +15,108 @@ from gwmap.errors import InputDataError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["read_table", "points_from_table", "read_points", "MAX_TABLE_MB"]
+__all__ = ["read_table", "points_from_table", "read_points", "MAX_TABLE_MB", "MAX_ROWS", "EncodingUnsure",
+           "guess_encoding", "ENCODINGS"]
 
 MAX_TABLE_MB = 50
+#: Rows a table may have: far above a county's survey (120 wells) or registry (a few thousand wells);
+#: a larger file is refused with this number rather than left to run for minutes.
+MAX_ROWS = 100_000
+#: An XLSX is a ZIP: its members may expand to at most this much (a 1.5 MB file can hold 1.5 GB of XML).
+MAX_XLSX_EXPANDED_MB = 300
+#: Text encodings offered for CSV files, by the name users know.
+ENCODINGS = {"UTF-8": "utf-8-sig", "GBK": "gb18030", "Big5": "big5"}
+#: Share of Chinese characters outside GB2312 above which a GBK reading is doubted (real GBK files: ~0 %).
+_UNLIKELY_SHARE = 0.05
+
+
+class EncodingUnsure(InputDataError):
+    """The text decodes in more than one plausible way; ``previews`` shows the first lines in each."""
+
+    def __init__(self, code: str, message: str, *, previews: dict[str, str], **params) -> None:
+        super().__init__(code, message, **params)
+        self.previews = previews
+
+
+def _in_gb2312(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _unlikely_share(text: str) -> float:
+    """Share of East-Asian characters a text from Guan County would hardly hold (outside GB2312, kana, private use)."""
+    sample = text[:20_000]
+    eastern = [c for c in sample if "\u3040" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\ue000" <= c <= "\uf8ff"]
+    if not eastern:
+        return 0.0
+    return sum(1 for c in eastern if not _in_gb2312(c)) / len(eastern)
+
+
+def guess_encoding(data: bytes) -> tuple[str | None, dict[str, str]]:
+    """The encoding of a CSV's bytes, or None with the plausible readings when unsure.
+
+    UTF-8 is taken when the bytes decode as UTF-8.  GBK is taken when its
+    reading holds almost only common Chinese characters (GB2312); otherwise
+    (a Big5 file read as GBK gives rare characters and kana) every encoding
+    that decodes is returned with the text it gives, for the user to choose.
+
+    >>> guess_encoding("机井编号,村".encode("gbk"))[0]
+    'GBK'
+    >>> guess_encoding("機井編號,村莊,經度".encode("big5"))[0] is None
+    True
+    """
+    try:
+        data.decode("utf-8-sig")
+        return "UTF-8", {}
+    except UnicodeDecodeError:
+        pass
+    readings = {}
+    for name in ("GBK", "Big5"):
+        try:
+            readings[name] = data.decode(ENCODINGS[name])
+        except UnicodeDecodeError:
+            continue
+    if "GBK" in readings and _unlikely_share(readings["GBK"]) <= _UNLIKELY_SHARE:
+        return "GBK", {}
+    if len(readings) == 1 and "Big5" in readings:
+        return "Big5", {}
+    return None, readings
+
+
+def _check_xlsx(data: bytes, filename: str) -> None:
+    """Refuse an XLSX whose members expand past the limit (a ZIP bomb) before anything is parsed."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            expanded = sum(max(i.file_size, 0) for i in zf.infolist())
+    except zipfile.BadZipFile as exc:
+        raise InputDataError("err.table.read", f"Cannot read {filename}: not an XLSX file.", name=filename,
+                             detail="not a ZIP/XLSX file") from exc
+    if expanded > MAX_XLSX_EXPANDED_MB * 2**20:
+        raise InputDataError("err.table.expands", f"{filename} expands to {expanded / 2**20:.0f} MB.", name=filename,
+                             size_mb=f"{expanded / 2**20:,.0f}", limit_mb=MAX_XLSX_EXPANDED_MB)
+
+
+def _too_many_rows(n: int, filename: str) -> InputDataError:
+    return InputDataError("err.table.too_many_rows", f"{filename} has {n} rows; at most {MAX_ROWS}.", name=filename,
+                          rows=f"{n:,}", limit=f"{MAX_ROWS:,}")
 LON_NAMES = ("lon", "longitude", "经度", "x_lon", "lng")
 LAT_NAMES = ("lat", "latitude", "纬度", "y_lat")
 
 
-def read_table(data: bytes, filename: str) -> tuple[pd.DataFrame, str]:
-    """A CSV (UTF-8, UTF-8 with BOM, or GBK) or XLSX file as text columns; returns (frame, encoding)."""
+def read_table(data: bytes, filename: str, *, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A CSV (UTF-8, UTF-8 with BOM, GBK or Big5) or XLSX file as text columns; returns (frame, encoding).
+
+    ``encoding`` (``UTF-8``, ``GBK``, ``Big5``) is the user's choice after
+    :class:`EncodingUnsure`; without it the encoding is guessed
+    (:func:`guess_encoding`) and an unsure guess is raised, not used.
+    At most :data:`MAX_ROWS` rows; an XLSX whose members expand past
+    :data:`MAX_XLSX_EXPANDED_MB` is refused before it is parsed.
+    """
     if len(data) > MAX_TABLE_MB * 2**20:
         raise InputDataError("err.upload.too_large", "The file is too large.",
                              size_mb=f"{len(data) / 2**20:.0f}", limit_mb=MAX_TABLE_MB)
@@ -31,31 +124,52 @@ def read_table(data: bytes, filename: str) -> tuple[pd.DataFrame, str]:
         raise InputDataError("err.upload.empty", "The file is empty.", name=filename)
     ext = Path(filename).suffix.lower()
     if ext in (".xlsx", ".xlsm"):
+        _check_xlsx(data, filename)
         try:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+            n = wb.worksheets[0].max_row or 0 if wb.worksheets else 0
+            wb.close()
+            if n > MAX_ROWS + 1:
+                raise _too_many_rows(n - 1, filename)
             df = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
+        except InputDataError:
+            raise
         except Exception as exc:  # openpyxl raises many types for broken files
             raise InputDataError("err.table.read", f"Cannot read {filename}: {exc}", name=filename,
                                  detail=str(exc)[:200]) from exc
         enc = "xlsx"
     elif ext in (".csv", ".txt"):
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(enc)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise InputDataError("err.table.encoding", "The text is neither UTF-8 nor GBK.", name=filename)
+        if encoding is None:
+            encoding, readings = guess_encoding(data)
+            if encoding is None:
+                if not readings:
+                    raise InputDataError("err.table.encoding", "The text is neither UTF-8, GBK nor Big5.", name=filename)
+                previews = {k: "\n".join(v.splitlines()[:6]) for k, v in readings.items()}
+                raise EncodingUnsure("err.table.encoding_unsure", f"The encoding of {filename} is unclear.",
+                                     previews=previews, name=filename, choices="、".join(previews))
+        if encoding not in ENCODINGS:
+            raise InputDataError("err.table.encoding", f"Unknown encoding {encoding!r}.", name=filename)
+        try:
+            text = data.decode(ENCODINGS[encoding])
+        except UnicodeDecodeError as exc:
+            raise InputDataError("err.table.encoding_wrong", f"{filename} is not {encoding}.", name=filename,
+                                 encoding=encoding) from exc
+        if text.count("\n") > MAX_ROWS + 1 and len(text.splitlines()) > MAX_ROWS + 1:
+            raise _too_many_rows(len(text.splitlines()) - 1, filename)
         try:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise InputDataError("err.table.read", f"Cannot read {filename}: {exc}", name=filename,
                                  detail=str(exc)[:200]) from exc
-        enc = "GBK" if enc == "gb18030" else "UTF-8"
+        enc = encoding
     else:
         raise InputDataError("err.table.format", f"{ext or filename!r} is not CSV or XLSX.", ext=ext or filename)
     df.columns = [str(c).strip() for c in df.columns]
     df = df.dropna(how="all")
+    if len(df) > MAX_ROWS:
+        raise _too_many_rows(len(df), filename)
     if len(df) == 0:
         raise InputDataError("err.upload.empty", "The file has no rows.", name=filename)
     return df, enc
@@ -102,10 +216,13 @@ def points_from_table(df: pd.DataFrame, *, x: str | None = None, y: str | None =
 
 
 def read_points(path: str | Path, *, x: str | None = None, y: str | None = None,
-                crs: str | None = None) -> gpd.GeoDataFrame:
+                crs: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
     """:func:`read_table` then :func:`points_from_table` for a file on disk."""
     p = Path(path)
     if not p.is_file():
         raise InputDataError("err.file.missing", f"No such file: {p}", name=str(p))
-    df, _ = read_table(p.read_bytes(), p.name)
+    if p.stat().st_size > MAX_TABLE_MB * 2**20:
+        raise InputDataError("err.upload.too_large", "The file is too large.",
+                             size_mb=f"{p.stat().st_size / 2**20:.0f}", limit_mb=MAX_TABLE_MB)
+    df, _ = read_table(p.read_bytes(), p.name, encoding=encoding)
     return points_from_table(df, x=x, y=y, crs=crs)

@@ -57,3 +57,30 @@ def read_lines(raw: bytes, filename: str):
     if lines.empty:
         raise InputDataError("err.route.no_roads", "The road file has no lines.")
     return lines
+
+
+def read_upload(upload, key: str):
+    """An uploaded CSV/XLSX as (table, encoding); when the encoding is unclear, the user picks it from previews.
+
+    Ends the page with the message when the file cannot be read.
+    """
+    from gwmap.errors import GwmapError
+    from gwmap.io.tables import EncodingUnsure, read_table
+    from gwmap.ui.i18n import t, t_error
+
+    raw = upload.getvalue()
+    choice = st.session_state.get(f"gwmap_enc_{key}")
+    try:
+        return read_table(raw, upload.name, encoding=choice or None)
+    except EncodingUnsure as exc:
+        st.warning(t_error(exc))
+        names = list(exc.previews)
+        for name in names:
+            st.caption(t("upload.preview_in", encoding=name))
+            st.code(exc.previews[name], language=None)
+        st.radio(t("upload.choose_encoding"), [""] + names, key=f"gwmap_enc_{key}", horizontal=True,
+                 format_func=lambda v: v or t("upload.not_chosen"))
+        st.stop()
+    except GwmapError as exc:
+        st.error(t_error(exc))
+        st.stop()

@@ -101,3 +101,40 @@ def test_bad_tables(data, name, kwargs, code):
     assert err.value.code == code
     if code == "err.table.bad_coords":
         assert err.value.params["rows"] == "3, 4"  # spreadsheet rows: header is row 1
+
+
+def test_a_big5_file_is_not_taken_for_gbk_and_the_user_chooses_with_a_preview():
+    from gwmap.io.tables import EncodingUnsure, read_table
+
+    text = "機井編號,名稱,取水權人,經度,緯度\nGX001,冠縣東古城鎮一號井,王建國,115.4,36.5\nGX002,煙莊街道二號井,李衛東,115.5,36.4\n"
+    data = text.encode("big5")
+    with pytest.raises(EncodingUnsure) as err:
+        read_table(data, "台賬.csv")
+    assert set(err.value.previews) == {"GBK", "Big5"} and "冠縣東古城鎮" in err.value.previews["Big5"]
+    df, enc = read_table(data, "台賬.csv", encoding="Big5")
+    assert enc == "Big5" and list(df["取水權人"]) == ["王建國", "李衛東"]
+    # a GBK file as the county's Excel saves it is read without asking
+    simplified = "机井编号,名称,取水权人\nGX001,冠县东古城镇一号井,王建国\n"
+    df, enc = read_table(simplified.encode("gbk"), "a.csv")
+    assert enc == "GBK" and df.iloc[0]["取水权人"] == "王建国"
+
+
+def test_a_zip_bomb_xlsx_and_too_many_rows_are_refused_before_parsing():
+    import io as _io
+    import zipfile
+
+    from gwmap.io.tables import MAX_ROWS, read_table
+
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<x/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (400 * 2**20))  # 400 MB of zeros, ~0.4 MB compressed
+    data = buf.getvalue()
+    assert len(data) < 2 * 2**20
+    with pytest.raises(InputDataError) as err:
+        read_table(data, "bomb.xlsx")
+    assert err.value.code == "err.table.expands"
+    rows = "well,value\n" + "".join(f"W{i},{i}\n" for i in range(MAX_ROWS + 5))
+    with pytest.raises(InputDataError) as err:
+        read_table(rows.encode(), "big.csv")
+    assert err.value.code == "err.table.too_many_rows" and err.value.params["rows"] == f"{MAX_ROWS + 5:,}"

@@ -133,3 +133,22 @@ def test_a_stale_form_cannot_revert_a_newer_save(demo_store):
     assert ("status", "filled", w["status"]) in err.value.conflicts
     now = repo.wells_frame(demo_store).set_index("well_code").loc["371525107J0001"]
     assert now["status"] == "filled" and now["owner"] == w["owner"] and int(now["row_version"]) == shown + 1
+
+
+def test_a_registry_saved_by_excel_as_gbk_keeps_its_volume_column(demo_store, ctx):
+    """Excel's GBK CSV turns 年许可水量(m³) into 年许可水量(m?) (³ is not in GBK): still the volume column."""
+    wells = repo.wells_frame(demo_store).head(50)
+    table = read_table(registry_xlsx(wells), "a.xlsx")[0]
+    csv = table.to_csv(index=False).encode("gbk", errors="replace")
+    assert "年许可水量(m?)".encode("gbk") in csv
+    df, enc = read_table(csv, "台账.csv")
+    check = check_registry(df, **ctx)
+    assert enc == "GBK" and check.clean and check.ignored_columns == ()
+    got = {r["well_code"]: r["permitted_m3_per_year"] for r in check.rows}
+    want = wells.set_index("well_code")["permitted_m3_per_year"]
+    assert sum(v is not None for v in got.values()) == int(want.notna().sum()) > 0
+    assert all(got[c] == pytest.approx(v) for c, v in want.dropna().items())
+    # a required column that goes missing is an error naming it
+    with pytest.raises(InputDataError) as err:
+        check_registry(df.drop(columns=["经度"]), **ctx)
+    assert "经度" in err.value.params["column"]
