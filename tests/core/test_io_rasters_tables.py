@@ -106,7 +106,8 @@ def test_bad_tables(data, name, kwargs, code):
 def test_a_big5_file_is_not_taken_for_gbk_and_the_user_chooses_with_a_preview():
     from gwmap.io.tables import EncodingUnsure, read_table
 
-    text = "機井編號,名稱,取水權人,經度,緯度\nGX001,冠縣東古城鎮一號井,王建國,115.4,36.5\nGX002,煙莊街道二號井,李衛東,115.5,36.4\n"
+    text = ("機井編號,名稱,取水權人,經度,緯度\n"
+            "GX001,冠縣東古城鎮一號井,王建國,115.4,36.5\nGX002,煙莊街道二號井,李衛東,115.5,36.4\n")
     data = text.encode("big5")
     with pytest.raises(EncodingUnsure) as err:
         read_table(data, "台賬.csv")
