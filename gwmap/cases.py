@@ -13,7 +13,7 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -188,6 +188,9 @@ def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, n
                                  now=lead.stage, to=to_stage)
         if to_stage == "rectifying" and (deadline is None or deadline <= today):
             raise InputDataError("err.lead.deadline", "A rectification needs a deadline after today.")
+        if to_stage == "rectifying" and deadline > today + timedelta(days=366):
+            raise InputDataError("err.lead.deadline_far", "The deadline is more than a year off.",
+                                 deadline=deadline.isoformat(), latest=(today + timedelta(days=366)).isoformat())
         if to_stage == "closed":
             reinspect = s.scalar(select(LeadStep).where(LeadStep.lead_id == lead.id, LeadStep.stage == "reinspected")
                                  .order_by(LeadStep.id.desc()))

@@ -90,6 +90,11 @@ class DayPlan:
     params: dict = field(default_factory=dict)
 
 
+#: Nodes a road network may give (vertices plus one every 50 m): the county's roads, about 6,000 km,
+#: give some 150,000; far more is a wrong file (another region, or a line with a million vertices).
+MAX_ROAD_NODES = 400_000
+
+
 def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_START, teams: int = 2,
              start_time: str = "08:30", hours: float = 8.0, service_min: float = 20.0, speed_kmh: float = 30.0,
              detour: float = 1.3, roads: gpd.GeoDataFrame | None = None, time_limit_s: float = 3.0) -> DayPlan:
@@ -110,9 +115,14 @@ def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_STAR
                         crs=4326).to_crs(plane)
     xy = np.column_stack([pts.x, pts.y])
     if roads is not None and len(roads):
+        geoms = roads.to_crs(plane).geometry.to_numpy()
+        nodes = int(shapely.get_num_coordinates(geoms).sum() + shapely.length(geoms).sum() / 50.0)
+        if nodes > MAX_ROAD_NODES:
+            raise InputDataError("err.route.roads_too_big", f"The road network would have {nodes} nodes.",
+                                 nodes=f"{nodes:,}", limit=f"{MAX_ROAD_NODES:,}")
         lines = []
         # vertices every 50 m, so a stop joins the road where it passes, not at a far-off bend
-        for g in shapely.segmentize(roads.to_crs(plane).geometry.to_numpy(), 50.0):
+        for g in shapely.segmentize(geoms, 50.0):
             parts = getattr(g, "geoms", [g])
             lines += [np.asarray(p.coords) for p in parts if p.geom_type == "LineString"]
         matrix, unreachable = road_matrix(xy, lines)

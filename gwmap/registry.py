@@ -20,12 +20,14 @@ import shapely
 from sqlalchemy import select
 
 from gwmap import clock
+from gwmap.dates import parse_date
 from gwmap.errors import InputDataError, NotFound
 from gwmap.i18n import catalog
 from gwmap.store.db import Store
 from gwmap.store.models import Well
 from gwmap.store.repo import check_version
 from gwmap.store.users import CurrentUser, authorize
+from gwmap.store.validate import YEAR_RANGE
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
 logger = logging.getLogger(__name__)
@@ -150,10 +152,13 @@ def _parse(field: str, kind: str, raw: Any, today: date) -> tuple[Any, tuple[str
             return None, ("err.registry.choice", {"choices": choices})
         return key, None
     if kind == "date":
-        d = pd.to_datetime(text.replace(".", "-").replace("/", "-"), errors="coerce")
-        if pd.isna(d):
+        d = parse_date(text)
+        if d is None:
             return None, ("err.survey.bad_date", {})
-        return d.date(), None
+        if not YEAR_RANGE[0] <= d.year <= YEAR_RANGE[1]:
+            return None, ("err.value.date", {"low": YEAR_RANGE[0], "high": YEAR_RANGE[1], "field": field,
+                                             "value": text})
+        return d, None
     try:
         num = float(text.replace(",", ""))
     except ValueError:

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from gwmap import clock
 from gwmap.crs import area_crs
+from gwmap.dates import parse_dates
 from gwmap.errors import InputDataError
 from gwmap.store.db import Store
 from gwmap.store.models import Measurement, MonitoringWell, Survey
@@ -199,8 +200,7 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
     n = len(df)
     rownum = np.arange(n) + 2
     well = df[mapping.well].astype(str).str.strip()
-    when = pd.to_datetime(df[mapping.date].astype(str).str.strip().str.replace(".", "-", regex=False),
-                          errors="coerce", format="mixed")
+    when = parse_dates(df[mapping.date])
     raw_value = df[mapping.value].astype(str).str.strip()
     value = _num(df[mapping.value]) * UNITS[mapping.unit]
     if mapping.aquifer_column:
@@ -218,7 +218,7 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
 
     add(well.eq("") | well.str.lower().eq("nan"), mapping.well, "err.survey.no_well", well)
     add(when.isna(), mapping.date, "err.survey.bad_date", df[mapping.date].astype(str))
-    out_of_range = when.notna() & ((when.dt.date < EARLIEST) | (when.dt.date > today))
+    out_of_range = when.notna() & ((when < pd.Timestamp(EARLIEST)) | (when > pd.Timestamp(today)))
     add(out_of_range, mapping.date, "err.survey.date_range", df[mapping.date].astype(str),
         earliest=EARLIEST.isoformat(), today=today.isoformat())
     add(value.isna(), mapping.value, "err.survey.not_number", raw_value)
@@ -282,7 +282,10 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
     rows = rows[~bad].reset_index(drop=True)
     problems += find_outliers(rows, history)
     flagged = {(p.row, p.code) for p in problems if p.severity == "flag"}
-    rows["flag"] = [",".join(c.split(".")[-1] for r, c in flagged if r == row) for row in rows["row"]]
+    by_row: dict[int, list[str]] = {}
+    for r, c in flagged:
+        by_row.setdefault(r, []).append(c.split(".")[-1])
+    rows["flag"] = [",".join(by_row.get(row, ())) for row in rows["row"]]
     new_wells = rows.loc[rows["new_well"], ["mw_code", "lon", "lat", "aquifer"]].drop_duplicates("mw_code")
     sha = hashlib.sha256(raw).hexdigest() if raw else ""
     return SurveyCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), new_wells, mapping, sha, n)

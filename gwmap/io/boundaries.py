@@ -15,6 +15,7 @@ import logging
 import tempfile
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -168,13 +169,34 @@ def _extract_shapefile(data: bytes, dest: Path) -> tuple[Path, str, list]:
             ext = wanted.get(info.filename.lower())
             if ext:
                 target = dest / f"boundary{ext}"
-                target.write_bytes(zf.read(info))
+                _copy_member(zf, info, target)
                 found[ext] = target
         for required in (".shx", ".dbf"):
             if required not in found:
                 raise InputDataError("err.zip.missing_part", f"The shapefile has no {required} file.", part=required)
         encoding = _shapefile_encoding(found)
         return found[".shp"], encoding, notes
+
+
+def _copy_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> None:
+    """Unpack one member, at most its stated size plus a margin.
+
+    A member whose data lies about its size, fails its CRC, is encrypted or
+    uses an unknown compression is refused as a damaged zip.
+    """
+    limit = min(info.file_size, MAX_UNZIPPED_MB * 2**20) + 2**20
+    written = 0
+    try:
+        with zf.open(info) as src, open(target, "wb") as dst:
+            for block in iter(lambda: src.read(2**20), b""):
+                written += len(block)
+                if written > limit:
+                    raise InputDataError("err.zip.bad", "A zip member is larger than it says.")
+                dst.write(block)
+    except InputDataError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError, OSError) as exc:
+        raise InputDataError("err.zip.bad", f"The zip member {info.filename} is damaged: {exc}") from exc
 
 
 def _shapefile_encoding(parts: dict[str, Path]) -> str:

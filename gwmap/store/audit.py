@@ -18,6 +18,7 @@ from gwmap import clock
 from gwmap.errors import GwmapError
 from gwmap.store import triggers
 from gwmap.store.models import AuditEvent, Base
+from gwmap.store.validate import check_record
 
 __all__ = ["install", "snapshot", "write_event"]
 
@@ -67,6 +68,8 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         raise GwmapError("err.store.no_delete", f"Records are never deleted ({', '.join(names)}); archive them instead.")
     if audited and not session.info.get("actor"):
         raise GwmapError("err.store.no_actor", "A change needs a signed-in user (session.info['actor']).")
+    for obj in list(session.new) + [o for o in session.dirty if session.is_modified(o, include_collections=False)]:
+        check_record(obj)  # nothing impossible is stored, whichever path wrote it
     _mark_flush(session, True)  # the database triggers leave these writes to this hook
 
 
