@@ -27,7 +27,7 @@ from gwmap.store.db import Store
 from gwmap.store.models import Well
 from gwmap.store.repo import check_version
 from gwmap.store.users import CurrentUser, authorize
-from gwmap.store.validate import YEAR_RANGE
+from gwmap.store.validate import YEAR_RANGE, clean_text_problem
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,12 @@ def _parse(field: str, kind: str, raw: Any, today: date) -> tuple[Any, tuple[str
             return None, ("err.registry.required", {})
         return ("" if kind in ("text", "township") else None), None
     if kind in ("text", "code", "township"):
-        return text[:128], None
+        limit = Well.__table__.c[field].type.length
+        if limit and len(text) > limit:
+            return None, ("err.value.too_long", {"limit": limit, "length": len(text), "field": field})
+        if clean_text_problem(text, multiline=False):
+            return None, ("err.value.control", {"field": field, "value": repr(text[:40])})
+        return text, None
     if kind in _VOCAB:
         key = _labels(kind).get(text.lower())
         if key is None:
@@ -162,6 +167,8 @@ def _parse(field: str, kind: str, raw: Any, today: date) -> tuple[Any, tuple[str
     try:
         num = float(text.replace(",", ""))
     except ValueError:
+        return None, ("err.survey.not_number", {})
+    if not np.isfinite(num):
         return None, ("err.survey.not_number", {})
     limits = {"lon": (73, 136), "lat": (3, 54), "depth": (1, 2000), "year": (1900, today.year),
               "diameter": (20, 2000), "volume": (0, 1e8)}[kind]

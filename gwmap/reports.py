@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import geopandas as gpd
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from gwmap.cone import ConeResult
 from gwmap.io.rasters import vector_bytes
@@ -24,8 +25,10 @@ def safe_cell(value):
     >>> safe_cell(-3.5)
     -3.5
     """
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters Excel cannot hold: shown, not a crash
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
 
 

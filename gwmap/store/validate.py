@@ -24,7 +24,8 @@ __all__ = ["check_record", "clean_text_problem", "LON_RANGE", "LAT_RANGE", "YEAR
 LON_RANGE = (73.0, 136.0)
 LAT_RANGE = (3.0, 54.0)
 YEAR_RANGE = (1900, 2100)
-#: Characters no field may hold: C0/C1 controls (tab and line breaks allowed in free text), bidirectional
+#: Characters no field may hold: C0/C1 controls (tab and line breaks allowed in free text), U+FFFD (text
+#: garbled by a wrong decoding, or a NUL an export replaced), bidirectional
 #: marks, overrides and isolates, which make a code display differently from what it is (the "Trojan
 #: source" trick), BOM, non-characters and lone surrogates.
 #: Columns that must not be negative.
@@ -32,7 +33,7 @@ _NON_NEGATIVE_SUFFIXES = ("_m3", "_m3_per_year", "_km2", "_mm", "size_bytes", "d
 
 
 _BAD_MULTILINE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-                            "\ufeff\ufffe\uffff\ud800-\udfff]")
+                            "\ufeff\ufffd\ufffe\uffff\ud800-\udfff]")
 _BAD_LINE = re.compile(_BAD_MULTILINE.pattern[:-1] + "\t\n\r]")
 
 

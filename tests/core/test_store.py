@@ -110,3 +110,19 @@ def test_only_admins_import_boundaries_and_refusals_are_audited(store):
     info, notes = repo.import_boundary_file(store, ADMIN, data, "t.geojson", crs=None, name_field="name",
                                             code_field="code")
     assert info.township_count == 18
+
+
+@pytest.mark.parametrize("field, value, code", [
+    ("well_code", "W" * 40, "err.value.too_long"),
+    ("owner", "王" * 129, "err.value.too_long"),
+    ("well_code", "W\u202e1", "err.value.control"),
+    ("lon", float("nan"), "err.value.not_finite"),
+    ("lat", 1e9, "err.value.lat"),
+    ("year_drilled", 99999, "err.value.year"),
+])
+def test_impossible_values_are_refused_alike_on_each_backend(store, field, value, code):
+    with pytest.raises(InputDataError) as err:
+        with store.session(system_user("cli")) as s:
+            s.add(_well(**{field: value}))
+    assert err.value.code == code and err.value.params["field"] == field
+    assert repo.counts(store)["wells"] == 0

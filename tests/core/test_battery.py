@@ -1,0 +1,449 @@
+"""The hostile-input battery: every attempt ends in a clear refusal or a sane record, never a crash,
+never nonsense stored, never a half-done write.
+
+Each case calls the core as a page or the command line would, with input a
+careless or hostile user sends.  For each case the test checks:
+
+* crash: anything but a :class:`GwmapError` escaping is a failure;
+* partial write: a refused attempt leaves every table and the audit trail as they were;
+* nonsense stored: after an accepted attempt every stored record still passes
+  :func:`gwmap.store.validate.check_record`, and the audit chain verifies.
+
+``python -m pytest tests/core/test_battery.py -q`` prints the counts at the end.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import LineString, Polygon, box, mapping
+from sqlalchemy import func, select
+
+from gwmap import clock
+from gwmap.errors import GwmapError
+from gwmap.store import repo
+from gwmap.store.models import AuditEvent, Base
+from gwmap.store.users import CurrentUser
+from gwmap.store.validate import check_record
+from gwmap.store.verify import verify
+
+HYDRO = CurrentUser("hydro", "hydrologist")
+ENF = CurrentUser("enforce", "enforcement")
+ADMIN = CurrentUser("admin", "admin")
+RESULTS: Counter = Counter()
+
+NUL, RLO = "\x00", "\u202e"
+BAD_NUMBERS = [float("nan"), float("inf"), -float("inf"), 1e9, -1e9]
+BAD_DATES = ["46299x", "2026-02-30", "0000-01-01", "9999-12-31", "", "n/a", "2026-13-01", "10/04/2026", "1e9", "-1",
+             "２０２６-１０-０４", "2026-10-04; DROP TABLE wells", "\x00", "99999-01-01"]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    run: object  # (store, ctx) -> None
+    expect: str = "refuse"  # or "accept"
+
+
+def _ctx(store, tmp):
+    _, tw, outline = repo.current_boundaries(store)
+    return {"tw": tw, "outline": outline, "tmp": tmp}
+
+
+# --- surveys -------------------------------------------------------------------------------------
+
+def _survey(rows, *, year=2026, season="autumn", value_kind="depth", unit="m"):
+    def run(store, ctx):
+        from gwmap.io.tables import read_table
+        from gwmap.surveys import SurveyMapping, check_survey, import_survey
+
+        csv = "井编号,测量日期,埋深(m),经度,纬度\n" + "".join(",".join(map(str, r)) + "\n" for r in rows)
+        df, _ = read_table(csv.encode("utf-8"), "统测.csv")
+        mapping = SurveyMapping(well="井编号", date="测量日期", value="埋深(m)", value_kind=value_kind, unit=unit,
+                                lon="经度", lat="纬度")
+        wells = repo.monitoring_wells_frame(store)
+        check = check_survey(df, mapping, wells=wells, outline=ctx["outline"])
+        if check.errors:
+            raise GwmapError("err.survey.has_errors", "listed", count=len(check.errors))
+        import_survey(store, HYDRO, check, year=year, season=season, source_name="统测.csv", raw=csv.encode(),
+                      uploads_dir=ctx["tmp"] / "uploads", add_new_wells=True)
+    return run
+
+
+def _mw(store):
+    return repo.monitoring_wells_frame(store).mw_code.iloc[0]
+
+
+def _survey_cases():
+    cases = []
+    for d in BAD_DATES:
+        cases.append(Case(f"survey date {d!r}", lambda s, c, d=d: _survey([(_mw(s), d, 12.5, "", "")])(s, c)))
+    for d in ("2026年10月4日", "二〇二六年十月四日", "2026/10/4", "46299", "20261004"):
+        cases.append(Case(f"survey date {d!r} is read", lambda s, c, d=d: _survey([(_mw(s), d, 12.5, "", "")])(s, c),
+                          "accept"))
+    for v in ("n/a", "", "inf", "nan", "-inf", "1e9", "-5", "12,5m", NUL, "0x10"):
+        cases.append(Case(f"survey value {v!r}", lambda s, c, v=v: _survey([(_mw(s), "2026-10-04", v, "", "")])(s, c)))
+    for code in (NUL, "MW" + RLO + "01", "X" * 40, "   "):
+        cases.append(Case(f"survey new well code {code!r}",
+                          lambda s, c, code=code: _survey([(code, "2026-10-04", 12.5, 115.5, 36.5)])(s, c)))
+    for lon, lat in ((1e9, 36.5), (0, 0), (36.5, 115.5), (float("nan"), 36.5), (115.5, float("inf"))):
+        cases.append(Case(f"survey new well at {lon}, {lat}",
+                          lambda s, c, lon=lon, lat=lat: _survey([("NEW-1", "2026-10-04", 12.5, lon, lat)])(s, c)))
+    for year in (99999, -1, 0, 1850):
+        cases.append(Case(f"survey year {year}",
+                          lambda s, c, year=year: _survey([(_mw(s), "2025-10-04", 12.5, "", "")], year=year)(s, c)))
+    cases.append(Case("survey season 'winter'",
+                      lambda s, c: _survey([(_mw(s), "2025-10-04", 12.5, "", "")], season="winter")(s, c)))
+    cases.append(Case("survey unit 'furlong'",
+                      lambda s, c: _survey([(_mw(s), "2025-10-04", 12.5, "", "")], unit="furlong")(s, c)))
+    return cases
+
+
+# --- tables ------------------------------------------------------------------------------------------
+
+def _table(data: bytes, name: str):
+    def run(store, ctx):
+        from gwmap.io.tables import read_table
+
+        read_table(data, name)
+    return run
+
+
+def _xlsx_bomb() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<x/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"0" * (400 * 2**20))
+    return buf.getvalue()
+
+
+def _table_cases():
+    big = ("a,b\n" + "1,2\n" * 150_000).encode()
+    return [
+        Case("table empty", _table(b"", "a.csv")),
+        Case("table binary", _table(bytes(range(256)) * 50, "a.csv")),
+        Case("table header only", _table(b"well,date,value\n", "a.csv")),
+        Case("table unknown format", _table(b"MZ\x90\x00", "a.exe")),
+        Case("xlsx not a zip", _table(b"not a zip", "a.xlsx")),
+        Case("xlsx zip bomb", _table(_xlsx_bomb(), "a.xlsx")),
+        Case("xlsx truncated", _table(_xlsx_bomb()[:4000], "a.xlsx")),
+        Case("csv 150,000 rows", _table(big, "a.csv")),
+        Case("csv 60 MB", _table(b"a\n" + b"1\n" * (30 * 2**20), "a.csv")),
+        Case("csv unbalanced quotes", _table(b'a,b\n"1,2\n3,4\n', "a.csv")),
+    ]
+
+
+# --- registry ------------------------------------------------------------------------------------
+
+def _registry(**changes):
+    def run(store, ctx):
+        from gwmap.io.tables import read_table
+        from gwmap.registry import check_registry, import_registry, registry_xlsx
+
+        wells = repo.wells_frame(store).head(3).copy()
+        row = wells.index[0]
+        for k, v in changes.items():
+            wells[k] = wells[k].astype(object)
+            wells.loc[row, k] = v
+        df, _ = read_table(registry_xlsx(wells), "台账.xlsx")
+        check = check_registry(df, townships=ctx["tw"], outline=ctx["outline"])
+        if not check.clean:
+            raise GwmapError("err.survey.has_errors", "listed", count=len(check.problems))
+        import_registry(store, HYDRO, check)
+    return run
+
+
+def _registry_cases():
+    cases = []
+    for k, v in [("depth_m", "inf"), ("depth_m", "-inf"), ("depth_m", math.inf), ("depth_m", -5), ("year_drilled", 99999),
+                 ("year_drilled", 1066), ("lon", 1e9), ("lon", 0), ("lat", 0), ("lon", 36.5),
+                 ("well_code", "W" + NUL), ("well_code", "W" + RLO + "1"), ("well_code", "W" * 40), ("owner", "O" * 200),
+                 ("owner", "张" + RLO + "三"), ("permitted_m3_per_year", -100), ("permitted_m3_per_year", math.inf),
+                 ("permit_valid_to", "2026-02-30"), ("permit_valid_to", "9999-12-31"), ("permit_valid_from", "0000-01-01"),
+                 ("casing_diameter_mm", -1), ("status", "报废"), ("name", "=cmd|' /C calc'!A0")]:
+        expect = "accept" if k == "name" else "refuse"  # a formula-like name is stored as text, exported neutralised
+        cases.append(Case(f"registry {k}={v!r}", _registry(**{k: v}), expect))
+    cases.append(Case("registry owner with <script> is stored as text", _registry(owner="<script>alert(1)</script>"),
+                      "accept"))
+    return cases
+
+
+def _update(**changes):
+    def run(store, ctx):
+        from gwmap.registry import update_well
+
+        update_well(store, HYDRO, repo.wells_frame(store).well_code.iloc[0], **changes)
+    return run
+
+
+def _update_cases():
+    return [Case(f"edit well {k}={v!r}", _update(**{k: v})) for k, v in [
+        ("owner", NUL), ("owner", "a" + RLO + "b"), ("owner", "x" * 500), ("permitted_m3_per_year", "inf"),
+        ("permitted_m3_per_year", math.inf), ("permitted_m3_per_year", -1), ("status", "gone"), ("lon", 200.0),
+        ("permit_no", "P" * 100)]] + [
+        Case("edit well volume NaN clears it (a blank cell)", _update(permitted_m3_per_year=math.nan), "accept")]
+
+
+# --- leads ----------------------------------------------------------------------------------------
+
+def _lead(lon=115.5, lat=36.5, source="patrol", description="现场发现疑似新打机井", gcj02=False):
+    def run(store, ctx):
+        from gwmap.cases import register_lead
+
+        register_lead(store, ENF, lon=lon, lat=lat, source=source, description=description, townships=ctx["tw"],
+                      outline=ctx["outline"], gcj02=gcj02)
+    return run
+
+
+def _step(to_stage="inspected", *, deadline=None, files=(), lon=None, lat=None, stage="registered", note="核查"):
+    def run(store, ctx):
+        from gwmap.cases import EvidenceFile, advance
+
+        leads = repo.leads_frame(store)
+        code = leads[leads["stage"] == stage].lead_code.iloc[0]
+        advance(store, ENF, code, to_stage, note=note, deadline=deadline, evidence_dir=ctx["tmp"] / "evidence",
+                evidence=[EvidenceFile(n, d, lon, lat) for n, d in files], lon=lon, lat=lat)
+    return run
+
+
+def _jpeg() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 20, 30)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _lead_cases():
+    today = clock.today()
+    cases = [Case(f"lead at {lon}, {lat}", _lead(lon, lat)) for lon, lat in
+             [(math.nan, 36.5), (115.5, math.inf), (1e9, 1e9), (0, 0), (36.5, 115.5), (116.9, 36.5), (-115.5, 36.5)]]
+    cases += [
+        Case("lead source 'rumour'", _lead(source="rumour")),
+        Case("lead empty description", _lead(description="   ")),
+        Case("lead description with NUL", _lead(description="发现" + NUL)),
+        Case("lead description with RLO", _lead(description="发现" + RLO + "机井")),
+        Case("lead description 100,000 characters is cut to 2,000", _lead(description="井" * 100_000), "accept"),
+        Case("lead markdown image in description is stored as text", _lead(description="![x](http://evil.example/p.png)"),
+             "accept"),
+        Case("step deadline 9999-12-31", _step("rectifying", deadline=date(9999, 12, 31), stage="confirmed")),
+        Case("step deadline in the past", _step("rectifying", deadline=today - timedelta(days=1), stage="confirmed")),
+        Case("step deadline today", _step("rectifying", deadline=today, stage="confirmed")),
+        Case("step deadline in 30 days", _step("rectifying", deadline=today + timedelta(days=30), stage="confirmed"),
+             "accept"),
+        Case("step out of order", _step("closed")),
+        Case("step unknown stage", _step("teleported")),
+        Case("evidence .exe renamed .jpg", _step(files=[("a.jpg", b"MZ\x90\x00" * 100)])),
+        Case("evidence empty", _step(files=[("a.jpg", b"")])),
+        Case("evidence 60 MB", _step(files=[("a.jpg", b"\xff\xd8\xff" + b"0" * (60 * 2**20))])),
+        Case("evidence GPS 1e9", _step(files=[("a.jpg", _jpeg())], lon=1e9, lat=1e9)),
+        Case("evidence GPS NaN", _step(files=[("a.jpg", _jpeg())], lon=math.nan, lat=36.5)),
+        Case("evidence GPS 0,0", _step(files=[("a.jpg", _jpeg())], lon=0.0, lat=0.0)),
+        Case("evidence file name with NUL", _step(files=[("a\x00.jpg", _jpeg())])),
+        Case("step note with RLO", _step(note="整改" + RLO + "完成")),
+        Case("evidence photo with a typed position", _step(files=[("现场.jpg", _jpeg())], lon=115.5, lat=36.5), "accept"),
+    ]
+    return cases
+
+
+# --- targets, plans, accounts -------------------------------------------------------------------
+
+def _reclaimed(year=2026, use="industry", treated=1e6, used=5e5):
+    def run(store, ctx):
+        from gwmap.targets import set_reclaimed
+
+        set_reclaimed(store, HYDRO, year=year, use=use, sewage_treated_m3=treated, reclaimed_used_m3=used)
+    return run
+
+
+def _plan(year=2027, wells=10, cut=1e5):
+    def run(store, ctx):
+        from gwmap.sealing import set_plan
+
+        set_plan(store, HYDRO, year=year, target_wells=wells, target_cut_m3=cut)
+    return run
+
+
+def _user(username="zhao", password="Dz-xuncha-2026", role="enforcement", display_name=""):
+    def run(store, ctx):
+        from gwmap.store.users import create_user
+
+        create_user(store, ADMIN, username=username, password=password, role=role, display_name=display_name)
+    return run
+
+
+def _other_cases():
+    return [
+        Case("reclaimed used above treated", _reclaimed(used=2e6)),
+        Case("reclaimed NaN", _reclaimed(treated=math.nan)),
+        Case("reclaimed inf", _reclaimed(used=math.inf)),
+        Case("reclaimed negative", _reclaimed(treated=-1)),
+        Case("reclaimed year 99999", _reclaimed(year=99999)),
+        Case("reclaimed unknown use", _reclaimed(use="swimming")),
+        Case("reclaimed sane figures", _reclaimed(), "accept"),
+        Case("plan year 99999", _plan(year=99999)),
+        Case("plan negative wells", _plan(wells=-3)),
+        Case("plan NaN cut", _plan(cut=math.nan)),
+        Case("plan inf cut", _plan(cut=math.inf)),
+        Case("plan 2027", _plan(), "accept"),
+        Case("user name with NUL", _user(username="zh\x00ao")),
+        Case("user name with RLO", _user(username="zh" + RLO + "ao")),
+        Case("user name 65 characters", _user(username="z" * 65)),
+        Case("user display name 500 characters", _user(display_name="名" * 500)),
+        Case("user password 123456789012", _user(password="123456789012")),
+        Case("user password common", _user(password="password123")),
+        Case("user password like the name", _user(username="wangwei", password="Wangwei2026")),
+        Case("admin password of 9 characters", _user(role="admin", password="Xy-2026-a")),
+        Case("user role 'king'", _user(role="king")),
+        Case("user sane", _user(), "accept"),
+    ]
+
+
+# --- boundaries and roads ------------------------------------------------------------------------
+
+def _geojson(features) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": mapping(geom)} for geom, props in features]}).encode()
+
+
+def _boundary(data: bytes, name="t.geojson", crs=None):
+    def run(store, ctx):
+        repo.import_boundary_file(store, ADMIN, data, name, crs=crs, name_field="name", code_field="code")
+    return run
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, d in members.items():
+            zf.writestr(n, d)
+    return buf.getvalue()
+
+
+def _lying_zip() -> bytes:
+    """A shapefile zip whose central directory says the .dbf holds 10 bytes; it holds 2 MB."""
+    raw = bytearray(_zip({"a.shp": b"\x00" * 100, "a.shx": b"\x00" * 100, "a.dbf": b"\x03" + b"A" * 2_000_000}))
+    pos = raw.find(b"PK\x01\x02")
+    while pos >= 0:
+        name_len = int.from_bytes(raw[pos + 28:pos + 30], "little")
+        if raw[pos + 46:pos + 46 + name_len] == b"a.dbf":
+            raw[pos + 24:pos + 28] = (10).to_bytes(4, "little")
+        pos = raw.find(b"PK\x01\x02", pos + 4)
+    return bytes(raw)
+
+
+def _roads(data: bytes, name: str):
+    def run(store, ctx):
+        from gwmap.dispatch import day_targets, plan_day
+        from gwmap.io.boundaries import read_boundary_file
+
+        read = read_boundary_file(data, name)
+        lines = read.gdf[read.gdf.geometry.geom_type.isin(["LineString", "MultiLineString"])]
+        plan_day(day_targets(store).head(5), roads=lines, teams=1, time_limit_s=1)
+    return run
+
+
+def _boundary_cases():
+    world = box(-180, -85, 180, 85)
+    tiny = box(115.5, 36.5, 115.50001, 36.50001)
+    county = gpd.read_file(Path(__file__).resolve().parents[2] / "data" / "boundaries" / "townships.geojson")
+    parts = [(g, {"name": n, "code": c}) for g, n, c in zip(county.geometry, county["name"], county["code"], strict=True)]
+    zigzag = LineString([(115.3 + 0.6 * i / 1_000_000, 36.4 + (0.001 if i % 2 else 0)) for i in range(1_000_000)])
+    return [
+        Case("boundary world polygon", _boundary(_geojson([(world, {"name": "世界", "code": "1"})]))),
+        Case("boundary 1 m² township", _boundary(_geojson(parts[1:] + [(tiny, {"name": "针尖镇", "code": "9"})]))),
+        Case("boundary zero-area ring A,B,A",
+             _boundary(_geojson([(Polygon([(115.5, 36.5), (115.6, 36.5), (115.5, 36.5)]), {"name": "零", "code": "0"})]))),
+        Case("boundary points only", _boundary(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": "a", "code": "1"},
+             "geometry": {"type": "Point", "coordinates": [115.5, 36.5]}}]}).encode())),
+        Case("boundary empty collection", _boundary(b'{"type": "FeatureCollection", "features": []}')),
+        Case("boundary not JSON", _boundary(b"{not json")),
+        Case("boundary name with RLO", _boundary(_geojson([(g, {"name": p["name"] + RLO, "code": p["code"]})
+                                                           for g, p in parts]))),
+        Case("boundary code 100 characters", _boundary(_geojson([(g, {"name": p["name"], "code": "9" * 100})
+                                                                 for g, p in parts]))),
+        Case("boundary zip slip", _boundary(_zip({"../../evil.shp": b"x", "a.shx": b"x", "a.dbf": b"x"}), "a.zip")),
+        Case("boundary zip with lying member size", _boundary(_lying_zip(), "a.zip")),
+        Case("boundary zip without .shp", _boundary(_zip({"readme.txt": b"hi"}), "a.zip")),
+        Case("boundary real demo townships", _boundary(_geojson(parts)), "accept"),
+        Case("roads zip with lying member size", _roads(_lying_zip(), "roads.zip")),
+        Case("roads one line of 1,000,000 vertices", _roads(_geojson([(zigzag, {"name": "路"})]), "roads.geojson")),
+        Case("roads not a zip", _roads(b"PK\x03\x04garbage", "roads.zip")),
+    ]
+
+
+CASES = (_survey_cases() + _table_cases() + _registry_cases() + _update_cases() + _lead_cases() + _other_cases()
+         + _boundary_cases())
+
+
+def _fingerprint(store) -> dict[str, int]:
+    with store.session() as s:
+        out = {t.name: s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
+               if t.name not in ("login_throttle", "surface_runs", "cone_runs", "code_counters")}
+        out["audit_max"] = s.scalar(select(func.max(AuditEvent.id))) or 0
+    return out
+
+
+def _nonsense(store, since_audit: int) -> list[str]:
+    """Records changed since ``since_audit`` that hold an impossible value."""
+    bad = []
+    with store.session() as s:
+        touched = s.execute(select(AuditEvent.table_name, AuditEvent.record_id)
+                            .where(AuditEvent.id > since_audit, AuditEvent.action.in_(["insert", "update"]))).all()
+        models = {m.class_.__tablename__: m.class_ for m in Base.registry.mappers}
+        for table, rid in touched:
+            model = models.get(table)
+            if model is None or not str(rid).isdigit():
+                continue
+            obj = s.get(model, int(rid))
+            try:
+                check_record(obj)
+            except GwmapError as exc:
+                bad.append(f"{table}#{rid}: {exc}")
+    return bad
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_input(case, demo_store, tmp_path):
+    ctx = _ctx(demo_store, tmp_path)
+    before = _fingerprint(demo_store)
+    try:
+        case.run(demo_store, ctx)
+        outcome = "accept"
+    except GwmapError as exc:
+        outcome = "refuse"
+        assert exc.code, "a refusal names its message"
+    except Exception as exc:  # noqa: BLE001 - this is what the battery counts
+        RESULTS["crash"] += 1
+        pytest.fail(f"crash: {type(exc).__name__}: {exc}")
+    after = _fingerprint(demo_store)
+    if outcome == "refuse":
+        if after != before:
+            RESULTS["partial"] += 1
+        assert after == before, "a refused attempt changed stored data"
+    else:
+        nonsense = _nonsense(demo_store, before["audit_max"])
+        RESULTS["nonsense"] += bool(nonsense)
+        assert not nonsense, nonsense
+    assert verify(demo_store, tmp_path).chain_breaks == []
+    RESULTS[outcome] += 1
+    assert outcome == case.expect, f"expected {case.expect}, got {outcome}"
+
+
+def test_battery_counts(capsys):
+    """Runs last in this module: the counts for the closing note (only meaningful after the cases ran)."""
+    total = sum(RESULTS.values())
+    with capsys.disabled():
+        print(f"\nbattery: {len(CASES)} cases, {RESULTS['refuse']} refused, {RESULTS['accept']} accepted, "
+              f"{RESULTS['crash']} crashes, {RESULTS['nonsense']} nonsense stored, {RESULTS['partial']} partial writes")
+    assert RESULTS["crash"] == RESULTS["nonsense"] == RESULTS["partial"] == 0 or total == 0
