@@ -24,6 +24,7 @@ from gwmap.errors import InputDataError, NotFound
 from gwmap.io.files import check_upload, store_file
 from gwmap.store.db import Store
 from gwmap.store.models import Sealing, SealingPhoto, SealingPlan, Well
+from gwmap.store.repo import check_overwrite
 from gwmap.store.users import CurrentUser, authorize
 from gwmap.vocab import DISPOSITIONS
 
@@ -59,13 +60,19 @@ class Photo:
 
 
 def set_plan(store: Store, user: CurrentUser, *, year: int, target_wells: int, target_cut_m3: float,
-             note: str = "") -> None:
-    """Create or change a year's target (the demo: 14 wells and 1,150,000 m³ in 2023)."""
+             note: str = "", replace: bool = False) -> None:
+    """Create or change a year's target (the demo: 14 wells and 1,150,000 m³ in 2023).
+
+    A year that has other targets already is changed only with ``replace``
+    (:class:`~gwmap.errors.ConflictError` lists both figures otherwise).
+    """
     authorize(store, user, "sealings.edit", target=f"plan {year}")
     if target_wells < 0 or target_cut_m3 < 0:
         raise InputDataError("err.sealing.target", "Targets cannot be negative.")
     with store.session(user) as s:
         plan = s.scalar(select(SealingPlan).where(SealingPlan.year == year))
+        check_overwrite(plan, {"target_wells": int(target_wells), "target_cut_m3": float(target_cut_m3)},
+                        replace=replace, key=str(year))
         if plan is None:
             s.add(SealingPlan(year=year, target_wells=int(target_wells), target_cut_m3=float(target_cut_m3), note=note))
         else:

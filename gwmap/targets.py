@@ -17,6 +17,7 @@ from sqlalchemy import select
 from gwmap import clock
 from gwmap.store.db import Store
 from gwmap.store.models import ReclaimedWater
+from gwmap.store.repo import check_overwrite
 from gwmap.store.users import CurrentUser, authorize
 
 logger = logging.getLogger(__name__)
@@ -53,8 +54,12 @@ class Target:
 
 
 def set_reclaimed(store: Store, user: CurrentUser, *, year: int, use: str, sewage_treated_m3: float,
-                  reclaimed_used_m3: float) -> None:
-    """Enter or correct one year's reclaimed-water figures for one use (admins and hydrologists)."""
+                  reclaimed_used_m3: float, replace: bool = False) -> None:
+    """Enter or correct one year's reclaimed-water figures for one use (admins and hydrologists).
+
+    Figures already entered for that year and use are replaced only with
+    ``replace`` (:class:`~gwmap.errors.ConflictError` lists both otherwise).
+    """
     from gwmap.errors import InputDataError
 
     authorize(store, user, "reclaimed.edit", target=f"reclaimed {year} {use}")
@@ -64,6 +69,8 @@ def set_reclaimed(store: Store, user: CurrentUser, *, year: int, use: str, sewag
         raise InputDataError("err.reclaimed.negative", "Volumes cannot be negative.")
     with store.session(user) as s:
         row = s.scalar(select(ReclaimedWater).where(ReclaimedWater.year == year, ReclaimedWater.use == use))
+        check_overwrite(row, {"sewage_treated_m3": float(sewage_treated_m3), "reclaimed_used_m3": float(reclaimed_used_m3)},
+                        replace=replace, key=f"{year} {use}")
         if row is None:
             s.add(ReclaimedWater(year=year, use=use, sewage_treated_m3=sewage_treated_m3,
                                  reclaimed_used_m3=reclaimed_used_m3))

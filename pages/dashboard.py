@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 
 from gwmap.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
 from gwmap.cone import describe_change
-from gwmap.errors import GwmapError
+from gwmap.errors import ConflictError, GwmapError
 from gwmap.maps import build_cone_map
 from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.store.users import can
@@ -94,10 +94,16 @@ if can(user, "reclaimed.edit"):
             use = f2.selectbox(t("field.use"), RECLAIMED_USES, format_func=lambda u: tr(f"dash.reclaimed_use.{u}"))
             treated = f3.number_input(t("dash.sewage_treated"), 0.0, 1e9, 0.0, step=10_000.0)
             used = f4.number_input(t("dash.reclaimed_used"), 0.0, 1e9, 0.0, step=10_000.0)
+            replace = st.checkbox(t("form.replace"), key="dash_reclaimed_replace")
             if st.form_submit_button(t("sealing.save_plan")):
                 try:
-                    set_reclaimed(store, user, year=int(year), use=use, sewage_treated_m3=treated, reclaimed_used_m3=used)
+                    set_reclaimed(store, user, year=int(year), use=use, sewage_treated_m3=treated, reclaimed_used_m3=used,
+                                  replace=replace)
                     st.success(t("sealing.saved"))
+                except ConflictError as exc:
+                    shell.show_conflict(exc, lambda f: t({"sewage_treated_m3": "dash.sewage_treated",
+                                                          "reclaimed_used_m3": "dash.reclaimed_used"}[f]),
+                                        vocab=lambda f, v: f"{v:,.0f}")
                 except GwmapError as exc:
                     st.error(t_error(exc))
         rw = reclaimed_table(store)

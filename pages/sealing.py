@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from gwmap.errors import GwmapError
+from gwmap.errors import ConflictError, GwmapError
 from gwmap.sealing import METHODS, Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable, set_plan
 from gwmap.store import repo
 from gwmap.store.users import can
@@ -28,6 +28,10 @@ def run(action, message: str) -> None:
     try:
         action()
         st.success(message)
+    except ConflictError as exc:
+        shell.show_conflict(exc, lambda f: t({"target_wells": "sealing.target_wells",
+                                              "target_cut_m3": "sealing.target_cut"}.get(f, f)),
+                            vocab=lambda f, v: f"{v:,.0f}")
     except GwmapError as exc:
         st.error(t_error(exc))
 
@@ -63,9 +67,10 @@ if editor:
             py = p1.number_input(t("sealing.year"), 2020, 2040, dt.date.today().year)
             pw = p2.number_input(t("sealing.target_wells"), 0, 10_000, 10)
             pc = p3.number_input(t("sealing.target_cut"), 0.0, 1e9, 500_000.0, step=10_000.0)
+            replace = st.checkbox(t("form.replace"), key="sl_plan_replace")
             if st.form_submit_button(t("sealing.save_plan")):
-                run(lambda: set_plan(store, user, year=int(py), target_wells=int(pw), target_cut_m3=float(pc)),
-                    t("sealing.saved"))
+                run(lambda: set_plan(store, user, year=int(py), target_wells=int(pw), target_cut_m3=float(pc),
+                                     replace=replace), t("sealing.saved"))
         with st.form("sl_add"):
             a1, a2, a3 = st.columns(3)
             code = a1.text_input(t("field.well_code"))

@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 
 from gwmap import clock
 from gwmap.errors import GwmapError, InputDataError
+from gwmap.io.files import file_sha256
 from gwmap.store.db import Store
 
 logger = logging.getLogger(__name__)
@@ -59,14 +60,6 @@ class BackupInfo:
     audit_head: str
     files: int
     bytes: int
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(2**20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _revision(store: Store) -> str:
@@ -134,7 +127,7 @@ def backup(store: Store, data_dir: Path, out: Path) -> BackupInfo:
         manifest = {
             "format": FORMAT, "created_at": clock.now().isoformat(), "backend": backend,
             "revision": _revision(store), "audit_head": _audit_head(store),
-            "members": [{"name": name, "sha256": _sha256(path), "size": path.stat().st_size} for name, path in files],
+            "members": [{"name": name, "sha256": file_sha256(path), "size": path.stat().st_size} for name, path in files],
         }
         part = tmp / "backup.zip"
         with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:

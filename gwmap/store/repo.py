@@ -194,6 +194,22 @@ def check_version(s, record, expected_version: int | None, submitted: dict, *, t
                         at=clock.to_local(last.at).strftime("%Y-%m-%d %H:%M") if last else "?")
 
 
+def check_overwrite(record, new: dict, *, replace: bool, key: str) -> None:
+    """An entry form for figures that already exist: refuse to overwrite different values unless ``replace``.
+
+    Raises :class:`~gwmap.errors.ConflictError` listing each stored value beside the one entered, so
+    two people entering the same year's figures cannot silently replace each other's.
+    """
+    if record is None or replace:
+        return
+    from gwmap.errors import ConflictError
+
+    conflicts = [(k, getattr(record, k), v) for k, v in new.items() if getattr(record, k) != v]
+    if conflicts:
+        raise ConflictError("err.conflict.exists", f"{key} already holds other figures.", conflicts=conflicts,
+                            record=key)
+
+
 def next_number(s, series: str, *, floor: int = 0) -> int:
     """The next number of a code series (``lead:2026``), given out once, atomically, across processes.
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from gwmap.errors import GwmapError
 from gwmap.i18n import translate
 from gwmap.ui.state import get_lang
@@ -22,6 +24,7 @@ def t(key: str, lang: str | None = None, **params) -> str:
 
 #: Characters that start Markdown, HTML, Streamlit directives (``:red[..]``) or KaTeX (``$``) in Streamlit's renderer.
 _MD_SPECIAL = set("\\`*_[]<>#|~$")
+_DIRECTIVE = re.compile(r":(?=[A-Za-z][\w/-]*(?:\\\[|:))")
 
 
 def md_text(value: object) -> str:
@@ -29,13 +32,18 @@ def md_text(value: object) -> str:
 
     >>> md_text("![x](http://evil.example/p.png)")
     '!\\[x\\](http\\://evil.example/p.png)'
+    >>> md_text(":red[注意]")
+    '\\:red\\[注意\\]'
+    >>> md_text("见 :material/warning: 10:30")
+    '见 \\:material/warning: 10:30'
     >>> md_text("371525001J0001")
     '371525001J0001'
     """
     text = "" if value is None else str(value)
-    if not any(ch in _MD_SPECIAL for ch in text) and "://" not in text and not text.lstrip().startswith(("-", "=")):
+    if not any(ch in _MD_SPECIAL for ch in text) and ":" not in text and not text.lstrip().startswith(("-", "=")):
         return text
     out = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text).replace("://", "\\://")
+    out = _DIRECTIVE.sub(r"\\:", out)  # :red[..], :material/x: – Streamlit's directives start with a colon
     if out.lstrip().startswith(("-", "=")):  # a list item or a heading underline
         out = "\\" + out.lstrip()
     return out.replace("\n", " ")

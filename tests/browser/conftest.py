@@ -25,6 +25,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class ServerURL(str):
+    """The app's address, with the data folder it serves (``data_dir``) for tests that set data up."""
+
+    data_dir: Path
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, _demo_template):
     data_dir = tmp_path_factory.mktemp("browser-data")
@@ -49,7 +55,9 @@ def server(tmp_path_factory, _demo_template):
     else:
         proc.terminate()
         pytest.fail("Streamlit did not start: " + (data_dir / "server.log").read_text()[-2000:])
-    yield url
+    served = ServerURL(url)
+    served.data_dir = data_dir
+    yield served
     proc.terminate()
     proc.wait(timeout=20)
 

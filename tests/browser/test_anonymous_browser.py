@@ -8,7 +8,7 @@ so these visits are the first it serves.
 import pytest
 
 from gwmap.config import PROJECT_ROOT
-from tests.browser.conftest import OUTPUT
+from tests.browser.conftest import OUTPUT, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -30,4 +30,33 @@ def test_every_page_url_shows_only_the_sign_in_form(page, server):
         assert page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 0, name
         assert page.locator('[data-testid="stFileUploader"]').count() == 0, name
     page.screenshot(path=str(OUTPUT / "anonymous.png"))
+    assert page.outside_requests == []
+
+
+def test_markdown_in_an_owner_name_is_shown_as_text_and_fetches_nothing(page, server):
+    """Runs after the anonymous visits: an owner typed as a Markdown image and HTML shows literally."""
+    from gwmap.registry import update_well
+    from gwmap.store import Store
+    from gwmap.store.users import system_user
+
+    owner = "![x](http://evil.example/p.png) <img src=http://evil.example/q.png> :red[注意]"
+    store = Store(f"sqlite:///{server.data_dir / 'gwmap.sqlite'}")
+    try:
+        update_well(store, system_user("admin"), "371525107J0001", owner=owner)
+    finally:
+        store.dispose()
+    sign_in(page, server, "leader", "gwmap-leader")
+    page.get_by_role("link", name="取水井台账").click()
+    search = page.get_by_placeholder("机井编号、取水权人或村名")
+    search.wait_for(timeout=60_000)
+    search.fill("371525107J0001")
+    search.press("Enter")
+    page.get_by_text("300 米内", exact=False).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(1_500)
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    shown = text[text.find("取水权人:"):text.find("乡镇:", text.find("取水权人:"))]
+    (OUTPUT / "owner_markdown.txt").write_text(shown)
+    assert "![x](http://evil.example/p.png)" in text and ":red[注意]" in text, shown
+    assert page.locator('[data-testid="stMain"] img[src*="evil.example"]').count() == 0
+    page.screenshot(path=str(OUTPUT / "owner_markdown.png"))
     assert page.outside_requests == []

@@ -37,8 +37,16 @@ def test_level_change_uses_wells_measured_in_both(demo_store):
 
 
 def test_reclaimed_form_is_checked_and_audited(demo_store):
+    from gwmap.errors import ConflictError
+
     hydro = CurrentUser("hydro", "hydrologist")
-    set_reclaimed(demo_store, hydro, year=2026, use="industry", sewage_treated_m3=8e6, reclaimed_used_m3=5e6)
+    before = reclaimed_table(demo_store).set_index("year").loc[2026]
+    with pytest.raises(ConflictError) as err:  # 2026 has figures: a second entry does not silently replace them
+        set_reclaimed(demo_store, hydro, year=2026, use="industry", sewage_treated_m3=8e6, reclaimed_used_m3=5e6)
+    assert [c[0] for c in err.value.conflicts] == ["sewage_treated_m3", "reclaimed_used_m3"]
+    assert reclaimed_table(demo_store).set_index("year").loc[2026].reclaimed_used_m3 == before.reclaimed_used_m3
+    set_reclaimed(demo_store, hydro, year=2026, use="industry", sewage_treated_m3=8e6, reclaimed_used_m3=5e6,
+                  replace=True)
     row = reclaimed_table(demo_store).set_index("year").loc[2026]
     assert row.reclaimed_used_m3 == pytest.approx(5e6 + 7.3e6 * 0.45, rel=1e-6)
     with pytest.raises(InputDataError):

@@ -386,7 +386,7 @@ def test_registry_edit_is_audited_and_text_is_escaped(make_app, demo_db_path, la
     at.run()
     shown = next(m.value for m in at.markdown if translate("field.owner", lang) in m.value)
     # as Markdown source: every construct escaped, so the page shows the text as typed and fetches nothing
-    assert r"\<b\>张三\</b\> !\[x\](http\://evil.example/p.png) :red\[注意\]" in shown
+    assert r"\<b\>张三\</b\> !\[x\](http\://evil.example/p.png) \:red\[注意\]" in shown
     assert "<b>" not in shown and "](http://" not in shown
     hist = repo.record_history(_store(demo_db_path), "wells",
                                int(repo.wells_frame(_store(demo_db_path)).set_index("well_code").at["371525107J0001", "id"]))
@@ -598,6 +598,14 @@ def test_hydrologist_enters_reclaimed_water(make_app, demo_db_path, lang):
                                                               translate("dash.reclaimed_used", lang))]
     form_numbers[0].set_value(1e6)
     form_numbers[1].set_value(9e5)
+    save = next(b for b in at.button if b.label == translate("sealing.save_plan", lang))
+    save.click().run()
+    # 2026 already has figures: refused with both values, nothing changed
+    assert at.error[0].value == shown("err.conflict.exists", lang, record="2026 industry")
+    table = next(d.value for d in at.dataframe if translate("conflict.saved", lang) in d.value.columns)
+    assert list(table[translate("conflict.yours", lang)]) == ["1,000,000", "900,000"]
+    assert reclaimed_table(_store(demo_db_path)).set_index("year").loc[2026].reclaimed_used_m3 == pytest.approx(7.3e6)
+    at.checkbox(key="dash_reclaimed_replace").check()
     next(b for b in at.button if b.label == translate("sealing.save_plan", lang)).click().run()
     assert any(s.value == translate("sealing.saved", lang) for s in at.success)
     row = reclaimed_table(_store(demo_db_path)).set_index("year").loc[2026]
