@@ -258,12 +258,22 @@ def days_left(deadline, today: date | None = None) -> int | None:
 
 
 def integrity_check(store: Store, evidence_dir: Path) -> pd.DataFrame:
-    """Evidence whose stored file is missing or no longer matches its SHA-256 (``problem``: missing/changed)."""
+    """Evidence that no longer holds: ``problem`` is missing, changed or record_changed.
+
+    A file missing or no longer matching its SHA-256, or a record pointed at
+    another file after it was made (its hash differs from the one in its
+    audit insert).
+    """
+    from gwmap.store.verify import created_hashes
+
     ev = lead_evidence(store)
+    made_with = created_hashes(store, "evidence")
     bad = []
     for r in ev.itertuples():
         path = evidence_dir / r.sha256
-        if not path.exists():
+        if made_with.get(str(r.id), r.sha256) != r.sha256:
+            bad.append((r.lead_code, r.filename, r.sha256, "record_changed"))
+        elif not path.exists():
             bad.append((r.lead_code, r.filename, r.sha256, "missing"))
         elif hashlib.sha256(path.read_bytes()).hexdigest() != r.sha256:
             bad.append((r.lead_code, r.filename, r.sha256, "changed"))

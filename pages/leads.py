@@ -129,4 +129,7 @@ if editor or can(user, "users.manage"):
             st.success(t("leads.integrity_ok", n=len(lead_evidence(store))))
         else:
             st.error(t("leads.integrity_bad", n=len(bad)))
-            st.dataframe(bad, hide_index=True)
+            st.dataframe(pd.DataFrame({t("field.lead_code"): bad["lead_code"], t("report.case.file"): bad["filename"],
+                                       "SHA-256": bad["sha256"],
+                                       t("leads.integrity_problem"): bad["problem"].map(
+                                           lambda v: tr(f"leads.integrity_is.{v}"))}), hide_index=True)

@@ -29,7 +29,7 @@ from gwmap.store.triggers import chain_hash_sql
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["VerifyReport", "verify", "STORED_FILES"]
+__all__ = ["VerifyReport", "verify", "created_hashes", "STORED_FILES"]
 
 #: Records that point at a stored file: (table, hash column, folder under the data dir, file name suffix column).
 STORED_FILES = (
@@ -84,6 +84,12 @@ def verify(store: Store, data_dir: Path, *, progress=None) -> VerifyReport:
     if breaks:
         logger.error("audit chain: %d breaks, first at id %s", len(breaks), breaks[0]["id"])
     return VerifyReport(audit_rows=n, head=prev, chain_breaks=breaks, files_checked=checked, file_problems=problems)
+
+
+def created_hashes(store: Store, table: str) -> dict[str, str]:
+    """Record id -> the file hash each record of ``table`` was inserted with (from the audit trail)."""
+    with store.engine.connect() as conn:
+        return {rid: h for (t, rid), h in _created_hashes(conn).items() if t == table}
 
 
 def _created_hashes(conn) -> dict[tuple[str, str], str]:

@@ -205,3 +205,19 @@ def test_a_step_from_a_stale_form_is_refused_when_the_case_moved_on(demo_store, 
         advance(demo_store, ENF, code, "inspected", note="乙组核查", evidence_dir=evidence_dir, expected_version=shown)
     assert err.value.conflicts == [("stage", "inspected", "registered")]
     assert list(lead_steps(demo_store, code).note).count("乙组核查") == 0
+
+
+def test_integrity_check_finds_a_record_pointed_at_another_file(demo_store, ctx):
+    from sqlalchemy import text
+
+    bounds, evidence_dir = ctx
+    code = repo.leads_frame(demo_store).query("stage == 'registered'").lead_code.iloc[0]
+    advance(demo_store, ENF, code, "inspected", note="两张照片", evidence_dir=evidence_dir,
+            evidence=[EvidenceFile("a.jpg", photo(115.5, 36.5)), EvidenceFile("b.jpg", photo(colour=(9, 9, 9)))])
+    assert integrity_check(demo_store, evidence_dir).empty
+    ev = lead_evidence(demo_store, code)
+    with demo_store.engine.begin() as conn:  # swap the second record's hash for the first file's
+        conn.execute(text("UPDATE evidence SET sha256 = :a WHERE id = :b"),
+                     {"a": ev.sha256.iloc[0], "b": int(ev.id.iloc[1])})
+    bad = integrity_check(demo_store, evidence_dir)
+    assert list(bad.problem) == ["record_changed"] and bad.filename.iloc[0] == "b.jpg"

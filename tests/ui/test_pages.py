@@ -66,6 +66,19 @@ def _sign_in(at: AppTest, username: str, password: str) -> AppTest:
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_outside_demo_mode_the_demo_accounts_are_disabled_and_the_page_says_so(make_app, monkeypatch, lang):
+    monkeypatch.setenv("GWMAP_DEMO", "0")
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
+    at.session_state[LANG_KEY] = lang
+    at.run()
+    assert not at.warning  # no demo banner
+    assert at.info[0].value == shown("app.demo_accounts_disabled", lang, names="admin, enforce, hydro, leader")
+    at = _sign_in(at, "admin", "gwmap-admin")
+    assert at.error[0].value == translate("err.auth.failed", lang) and USER_KEY not in at.session_state
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_wrong_password_is_refused_plainly(make_app, lang):
     at = _sign_in(make_app(lang), "admin", "not-the-password")
     assert at.error[0].value == translate("err.auth.failed", lang)
