@@ -376,3 +376,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, text in getattr(exc, "previews", {}).items():  # an unclear encoding: show each reading
             print(f"--encoding {name}:\n{text}\n", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug: one line with an id, the traceback only with -v
+        import uuid
+
+        error_id = uuid.uuid4().hex[:8]
+        logger.error("unexpected error %s", error_id, exc_info=exc if args.verbose else None)
+        print(f"内部错误 / internal error {error_id}: {type(exc).__name__}: {exc} (-v shows the details)",
+              file=sys.stderr)
+        return 3

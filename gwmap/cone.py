@@ -86,6 +86,9 @@ def cone_from_surface(surface: SurfaceResult, *, kind: Kind, threshold: float,
     """
     if kind not in ("depth", "head"):
         raise InputDataError("err.cone.kind", f"kind must be depth or head, not {kind!r}.", kind=str(kind))
+    if not np.isfinite(threshold):
+        raise InputDataError("err.cone.threshold", f"The threshold must be a number, not {threshold}.",
+                             value=str(threshold))
     vals = surface.values
     inside = np.isfinite(vals)
     if not inside.any():

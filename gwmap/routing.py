@@ -127,6 +127,15 @@ def solve(matrix: np.ndarray, *, teams: int = 1, day_min: float | None = None, s
         raise InputDataError("err.route.teams", "At least one team is needed.", teams=teams)
     if n < 2:
         raise InputDataError("err.route.no_stops", "There are no stops to visit.")
+    # checked here, not left to the solver: OR-Tools aborts the process on a negative day
+    for name, v, low in (("hours", None if day_min is None else day_min / 60, 0), ("speed", speed_kmh, 0),
+                         ("time_limit", time_limit_s, 0)):
+        if v is not None and not (np.isfinite(v) and v > low):
+            raise InputDataError("err.route.positive", f"{name} must be a positive number, not {v}.", name=name,
+                                 value=str(v))
+    if not np.all(np.isfinite(np.asarray(service_min, dtype=float))) or np.any(np.asarray(service_min) < 0):
+        raise InputDataError("err.route.positive", "Minutes per stop must be 0 or more.", name="service",
+                             value=str(service_min))
     service = np.broadcast_to(np.asarray(service_min, dtype=float), (n,)).copy()
     service[0] = 0
     m_per_min = speed_kmh * 1000 / 60

@@ -150,8 +150,8 @@ def accept(store: Store, user: CurrentUser, sealing_id: int, record: Acceptance,
         kinds = set(s.scalars(select(SealingPhoto.kind).where(SealingPhoto.sealing_id == sealing.id)))
         if not {"before", "after"} <= kinds:
             raise InputDataError("err.sealing.photos", "Photos before and after the works are required.")
-        if record.accepted_on < sealing.finished_on:
-            raise InputDataError("err.sealing.dates", "Acceptance cannot come before the works end.")
+        if record.accepted_on < sealing.finished_on or record.accepted_on > clock.today():
+            raise InputDataError("err.sealing.dates", "Acceptance cannot come before the works end, or in the future.")
         sealing.accepted_on, sealing.verdict = record.accepted_on, record.verdict.strip()
         sealing.signed_contractor, sealing.signed_supervisor = record.contractor.strip(), record.supervisor.strip()
         sealing.signed_owner, sealing.signed_authority = record.owner.strip(), record.authority.strip()

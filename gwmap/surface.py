@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
+import pandas as pd
 from scipy.optimize import least_squares
 from scipy.spatial import cKDTree
 
@@ -524,10 +525,14 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
         raise InputDataError("err.surface.no_column", f"No column {value!r}.", column=value,
                              columns=", ".join(map(str, points.columns.drop("geometry"))))
     warnings: list[tuple[str, dict]] = []
-    vals = np.asarray(points[value], dtype=float)
+    # blank, "n/a" or text cells are no value: left out and named, never a crash
+    vals = pd.to_numeric(points[value].astype(str).str.strip().str.replace(",", "", regex=False),
+                         errors="coerce").to_numpy(float)
     ok = np.isfinite(vals) & ~points.geometry.is_empty.to_numpy()
     if (~ok).any():
-        warnings.append(("warn.surface.dropped", {"count": int((~ok).sum())}))
+        rows = np.flatnonzero(~ok)
+        warnings.append(("warn.surface.dropped", {"count": int(len(rows)), "rows": ", ".join(
+            str(int(r) + 2) for r in rows[:10]) + (" …" if len(rows) > 10 else "")}))
     pts = points.loc[ok]
     crs = grid_crs or default_grid_crs(pts.crs)
     p = pts.to_crs(crs)

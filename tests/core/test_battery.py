@@ -255,6 +255,55 @@ def _lead_cases():
     return cases
 
 
+# --- sealing --------------------------------------------------------------------------------------
+
+def _works(started=None, finished=None, method=None, contractor="冠县水利工程队", photo=True):
+    def run(store, ctx):
+        from gwmap.sealing import METHODS, Photo, record_works
+
+        seal = repo.sealings_frame(store)
+        sid = int(seal[seal.stage == "planned"].id.iloc[0])
+        today = clock.today()
+        record_works(store, HYDRO, sid, started_on=started or today - timedelta(days=3),
+                     finished_on=finished or today - timedelta(days=1), method=method or METHODS[0], material="黏土",
+                     work_done="拆除泵管，回填", contractor=contractor, supervisor="监理甲",
+                     photos=[Photo("前.jpg", _jpeg())] if photo else [], photo_dir=ctx["tmp"] / "photos")
+    return run
+
+
+def _acceptance(accepted=None, signer="县水务局"):
+    def run(store, ctx):
+        from gwmap.sealing import Acceptance, Photo, accept
+
+        seal = repo.sealings_frame(store)
+        sid = int(seal[seal.stage == "works_done"].id.iloc[0]) if (seal.stage == "works_done").any() else None
+        if sid is None:
+            _works()(store, ctx)
+            seal = repo.sealings_frame(store)
+            sid = int(seal[seal.stage == "works_done"].id.iloc[0])
+        accept(store, HYDRO, sid, Acceptance(accepted or clock.today(), "合格", "施工方", "监理方", "井主", signer),
+               photos=[Photo("后.jpg", _jpeg(), kind="after"), Photo("前.jpg", _jpeg(), kind="before")],
+               photo_dir=ctx["tmp"] / "photos")
+    return run
+
+
+def _sealing_cases():
+    today = clock.today()
+    return [
+        Case("works finishing 9999-12-31", _works(finished=date(9999, 12, 31))),
+        Case("works started year 1", _works(started=date(1, 1, 1))),
+        Case("works finishing before they start", _works(started=today, finished=today - timedelta(days=5))),
+        Case("works with an unknown method", _works(method="dynamite")),
+        Case("works contractor with NUL", _works(contractor="工程队" + NUL)),
+        Case("works contractor with RLO", _works(contractor="工程" + RLO + "队")),
+        Case("works recorded properly", _works(), "accept"),
+        Case("acceptance in the future", _acceptance(accepted=today + timedelta(days=30))),
+        Case("acceptance signed with RLO", _acceptance(signer="水务" + RLO + "局")),
+        Case("acceptance unsigned", _acceptance(signer="  ")),
+        Case("acceptance proper", _acceptance(), "accept"),
+    ]
+
+
 # --- targets, plans, accounts -------------------------------------------------------------------
 
 def _reclaimed(year=2026, use="industry", treated=1e6, used=5e5):
@@ -383,8 +432,47 @@ def _boundary_cases():
     ]
 
 
-CASES = (_survey_cases() + _table_cases() + _registry_cases() + _update_cases() + _lead_cases() + _other_cases()
-         + _boundary_cases())
+# --- command line on plain files ------------------------------------------------------------------
+
+def _cli(args: list[str], files: dict[str, str]):
+    def run(store, ctx):
+        from gwmap.cli import main
+
+        for name, text in files.items():
+            (ctx["tmp"] / name).write_text(text, encoding="utf-8")
+        code = main([a.replace("TMP", str(ctx["tmp"])) for a in args])
+        if code == 2:
+            raise GwmapError("cli.exit2", "refused")
+        if code != 0:
+            raise RuntimeError(f"exit {code}")
+    return run
+
+
+def _cli_cases():
+    blank = "lon,lat,depth\n115.5,36.5,12\n115.6,36.4,\n115.4,36.6,n/a\n115.45,36.45,abc\n115.55,36.55,14\n"
+    good = "lon,lat,depth\n" + "".join(f"{115.3 + 0.05 * i},{36.4 + 0.04 * (i % 5)},{10 + i % 7}\n" for i in range(20))
+    pts = "id,lon,lat\nA,115.5,36.5\nB,115.6,36.4\nC,115.4,36.6\n"
+    surf = ["surface", "TMP/p.csv", "--value", "depth", "--method", "idw", "--cell", "500", "--out", "TMP/s.tif"]
+    return [
+        Case("cli surface with blank, n/a and text cells (2 usable)", _cli(surf, {"p.csv": blank})),
+        Case("cli surface on good points", _cli(surf, {"p.csv": good}), "accept"),
+        Case("cli surface, missing file", _cli(["surface", "TMP/none.csv", "--value", "d", "--out", "TMP/s.tif"], {})),
+        Case("cli surface, no such column", _cli(surf[:3] + ["zzz"] + surf[4:], {"p.csv": good})),
+        Case("cli cone with a NaN threshold", _cli(["cone", "TMP/p.csv", "--value", "depth", "--kind", "depth",
+                                                    "--threshold", "nan", "--method", "idw", "--cell", "500"],
+                                                   {"p.csv": good})),
+        Case("cli route --hours -1", _cli(["route", "TMP/r.csv", "--hours", "-1"], {"r.csv": pts})),
+        Case("cli route --speed 0", _cli(["route", "TMP/r.csv", "--speed", "0"], {"r.csv": pts})),
+        Case("cli route --service -5", _cli(["route", "TMP/r.csv", "--service", "-5"], {"r.csv": pts})),
+        Case("cli route --hours inf", _cli(["route", "TMP/r.csv", "--hours", "inf"], {"r.csv": pts})),
+        Case("cli route --teams 0", _cli(["route", "TMP/r.csv", "--teams", "0"], {"r.csv": pts})),
+        Case("cli route with coordinates as text", _cli(["route", "TMP/r.csv"], {"r.csv": "id,lon,lat\nA,x,y\nB,1,2\n"})),
+        Case("cli route on three points", _cli(["route", "TMP/r.csv", "--time-limit", "1"], {"r.csv": pts}), "accept"),
+    ]
+
+
+CASES = (_cli_cases() + _survey_cases() + _table_cases() + _registry_cases() + _update_cases() + _lead_cases()
+         + _sealing_cases() + _other_cases() + _boundary_cases())
 
 
 def _fingerprint(store) -> dict[str, int]:

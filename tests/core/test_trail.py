@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, text, update
 
+from gwmap import clock
 from gwmap.errors import InputDataError
 from gwmap.store import Store, repo
 from gwmap.store.backup import backup, restore
@@ -251,3 +252,26 @@ def test_backup_and_forced_restore_on_each_backend(store, tmp_path):
         assert verify(st, tmp_path / "data").ok
     finally:
         st.dispose()
+
+
+def test_lead_codes_stay_unique_under_parallel_registration_on_each_backend(store):
+    import geopandas as gpd
+
+    from gwmap.boundaries import prepare_boundaries
+    from gwmap.cases import register_lead
+    from gwmap.store.users import create_user
+    from tests.conftest import DATA
+
+    tw = gpd.read_file(DATA / "boundaries" / "townships.geojson")
+    repo.save_boundaries(store, ROOT, prepare_boundaries(tw, name_field="name", code_field="code"), source_name="t")
+    _, townships, outline = repo.current_boundaries(store)
+    enf = create_user(store, ROOT, username="enf", password="Dz-xuncha-2026", role="enforcement")
+
+    def one(i):
+        return register_lead(store, enf, lon=115.45 + i * 1e-3, lat=36.5, source="patrol", description=f"并发 {i}",
+                             townships=townships, outline=outline)[0]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(one, range(24)))
+    year = clock.today().year
+    assert sorted(codes) == [f"XS{year}{n:04d}" for n in range(1, 25)]
