@@ -35,5 +35,4 @@ if can(user, "users.manage"):
         st.Page("pages/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
         st.Page("pages/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
     ]
-with shell.error_boundary():
-    st.navigation(pages).run()
+st.navigation(pages).run()

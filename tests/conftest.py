@@ -15,7 +15,7 @@ from gwmap.store import Store
 DATA = PROJECT_ROOT / "data"
 REFERENCE = PROJECT_ROOT.parent / "shared" / "reference"
 PG_URL = os.environ.get("GWMAP_TEST_PG_URL", "")
-os.environ.setdefault("GWMAP_DEBUG", "1")  # a bug on a page fails its test (see gwmap.ui.shell.error_boundary)
+os.environ.setdefault("GWMAP_DEBUG", "1")  # a bug on a page fails its test (see gwmap.ui.shell.install_error_handler)
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 

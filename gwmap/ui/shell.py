@@ -15,8 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import streamlit as st
 
@@ -28,7 +26,7 @@ from gwmap.ui.i18n import t, t_error
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["language_switch", "demo_banner", "sign_in_form", "require", "error_boundary", "show_conflict"]
+__all__ = ["language_switch", "demo_banner", "sign_in_form", "require", "install_error_handler", "show_conflict"]
 
 
 def language_switch() -> None:
@@ -75,6 +73,7 @@ def require(permission: str | None = None, *, target: str = "", frame: bool = Tr
     The account is read again from the store on every run, so a disabled
     account is signed out and a changed role applies at once.
     """
+    install_error_handler()
     store = resources.store()
     user = state.get_user()
     if user is not None:
@@ -97,27 +96,32 @@ def require(permission: str | None = None, *, target: str = "", frame: bool = Tr
     return user
 
 
-@contextmanager
-def error_boundary() -> Iterator[None]:
-    """Run a page so no error reaches the browser as a traceback.
+def install_error_handler() -> None:
+    """For this run: an error escaping the page shows in the user's language, never as a traceback.
 
-    A :class:`GwmapError` shows in the user's language; a bug is logged with an
-    id and the user sees a message naming that id.
-
-    With ``GWMAP_DEBUG=1`` (the tests set it) errors propagate, so a bug fails its test.
+    A :class:`GwmapError` shows its message; a bug is logged with an id and
+    the user sees a message naming that id.  Set on Streamlit's script-run
+    context (its ``on_script_error`` hook), so it covers a page run by
+    ``st.navigation`` and a page Streamlit runs straight from ``pages/`` alike.
+    With ``GWMAP_DEBUG=1`` (the tests set it) errors show as they are, so a bug fails its test.
     """
-    try:
-        yield
-    except GwmapError as exc:
-        if _debug():
-            raise
+    if _debug():
+        return
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        ctx.on_script_error = _on_error
+
+
+def _on_error(exc: Exception) -> bool:
+    if isinstance(exc, GwmapError):
         st.error(t_error(exc))
-    except Exception as exc:
-        if _debug():
-            raise
-        error_id = uuid.uuid4().hex[:8]
-        logger.error("unexpected error %s on a page", error_id, exc_info=exc)
-        st.error(t("app.unexpected_error", id=error_id))
+        return True
+    error_id = uuid.uuid4().hex[:8]
+    logger.error("unexpected error %s on a page", error_id, exc_info=exc)
+    st.error(t("app.unexpected_error", id=error_id))
+    return True  # Streamlit shows nothing more
 
 
 def show_conflict(exc: ConflictError, field_label, *, vocab=None) -> None:

@@ -79,6 +79,23 @@ def test_outside_demo_mode_the_demo_accounts_are_disabled_and_the_page_says_so(m
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_a_bug_on_a_page_shows_a_message_with_an_error_id_not_a_traceback(make_app, monkeypatch, caplog, lang):
+    import gwmap.registry
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in filter_wells")
+
+    monkeypatch.setenv("GWMAP_DEBUG", "0")  # as deployed
+    monkeypatch.setattr(gwmap.registry, "filter_wells", broken)
+    at = make_app(lang, LEADER, "pages/registry.py")
+    assert not at.exception
+    message = at.error[0].value
+    error_id = message.split(translate("app.unexpected_error", lang, id="@").split("@")[0])[1][:8]
+    assert message == translate("app.unexpected_error", lang, id=error_id)
+    assert any(error_id in r.getMessage() and r.exc_info for r in caplog.records)  # the log has the traceback
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_wrong_password_is_refused_plainly(make_app, lang):
     at = _sign_in(make_app(lang), "admin", "not-the-password")
     assert at.error[0].value == translate("err.auth.failed", lang)
