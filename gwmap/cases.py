@@ -298,7 +298,8 @@ def ledger(store: Store, *, today: date | None = None) -> pd.DataFrame:
                  "rectify_deadline", "overdue", "row_version"]].copy()
     for stage in ("inspected", "confirmed", "dismissed", "rectifying", "reinspected", "closed"):
         when = first[stage].to_dict() if stage in first else {}
-        out[f"{stage}_on"] = [when[c].date() if pd.notna(when.get(c)) else None for c in out["lead_code"]]
+        out[f"{stage}_on"] = [clock.to_local(when[c]).date() if pd.notna(when.get(c)) else None  # the county's day
+                              for c in out["lead_code"]]
     found = finding.to_dict()
     out["finding"] = [found.get(c, "") for c in out["lead_code"]]
     out["days_left"] = pd.array([days_left(d, today) if st == "rectifying" else None

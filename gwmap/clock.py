@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 
@@ -24,8 +25,15 @@ def now() -> datetime:
 
 
 def today() -> date:
-    """Current date (UTC+8 would differ only for 8 hours; the county works in office hours)."""
-    return now().date()
+    """The county's date now (in :data:`LOCAL_TZ`).
+
+    At 07:30 in Beijing it is already the new day, though UTC still has the day before.
+
+    >>> with frozen(datetime(2026, 11, 28, 23, 30)):   # 07:30 on the 29th in Beijing
+    ...     today().isoformat()
+    '2026-11-29'
+    """
+    return to_local(now()).date()
 
 
 @contextmanager
@@ -39,7 +47,8 @@ def frozen(at: datetime):
         _fixed = before
 
 
-LOCAL_TZ = "Asia/Shanghai"
+#: The county's time zone: every date and time a user sees or exports is in it (``GWMAP_TZ``).
+LOCAL_TZ = os.environ.get("GWMAP_TZ", "").strip() or "Asia/Shanghai"
 
 
 def to_local(at: datetime) -> datetime:
@@ -50,4 +59,8 @@ def to_local(at: datetime) -> datetime:
     """
     from zoneinfo import ZoneInfo
 
+    if at is None or (isinstance(at, float) and at != at):
+        return at
+    if hasattr(at, "to_pydatetime"):  # a pandas Timestamp
+        at = at.to_pydatetime()
     return at.replace(tzinfo=UTC).astimezone(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None)

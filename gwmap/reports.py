@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from gwmap import clock
 from gwmap.cone import ConeResult
 from gwmap.io.rasters import vector_bytes
 
@@ -136,7 +137,7 @@ def case_docx(lead: pd.Series, steps: pd.DataFrame, evidence: pd.DataFrame, *, t
     for r in steps.itertuples():
         cells = t.add_row().cells
         cells[0].text = tr(f"vocab.lead_stage.{r.stage}")
-        cells[1].text = str(r.at)[:16]
+        cells[1].text = clock.to_local(pd.Timestamp(r.at)).strftime("%Y-%m-%d %H:%M")  # the county's time
         cells[2].text = str(r.by)
         cells[3].text = str(r.note or "") + (f"（{tr('field.rectify_deadline')}：{r.deadline}）" if r.deadline else "")
     doc.add_heading(tr("report.case.evidence"), level=2)

@@ -221,3 +221,26 @@ def test_integrity_check_finds_a_record_pointed_at_another_file(demo_store, ctx)
                      {"a": ev.sha256.iloc[0], "b": int(ev.id.iloc[1])})
     bad = integrity_check(demo_store, evidence_dir)
     assert list(bad.problem) == ["record_changed"] and bad.filename.iloc[0] == "b.jpg"
+
+
+def test_at_half_past_seven_in_beijing_everything_is_dated_in_beijing(demo_store, ctx):
+    """23:30 UTC on the 28th is 07:30 on the 29th in the county: the lead, the ledger and the case file say the 29th."""
+    from docx import Document
+
+    from gwmap.cases import ledger
+    from gwmap.reports import case_docx
+
+    bounds, evidence_dir = ctx
+    with clock.frozen(datetime(2026, 11, 28, 23, 30)):
+        assert clock.today() == date(2026, 11, 29)
+        code, _ = register_lead(demo_store, ENF, lon=115.5, lat=36.5, source="patrol", description="清晨巡查发现",
+                                **bounds)
+        advance(demo_store, ENF, code, "inspected", note="核查", evidence_dir=evidence_dir)
+        led = ledger(demo_store).set_index("lead_code").loc[code]
+    assert led.registered_on == date(2026, 11, 29) and led.inspected_on == date(2026, 11, 29)
+    row = led.copy()
+    row["lead_code"] = code
+    doc = Document(io.BytesIO(case_docx(row, lead_steps(demo_store, code), lead_evidence(demo_store, code),
+                                        tr=lambda k: k, township="")))
+    times = [r.cells[1].text for r in doc.tables[1].rows[1:]]
+    assert times == ["2026-11-29 07:30", "2026-11-29 07:30"]

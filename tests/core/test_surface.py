@@ -154,7 +154,7 @@ def test_surface_from_points_with_a_crs(method):
     bnd = gpd.GeoSeries([box(-15_000, -15_000, 15_000, 15_000)], crs=area_crs())
     s = interpolate(pts, "depth_m", boundary=bnd, method=method, cell_m=250)
     assert s.crs.to_epsg() == 4548 and s.params["cell_m"] == 250 and s.params["n_wells"] == 199
-    assert ("warn.surface.dropped", {"count": 1}) in s.warnings
+    assert ("warn.surface.dropped", {"count": 1, "rows": "2"}) in s.warnings  # row 2: the first data row
     assert np.nanmin(s.values) == pytest.approx(5, abs=0.3) and np.nanmax(s.values) == pytest.approx(11, abs=0.3)
     assert 0 < s.extrapolated_share < 0.3
     assert (s.std is not None) == (method == "kriging")
