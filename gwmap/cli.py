@@ -87,6 +87,13 @@ def _surface_from_args(args: argparse.Namespace):
     from gwmap.surface import interpolate
 
     pts = read_points(args.points, x=args.x, y=args.y, crs=args.crs, encoding=args.encoding)
+    if args.value in pts.columns:  # to metres: every threshold and output is in metres
+        import pandas as pd
+
+        from gwmap.surveys import UNITS
+
+        pts[args.value] = pd.to_numeric(pts[args.value].astype(str).str.strip().str.replace(",", "", regex=False),
+                                        errors="coerce") * UNITS[args.unit]
     townships = None
     if args.boundary:
         townships = _read_boundary(args)
@@ -125,7 +132,8 @@ def cmd_surface(args: argparse.Namespace) -> int:
     info = {"out": str(out), "method": surf.method, "crs": surf.params["crs"], "cell_m": surf.params["cell_m"],
             "shape": list(surf.grid.shape), "n_wells": surf.params["n_wells"], "cv": surf.cv.as_dict(),
             "extrapolated_share": round(surf.extrapolated_share, 4),
-            "variogram": surf.params.get("variogram"), "warnings": _warnings(surf)}
+            "variogram": surf.params.get("variogram"), "value_unit_in": args.unit, "value_unit": "m",
+            "warnings": _warnings(surf)}
     print(json.dumps(info, ensure_ascii=False) if args.json else
           f"已写出 / written {out}: {surf.grid.ny}x{surf.grid.nx} 格, 交叉验证 RMSE {surf.cv.rmse:.3f}")
     return 0
@@ -146,6 +154,9 @@ def cmd_cone(args: argparse.Namespace) -> int:
                                geometry=[cone.outline], crs=4326)
         write_atomic(Path(args.out), vector_bytes(gdf, "gpkg" if fmt == "gpkg" else fmt, layer="cone"))
     info = cone.as_dict()
+    info["threshold_m"] = info.pop("threshold")
+    info["extreme_value_m"] = info.pop("extreme_value")
+    info["value_unit_in"], info["value_unit"] = args.unit, "m"
     info["warnings"] = _warnings(surf)
     print(json.dumps(info, ensure_ascii=False) if args.json else
           f"漏斗区面积 / cone area: {cone.area_km2:.2f} km² ({args.kind} {args.threshold})")
@@ -228,6 +239,8 @@ def _add_surface_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("points", help="CSV (UTF-8 or GBK) or XLSX; lon/lat or 经度/纬度 columns, or --x/--y with --crs")
     s.add_argument("--value", required=True, help="column to interpolate, e.g. depth_to_water_m")
     s.add_argument("--encoding", choices=["UTF-8", "GBK", "Big5"], help="text encoding of a CSV when it is not clear")
+    s.add_argument("--unit", choices=["m", "cm", "ft"], default="m",
+                   help="unit of the value column (converted to metres; thresholds and outputs are in metres)")
     s.add_argument("--x")
     s.add_argument("--y")
     s.add_argument("--crs", help="CRS of --x/--y: wgs84, cgcs2000, gk3_cm114, gk3_cm117, gk3_zone38, gk3_zone39, "
@@ -322,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("cone", help="outline the depression cone and print its area")
     _add_surface_options(s)
     s.add_argument("--kind", choices=["depth", "head"], required=True)
-    s.add_argument("--threshold", type=float, required=True)
+    s.add_argument("--threshold", type=float, required=True, help="in metres, whatever --unit says")
     s.add_argument("--out", help="also write the outline: .gpkg, .geojson or .shp (zipped)")
     s.set_defaults(func=cmd_cone)
 

@@ -133,3 +133,24 @@ def test_report_command(demo_db_path):
     assert docx.Document(out).paragraphs[0].text == "冠县地下水超采治理月度通报（2026年11月）"
     r = run(["report", "--month", "11/2026", "--out", str(out)], demo_db_path)
     assert r.returncode == 2 and "err.report.month" in r.stderr
+
+
+def test_a_survey_in_feet_gives_the_same_cone_in_metres(survey_csv, tmp_path):
+    """Level records in feet (as USGS files are): --unit ft converts; the threshold and outputs stay metres."""
+    import pandas as pd
+
+    feet = pd.read_csv(survey_csv, encoding="gbk")
+    feet["埋深"] = (feet["埋深"] / 0.3048).round(3).astype(object)
+    feet.loc[feet.index[:3], "埋深"] = ["", "n/a", "dry"]  # cells a real file has
+    path = tmp_path / "feet.csv"
+    feet.to_csv(path, index=False, encoding="gbk")
+    args = ["--value", "埋深", "--kind", "depth", "--threshold", "12", "--method", "idw", "--cell", "250", "--json",
+            "--boundary", str(DATA / "boundaries" / "county.geojson")]
+    metres = json.loads(run(["cone", str(survey_csv), *args], tmp_path).stdout)
+    r = run(["cone", str(path), "--unit", "ft", *args], tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["threshold_m"] == 12 and out["value_unit_in"] == "ft" and out["value_unit"] == "m"
+    assert out["area_km2"] == pytest.approx(metres["area_km2"], rel=0.05)
+    assert out["extreme_value_m"] == pytest.approx(metres["extreme_value_m"], rel=0.05)
+    assert any("2, 3, 4" in w for w in out["warnings"])  # the three rows left out, named
