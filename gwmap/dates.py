@@ -67,10 +67,27 @@ def parse_dates(values: pd.Series) -> pd.Series:
 
 
 def parse_date(value: object) -> date | None:
-    """One cell: a date, or None when blank or not a real, unambiguous date."""
+    """One cell: a date, or None when blank or not a real, unambiguous date.
+
+    >>> [parse_date(v) for v in ("2026-10-04", "46299", "2026-02-30", "10/04/2026")] == [date(2026, 10, 4)] * 2 + [None] * 2
+    True
+    """
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, pd.Timestamp | date):
         return value.date() if isinstance(value, pd.Timestamp) else value
-    got = parse_dates(pd.Series([str(value)])).iloc[0]
-    return None if pd.isna(got) else got.date()
+    # the same rules as parse_dates, without pandas: a registry checks thousands of cells one by one
+    text = _normalise(str(value))
+    m = _YEAR_FIRST.match(text) or _COMPACT.match(text)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        if not 1700 <= y <= 2200:
+            return None
+        try:
+            return date(y, mo, d)
+        except ValueError:  # 2026-02-30
+            return None
+    m = _SERIAL.match(text)
+    if m and _SERIAL_RANGE[0] <= float(text) <= _SERIAL_RANGE[1]:
+        return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=int(float(text)))).date()
+    return None

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from gwmap import clock
 from gwmap.dates import parse_date
-from gwmap.errors import InputDataError, NotFound
+from gwmap.errors import ConflictError, InputDataError, NotFound
 from gwmap.i18n import catalog
 from gwmap.store.db import Store
 from gwmap.store.models import Well
@@ -50,6 +50,8 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 _VOCAB = {"aquifer": AQUIFERS, "use": WELL_USES, "status": WELL_STATUSES, "metering": METERING}
 _VOCAB_GROUP = {"aquifer": "aquifer", "use": "use", "status": "status", "metering": "metering"}
 REQUIRED = ("well_code", "lon", "lat", "aquifer", "use", "status")
+#: The last column of an export: each well's record version, so a re-import finds edits made meanwhile.
+VERSION_HEADER = "记录版本(勿改)"
 PERMIT_STATES = ("valid", "expiring", "expired", "none")
 
 EDITABLE_FIELDS = (
@@ -144,6 +146,8 @@ def _parse(field: str, kind: str, raw: Any, today: date) -> tuple[Any, tuple[str
             return None, ("err.registry.required", {})
         return ("" if kind in ("text", "township") else None), None
     if kind in ("text", "code", "township"):
+        if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+            text = text[1:]  # the apostrophe the export put before a formula-like value comes off again
         limit = Well.__table__.c[field].type.length
         if limit and len(text) > limit:
             return None, ("err.value.too_long", {"limit": limit, "length": len(text), "field": field})
@@ -205,7 +209,10 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
     by_header = {header_key(h): f for f, h, _ in COLUMNS} | {header_key(f): f for f, _, _ in COLUMNS}
     cols: dict[str, str] = {}
     ignored = []
+    version_col = next((c for c in df.columns if header_key(c) in (header_key(VERSION_HEADER), "row_version")), None)
     for c in df.columns:
+        if c == version_col:
+            continue
         field = by_header.get(header_key(c))
         if field is None or field in cols:
             ignored.append(str(c))
@@ -252,6 +259,9 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
             bad = True
         if not bad:
             parsed["_row"] = rownum
+            if version_col is not None:
+                v = pd.to_numeric(pd.Series([rec.get(version_col)]), errors="coerce").iloc[0]
+                parsed["_version"] = int(v) if pd.notna(v) else None
             rows.append(parsed)
     if townships is not None and rows:
         need = [r for r in rows if not r.get("township_code")]
@@ -287,6 +297,10 @@ def import_registry(store: Store, user: CurrentUser, check: RegistryCheck) -> di
     counts = {"added": 0, "updated": 0, "unchanged": 0}
     with store.session(user) as s:
         existing = {w.well_code: w for w in s.scalars(select(Well))}
+        plan = _plan_import(check, existing)
+        if plan.conflicts:
+            raise ConflictError("err.registry.conflicts", f"{len(plan.conflicts)} values were changed in the app "
+                                "after the export.", conflicts=plan.conflicts, count=len(plan.conflicts))
         for r in check.rows:
             values = {k: v for k, v in r.items() if not k.startswith("_")}
             w = existing.get(values["well_code"])
@@ -303,6 +317,47 @@ def import_registry(store: Store, user: CurrentUser, check: RegistryCheck) -> di
     return counts
 
 
+@dataclass(frozen=True)
+class ImportPreview:
+    """What an import would do: wells added, changed (with the fields) and unchanged.
+
+    ``conflicts`` are values edited in the app after the file was exported:
+    ``(well_code / field, saved, in the file)``.
+    """
+
+    added: list[str]
+    changed: dict[str, list[str]]
+    unchanged: int
+    conflicts: list[tuple[str, object, object]]
+
+
+def _plan_import(check: RegistryCheck, existing: dict) -> ImportPreview:
+    added, changed, unchanged, conflicts = [], {}, 0, []
+    for r in check.rows:
+        code = r["well_code"]
+        w = existing.get(code)
+        if w is None:
+            added.append(code)
+            continue
+        diff = [k for k, v in r.items() if not k.startswith("_") and k != "well_code" and getattr(w, k) != v]
+        if not diff:
+            unchanged += 1
+            continue
+        changed[code] = diff
+        version = r.get("_version")
+        if version is not None and version != w.row_version:  # edited in the app since this file was exported
+            conflicts += [(f"{code} / {k}", getattr(w, k), r[k]) for k in diff]
+    return ImportPreview(added, changed, unchanged, conflicts)
+
+
+def preview_import(store: Store, check: RegistryCheck) -> ImportPreview:
+    """:func:`import_registry` without writing: what would be added, changed, left, and what conflicts."""
+    with store.session() as s:
+        codes = [r["well_code"] for r in check.rows]
+        existing = {w.well_code: w for w in s.scalars(select(Well).where(Well.well_code.in_(codes)))} if codes else {}
+        return _plan_import(check, existing)
+
+
 # ----------------------------------------------------------------- Excel export
 def registry_xlsx(wells: pd.DataFrame, *, lang: str = "zh") -> bytes:
     """The wells in the template layout (Chinese headers, vocabulary as labels), formula-safe."""
@@ -315,6 +370,8 @@ def registry_xlsx(wells: pd.DataFrame, *, lang: str = "zh") -> bytes:
         if kind in _VOCAB:
             col = col.map(lambda k, g=_VOCAB_GROUP[kind]: cat.get(f"vocab.{g}.{k}", k))
         out[header] = col.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else safe_cell(v))
+    if "row_version" in wells:  # lets a re-import tell an edit made in the app after the export
+        out[VERSION_HEADER] = wells["row_version"].to_numpy()
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         out.to_excel(xw, sheet_name="取水井台账", index=False)

@@ -10,7 +10,16 @@ from gwmap.cases import nearby_open_leads
 from gwmap.clock import to_local
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.maps import build_wells_map
-from gwmap.registry import PERMIT_STATES, check_registry, filter_wells, import_registry, registry_xlsx, rollup, update_well
+from gwmap.registry import (
+    PERMIT_STATES,
+    check_registry,
+    filter_wells,
+    import_registry,
+    preview_import,
+    registry_xlsx,
+    rollup,
+    update_well,
+)
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell, state
@@ -149,10 +158,24 @@ if can(user, "wells.edit"):
                          use_container_width=True, hide_index=True)
         else:
             st.success(t("registry.clean", rows=len(check.rows)))
-            if st.button(t("registry.import"), type="primary", key="rg_import"):
+            plan = preview_import(store, check)
+            st.info(t("registry.preview", added=len(plan.added), changed=len(plan.changed), unchanged=plan.unchanged))
+            if plan.changed:
+                st.dataframe(pd.DataFrame({t("field.well_code"): list(plan.changed),
+                                           t("registry.changed_fields"): ["、".join(
+                                               t({"permitted_m3_per_year": "registry.col.volume",
+                                                  "metering": "registry.metering"}.get(f, f"field.{f}")) for f in fs)
+                                               for fs in plan.changed.values()]}),
+                             use_container_width=True, hide_index=True, height=200)
+            if plan.conflicts:
+                shell.show_conflict(ConflictError("err.registry.conflicts", "", conflicts=plan.conflicts,
+                                                  count=len(plan.conflicts)), lambda f: f)
+            elif st.button(t("registry.import"), type="primary", key="rg_import"):
                 try:
                     counts = import_registry(store, user, check)
                     st.success(t("registry.imported", **counts))
+                except ConflictError as exc:
+                    shell.show_conflict(exc, lambda f: f)
                 except GwmapError as exc:
                     st.error(t_error(exc))
 

@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 
 from gwmap.errors import InputDataError, PermissionDenied
 from gwmap.io.tables import read_table
-from gwmap.registry import COLUMNS, check_registry, filter_wells, import_registry, registry_xlsx, rollup, update_well
+from gwmap.registry import (
+    COLUMNS,
+    VERSION_HEADER,
+    check_registry,
+    filter_wells,
+    import_registry,
+    registry_xlsx,
+    rollup,
+    update_well,
+)
 from gwmap.store import repo
 from gwmap.store.models import AuditEvent
 from gwmap.store.users import CurrentUser
@@ -38,7 +47,7 @@ def _five_thousand(demo_store) -> pd.DataFrame:
 def test_export_has_the_template_layout_in_chinese(demo_store):
     wb = openpyxl.load_workbook(io.BytesIO(registry_xlsx(repo.wells_frame(demo_store).head(5))))
     ws = wb["取水井台账"]
-    assert [c.value for c in ws[1]] == [h for _, h, _ in COLUMNS]
+    assert [c.value for c in ws[1]] == [h for _, h, _ in COLUMNS] + [VERSION_HEADER]
     assert ws.max_row == 6 and ws.cell(2, 19).value in {"在用", "停用", "封存备用", "已封填", "改建监测井"}
 
 
@@ -152,3 +161,31 @@ def test_a_registry_saved_by_excel_as_gbk_keeps_its_volume_column(demo_store, ct
     with pytest.raises(InputDataError) as err:
         check_registry(df.drop(columns=["经度"]), **ctx)
     assert "经度" in err.value.params["column"]
+
+
+def test_an_export_imported_again_changes_nothing_and_edits_made_meanwhile_are_conflicts(demo_store, ctx):
+    from gwmap.errors import ConflictError
+    from gwmap.registry import preview_import
+
+    code = "371525107J0001"
+    update_well(demo_store, HYDRO, code, owner="=HYPERLINK(\"http://x\",\"y\")")  # formula-like, neutralised on export
+    exported = registry_xlsx(repo.wells_frame(demo_store))
+    df, _ = read_table(exported, "台账.xlsx")
+    check = check_registry(df, **ctx)
+    assert check.clean and check.ignored_columns == ()
+    p = preview_import(demo_store, check)
+    assert (len(p.added), len(p.changed), p.unchanged, p.conflicts) == (0, 0, 3000, [])
+    assert import_registry(demo_store, HYDRO, check) == {"added": 0, "updated": 0, "unchanged": 3000}
+    assert repo.wells_frame(demo_store).set_index("well_code").at[code, "owner"].startswith("=HYPERLINK")
+    # someone edits a well in the app; the file (exported before) changes the same well
+    update_well(demo_store, HYDRO, code, status="filled")
+    df.loc[df["机井编号"] == code, "取水权人"] = "新户主"
+    check = check_registry(df, **ctx)
+    p = preview_import(demo_store, check)
+    assert p.changed == {code: ["owner", "status"]}
+    assert (f"{code} / status", "filled", "in_use") in p.conflicts
+    with pytest.raises(ConflictError) as err:
+        import_registry(demo_store, HYDRO, check)
+    assert err.value.params["count"] == 2
+    now = repo.wells_frame(demo_store).set_index("well_code").loc[code]
+    assert now["status"] == "filled" and now["owner"].startswith("=HYPERLINK")

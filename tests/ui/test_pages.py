@@ -457,6 +457,28 @@ def test_registry_import_lists_problems(make_app, demo_db_path, lang):
     assert list(problems[translate("surveys.problem.row", lang)]) == [3]
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_registry_import_previews_and_refuses_to_overwrite_later_edits(make_app, demo_db_path, lang):
+    from gwmap.registry import registry_xlsx, update_well
+
+    wells = repo.wells_frame(_store(demo_db_path)).head(3).copy()
+    exported = registry_xlsx(wells)
+    at = make_app(lang, HYDRO, "pages/registry.py")
+    at.file_uploader(key="rg_upload").set_value(("台账.xlsx", exported, "application/octet-stream")).run()
+    assert translate("registry.preview", lang, added=0, changed=0, unchanged=3) in [i.value for i in at.info]
+    code = wells.well_code.iloc[0]
+    update_well(_store(demo_db_path), HYDRO, code, owner="系统里改过")  # edited in the app after the export
+    edited = wells.copy()
+    edited.loc[edited.index[0], "owner"] = "表格里改的"
+    at.file_uploader(key="rg_upload").set_value(("台账.xlsx", registry_xlsx(edited),
+                                                 "application/octet-stream")).run()
+    assert at.error[0].value == shown("err.registry.conflicts", lang, count=1)
+    assert not [b for b in at.button if b.key == "rg_import"]  # nothing to import until resolved
+    table = next(d.value for d in at.dataframe if translate("conflict.saved", lang) in d.value.columns)
+    assert list(table[translate("conflict.saved", lang)]) == ["系统里改过"]
+    assert list(table[translate("conflict.yours", lang)]) == ["表格里改的"]
+
+
 ENFORCE = CurrentUser("enforce", "enforcement", "执法大队")
 
 
