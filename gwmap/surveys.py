@@ -47,7 +47,8 @@ VALUE_KINDS = ("depth", "depth_mp", "head")
 UNITS = {"m": 1.0, "cm": 0.01, "ft": 0.3048}
 SEASONS = ("spring", "autumn")
 #: Depth to water the county can have (m); outside is impossible, not an outlier.
-DEPTH_RANGE_M = (0.0, 200.0)
+DEPTH_RANGE_M = (-30.0, 200.0)
+#: Below zero the water stands above the ground: a flowing (artesian) well, possible but worth a look.
 HEAD_RANGE_M = (-150.0, 150.0)
 EARLIEST = date(1950, 1, 1)
 
@@ -225,6 +226,9 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
     lo, hi = HEAD_RANGE_M if mapping.value_kind == "head" else DEPTH_RANGE_M
     add(value.notna() & ((value < lo) | (value > hi)), mapping.value, "err.survey.impossible", raw_value,
         low=lo, high=hi, unit=mapping.unit)
+    if mapping.value_kind != "head":
+        add(value.notna() & (value < 0) & (value >= lo), mapping.value, "warn.survey.flowing", raw_value,
+            severity="flag")
     if mapping.aquifer_column:
         add(aq.isna(), mapping.aquifer_column, "err.survey.aquifer_value", df[mapping.aquifer_column].astype(str))
     key = well + "|" + when.dt.strftime("%Y-%m-%d").fillna("")
@@ -234,6 +238,15 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
         problems.append(Problem(int(rownum[i]), mapping.well, well.iloc[i], "err.survey.duplicate",
                                 {"first": first_row[key.iloc[i]]}))
     bad |= dup.to_numpy()
+    # the same well on different dates in one round: the user keeps one reading
+    dated = ~well.eq("") & when.notna() & ~dup
+    again = np.flatnonzero((dated & dated.groupby(well).transform("sum").gt(1)).to_numpy())
+    for code, idx in pd.Series(again).groupby(well.iloc[again].to_numpy()):
+        rows_of_well = [int(rownum[i]) for i in idx]
+        for i, r in zip(idx, rows_of_well, strict=True):
+            others = [str(x) for x in rows_of_well[:6] if x != r][:5] + (["…"] if len(rows_of_well) > 6 else [])
+            problems.append(Problem(r, mapping.date, str(df[mapping.date].iloc[i]), "warn.survey.twice",
+                                    {"well": code, "rows": ", ".join(others)}, "flag"))
 
     # wells: registered, or new with coordinates inside the county
     reg = wells.set_index("mw_code") if len(wells) else pd.DataFrame(columns=["lon", "lat"])

@@ -198,3 +198,34 @@ def test_method_and_observer_are_stored(demo_store, tmp_path):
         got = set(s.execute(select(Measurement.method, Measurement.observer)
                             .where(Measurement.survey_id.in_(ids))).all())
     assert got == {("测钟", "李工")}
+
+
+def test_the_same_well_twice_in_a_round_and_a_flowing_well_are_flagged_not_refused(demo_store):
+    from gwmap.surveys import SurveyMapping, check_survey
+
+    wells = repo.monitoring_wells_frame(demo_store)
+    a, b = wells.mw_code.iloc[0], wells.mw_code.iloc[1]
+    df = pd.DataFrame({"井编号": [a, b, a], "测量日期": ["2026-10-04", "2026-10-05", "2026-10-20"],
+                       "埋深(m)": ["12.5", "-1.2", "12.9"]})
+    m = SurveyMapping(well="井编号", date="测量日期", value="埋深(m)", value_kind="depth")
+    check = check_survey(df, m, wells=wells, today=date(2026, 11, 28))
+    assert not check.errors
+    flags = {(p.row, p.code): p.params for p in check.flags}
+    assert flags[(2, "warn.survey.twice")] == {"well": a, "rows": "4"}
+    assert flags[(4, "warn.survey.twice")] == {"well": a, "rows": "2"}
+    assert (3, "warn.survey.flowing") in flags
+    assert sorted(check.rows.row) == [2, 3, 4]  # kept until the user leaves one out
+
+
+def test_a_long_time_series_uploaded_as_a_round_flags_every_repeat(demo_store):
+    from gwmap.surveys import SurveyMapping, check_survey
+
+    wells = repo.monitoring_wells_frame(demo_store)
+    n = 40_000
+    df = pd.DataFrame({"井编号": [wells.mw_code.iloc[i % 3] for i in range(n)],
+                       "测量日期": [(date(2020, 1, 1) + pd.Timedelta(days=i // 3)).isoformat() for i in range(n)],
+                       "埋深(m)": ["12.5"] * n})
+    m = SurveyMapping(well="井编号", date="测量日期", value="埋深(m)", value_kind="depth")
+    check = check_survey(df, m, wells=wells, today=date(2026, 11, 28))  # grouped once: seconds, not minutes
+    twice = [p for p in check.flags if p.code == "warn.survey.twice"]
+    assert len(twice) == n and twice[0].params["rows"] == "5, 8, 11, 14, 17, …"
