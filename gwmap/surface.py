@@ -483,8 +483,21 @@ class SurfaceResult:
         return float(self.extrapolated[inside].mean()) if inside.any() else 0.0
 
 
-def default_grid_crs(points_crs) -> object:
-    """The plane to grid in: the points' own projected CRS, else CGCS2000 GK 3° CM 117°E."""
+def default_grid_crs(points_crs, center_lonlat: tuple[float, float] | None = None) -> object:
+    """The plane to grid in.
+
+    The points' own projected CRS; else, for lon/lat points, CGCS2000 GK 3°
+    CM 117°E around Guan County (as before), the GK 3° zone of their own
+    longitude elsewhere in China, and the WGS84 UTM zone of their longitude
+    outside China (records from California are not gridded on 117°E).
+
+    >>> default_grid_crs("EPSG:4326", (-120.5, 36.7)).to_epsg()
+    32610
+    >>> default_grid_crs("EPSG:4326", (115.5, 36.5)).to_epsg()
+    4548
+    >>> default_grid_crs("EPSG:4326", (87.6, 43.8)).to_epsg()   # Urumqi: GK 3° CM 87°E
+    4538
+    """
     from pyproj import CRS
 
     from gwmap.crs import resolve_crs
@@ -492,7 +505,16 @@ def default_grid_crs(points_crs) -> object:
     crs = CRS.from_user_input(points_crs)
     if crs.is_projected and crs.axis_info and crs.axis_info[0].unit_name in ("metre", "meter"):
         return crs
-    return resolve_crs("gk3_cm117")
+    if center_lonlat is None:
+        return resolve_crs("gk3_cm117")
+    lon, lat = center_lonlat
+    if 114.0 <= lon <= 118.5 and 30 <= lat <= 42:
+        return resolve_crs("gk3_cm117")
+    if 73.5 <= lon <= 136.5 and 3 <= lat <= 54:
+        cm = int(round(lon / 3.0) * 3)
+        return CRS.from_epsg(4534 + (cm - 75) // 3)  # CGCS2000 / 3-degree Gauss-Kruger CM 75E … 135E
+    zone = int((lon + 180) // 6) % 60 + 1
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
 def interpolate(points, value: str, *, boundary=None, method: Method = "kriging", cell_m: float = 100.0,
@@ -534,7 +556,10 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
         warnings.append(("warn.surface.dropped", {"count": int(len(rows)), "rows": ", ".join(
             str(int(r) + 2) for r in rows[:10]) + (" …" if len(rows) > 10 else "")}))
     pts = points.loc[ok]
-    crs = grid_crs or default_grid_crs(pts.crs)
+    center = _center(pts)
+    crs = grid_crs or default_grid_crs(pts.crs, center)
+    if grid_crs is None and center is not None and crs.to_epsg() != 4548:
+        warnings.append(("warn.surface.plane", {"crs": crs.name, "lon": f"{center[0]:.1f}"}))
     p = pts.to_crs(crs)
     x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), vals[ok]
     x, y, z, dups = _dedupe(x, y, z)
@@ -590,10 +615,18 @@ def _extrapolated(x, y, grid: Grid, mask: np.ndarray) -> np.ndarray:
     return (far | outside) & mask
 
 
+def _center(pts) -> tuple[float, float] | None:
+    """Centre (lon, lat) of lon/lat points, to choose their plane; None for projected points."""
+    if not len(pts) or pts.crs.is_projected:
+        return None
+    b = pts.to_crs(4326).total_bounds
+    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+
+
 def compare_methods(points, value: str, *, variogram: Variogram | None = None) -> list[CrossValidation]:
     """Leave-one-out scores of kriging and IDW on the same wells, so the user can pick."""
     pts = points[np.isfinite(np.asarray(points[value], dtype=float))]
-    p = pts.to_crs(default_grid_crs(pts.crs))
+    p = pts.to_crs(default_grid_crs(pts.crs, _center(pts)))
     x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), np.asarray(pts[value], dtype=float)
     out = []
     if len(z) >= 10:
@@ -606,6 +639,6 @@ def compare_methods(points, value: str, *, variogram: Variogram | None = None) -
 def variogram_for(points, value: str, model: str = "auto") -> VariogramFit:
     """Empirical variogram and fit for a point GeoDataFrame with a CRS (in its grid plane)."""
     pts = points[np.isfinite(np.asarray(points[value], dtype=float))]
-    p = pts.to_crs(default_grid_crs(pts.crs))
+    p = pts.to_crs(default_grid_crs(pts.crs, _center(pts)))
     return fit_variogram(empirical_variogram(p.geometry.x.to_numpy(), p.geometry.y.to_numpy(),
                                              np.asarray(pts[value], dtype=float)), model)

@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from gwmap.config import PROJECT_ROOT
@@ -154,3 +155,15 @@ def test_a_survey_in_feet_gives_the_same_cone_in_metres(survey_csv, tmp_path):
     assert out["area_km2"] == pytest.approx(metres["area_km2"], rel=0.05)
     assert out["extreme_value_m"] == pytest.approx(metres["extreme_value_m"], rel=0.05)
     assert any("2, 3, 4" in w for w in out["warnings"])  # the three rows left out, named
+
+
+def test_points_in_california_are_gridded_on_their_own_utm_zone(tmp_path):
+    rng = np.random.default_rng(3)
+    lon, lat = -120.4 + rng.uniform(0, 0.3, 30), 36.6 + rng.uniform(0, 0.3, 30)
+    path = tmp_path / "ca.csv"
+    path.write_text("lon,lat,depth\n" + "".join(f"{x:.5f},{y:.5f},{20 + 30 * (y - 36.6):.2f}\n" for x, y in zip(lon, lat)))
+    r = run(["surface", str(path), "--value", "depth", "--unit", "ft", "--method", "idw", "--cell", "500",
+             "--out", str(tmp_path / "ca.tif"), "--json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["crs"] == "EPSG:32610" and any("UTM zone 10N" in w for w in out["warnings"])
