@@ -125,6 +125,7 @@ def prepare_boundaries(
                 field=fld, fields=", ".join(map(str, gdf.columns.drop("geometry"))),
             )
     warnings: list[tuple[str, dict]] = []
+    gdf = _guan_county_part(gdf, warnings)
     geoms = gdf.geometry
     missing = [int(i) + 1 for i, g in enumerate(geoms) if g is None or g.is_empty]
     if missing:
@@ -146,6 +147,7 @@ def prepare_boundaries(
     empty = [i + 1 for i, n in enumerate(names) if pd.isna(n) or n == ""]
     if empty:
         raise InputDataError("err.boundary.empty_name", f"Empty names in rows {empty[:10]}", rows=_rows(empty))
+    _check_shapes(geoms, names)
     if code_field:
         codes = gdf[code_field].astype("string").str.strip()
     else:
@@ -158,9 +160,80 @@ def prepare_boundaries(
         out = out.dissolve(by="code", aggfunc="first", as_index=False)[["code", "name", "geometry"]]
         warnings.append(("warn.boundary.merged", {"codes": ", ".join(map(str, dup[:10]))}))
     outline = shapely.union_all(out.to_crs(area_crs()).geometry.to_numpy())
-    outline_wgs = gpd.GeoSeries([outline], crs=area_crs()).to_crs(WGS84).iloc[0]
     total = float(outline.area / 1e6)
+    if not COUNTY_AREA_KM2[0] <= total <= COUNTY_AREA_KM2[1]:
+        raise InputDataError("err.boundary.not_the_county", f"The features cover {total:,.1f} km².",
+                             area=f"{total:,.1f}", count=len(out), names="、".join(map(str, out["name"].head(8))))
+    _check_gaps(outline)
+    outline_wgs = gpd.GeoSeries([outline], crs=area_crs()).to_crs(WGS84).iloc[0]
     return PreparedBoundaries(out, outline_wgs, total, tuple(warnings))
+
+
+#: Guan County is about 1,161 km²: a set of townships covering far less or far more is not the county
+#: (one township alone, or a whole city taken for townships).
+COUNTY_AREA_KM2 = (580.0, 1750.0)
+GUAN_ADCODE = "371525"
+#: Overlaps and gaps under this area (m², 0.1 ha) are digitising slivers; larger ones are refused.
+SLIVER_M2 = 1000.0
+
+
+def _guan_county_part(gdf: gpd.GeoDataFrame, warnings: list) -> gpd.GeoDataFrame:
+    """From a file of several counties (a city, a province), the features of Guan County.
+
+    A field whose values are county codes (``371525``) or names (``冠县``) of
+    more than one county picks Guan County's rows, with a notice; a file
+    without such a field is left to the area check, which refuses a city.
+    """
+    for col in gdf.columns:
+        if col == gdf.geometry.name:
+            continue
+        values = gdf[col].astype("string").str.strip()
+        counties = set(values.dropna())
+        if len(counties) < 2:
+            continue
+        is_code = values.str.fullmatch(r"\d{6}").fillna(False)
+        if is_code.all() and GUAN_ADCODE in counties:
+            keep = values == GUAN_ADCODE
+        elif "冠县" in counties and values.str.endswith(("县", "区", "市")).fillna(False).all():
+            keep = values == "冠县"
+        else:
+            continue
+        warnings.append(("warn.boundary.took_county", {"field": str(col), "count": int(len(gdf)),
+                                                       "kept": int(keep.sum())}))
+        return gdf[keep.to_numpy()].reset_index(drop=True)
+    return gdf
+
+
+def _check_shapes(geoms: gpd.GeoSeries, names: pd.Series) -> None:
+    """Refuse a township that is no area (a ring A,B,A, three points on a line) or overlaps another."""
+    plane = geoms.to_crs(area_crs())
+    areas = plane.area.to_numpy()
+    tiny = [i for i, a in enumerate(areas) if not a > 1e4]  # under 1 ha
+    if tiny:
+        i = tiny[0]
+        raise InputDataError("err.boundary.degenerate", f"Feature {i + 1} ({names.iloc[i]}) has no area.",
+                             row=i + 1, name=str(names.iloc[i]), area=f"{areas[i]:,.0f}")
+    arr = plane.to_numpy()
+    tree = shapely.STRtree(arr)
+    left, right = tree.query(arr, predicate="intersects")
+    for a, b in zip(left, right, strict=True):
+        if a < b:
+            shared = shapely.intersection(arr[a], arr[b]).area
+            if shared > SLIVER_M2:
+                raise InputDataError("err.boundary.overlap", f"{names.iloc[a]} and {names.iloc[b]} overlap.",
+                                     first=str(names.iloc[a]), second=str(names.iloc[b]),
+                                     area_ha=f"{shared / 1e4:,.2f}")
+
+
+def _check_gaps(outline: BaseGeometry) -> None:
+    """Refuse holes inside the county that no township covers (over 0.1 ha), saying where the first is."""
+    polys = getattr(outline, "geoms", [outline])
+    holes = [Polygon(r) for p in polys for r in getattr(p, "interiors", [])]
+    big = [h for h in holes if h.area > SLIVER_M2]
+    if big:
+        c = gpd.GeoSeries([big[0].representative_point()], crs=area_crs()).to_crs(WGS84).iloc[0]
+        raise InputDataError("err.boundary.gap", f"{len(big)} gaps inside the county.", count=len(big),
+                             area_ha=f"{sum(h.area for h in big) / 1e4:,.2f}", lon=f"{c.x:.5f}", lat=f"{c.y:.5f}")
 
 
 def _rows(rows: list[int]) -> str:

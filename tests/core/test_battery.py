@@ -90,8 +90,10 @@ def _survey_cases():
     for d in ("2026年10月4日", "二〇二六年十月四日", "2026/10/4", "46299", "20261004"):
         cases.append(Case(f"survey date {d!r} is read", lambda s, c, d=d: _survey([(_mw(s), d, 12.5, "", "")])(s, c),
                           "accept"))
-    for v in ("n/a", "", "inf", "nan", "-inf", "1e9", "-5", "12,5m", NUL, "0x10"):
+    for v in ("n/a", "", "inf", "nan", "-inf", "1e9", "-50", "12,5m", NUL, "0x10"):
         cases.append(Case(f"survey value {v!r}", lambda s, c, v=v: _survey([(_mw(s), "2026-10-04", v, "", "")])(s, c)))
+    cases.append(Case("survey value '-5' (a flowing well, kept with a notice)",
+                      lambda s, c: _survey([(_mw(s), "2026-10-04", "-5", "", "")])(s, c), "accept"))
     for code in (NUL, "MW" + RLO + "01", "X" * 40, "   "):
         cases.append(Case(f"survey new well code {code!r}",
                           lambda s, c, code=code: _survey([(code, "2026-10-04", 12.5, 115.5, 36.5)])(s, c)))
