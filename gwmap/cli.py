@@ -73,12 +73,31 @@ def cmd_import_boundaries(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
     operator = _operator()
-    info, notes = import_boundary_file(_store(), operator, path.read_bytes(), path.name, crs=args.crs,
-                                       name_field=args.name_field, code_field=args.code_field)
-    out = {"version": info.id, "townships": info.township_count, "county_area_km2": round(info.county_area_km2, 1),
-           "notices": [code for code, _ in notes]}
-    print(json.dumps(out, ensure_ascii=False) if args.json else
-          f"边界版本 {info.id}: {info.township_count} 个乡镇, 全县面积 {info.county_area_km2:.1f} km²")
+    if args.dry_run:  # what would change, nothing stored
+        from gwmap.boundaries import prepare_boundaries
+        from gwmap.io.boundaries import read_boundary_file
+        from gwmap.store.repo import preview_membership
+
+        read = read_boundary_file(path.read_bytes(), path.name, crs=args.crs)
+        prepared = prepare_boundaries(read.gdf, name_field=args.name_field, code_field=args.code_field)
+        change, notes = preview_membership(_store(), prepared), read.warnings + prepared.warnings
+        out = {"version": None, "dry_run": True, "township_count": len(prepared.townships),
+               "county_area_km2": round(prepared.county_area_km2, 1)}
+    else:
+        info, notes, change = import_boundary_file(_store(), operator, path.read_bytes(), path.name, crs=args.crs,
+                                                   name_field=args.name_field, code_field=args.code_field)
+        out = {"version": info.id, "township_count": info.township_count,
+               "county_area_km2": round(info.county_area_km2, 1)}
+    out |= change.to_json() | {"notices": [code for code, _ in notes]}
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"边界版本 / version {out['version'] or '(试算 / dry run)'}: {out['township_count']} 个乡镇, "
+              f"全县面积 {out['county_area_km2']:.1f} km²")
+        for t in out["townships"]:
+            print(f"  {t['code']} {t['name']}: {t['area_km2']:.1f} km², 机井 {t['wells']}, 线索 {t['leads']}, "
+                  f"监测井 {t['monitoring_wells']}")
+        print(f"改变乡镇 / changed: {out['changed']}; 不在任何乡镇 / outside: {out['outside']}")
     return 0
 
 
@@ -324,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--name-field", required=True)
     s.add_argument("--code-field")
     s.add_argument("--crs", help="wgs84, cgcs2000, gk3_cm114, gk3_cm117, gk3_zone38, gk3_zone39, gcj02 or EPSG:xxxx")
+    s.add_argument("--dry-run", action="store_true", help="show what would change (townships, membership), store nothing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_boundaries)
 

@@ -191,6 +191,8 @@ class RegistryCheck:
     n_input: int
     #: Columns of the file that match no registry field (shown as a notice: a header gone wrong, say).
     ignored_columns: tuple = ()
+    #: Rows whose township code disagrees with their position (``(row, given, by position)``): the position wins.
+    township_notices: tuple = ()
 
     @property
     def clean(self) -> bool:
@@ -226,7 +228,6 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
     headers = {f: h for f, h, _ in COLUMNS}
     problems, rows = [], []
     codes_seen: dict[str, int] = {}
-    tw_codes = set(townships["code"]) if townships is not None else None
     for i, rec in enumerate(df.to_dict("records")):
         rownum = i + 2
         parsed, bad = {}, False
@@ -248,10 +249,6 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
         if frm and to and to < frm:
             problems.append(Problem(rownum, headers["permit_valid_to"], str(to), "err.registry.dates", {}))
             bad = True
-        if tw_codes is not None and parsed.get("township_code") and parsed["township_code"] not in tw_codes:
-            problems.append(Problem(rownum, headers["township_code"], parsed["township_code"],
-                                    "err.registry.township", {}))
-            bad = True
         if outline is not None and parsed.get("lon") is not None and parsed.get("lat") is not None \
                 and not shapely.contains_xy(outline, parsed["lon"], parsed["lat"]):
             problems.append(Problem(rownum, headers["lon"], f"{parsed['lon']}, {parsed['lat']}",
@@ -263,14 +260,18 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
                 v = pd.to_numeric(pd.Series([rec.get(version_col)]), errors="coerce").iloc[0]
                 parsed["_version"] = int(v) if pd.notna(v) else None
             rows.append(parsed)
-    if townships is not None and rows:
-        need = [r for r in rows if not r.get("township_code")]
-        if need:
-            pts = shapely.points([r["lon"] for r in need], [r["lat"] for r in need])
-            for r, p in zip(need, pts, strict=True):
-                hit = townships[townships.geometry.contains(p)]
-                r["township_code"] = hit["code"].iloc[0] if len(hit) else ""
-    return RegistryCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), len(df), tuple(ignored))
+    notices = []
+    if townships is not None and rows:  # the position decides the township; a code that says otherwise is noted
+        from gwmap.membership import township_of
+
+        where = township_of(townships, [r["lon"] for r in rows], [r["lat"] for r in rows])
+        for r, code in zip(rows, where, strict=True):
+            given = r.get("township_code") or ""
+            if given and given != code:
+                notices.append((r["_row"], given, code))
+            r["township_code"] = code
+    return RegistryCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), len(df), tuple(ignored),
+                         tuple(notices))
 
 
 def header_key(header: object) -> str:

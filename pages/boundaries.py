@@ -55,9 +55,20 @@ else:
         st.metric(t("boundaries.preview", count=len(preview.townships), area=f"{preview.county_area_km2:,.1f}"),
                   f"{preview.county_area_km2:,.1f} km²")
         st.dataframe(read.gdf.drop(columns="geometry").head(50), use_container_width=True)
+        change = repo.preview_membership(store, preview)
+        st.subheader(t("boundaries.membership"))
+        st.caption(t("boundaries.membership_summary", wells=change.changed["wells"], leads=change.changed["leads"],
+                     mw=change.changed["monitoring_wells"], out_wells=change.outside["wells"],
+                     out_leads=change.outside["leads"], out_mw=change.outside["monitoring_wells"]))
+        tb = change.table
+        st.dataframe(pd.DataFrame({
+            t("field.township"): tb["name"], t("field.area_km2"): tb["area_km2"].round(1),
+            **{t(f"boundaries.layer.{k}"): [f"{b:,} → {a:,}" for b, a in zip(tb[f"{k}_before"], tb[f"{k}_after"],
+                                                                           strict=True)]
+               for k in ("wells", "leads", "monitoring_wells")}}), use_container_width=True, hide_index=True)
         if st.button(t("boundaries.import"), type="primary"):
             try:
-                new, notes = repo.import_boundary_file(store, user, raw, upload.name, crs=crs or None,
+                new, notes, _change = repo.import_boundary_file(store, user, raw, upload.name, crs=crs or None,
                                                        name_field=name_field, code_field=code_field or None)
             except GwmapError as exc:
                 st.error(t_error(exc))

@@ -150,6 +150,9 @@ if can(user, "wells.edit"):
             st.stop()
         if check.ignored_columns:
             st.warning(t("registry.ignored_columns", columns="、".join(check.ignored_columns)))
+        if check.township_notices:
+            st.info(t("registry.township_by_position", n=len(check.township_notices), rows="、".join(
+                str(r) for r, _, _ in check.township_notices[:10]) + ("…" if len(check.township_notices) > 10 else "")))
         if check.problems:
             st.error(t("err.survey.has_errors", count=len(check.problems)))
             st.dataframe(pd.DataFrame([{t("surveys.problem.row"): p.row, t("surveys.problem.column"): p.column,

@@ -72,6 +72,9 @@ def save_boundaries(store: Store, user: CurrentUser, prepared: PreparedBoundarie
             s.add(Township(version=v, code=str(row["code"]), name=str(row["name"]), area_km2=round(float(a), 3),
                            geometry_geojson=json.dumps(mapping(row.geometry))))
         s.flush()
+        from gwmap.membership import reassign
+
+        reassign(s, prepared.townships)  # every point belongs where it lies on the new version
         return _info(v, len(prepared.townships))
 
 
@@ -158,19 +161,32 @@ def get_well(store: Store, well_code: str) -> Well:
 
 
 def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename: str, *, crs: str | None,
-                         name_field: str, code_field: str | None) -> tuple[BoundaryInfo, tuple]:
+                         name_field: str, code_field: str | None) -> tuple[BoundaryInfo, tuple, object]:
     """Read, check and store a boundary file as the new current version.
 
-    Nothing is stored unless every check passes.  Returns the new version and
-    the notices (``(code, params)``) from reading and repairing.
+    Nothing is stored unless every check passes.  Returns the new version,
+    the notices (``(code, params)``) from reading and repairing, and the
+    :class:`~gwmap.membership.MembershipChange` it made (wells, leads and
+    monitoring wells per township before and after, those that changed
+    township, those in none).
     """
     from gwmap.io.boundaries import read_boundary_file
 
     authorize(store, user, "boundaries.import", target=filename)
     read = read_boundary_file(data, filename, crs=crs)
     prepared = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field)
+    change = preview_membership(store, prepared)
     info = save_boundaries(store, user, prepared, source_name=filename, source_sha256=read.sha256)
-    return info, read.warnings + prepared.warnings
+    return info, read.warnings + prepared.warnings, change
+
+
+def preview_membership(store: Store, prepared: PreparedBoundaries):
+    """What importing ``prepared`` would do to township membership (see :func:`gwmap.membership.membership_change`)."""
+    from gwmap.membership import membership_change
+
+    tw = prepared.townships.copy()
+    tw["area_km2"] = area_km2(tw)
+    return membership_change(store, tw)
 
 
 def check_version(s, record, expected_version: int | None, submitted: dict, *, table: str, key: str) -> None:

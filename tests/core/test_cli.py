@@ -34,7 +34,10 @@ def test_init_demo_create_user_and_import(demo_db_path):
     r = run(["import-boundaries", str(DATA / "boundaries" / "townships.geojson"), "--name-field", "name",
              "--code-field", "code", "--json"], demo_db_path)
     out = json.loads(r.stdout)
-    assert out["townships"] == 18 and out["county_area_km2"] == pytest.approx(1161, abs=5) and out["version"] == 2
+    assert out["township_count"] == 18 and len(out["townships"]) == 18 and out["version"] == 2
+    assert out["county_area_km2"] == pytest.approx(1161, abs=5)
+    assert out["changed"] == {"wells": 0, "leads": 0, "monitoring_wells": 0}  # the same lines: nobody moves
+    assert sum(t["wells"] for t in out["townships"]) == 3000 - out["outside"]["wells"]
 
 
 @pytest.mark.parametrize("args, code", [

@@ -107,9 +107,9 @@ def test_only_admins_import_boundaries_and_refusals_are_audited(store):
     denied = [e for e in _events(store, "boundaries") if e.action == "denied"]
     assert len(denied) == 1 and denied[0].actor == "boss"
     assert repo.boundary_history(store) == []
-    info, notes = repo.import_boundary_file(store, ADMIN, data, "t.geojson", crs=None, name_field="name",
-                                            code_field="code")
-    assert info.township_count == 18
+    info, notes, change = repo.import_boundary_file(store, ADMIN, data, "t.geojson", crs=None, name_field="name",
+                                                    code_field="code")
+    assert info.township_count == 18 and len(change.table) == 18
 
 
 @pytest.mark.parametrize("field, value, code", [
