@@ -10,7 +10,7 @@ from gwmap.ui.i18n import t
 st.set_page_config(page_title="冠县地下水监管一张图", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
 shell.language_switch()
 shell.demo_banner()
-user = shell.require(frame=False)  # the sign-in form and the end of the run when nobody is signed in
+user = shell.require_user(frame=False)  # the sign-in form and the end of the run when nobody is signed in
 
 st.sidebar.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
 if st.sidebar.button(t("app.logout")):

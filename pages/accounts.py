@@ -9,7 +9,7 @@ from gwmap.ui import resources, shell
 from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import ROLES
 
-user = shell.require("users.manage")  # before anything is read: this page may run without app.py
+user = shell.require_user("users.manage")  # before anything is read: this page may run without app.py
 st.header(t("accounts.header"))
 tr = translator()  # captures the language now; widgets call it later
 store = resources.store()

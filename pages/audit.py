@@ -7,7 +7,7 @@ from gwmap.store import repo
 from gwmap.ui import resources, shell
 from gwmap.ui.i18n import t
 
-user = shell.require("audit.view")  # before anything is read: this page may run without app.py
+user = shell.require_user("audit.view")  # before anything is read: this page may run without app.py
 st.header(t("audit.header"))
 df = repo.audit_frame(resources.store(), limit=500)
 df["at"] = df["at"].map(to_local)

@@ -13,7 +13,7 @@ from gwmap.store.users import can
 from gwmap.ui import data, resources, shell
 from gwmap.ui.i18n import t, t_error, translator
 
-user = shell.require()  # before anything is read: this page may run without app.py
+user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("boundaries.header"))
 tr = translator()  # captures the language now; widgets call it later
 store = resources.store()

@@ -13,7 +13,7 @@ from gwmap.surveys import change_points
 from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import survey_label, t, t_error, translator
 
-user = shell.require()  # before anything is read: this page may run without app.py
+user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("cone.header"))
 tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()

@@ -20,7 +20,7 @@ from gwmap.ui.i18n import survey_label, t, t_error, translator
 #: plain-wide; 12 m picks out the county's own cone), kriged on 200 m cells.
 CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
 
-user = shell.require()  # before anything is read: this page may run without app.py
+user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("dash.header"))
 tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()

@@ -14,7 +14,7 @@ from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import LEAD_SOURCES, LEAD_STAGES
 
-user = shell.require()  # before anything is read: this page may run without app.py
+user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("leads.header"))
 tr = translator()  # captures the language now; widgets call it later
 store, settings = resources.store(), resources.settings()

@@ -9,7 +9,7 @@ from gwmap.sealing import progress_for_year as sealing_progress_for
 from gwmap.ui import data, resources, shell
 from gwmap.ui.i18n import t, translator
 
-user = shell.require()  # before anything is read: this page may run without app.py
+user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("onemap.header"))
 tr = translator()  # captures the language now; widgets call it later
 info, townships, _outline = data.require_boundaries()

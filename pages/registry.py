@@ -26,7 +26,7 @@ from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import md_text, t, t_error, translator
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
-user = shell.require()  # before anything is read: this page may run without app.py
+user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("registry.header"))
 
 

@@ -4,7 +4,7 @@ Streamlit serves the ``pages/`` folder by itself (each file at its own URL,
 ``app.py`` not run) until some session has called ``st.navigation``: after a
 restart, ``/registry`` runs ``pages/registry.py`` directly.  So no page may
 trust that ``app.py`` checked the user.  Every page starts with
-:func:`require`, which shows the sign-in form (and nothing else) to an
+:func:`require_user`, which shows the sign-in form (and nothing else) to an
 anonymous visitor, refuses a role that may not see the page, and re-reads the
 account from the store so a disabled account or a changed role takes effect
 on the next click.
@@ -26,7 +26,7 @@ from gwmap.ui.i18n import t, t_error
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["language_switch", "demo_banner", "sign_in_form", "require", "install_error_handler", "show_conflict"]
+__all__ = ["language_switch", "demo_banner", "sign_in_form", "require_user", "install_error_handler", "show_conflict"]
 
 
 def language_switch() -> None:
@@ -65,7 +65,7 @@ def sign_in_form() -> None:
             st.rerun()
 
 
-def require(permission: str | None = None, *, target: str = "", frame: bool = True) -> CurrentUser:
+def require_user(permission: str | None = None, *, target: str = "", frame: bool = True) -> CurrentUser:
     """The signed-in user, allowed ``permission``; otherwise the page ends here.
 
     Anonymous: the language switch, banner and sign-in form, nothing else.
