@@ -130,7 +130,9 @@ def register_lead(store: Store, user: CurrentUser, *, lon: float, lat: float, so
         raise InputDataError("err.lead.description", "Describe what was seen.")
     if gcj02:
         lon, lat = gcj02_to_wgs84(lon, lat)
-    if outline is not None and not shapely.contains_xy(outline, lon, lat):
+    # on a copy: contains_xy prepares its geometry in place, and GEOS's lazy preparation is not thread-safe
+    # when sessions share one outline object
+    if outline is not None and not shapely.contains_xy(shapely.from_wkb(shapely.to_wkb(outline)), lon, lat):
         raise InputDataError("err.survey.outside", "The position is outside the county.")
     hit = townships[townships.geometry.contains(shapely.Point(lon, lat))]
     dups = nearby_open_leads(store, lon, lat)

@@ -188,17 +188,14 @@ def test_a_damaged_backup_is_refused_before_anything_is_written(demo_store, tmp_
 
 
 def test_two_officers_registering_at_once_get_different_codes(demo_store):
-    _, tw, outline = repo.current_boundaries(demo_store)
+    from gwmap.cases import register_lead
+
     enf = CurrentUser("enforce", "enforcement")
 
-    def one(i):
-        return register_lead(i)
-
-    from gwmap.cases import register_lead as _register
-
-    def register_lead(i):
-        return _register(demo_store, enf, lon=115.45 + i * 1e-3, lat=36.5, source="patrol", description=f"并发 {i}",
-                         townships=tw, outline=outline)[0]
+    def one(i):  # each officer's page reads the boundaries itself, as a page run does
+        _, tw_i, outline_i = repo.current_boundaries(demo_store)
+        return register_lead(demo_store, enf, lon=115.45 + i * 1e-3, lat=36.5, source="patrol",
+                             description=f"并发 {i}", townships=tw_i, outline=outline_i)[0]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(one, range(40)))
@@ -264,12 +261,12 @@ def test_lead_codes_stay_unique_under_parallel_registration_on_each_backend(stor
 
     tw = gpd.read_file(DATA / "boundaries" / "townships.geojson")
     repo.save_boundaries(store, ROOT, prepare_boundaries(tw, name_field="name", code_field="code"), source_name="t")
-    _, townships, outline = repo.current_boundaries(store)
     enf = create_user(store, ROOT, username="enf", password="Dz-xuncha-2026", role="enforcement")
 
     def one(i):
+        _, tw_i, outline_i = repo.current_boundaries(store)
         return register_lead(store, enf, lon=115.45 + i * 1e-3, lat=36.5, source="patrol", description=f"并发 {i}",
-                             townships=townships, outline=outline)[0]
+                             townships=tw_i, outline=outline_i)[0]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         codes = list(pool.map(one, range(24)))
