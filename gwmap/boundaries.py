@@ -177,6 +177,32 @@ GUAN_ADCODE = "371525"
 SLIVER_M2 = 1000.0
 
 
+def gcj02_hint(file_outline: BaseGeometry, stored_outline: BaseGeometry | None) -> dict | None:
+    """A notice when a file read as WGS84 sits where GCJ-02 (AMap/Tencent) coordinates would.
+
+    GCJ-02 shifts points in Guan County by some 300–700 m.  When the file's
+    outline is that far from the stored one and converting it from GCJ-02
+    brings it within 150 m, the file most likely holds GCJ-02 coordinates
+    without saying so: the user is told to declare GCJ-02.
+    """
+    if stored_outline is None or file_outline is None or file_outline.is_empty or stored_outline.is_empty:
+        return None
+    from gwmap.crs import gcj02_to_wgs84
+
+    def metres(a, b) -> float:
+        pts = gpd.GeoSeries([shapely.Point(a), shapely.Point(b)], crs=WGS84).to_crs(area_crs())
+        return float(pts.iloc[0].distance(pts.iloc[1]))
+
+    c_file = file_outline.centroid
+    c_stored = stored_outline.centroid
+    off = metres((c_file.x, c_file.y), (c_stored.x, c_stored.y))
+    fixed = gcj02_to_wgs84(c_file.x, c_file.y)
+    after = metres((float(fixed[0]), float(fixed[1])), (c_stored.x, c_stored.y))
+    if 300 <= off <= 700 and after < 150:
+        return {"offset_m": f"{off:,.0f}", "after_m": f"{after:,.0f}"}
+    return None
+
+
 def _guan_county_part(gdf: gpd.GeoDataFrame, warnings: list) -> gpd.GeoDataFrame:
     """From a file of several counties (a city, a province), the features of Guan County.
 

@@ -52,6 +52,8 @@ else:
         except GwmapError as exc:
             st.error(t_error(exc))
             st.stop()
+        for code, params in repo.boundary_hint(store, preview, crs_declared=bool(crs)):
+            st.warning(t(code, **params))
         st.metric(t("boundaries.preview", count=len(preview.townships), area=f"{preview.county_area_km2:,.1f}"),
                   f"{preview.county_area_km2:,.1f} km²")
         st.dataframe(read.gdf.drop(columns="geometry").head(50), use_container_width=True)

@@ -175,9 +175,24 @@ def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename:
     authorize(store, user, "boundaries.import", target=filename)
     read = read_boundary_file(data, filename, crs=crs)
     prepared = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field)
+    hint = boundary_hint(store, prepared, crs_declared=crs is not None)
     change = preview_membership(store, prepared)
     info = save_boundaries(store, user, prepared, source_name=filename, source_sha256=read.sha256)
-    return info, read.warnings + prepared.warnings, change
+    return info, read.warnings + prepared.warnings + hint, change
+
+
+def boundary_hint(store: Store, prepared: PreparedBoundaries, *, crs_declared: bool) -> tuple:
+    """Notices comparing a new set with the stored one: ``warn.boundary.maybe_gcj02`` (see :func:`gcj02_hint`)."""
+    from gwmap.boundaries import gcj02_hint
+
+    if crs_declared:
+        return ()
+    try:
+        stored = current_boundaries(store)[2]
+    except NotFound:
+        return ()
+    hint = gcj02_hint(prepared.outline, stored)
+    return (("warn.boundary.maybe_gcj02", hint),) if hint else ()
 
 
 def preview_membership(store: Store, prepared: PreparedBoundaries):

@@ -95,3 +95,24 @@ def test_a_registry_row_whose_township_code_disagrees_with_its_position_is_place
     check = check_registry(df, townships=tw, outline=outline)
     assert check.clean and check.township_notices == ((2, wrong, right),)
     assert check.rows[0]["township_code"] == right
+
+
+def test_a_gcj02_file_without_a_declared_crs_gets_the_suggestion(demo_store):
+    from gwmap.crs import wgs84_to_gcj02
+
+    tw = gpd.read_file(DATA / "boundaries" / "townships.geojson")[["code", "name", "geometry"]]
+    shifted = tw.assign(geometry=shapely.transform(tw.geometry.to_numpy(),
+                                                   lambda c: np.column_stack(wgs84_to_gcj02(c[:, 0], c[:, 1]))))
+    before = repo.wells_frame(demo_store).set_index("well_code").township_code
+    data = shifted.to_json().encode()  # a phone-map export: GCJ-02 numbers, no CRS said
+    info, notes, change = repo.import_boundary_file(demo_store, ADMIN, data, "高德导出.geojson", crs=None,
+                                                    name_field="name", code_field="code")
+    hint = dict(notes).get("warn.boundary.maybe_gcj02")
+    assert hint is not None and 300 <= float(hint["offset_m"].replace(",", "")) <= 700
+    assert float(hint["after_m"].replace(",", "")) < 50  # centroids compared: a few metres to tens
+    # declared as GCJ-02 it lands where the old version was: no suggestion, nobody changes township
+    info, notes, change = repo.import_boundary_file(demo_store, ADMIN, data, "高德导出.geojson", crs="gcj02",
+                                                    name_field="name", code_field="code")
+    assert "warn.boundary.maybe_gcj02" not in dict(notes)
+    after = repo.wells_frame(demo_store).set_index("well_code").township_code
+    assert (after != before.reindex(after.index)).sum() <= 2  # back where they were (a well on a line at most)
