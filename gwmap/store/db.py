@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "open_store", "insert_if_absent"]
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -134,6 +134,20 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def insert_if_absent(executor, model, key: str, **values) -> None:
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` on either backend (a counter or throttle row made once).
+
+    ``executor`` is a Connection or Session; two callers racing to create the
+    same row both succeed, and the row exists once.
+    """
+    dialect = executor.bind.dialect.name if isinstance(executor, Session) else executor.dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    executor.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=[key]))
 
 
 def _check_account(s: Session, user: CurrentUser) -> None:

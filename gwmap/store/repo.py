@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from gwmap import clock
 from gwmap.boundaries import PreparedBoundaries, area_km2, prepare_boundaries
 from gwmap.errors import NotFound
-from gwmap.store.db import Store
+from gwmap.store.db import Store, insert_if_absent
 from gwmap.store.models import BoundaryVersion, Lead, MonitoringWell, Sealing, Township, Well
 from gwmap.store.users import CurrentUser, authorize
 
@@ -253,11 +253,7 @@ def next_number(s, series: str, *, floor: int = 0) -> int:
 
     from gwmap.store.models import CodeCounter
 
-    if s.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    s.execute(insert(CodeCounter).values(name=series, value=floor).on_conflict_do_nothing(index_elements=["name"]))
+    insert_if_absent(s, CodeCounter, "name", name=series, value=floor)
     return int(s.execute(update(CodeCounter).where(CodeCounter.name == series)
                          .values(value=CodeCounter.value + 1).returning(CodeCounter.value)).scalar_one())
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from gwmap import clock
 from gwmap.errors import AuthError, InputDataError, PermissionDenied
 from gwmap.store.audit import write_event
-from gwmap.store.db import Store
+from gwmap.store.db import Store, insert_if_absent
 from gwmap.store.models import LoginThrottle, User
 from gwmap.vocab import ROLES
 
@@ -274,15 +274,9 @@ def authenticate(store: Store, username: str, password: str) -> CurrentUser:
 
 def _reserve_try(store: Store, username: str, now) -> tuple[int | None, object]:
     """Count one try against ``username`` atomically; ``(None, blocked_until)`` when it must wait."""
-    dialect = store.engine.dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     with store.engine.begin() as conn:
         # The write comes first: it takes SQLite's write lock, and creates the row PostgreSQL then locks.
-        conn.execute(insert(LoginThrottle).values(username=username, failures=0)
-                     .on_conflict_do_nothing(index_elements=["username"]))
+        insert_if_absent(conn, LoginThrottle, "username", username=username, failures=0)
         failures, blocked_until = conn.execute(
             select(LoginThrottle.failures, LoginThrottle.blocked_until)
             .where(LoginThrottle.username == username).with_for_update()).one()
