@@ -177,8 +177,13 @@ def cmd_cone(args: argparse.Namespace) -> int:
     info["extreme_value_m"] = info.pop("extreme_value")
     info["value_unit_in"], info["value_unit"] = args.unit, "m"
     info["warnings"] = _warnings(surf)
-    print(json.dumps(info, ensure_ascii=False) if args.json else
-          f"漏斗区面积 / cone area: {cone.area_km2:.2f} km² ({args.kind} {args.threshold})")
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False))
+    else:
+        print(f"漏斗区面积 / cone area: {cone.area_km2:.2f} km² ({args.kind} {args.threshold} m), "
+              f"其中外推 / extrapolated: {cone.area_extrapolated_km2:.2f} km²")
+        for w in info["warnings"]:
+            print(w, file=sys.stderr)
     return 0
 
 

@@ -49,7 +49,12 @@ class ConeResult:
     extreme_lon, extreme_lat : float
         Where it is (WGS84).
     params : dict
-        ``kind``, ``threshold`` and the surface's parameters.
+        ``kind``, ``threshold`` and the surface's parameters (``extent`` says
+        whether the grid was clipped to a boundary or covers the wells' box).
+    area_extrapolated_km2 : float
+        The part of ``area_km2`` in cells outside the wells' support (beyond the
+        wells' hull or far from any well): drawn from extrapolation, not data.
+        NaN for cones stored before it was kept.
 
     """
 
@@ -62,10 +67,19 @@ class ConeResult:
     extreme_lon: float
     extreme_lat: float
     params: dict = field(repr=False)
+    area_extrapolated_km2: float = float("nan")
+
+    @property
+    def area_supported_km2(self) -> float:
+        """The part of the cone the wells support (``area_km2`` minus the extrapolated part)."""
+        return self.area_km2 - self.area_extrapolated_km2
 
     def as_dict(self) -> dict:
         return {
             "kind": self.kind, "threshold": self.threshold, "area_km2": round(self.area_km2, 3),
+            "area_extrapolated_km2": round(self.area_extrapolated_km2, 3),
+            "area_supported_km2": round(self.area_supported_km2, 3),
+            "extent": self.params.get("extent"), "extent_km2": self.params.get("extent_km2"),
             "extreme_value": round(self.extreme_value, 3), "extreme_lon": round(self.extreme_lon, 6),
             "extreme_lat": round(self.extreme_lat, 6),
             "by_township": [
@@ -99,6 +113,10 @@ def cone_from_surface(surface: SurfaceResult, *, kind: Kind, threshold: float,
     outline_plane = shapely.union_all(polys) if polys else MultiPolygon()
     eq = gpd.GeoSeries([outline_plane], crs=surface.crs).to_crs(area_crs())
     area = float(eq.area.iloc[0] / 1e6) if polys else 0.0
+    # cells share one true area on the grid's plane (a county is far smaller than a projection zone),
+    # so the extrapolated part is the cone's area in proportion to its cells
+    n_sel = int(sel.sum())
+    extrap = area * float((sel & surface.extrapolated).sum()) / n_sel if n_sel else 0.0
     outline = gpd.GeoSeries([outline_plane], crs=surface.crs).to_crs(WGS84).iloc[0] if polys else MultiPolygon()
     if outline.geom_type == "Polygon":
         outline = MultiPolygon([outline])
@@ -108,7 +126,7 @@ def cone_from_surface(surface: SurfaceResult, *, kind: Kind, threshold: float,
     by_tw = _split(eq.iloc[0] if polys else None, townships)
     params = {"kind": kind, "threshold": float(threshold), **surface.params}
     return ConeResult(kind, float(threshold), area, outline, by_tw, float(vals[r, c]),
-                      float(ext.x.iloc[0]), float(ext.y.iloc[0]), params)
+                      float(ext.x.iloc[0]), float(ext.y.iloc[0]), params, extrap)
 
 
 def _split(cone_eq, townships: gpd.GeoDataFrame | None) -> pd.DataFrame:

@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -41,6 +42,7 @@ def cone_workbook(series: pd.DataFrame, cone: ConeResult, *, tr: Translate, name
     """An .xlsx with the cone-area series, the chosen survey's township split, and the parameters."""
     s = pd.DataFrame({
         tr("cone.col.survey"): series["code"], tr("cone.col.area_km2"): series["area_km2"].round(2),
+        tr("cone.col.extrapolated_km2"): series.get("area_extrapolated_km2", pd.Series(np.nan, series.index)).round(2),
         tr("cone.col.change_km2"): series["change_km2"].round(2), tr("cone.col.extreme"): series["extreme_value"].round(2),
     })
     split = pd.DataFrame({
@@ -61,7 +63,9 @@ def cone_workbook(series: pd.DataFrame, cone: ConeResult, *, tr: Translate, name
 def cone_geopackage(cone: ConeResult, *, survey: str) -> bytes:
     """The cone outline with its area and parameters, as a GeoPackage (WGS84)."""
     gdf = gpd.GeoDataFrame({"survey": [survey], "kind": [cone.kind], "threshold": [cone.threshold],
-                            "area_km2": [round(cone.area_km2, 3)], "extreme": [round(cone.extreme_value, 3)],
+                            "area_km2": [round(cone.area_km2, 3)],
+                            "extrap_km2": [round(cone.area_extrapolated_km2, 3)],
+                            "extreme": [round(cone.extreme_value, 3)],
                             "method": [cone.params.get("method", "")], "cell_m": [cone.params.get("cell_m", 0)]},
                            geometry=[cone.outline], crs=4326)
     return vector_bytes(gdf, "gpkg", layer="cone")

@@ -121,13 +121,16 @@ def load_surface(run: SurfaceRun) -> SurfaceResult:
 def cone_for(store: Store, user: CurrentUser, surface: SurfaceResult, surface_run_id: int, *, kind: str,
              threshold: float, townships: gpd.GeoDataFrame) -> tuple[ConeResult, bool]:
     """The cone on a stored surface: (result, answered from the store)."""
-    key = hashlib.sha256(f"{surface_run_id}|{kind}|{float(threshold)!r}".encode()).hexdigest()
+    # "v2": cones stored since the extrapolated part is kept (older ones are recomputed once)
+    key = hashlib.sha256(f"v2|{surface_run_id}|{kind}|{float(threshold)!r}".encode()).hexdigest()
     with store.session() as s:
         run = s.scalar(select(ConeRun).where(ConeRun.request_hash == key))
         if run is not None:
             by_tw = pd.DataFrame(json.loads(run.by_township_json), columns=["code", "name", "area_km2", "share"])
+            params = json.loads(run.params_json)
             return ConeResult(run.kind, run.threshold, run.area_km2, shape(json.loads(run.outline_geojson)), by_tw,
-                              run.extreme_value, run.extreme_lon, run.extreme_lat, json.loads(run.params_json)), True
+                              run.extreme_value, run.extreme_lon, run.extreme_lat, params,
+                              float(params.get("area_extrapolated_km2", np.nan))), True
     cone = cone_from_surface(surface, kind=kind, threshold=threshold, townships=townships)
     with store.session(user) as s:
         if s.scalar(select(ConeRun).where(ConeRun.request_hash == key)) is None:
@@ -135,7 +138,9 @@ def cone_for(store: Store, user: CurrentUser, surface: SurfaceResult, surface_ru
                           area_km2=cone.area_km2, outline_geojson=json.dumps(mapping(cone.outline)),
                           by_township_json=cone.by_township.to_json(orient="records", force_ascii=False),
                           extreme_value=cone.extreme_value, extreme_lon=cone.extreme_lon,
-                          extreme_lat=cone.extreme_lat, params_json=json.dumps(cone.params, ensure_ascii=False),
+                          extreme_lat=cone.extreme_lat,
+                          params_json=json.dumps({**cone.params, "area_extrapolated_km2": cone.area_extrapolated_km2},
+                                                 ensure_ascii=False),
                           created_by=user.username))
     return cone, False
 
@@ -145,7 +150,7 @@ def cone_series(store: Store, user: CurrentUser, *, aquifer: str, kind: str, thr
                 progress: Progress | None = None) -> pd.DataFrame:
     """Cone area for every current survey of one aquifer, oldest first.
 
-    Columns: ``survey_id``, ``code``, ``year``, ``season``, ``area_km2``,
+    Columns: ``survey_id``, ``code``, ``year``, ``season``, ``area_km2``, ``area_extrapolated_km2``,
     ``change_km2`` (against the same season a year before; NaN for the first),
     ``extreme_value``, ``surface_run_id``, ``cached``.
     """
@@ -160,12 +165,13 @@ def cone_series(store: Store, user: CurrentUser, *, aquifer: str, kind: str, thr
                                            data_dir=data_dir)
         cone, c2 = cone_for(store, user, surf, run_id, kind=kind, threshold=threshold, townships=townships)
         rows.append({"survey_id": int(sv.id), "code": sv.code, "year": int(sv.year), "season": sv.season,
-                     "area_km2": cone.area_km2, "extreme_value": cone.extreme_value, "surface_run_id": run_id,
+                     "area_km2": cone.area_km2, "area_extrapolated_km2": cone.area_extrapolated_km2,
+                     "extreme_value": cone.extreme_value, "surface_run_id": run_id,
                      "cached": cached and c2})
     if progress:
         progress(1.0, "")
-    df = pd.DataFrame(rows, columns=["survey_id", "code", "year", "season", "area_km2", "extreme_value",
-                                     "surface_run_id", "cached"])
+    df = pd.DataFrame(rows, columns=["survey_id", "code", "year", "season", "area_km2", "area_extrapolated_km2",
+                                     "extreme_value", "surface_run_id", "cached"])
     df["date"] = [survey_date(c) for c in df["code"]]
     prev = df.set_index(["season", "year"])["area_km2"]
     df["change_km2"] = [r.area_km2 - prev.get((r.season, r.year - 1), np.nan) for r in df.itertuples()]

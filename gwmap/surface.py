@@ -582,6 +582,10 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
         mask = geometry_mask(list(b.geometry), out_shape=grid.shape, transform=grid.transform, invert=True)
     else:
         mask = np.ones(grid.shape, bool)
+    extent_km2 = _true_area_km2(mask, grid, crs)
+    if boundary is None:
+        # every area then lies within this box, not within the county: say so
+        warnings.append(("warn.surface.extent", {"km2": f"{extent_km2:,.1f}"}))
     fit = None
     if method == "kriging":
         if variogram is None:
@@ -597,9 +601,22 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
         cv = cross_validate(x, y, z, method="idw", neighbours=k, power=power)
         params = {"method": "idw", "power": power, "neighbours": k}
     params.update({"cell_m": float(cell_m), "crs": crs.to_string() if hasattr(crs, "to_string") else str(crs),
-                   "value": value, "n_wells": n})
+                   "value": value, "n_wells": n, "extent": "boundary" if boundary is not None else "wells_box",
+                   "extent_km2": round(extent_km2, 3)})
     extrap = _extrapolated(x, y, grid, mask)
     return SurfaceResult(values, std, extrap, grid, crs, method, params, cv, fit, tuple(warnings))
+
+
+def _true_area_km2(mask: np.ndarray, grid: Grid, crs) -> float:
+    """True area of the cells in ``mask`` (the grid plane's scale error corrected on its centre cell)."""
+    import geopandas as gpd
+    import shapely
+
+    from gwmap.crs import area_crs
+
+    cx, cy = grid.x0 + grid.cell_m * grid.nx / 2, grid.y0 - grid.cell_m * grid.ny / 2
+    cell = gpd.GeoSeries([shapely.box(cx, cy, cx + grid.cell_m, cy + grid.cell_m)], crs=crs).to_crs(area_crs())
+    return float(mask.sum()) * float(cell.area.iloc[0]) / 1e6
 
 
 def _extrapolated(x, y, grid: Grid, mask: np.ndarray) -> np.ndarray:

@@ -62,6 +62,9 @@ m1.metric(t("cone.col.area_km2"), f"{cone.area_km2:.1f}", None if pd.isna(row["c
           delta_color="inverse")
 m2.metric(t("cone.extreme." + kind), f"{cone.extreme_value:.2f}")
 m3.metric(t("cone.extreme_at"), f"{cone.extreme_lon:.4f}, {cone.extreme_lat:.4f}")
+if cone.area_extrapolated_km2 > 0.05:
+    st.caption(t("cone.extrapolated_part", km2=f"{cone.area_extrapolated_km2:.1f}",
+                 share=f"{100 * cone.area_extrapolated_km2 / cone.area_km2:.0f}"))
 st_folium(build_cone_map(cone, townships=townships, tr=tr, basemap=basemap, surface=surf), height=520,
           use_container_width=True, returned_objects=[], key="cone_map")
 split = cone.by_township[cone.by_township["area_km2"] > 0]

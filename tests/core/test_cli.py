@@ -90,6 +90,22 @@ def test_cone_command_prints_area_and_township_split(survey_csv, tmp_path):
     import geopandas as gpd
 
     assert gpd.read_file(tmp_path / "cone.gpkg").area_km2.iloc[0] == pytest.approx(out["area_km2"])
+    # inside the county; the part the wells do not support is given apart
+    assert out["extent"] == "boundary" and 1000 < out["extent_km2"] < 1300
+    assert 0 <= out["area_extrapolated_km2"] < out["area_km2"]
+    assert out["area_supported_km2"] == pytest.approx(out["area_km2"] - out["area_extrapolated_km2"], abs=2e-3)
+
+
+def test_cone_without_a_boundary_says_which_extent_it_measured(survey_csv, tmp_path):
+    r = run(["cone", str(survey_csv), "--value", "埋深", "--kind", "depth", "--threshold", "12", "--method", "idw",
+             "--cell", "250"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "km²" in r.stdout and "外推" in r.stdout
+    assert "未给出边界" in r.stderr and "--boundary" in r.stderr
+    r = run(["cone", str(survey_csv), "--value", "埋深", "--kind", "depth", "--threshold", "12", "--method", "idw",
+             "--cell", "250", "--json"], tmp_path)
+    out = json.loads(r.stdout)
+    assert out["extent"] == "wells_box" and any("--boundary" in w for w in out["warnings"])
 
 
 @pytest.mark.parametrize("args, code", [

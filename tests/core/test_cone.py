@@ -73,3 +73,30 @@ def test_no_cone_above_the_threshold(surface):
     cone = cone_from_surface(surface, kind="depth", threshold=50.0)
     assert cone.area_km2 == 0.0 and cone.outline.is_empty
     assert Point(cone.extreme_lon, cone.extreme_lat).within(BOX.to_crs(4326).iloc[0])
+
+
+def test_the_part_beyond_the_wells_is_reported_apart():
+    """With wells on the whole box the cone is almost all supported (a few gaps between random wells); with
+    wells on the west side only, the cone's part east of the wells is reported as extrapolated."""
+    full = cone_from_surface(interpolate(radial_wells(), "depth_m", boundary=BOX, method="idw"), kind="depth",
+                             threshold=12.0)
+    assert full.area_extrapolated_km2 < 0.03 * full.area_km2
+    assert full.area_supported_km2 == pytest.approx(full.area_km2 - full.area_extrapolated_km2)
+    wells = radial_wells(600)
+    x = wells.to_crs(area_crs()).geometry.x
+    west = wells[x < -3_000]
+    cone = cone_from_surface(interpolate(west, "depth_m", boundary=BOX, method="idw"), kind="depth", threshold=12.0)
+    outline = gpd.GeoSeries([cone.outline], crs=4326).to_crs(area_crs()).iloc[0]
+    east_of_wells = outline.intersection(box(x[x < -3_000].max(), -20_000, 20_000, 20_000)).area / 1e6
+    assert 0.3 * cone.area_km2 < cone.area_extrapolated_km2
+    assert cone.area_extrapolated_km2 == pytest.approx(east_of_wells, rel=0.15)
+    assert cone.as_dict()["area_supported_km2"] == pytest.approx(cone.area_km2 - cone.area_extrapolated_km2, abs=1e-3)
+    assert cone.params["extent"] == "boundary" and cone.params["extent_km2"] == pytest.approx(1600, rel=1e-3)
+
+
+def test_without_a_boundary_the_extent_is_named():
+    s = interpolate(radial_wells(), "depth_m", method="idw")
+    assert s.params["extent"] == "wells_box"
+    code, params = next(w for w in s.warnings if w[0] == "warn.surface.extent")
+    # the wells' box (up to 40 km square) plus 2% each side, snapped to 100 m cells
+    assert 1400 < float(params["km2"].replace(",", "")) < 1800
