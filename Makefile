@@ -45,6 +45,7 @@ lint: venv
 bench: venv
 	$(PY) bench/bench_onemap.py
 	$(PY) bench/bench_kriging.py
+	$(PY) bench/bench_variogram.py
 	$(PY) bench/bench_routing.py
 
 ## demo-data: rebuild data/ from scripts/build_demo_data.py (fixed seed; output is committed)

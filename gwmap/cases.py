@@ -282,18 +282,45 @@ def integrity_check(store: Store, evidence_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(bad, columns=["lead_code", "filename", "sha256", "problem"])
 
 
-def ledger(store: Store, *, today: date | None = None) -> pd.DataFrame:
-    """The work ledger (工作台账): one row per lead with the date of each step, deadline, days left, evidence count."""
+def _as_of(leads: pd.DataFrame, steps: pd.DataFrame, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Leads and steps as they stood at the end of ``as_of`` (county time)."""
+    all_steps = steps
+    steps = steps[steps["at"] < clock.local_day_end_utc(as_of)]
+    leads = leads[pd.to_datetime(leads["registered_on"]) <= pd.Timestamp(as_of)].copy()
+    last = steps.groupby("lead_code")["stage"].last()
+    deadline = steps[steps["stage"] == "rectifying"].groupby("lead_code")["deadline"].last()
+    # a lead with no steps at all (taken over from an older ledger) has no history: its recorded stage stands
+    recorded = leads["lead_code"].isin(set(all_steps["lead_code"]))
+    leads.loc[recorded, "stage"] = leads.loc[recorded, "lead_code"].map(last).fillna("registered")
+    leads.loc[recorded, "rectify_deadline"] = leads.loc[recorded, "lead_code"].map(deadline)
+    due = pd.to_datetime(leads["rectify_deadline"])
+    leads["overdue"] = (leads["stage"] == "rectifying") & due.notna() & (due < pd.Timestamp(as_of))
+    return leads, steps
+
+
+def ledger(store: Store, *, today: date | None = None, as_of: date | None = None) -> pd.DataFrame:
+    """The work ledger (工作台账): one row per lead with the date of each step, deadline, days left, evidence count.
+
+    ``as_of`` gives the ledger as it stood at the end of that day (county time),
+    from the steps' history: leads registered later are left out, and each
+    lead's stage, deadline and overdue flag are those of its last step by then,
+    so a month's figures are the same whenever they are made.
+    """
     from gwmap.store.repo import leads_frame
 
-    today = today or clock.today()
+    today = as_of or today or clock.today()
     leads = leads_frame(store)
     with store.session() as s:
-        steps = pd.DataFrame(s.execute(select(Lead.lead_code, LeadStep.stage, LeadStep.at, LeadStep.note)
+        steps = pd.DataFrame(s.execute(select(Lead.lead_code, LeadStep.stage, LeadStep.at, LeadStep.note,
+                                              LeadStep.deadline)
                                        .join(Lead, Lead.id == LeadStep.lead_id).order_by(LeadStep.id)).all(),
-                             columns=["lead_code", "stage", "at", "note"])
-        counts = dict(s.execute(select(Lead.lead_code, func.count(Evidence.id))
-                                .join(Evidence, Evidence.lead_id == Lead.id).group_by(Lead.lead_code)).all())
+                             columns=["lead_code", "stage", "at", "note", "deadline"])
+        count_q = select(Lead.lead_code, func.count(Evidence.id)).join(Evidence, Evidence.lead_id == Lead.id)
+        if as_of is not None:  # evidence fixed by the end of that day
+            count_q = count_q.where(Evidence.uploaded_at < clock.local_day_end_utc(as_of))
+        counts = dict(s.execute(count_q.group_by(Lead.lead_code)).all())
+    if as_of is not None:
+        leads, steps = _as_of(leads, steps, as_of)
     first = steps.groupby(["lead_code", "stage"])["at"].min().unstack() if len(steps) else pd.DataFrame()
     finding = steps[steps.stage == "inspected"].groupby("lead_code")["note"].last() if len(steps) else pd.Series()
     out = leads[["lead_code", "source", "lon", "lat", "township_code", "description", "stage", "registered_on",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["now", "today", "frozen", "to_local", "LOCAL_TZ"]
+__all__ = ["now", "today", "frozen", "to_local", "local_day_end_utc", "LOCAL_TZ"]
 
 _fixed: datetime | None = None
 
@@ -64,3 +64,15 @@ def to_local(at: datetime) -> datetime:
     if hasattr(at, "to_pydatetime"):  # a pandas Timestamp
         at = at.to_pydatetime()
     return at.replace(tzinfo=UTC).astimezone(ZoneInfo(LOCAL_TZ)).replace(tzinfo=None)
+
+
+def local_day_end_utc(day: date) -> datetime:
+    """The stored (UTC, naive) instant the county's ``day`` ends: everything before it happened by that day.
+
+    >>> local_day_end_utc(date(2026, 10, 31)).isoformat()   # midnight in Beijing is 16:00 UTC
+    '2026-10-31T16:00:00'
+    """
+    from zoneinfo import ZoneInfo
+
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo(LOCAL_TZ))
+    return end.astimezone(UTC).replace(tzinfo=None)

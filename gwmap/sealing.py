@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
@@ -181,18 +182,28 @@ def sealing_photos(store: Store, sealing_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["kind", "filename", "sha256", "uploaded_at", "uploaded_by"])
 
 
-def progress(store: Store) -> pd.DataFrame:
+def progress(store: Store, *, as_of: date | None = None) -> pd.DataFrame:
     """Per plan year: targets, wells planned / works done / accepted, abstraction cut credited (accepted only).
 
-    A re-enabled well no longer counts: its cut is given back.
+    A re-enabled well no longer counts: its cut is given back.  ``as_of``
+    gives the figures as they stood at the end of that day, from the works'
+    and acceptances' dates (a bulletin for a past month).
     """
     with store.session() as s:
         plans = pd.DataFrame(s.execute(select(SealingPlan.year, SealingPlan.target_wells,
                                               SealingPlan.target_cut_m3)).all(),
                              columns=["year", "target_wells", "target_cut_m3"])
         rows = pd.DataFrame(s.execute(select(Sealing.plan_year, Sealing.stage, Sealing.cut_m3_per_year,
-                                             Sealing.reenabled_on)).all(),
-                            columns=["year", "stage", "cut", "reenabled_on"])
+                                             Sealing.reenabled_on, Sealing.finished_on, Sealing.accepted_on)).all(),
+                            columns=["year", "stage", "cut", "reenabled_on", "finished_on", "accepted_on"])
+    if as_of is not None:
+        plans = plans[plans["year"] <= as_of.year]
+        rows = rows[rows["year"] <= as_of.year].copy()
+        by = {c: pd.to_datetime(rows[c]) for c in ("reenabled_on", "finished_on", "accepted_on")}
+        done = lambda c: by[c].notna() & (by[c] <= pd.Timestamp(as_of))  # noqa: E731
+        rows["stage"] = np.where(done("accepted_on"), "accepted", np.where(done("finished_on"), "works_done",
+                                 np.where(rows["stage"].isin(["works_done", "accepted"]), "planned", rows["stage"])))
+        rows["reenabled_on"] = rows["reenabled_on"].where(done("reenabled_on"), None)
     rows = rows[rows["reenabled_on"].isna()]
     g = rows.groupby("year")
     out = pd.DataFrame({

@@ -158,21 +158,50 @@ def empirical_variogram(x, y, z, *, n_lags: int = 15, max_lag_m: float | None = 
 
 @dataclass(frozen=True)
 class VariogramFit:
-    """The chosen model and how every candidate fitted (weighted RMS misfit)."""
+    """The chosen model, how every candidate did, and what the user should know about the fit.
+
+    ``misfit`` is each candidate's pair-weighted RMS misfit to the empirical
+    variogram; ``loo_rmse`` each candidate's leave-one-out kriging error (when
+    the wells were given); ``chosen_by`` says which of the two chose the model;
+    ``warnings`` are (message code, params) for a fit that ended on a bound.
+    """
 
     variogram: Variogram
     empirical: EmpiricalVariogram
     misfit: dict[str, float]
+    loo_rmse: dict[str, float] = field(default_factory=dict)
+    chosen_by: str = "misfit"
+    warnings: tuple[tuple[str, dict], ...] = ()
+    candidates: dict[str, Variogram] = field(default_factory=dict, repr=False)
 
 
-def fit_variogram(emp: EmpiricalVariogram, model: str = "auto") -> VariogramFit:
-    """Fit nugget, partial sill and range by weighted least squares.
+# the bounds of the fit, relative to the largest semivariance and the longest lag
+_RANGE_MIN, _RANGE_MAX = 1 / 50, 3.0
+# a Gaussian model must predict the left-out wells this much better to be chosen (it overshoots beyond them)
+_GAUSSIAN_EDGE = 0.98
 
-    Weights are the pairs per bin over the squared model value (Cressie 1985),
-    which trusts short, well-populated lags most.  ``model="auto"`` fits all
-    of :data:`VARIOGRAM_MODELS` and keeps the best spherical or exponential
-    fit, unless the Gaussian's misfit is under 70% of it (a Gaussian model
-    extrapolates with overshoots, so it has to earn its place).
+
+def fit_variogram(emp: EmpiricalVariogram, model: str = "auto", *, points=None, neighbours: int = 32,
+                  max_loo: int = 2000, seed: int = 0) -> VariogramFit:
+    """Fit nugget, partial sill and range by weighted least squares, and choose the model family.
+
+    Each lag's residual is weighted by its pair count over the model value
+    (Cressie 1985): a bin of a few pairs barely moves the fit, and short,
+    well-populated lags are trusted most.
+
+    With ``model="auto"`` every one of :data:`VARIOGRAM_MODELS` is fitted.
+    Given the wells (``points=(x, y, z)``, metres), the family is the one whose
+    ordinary kriging (``neighbours`` nearest) best predicts each well left out
+    (up to ``max_loo`` wells, a fixed random sample beyond that); a Gaussian
+    has to do 2% better than the best other, as it overshoots beyond the
+    wells.  Without the wells, the smallest misfit decides (the Gaussian then
+    needs a misfit under 70% of the best other's).
+
+    A fit that ends on a bound gets a warning with a suggestion: a range at
+    the upper bound (three times the longest lag: the levels change smoothly
+    over the whole area), a range at the lower bound (shorter than the
+    spacing of the wells), or a nugget of 95% of the sill or more (no spatial
+    correlation seen at these spacings).
     """
     models = VARIOGRAM_MODELS if model == "auto" else (model,)
     h, g, n = emp.lags_m, emp.gamma, emp.pairs.astype(float)
@@ -190,17 +219,43 @@ def fit_variogram(emp: EmpiricalVariogram, model: str = "auto") -> VariogramFit:
         # a Gaussian model with no nugget makes kriging overshoot wildly; give it at least 1% of the sill
         min_nugget = 0.01 * gmax if m == "gaussian" else 0.0
         p0 = [0.8 * gmax, 0.5 * hmax, max(0.1 * gmax, min_nugget)]
-        res = least_squares(resid, p0, bounds=([0.0, hmax / 50, min_nugget], [3 * gmax, 3 * hmax, gmax]),
+        res = least_squares(resid, p0, bounds=([0.0, _RANGE_MIN * hmax, min_nugget], [3 * gmax, _RANGE_MAX * hmax, gmax]),
                             loss="soft_l1")
         v = Variogram(m, psill=float(res.x[0]), range_m=float(res.x[1]), nugget=float(res.x[2]))
         misfit[m] = float(np.sqrt(np.sum(n * (v.gamma(h) - g) ** 2) / np.sum(n)))
         fits[m] = v
-    # "auto" prefers the stable models; the Gaussian must fit clearly better to be chosen
+    loo: dict[str, float] = {}
     stable = [m for m in fits if m != "gaussian"] or list(fits)
-    best = min(stable, key=misfit.get)
-    if "gaussian" in fits and misfit["gaussian"] < 0.7 * misfit[best]:
-        best = "gaussian"
-    return VariogramFit(fits[best], emp, misfit)
+    if len(fits) > 1 and points is not None:
+        x, y, z = (np.asarray(a, dtype=float) for a in points)
+        at = None
+        if len(z) > max_loo:
+            at = np.sort(np.random.default_rng(seed).choice(len(z), max_loo, replace=False))
+        loo = {m: cross_validate(x, y, z, method="kriging", variogram=v, neighbours=neighbours, at=at).rmse
+               for m, v in fits.items()}
+        best = min(stable, key=loo.get)
+        if "gaussian" in fits and loo["gaussian"] < _GAUSSIAN_EDGE * loo[best]:
+            best = "gaussian"
+        chosen_by = "loo"
+    else:
+        best = min(stable, key=misfit.get)
+        if "gaussian" in fits and misfit["gaussian"] < 0.7 * misfit[best]:
+            best = "gaussian"
+        chosen_by = "misfit"
+    return VariogramFit(fits[best], emp, misfit, loo, chosen_by, _bound_warnings(fits[best], hmax, gmax), fits)
+
+
+def _bound_warnings(v: Variogram, hmax: float, gmax: float) -> tuple[tuple[str, dict], ...]:
+    """Warnings for a fit that ended on (or against) a bound, each with what to do."""
+    out = []
+    if v.range_m >= 0.99 * _RANGE_MAX * hmax:
+        out.append(("warn.variogram.range_long", {"range_km": f"{v.range_m / 1000:.1f}",
+                                                  "lag_km": f"{hmax / 1000:.1f}"}))
+    elif v.range_m <= 1.01 * _RANGE_MIN * hmax:
+        out.append(("warn.variogram.range_short", {"range_m": f"{v.range_m:,.0f}"}))
+    if v.nugget >= 0.95 * v.sill or v.nugget >= 0.99 * gmax:
+        out.append(("warn.variogram.nugget", {"share": f"{100 * v.nugget / max(v.sill, 1e-12):.0f}"}))
+    return tuple(out)
 
 
 # ----------------------------------------------------------------- grids
@@ -424,32 +479,38 @@ class CrossValidation:
 
 
 def cross_validate(x, y, z, *, method: Method, variogram: Variogram | None = None, neighbours: int | None = None,
-                   power: float = 2.0) -> CrossValidation:
-    """Leave each well out in turn and predict it from its neighbours (all batched)."""
+                   power: float = 2.0, at: np.ndarray | None = None) -> CrossValidation:
+    """Leave each well out in turn and predict it from its neighbours (all batched).
+
+    ``at`` (indices into the wells after duplicates are merged) limits the
+    wells left out to a sample; the others still serve as neighbours.
+    """
     x, y, z = (np.asarray(a, dtype=float) for a in (x, y, z))
     x, y, z, _ = _dedupe(x, y, z)
     n = len(z)
     k = min(neighbours or (32 if method == "kriging" else 12), n - 1)
     if k < 1:
         raise InputDataError("err.surface.too_few", "Cross-validation needs at least 2 wells.", n=n, need=2)
-    _, idx = cKDTree(np.column_stack([x, y])).query(np.column_stack([x, y]), k=k + 1)
+    at = np.arange(n) if at is None else np.asarray(at)[np.asarray(at) < n]
+    _, idx = cKDTree(np.column_stack([x, y])).query(np.column_stack([x[at], y[at]]), k=k + 1)
     idx = idx[:, 1:]  # drop the well itself
+    x0, y0, z0 = x[at], y[at], z[at]
     if method == "idw":
-        d = np.hypot(x[idx] - x[:, None], y[idx] - y[:, None])
+        d = np.hypot(x[idx] - x0[:, None], y[idx] - y0[:, None])
         pred = _idw_weights(d, z[idx], power)
     else:
         if variogram is None:
             raise InputDataError("err.variogram.missing", "Kriging cross-validation needs a variogram.")
-        pred = np.empty(n)
-        for s in range(0, n, 4096):
+        pred = np.empty(len(at))
+        for s in range(0, len(at), 4096):
             sl = slice(s, s + 4096)
             ainv = _kriging_inverse(x, y, idx[sl], variogram)
-            d = np.hypot(x[idx[sl]] - x[sl, None], y[idx[sl]] - y[sl, None])
+            d = np.hypot(x[idx[sl]] - x0[sl, None], y[idx[sl]] - y0[sl, None])
             b = np.ones((len(d), k + 1))
             b[:, :k] = variogram.covariance(d)
             w = np.einsum("mk,mkj->mj", b, ainv)
             pred[sl] = np.sum(w[:, :k] * z[idx[sl]], axis=1)
-    return CrossValidation.from_residuals(method, pred - z)
+    return CrossValidation.from_residuals(method, pred - z0)
 
 
 def with_params(v: Variogram, **changes) -> Variogram:
@@ -589,8 +650,10 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
     fit = None
     if method == "kriging":
         if variogram is None:
-            fit = fit_variogram(empirical_variogram(x, y, z), variogram_model)
+            fit = fit_variogram(empirical_variogram(x, y, z), variogram_model, points=(x, y, z),
+                                neighbours=neighbours or 32)
             variogram = fit.variogram
+            warnings.extend(fit.warnings)
         k = neighbours or 32
         values, std = krige(x, y, z, grid.xs, grid.ys, variogram, neighbours=k, block=block, mask=mask)
         cv = cross_validate(x, y, z, method="kriging", variogram=variogram, neighbours=k)
@@ -647,7 +710,7 @@ def compare_methods(points, value: str, *, variogram: Variogram | None = None) -
     x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), np.asarray(pts[value], dtype=float)
     out = []
     if len(z) >= 10:
-        v = variogram or fit_variogram(empirical_variogram(x, y, z)).variogram
+        v = variogram or fit_variogram(empirical_variogram(x, y, z), points=(x, y, z)).variogram
         out.append(cross_validate(x, y, z, method="kriging", variogram=v))
     out.append(cross_validate(x, y, z, method="idw"))
     return out
@@ -657,5 +720,5 @@ def variogram_for(points, value: str, model: str = "auto") -> VariogramFit:
     """Empirical variogram and fit for a point GeoDataFrame with a CRS (in its grid plane)."""
     pts = points[np.isfinite(np.asarray(points[value], dtype=float))]
     p = pts.to_crs(default_grid_crs(pts.crs, _center(pts)))
-    return fit_variogram(empirical_variogram(p.geometry.x.to_numpy(), p.geometry.y.to_numpy(),
-                                             np.asarray(pts[value], dtype=float)), model)
+    x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), np.asarray(pts[value], dtype=float)
+    return fit_variogram(empirical_variogram(x, y, z), model, points=(x, y, z))

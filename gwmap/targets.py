@@ -89,15 +89,25 @@ def reclaimed_table(store: Store) -> pd.DataFrame:
     return out
 
 
-def level_change(store: Store, *, aquifer: str | None = None) -> tuple[float, int, str, str]:
-    """Mean change of depth to water, latest survey against the same season a year before.
+def _surveys_until(store: Store, today: date | None):
+    """The current surveys measured by ``today`` (all of them when None), oldest first."""
+    from gwmap.surveys import list_surveys, survey_date
+
+    s = list_surveys(store)
+    if today is None or s.empty:
+        return s
+    return s[[survey_date(c).date() <= today for c in s["code"]]].reset_index(drop=True)
+
+
+def level_change(store: Store, *, aquifer: str | None = None, today: date | None = None) -> tuple[float, int, str, str]:
+    """Mean change of depth to water, latest survey (by ``today``) against the same season a year before.
 
     Returns (mean change in m, wells measured in both, earlier code, later code);
     negative means the water table rose.  ``aquifer`` None averages both.
     """
-    from gwmap.surveys import change_points, list_surveys
+    from gwmap.surveys import change_points
 
-    s = list_surveys(store)
+    s = _surveys_until(store, today)
     changes = []
     codes = ("", "")
     for aq in ([aquifer] if aquifer else ["shallow", "deep"]):
@@ -123,7 +133,7 @@ def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
 
     today = today or clock.today()
     out: list[Target] = []
-    prog = progress(store).set_index("year")
+    prog = progress(store, as_of=today).set_index("year")
     if 2023 in prog.index:
         p = prog.loc[2023]
         src = prog.reset_index()[["year", "target_wells", "accepted", "target_cut_m3", "cut_m3"]]
@@ -131,12 +141,13 @@ def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
                           p["accepted"] >= p["target_wells"], source=src))
         out.append(Target("cut_2023", float(p["cut_m3"]), 1_150_000.0, "m3", "2023", p["cut_m3"] >= 1_150_000,
                           source=src))
-    wells = wells_frame(store)
+    wells = _in_use_on(store, wells_frame(store), today)
     deep = wells[(wells["aquifer"] == "deep") & (wells["status"] == "in_use")]
     out.append(Target("deep_remaining", float(deep["permitted_m3_per_year"].sum()), 0.0, "m3", "2024-12-31",
                       len(deep) == 0, higher_is_better=False,
                       source=deep[["well_code", "owner", "use", "permitted_m3_per_year"]].reset_index(drop=True)))
     rw = reclaimed_table(store)
+    rw = rw[rw["year"] <= today.year]
     if len(rw):
         last = rw.iloc[-1]
         out.append(Target("reclaimed_used", float(last["reclaimed_used_m3"]), 7_000_000.0, "m3",
@@ -144,7 +155,7 @@ def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
         out.append(Target("reclaimed_rate", float(last["rate"]), 0.5, "share", "2025",
                           bool(last["rate"] >= 0.5), source=rw))
     for aq in (None, "shallow", "deep"):
-        change, n, before, after = level_change(store, aquifer=aq)
+        change, n, before, after = level_change(store, aquifer=aq, today=today)
         key = "level_change" + (f"_{aq}" if aq else "")
         src = pd.DataFrame({"before": [before], "after": [after], "wells": [n], "mean_change_m": [change]})
         out.append(Target(key, change, 0.0, "m", after, bool(np.isfinite(change) and change < 0),
@@ -152,12 +163,36 @@ def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
     return out
 
 
+def _in_use_on(store: Store, wells: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Wells with the status they had at the end of ``day``, from the sealing records.
+
+    A well sealed (accepted) after that day was still in use then; one re-enabled after it was still sealed.
+    """
+    from gwmap.store.repo import sealings_frame
+
+    seal = sealings_frame(store)
+    if seal.empty or wells.empty:
+        return wells
+    accepted, reenabled = pd.to_datetime(seal["accepted_on"]), pd.to_datetime(seal["reenabled_on"])
+    day = pd.Timestamp(day)
+    later_sealed = set(seal.loc[accepted.notna() & (accepted > day) & reenabled.isna(), "well_code"])
+    later_back = set(seal.loc[reenabled.notna() & (reenabled > day) & accepted.notna() & (accepted <= day),
+                              "well_code"])
+    wells = wells.copy()
+    wells.loc[wells["well_code"].isin(later_sealed), "status"] = "in_use"
+    wells.loc[wells["well_code"].isin(later_back), "status"] = "sealed"
+    return wells
+
+
 def enforcement_glance(store: Store, *, today: date | None = None) -> dict[str, int]:
-    """Leads open, overdue, and closed this month."""
+    """Leads open and overdue at the end of ``today``, and the closures (销号) in its month up to then.
+
+    Counted from the steps' history, so a past day's figures do not change with later work.
+    """
     from gwmap.cases import ledger
 
     today = today or clock.today()
-    led = ledger(store, today=today)
+    led = ledger(store, as_of=today)
     closed = pd.to_datetime(pd.Series(led["closed_on"]), errors="coerce")
     return {
         "open": int((~led["stage"].isin(["closed", "dismissed"])).sum()),
@@ -177,11 +212,11 @@ def township_ranking(store: Store, townships: pd.DataFrame, *, cone_split: pd.Da
     """
     from gwmap.cases import ledger
     from gwmap.store.repo import sealings_frame
-    from gwmap.surveys import list_surveys, township_change
+    from gwmap.surveys import township_change
 
     today = today or clock.today()
     out = townships[["code", "name"]].copy().reset_index(drop=True)
-    s = list_surveys(store)
+    s = _surveys_until(store, today)
     sub = s[s["aquifer"] == "shallow"]
     change = pd.Series(dtype=float)
     if len(sub):
@@ -193,12 +228,16 @@ def township_ranking(store: Store, townships: pd.DataFrame, *, cone_split: pd.Da
     out["level_change_m"] = out["code"].map(change)
     share = cone_split.set_index("code")["share"] if cone_split is not None and len(cone_split) else pd.Series(dtype=float)
     out["cone_share"] = out["code"].map(share).fillna(0.0)
-    led = ledger(store, today=today)
+    led = ledger(store, as_of=today)
     open_ = led[~led["stage"].isin(["closed", "dismissed"])].groupby("township_code").size()
     overdue = led[led["overdue"]].groupby("township_code").size()
     out["open_cases"] = out["code"].map(open_).fillna(0).astype(int)
     out["overdue_cases"] = out["code"].map(overdue).fillna(0).astype(int)
     seal = sealings_frame(store)
+    seal = seal[seal["plan_year"] <= today.year]
+    accepted = pd.to_datetime(seal["accepted_on"])
+    seal = seal.assign(stage=np.where((seal["stage"] == "accepted") & accepted.notna() & (accepted > pd.Timestamp(today)),
+                                      "works_done", seal["stage"]))
     out["sealing_planned"] = out["code"].map(seal.groupby("township_code").size()).fillna(0).astype(int)
     out["sealed"] = out["code"].map(seal[seal["stage"] == "accepted"].groupby("township_code").size()).fillna(0).astype(int)
     out["rank"] = out["level_change_m"].rank(method="min").astype("Int64")

@@ -36,7 +36,8 @@ cell = c4.number_input(t("surface.cell"), 50, 1000, 100, step=50, key="sf_cell")
 
 pts = survey_points(store, survey_id)
 try:
-    cvs = compare_methods(pts, value)
+    fit = variogram_for(pts, value) if method == "kriging" else None
+    cvs = compare_methods(pts, value, variogram=fit.variogram if fit else None)
 except GwmapError as exc:
     st.error(t_error(exc))
     st.stop()
@@ -46,8 +47,7 @@ st.dataframe(pd.DataFrame([{t("surface.method"): tr(f"surface.m.{c.method}"), "R
              hide_index=True, use_container_width=True)
 
 variogram = None
-if method == "kriging":
-    fit = variogram_for(pts, value)
+if fit is not None:
     v = fit.variogram
     with st.expander(t("surface.variogram", model=tr(f"surface.model_name.{v.model}"), psill=f"{v.psill:.3g}",
                        range=f"{v.range_m:,.0f}", nugget=f"{v.nugget:.3g}")):
@@ -56,6 +56,11 @@ if method == "kriging":
                                     t("surface.fitted"): v.gamma(fit.empirical.lags_m)}).set_index(t("surface.lag")))
         st.caption(t("surface.misfit", text=", ".join(f"{tr('surface.model_name.' + k)} {e:.3g}"
                                                       for k, e in fit.misfit.items())))
+        if fit.loo_rmse:
+            st.caption(t("surface.loo", text=", ".join(f"{tr('surface.model_name.' + k)} {e:.3f}"
+                                                       for k, e in fit.loo_rmse.items())))
+        for code, params in fit.warnings:
+            st.warning(t(code, **params))
         if st.checkbox(t("surface.override"), key="sf_override"):
             o1, o2, o3, o4 = st.columns(4)
             model = o1.selectbox(t("surface.model"), VARIOGRAM_MODELS, index=VARIOGRAM_MODELS.index(v.model),

@@ -89,3 +89,78 @@ def test_pdf_embeds_its_font_and_its_first_page_is_not_blank(bulletin, tmp_path)
     subprocess.run(["pdftoppm", "-png", "-r", "40", "-f", "1", "-l", "1", str(path), str(tmp_path / "p")], check=True)
     page = np.asarray(Image.open(next(tmp_path.glob("p*.png"))).convert("L"))
     assert page.std() > 20 and (page < 128).mean() > 0.02  # text, map and chart drawn
+
+
+def test_a_months_figures_stay_the_same_after_it(demo_store, tmp_path):
+    """October's figures made at 23:30 on 31 October equal those made in December, after November's work;
+    本月销号 counts the closures within each month, and a lead's stage on a day comes from its steps."""
+    from datetime import date, datetime
+
+    from gwmap import clock
+    from gwmap.cases import EvidenceFile, advance, ledger, register_lead
+    from gwmap.targets import township_ranking
+
+    enf = CurrentUser("enforce", "enforcement")
+    _, tw, outline = repo.current_boundaries(demo_store)
+    ev = tmp_path / "evidence"
+    pdf = [EvidenceFile("整改报告.pdf", b"%PDF-1.4 x")]
+
+    def new(lon, lat):
+        return register_lead(demo_store, enf, lon=lon, lat=lat, source="patrol", description="疑似新打机井",
+                             townships=tw, outline=outline)[0]
+
+    def to_rectifying(code, deadline):
+        advance(demo_store, enf, code, "inspected", note="机井在用", evidence_dir=ev)
+        advance(demo_store, enf, code, "confirmed", evidence_dir=ev)
+        advance(demo_store, enf, code, "rectifying", deadline=deadline, evidence_dir=ev)
+
+    with clock.frozen(datetime(2026, 10, 10, 1, 0)):
+        a, c = new(115.498, 36.564), new(115.40, 36.45)
+        to_rectifying(a, date(2026, 10, 24))
+    with clock.frozen(datetime(2026, 10, 25, 2, 0)):
+        advance(demo_store, enf, a, "reinspected", note="已封填", evidence_dir=ev)
+        advance(demo_store, enf, a, "closed", evidence_dir=ev, evidence=pdf)
+    with clock.frozen(datetime(2026, 10, 31, 15, 30)):  # 23:30 on 31 October in Beijing
+        to_rectifying(c, date(2026, 11, 10))
+        then = enforcement_glance(demo_store)
+        rank_then = township_ranking(demo_store, tw)[["code", "open_cases", "overdue_cases", "sealed"]]
+        targets_then = [(t.key, f"{t.actual:.6g}", t.due, t.met) for t in plan_targets(demo_store)]
+    with clock.frozen(datetime(2026, 10, 31, 16, 30)):  # 00:30 on 1 November in Beijing: a November lead
+        d = new(115.55, 36.60)
+    with clock.frozen(datetime(2026, 11, 20, 2, 0)):
+        advance(demo_store, enf, c, "reinspected", note="已整改", evidence_dir=ev)
+        advance(demo_store, enf, c, "closed", evidence_dir=ev, evidence=pdf)
+        new(115.45, 36.50)
+    with clock.frozen(datetime(2026, 12, 5, 2, 0)):
+        october = date(2026, 10, 31)
+        assert enforcement_glance(demo_store, today=october) == then
+        assert township_ranking(demo_store, tw, today=october)[rank_then.columns].equals(rank_then)
+        assert [(t.key, f"{t.actual:.6g}", t.due, t.met) for t in plan_targets(demo_store, today=october)] \
+            == targets_then
+        november = enforcement_glance(demo_store, today=date(2026, 11, 30))
+    assert then["closed_this_month"] == 1 and november["closed_this_month"] == 1  # a in October, c in November
+    assert november["open"] == then["open"] - 1 + 2  # c closed; d and e registered
+    rows = {day: ledger(demo_store, as_of=day).set_index("lead_code") for day in
+            (date(2026, 10, 31), date(2026, 11, 15), date(2026, 11, 30))}
+    assert d not in rows[date(2026, 10, 31)].index and d in rows[date(2026, 11, 15)].index
+    assert rows[date(2026, 10, 31)].at[c, "stage"] == "rectifying" and not rows[date(2026, 10, 31)].at[c, "overdue"]
+    assert rows[date(2026, 11, 15)].at[c, "overdue"] and rows[date(2026, 11, 15)].at[c, "days_left"] == -5
+    assert rows[date(2026, 11, 30)].at[c, "stage"] == "closed"
+    assert rows[date(2026, 10, 31)].at[a, "closed_on"] == date(2026, 10, 25)
+
+
+def test_sealing_progress_on_a_past_day_counts_acceptances_by_then(demo_store):
+    from datetime import date
+
+    import pandas as pd
+
+    from gwmap.sealing import progress
+
+    seal = repo.sealings_frame(demo_store)
+    day = date(2023, 6, 30)
+    accepted = pd.to_datetime(seal["accepted_on"])
+    by_then = seal[(seal["plan_year"] == 2023) & accepted.notna() & (accepted <= pd.Timestamp(day))]
+    row = progress(demo_store, as_of=day).set_index("year").loc[2023]
+    assert row["accepted"] == len(by_then) < progress(demo_store).set_index("year").at[2023, "accepted"]
+    assert row["cut_m3"] == pytest.approx(by_then["cut_m3_per_year"].sum())
+    assert 2024 not in progress(demo_store, as_of=day).set_index("year").index
