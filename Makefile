@@ -20,7 +20,7 @@ venv: $(STAMP)
 ## run: set up, create/migrate the database (demo data unless GWMAP_DEMO=0) and start the app
 run: venv
 	@if [ "$(GWMAP_DEMO)" = "1" ]; then $(PY) -m gwmap init --demo; else $(PY) -m gwmap init; fi
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+	$(PY) -m gwmap serve --port $(PORT)
 
 ## test: set up (Chromium from Debian for the browser tests) and run every test
 test: venv browser-deps

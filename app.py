@@ -4,7 +4,7 @@ import streamlit as st
 
 from gwmap.config import PROJECT_ROOT
 from gwmap.store.users import can
-from gwmap.ui import shell, state
+from gwmap.ui import shell
 from gwmap.ui.i18n import t
 
 st.set_page_config(page_title="冠县地下水监管一张图", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
@@ -14,7 +14,7 @@ user = shell.require_user(frame=False)  # the sign-in form and the end of the ru
 
 st.sidebar.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
 if st.sidebar.button(t("app.logout")):
-    state.set_user(None)
+    shell.sign_out(user)
     st.rerun()
 
 pages = [

@@ -326,6 +326,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the app (see :mod:`gwmap.ui.launch`)."""
+    from gwmap.ui.launch import serve
+
+    return serve(args.port, args.address)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m gwmap", description="冠县地下水监管一张图 command line")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -335,6 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--demo", action="store_true")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("serve", help="start the app (the session cookie endpoints included; no outside request)")
+    s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--address", help="address to listen on (default: all; 127.0.0.1 behind nginx)")
+    s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("create-user", help="create an account")
     s.add_argument("username")

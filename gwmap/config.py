@@ -9,14 +9,19 @@ variable                   meaning
 ``GWMAP_BASEMAP``          ``none`` | ``tianditu`` | ``osm`` | ``custom``
 ``GWMAP_TIANDITU_KEY``     Tianditu token, for ``tianditu``
 ``GWMAP_TILE_URL``         XYZ URL template, for ``custom``
+``GWMAP_SESSION_IDLE_MIN`` sign-in ends after this many idle minutes; 120
+``GWMAP_SESSION_MAX_H``    and at the latest this many hours after; 12
 =========================  ===============================================
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Settings", "get_settings", "PROJECT_ROOT", "BASEMAPS"]
 
@@ -39,6 +44,17 @@ class Settings:
     tianditu_key: str = ""
     tile_url: str = ""
     demo_data_dir: Path = field(default=PROJECT_ROOT / "data")
+    session_idle_min: int = 120
+    session_max_h: int = 12
+
+    @property
+    def session_limits(self):
+        """How long a sign-in lasts (:class:`gwmap.store.sessions.Limits`)."""
+        from datetime import timedelta
+
+        from gwmap.store.sessions import Limits
+
+        return Limits(idle=timedelta(minutes=self.session_idle_min), absolute=timedelta(hours=self.session_max_h))
 
     @property
     def uploads_dir(self) -> Path:
@@ -68,4 +84,25 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         basemap=basemap,
         tianditu_key=env.get("GWMAP_TIANDITU_KEY", ""),
         tile_url=env.get("GWMAP_TILE_URL", ""),
+        session_idle_min=_minutes(env, "GWMAP_SESSION_IDLE_MIN", 120, upper=24 * 60),
+        session_max_h=_minutes(env, "GWMAP_SESSION_MAX_H", 12, upper=24 * 7),
     )
+
+
+def _minutes(env: dict[str, str], name: str, default: int, *, upper: int) -> int:
+    """A positive whole number from ``env[name]`` (at most ``upper``); the default, with a log line, otherwise.
+
+    >>> _minutes({"X": "30"}, "X", 120, upper=1440), _minutes({"X": "0"}, "X", 120, upper=1440)
+    (30, 120)
+    """
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= upper:
+        logger.warning("%s=%r is not a whole number from 1 to %d; using %d", name, raw, upper, default)
+        return default
+    return value

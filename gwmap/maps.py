@@ -327,9 +327,7 @@ def build_onemap(
 
     """
     names = dict(zip(townships["code"], townships["name"]))
-    m = folium.Map(tiles=None, control_scale=True, zoom_start=10,
-                   location=[36.53, 115.5], attribution_control=True)
-    _add_basemap(m, basemap, tr)
+    m = _new_map(tr, basemap)
 
     # townships
     tw = townships[["code", "name", "geometry"]].copy()
@@ -492,9 +490,31 @@ def surface_overlay(surface, *, band: str = "value", max_px: int = 1200):
     return _ramp_rgba(out, vmin, vmax), bounds, vmin, vmax
 
 
-def _base_map(townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap) -> folium.Map:
-    m = folium.Map(tiles=None, control_scale=True, zoom_start=10, location=[36.53, 115.5])
+class _AttributionPrefix(MacroElement):
+    """Leaflet's attribution prefix as plain text.
+
+    Leaflet 1.9's default carries a flag drawn as an inline SVG, out of place on a government map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+        {% endmacro %}
+        """
+    )
+
+
+def _new_map(tr: Translate, basemap: Basemap) -> folium.Map:
+    """An empty map of the county with the offline base map and a plain attribution."""
+    m = folium.Map(tiles=None, control_scale=True, zoom_start=10, location=[36.53, 115.5], attribution_control=True)
+    m.add_child(_AttributionPrefix())
     _add_basemap(m, basemap, tr)
+    return m
+
+
+def _base_map(townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap) -> folium.Map:
+    m = _new_map(tr, basemap)
     tw = townships[["code", "name", "geometry"]].copy()
     tw["label"] = tw["name"].map(_esc)
     folium.GeoJson(tw[["code", "label", "geometry"]].to_json(), name=tr("map.layer.townships"),

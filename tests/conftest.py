@@ -67,3 +67,13 @@ def demo_db_path(_demo_template, tmp_path) -> Path:
     """A data dir holding a copy of the demo database as gwmap.sqlite."""
     shutil.copyfile(_demo_template, tmp_path / "gwmap.sqlite")
     return tmp_path
+
+
+def signed_in(at, store: Store, user) -> None:
+    """Put ``user`` into an AppTest session as the sign-in form does: the user and a stored session."""
+    from gwmap.store.sessions import open_session
+    from gwmap.ui.state import SESSION_KEY, USER_KEY
+
+    session_id, _ = open_session(store, user)
+    at.session_state[USER_KEY] = user
+    at.session_state[SESSION_KEY] = session_id

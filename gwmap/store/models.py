@@ -55,6 +55,29 @@ class User(Versioned, Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
 
 
+class UserSession(Base):
+    """A signed-in browser: the SHA-256 of its cookie token (never the token), and its time limits.
+
+    Sign-ins, sign-outs and revocations are written to the audit trail by
+    :mod:`gwmap.store.sessions`; the row itself changes on every visit
+    (``last_seen_at``), so it is not audited row by row.
+    """
+
+    __tablename__ = "user_sessions"
+    __audited__ = False
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    ticket_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    ticket_expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_by: Mapped[str] = mapped_column(String(64), default="")
+    revoked_why: Mapped[str] = mapped_column(String(32), default="")
+
+
 class LoginThrottle(Base):
     """Consecutive failed sign-ins per user name (known or not)."""
 

@@ -12,21 +12,24 @@ on the next click.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import uuid
 
 import streamlit as st
 
+from gwmap import web
 from gwmap.errors import ConflictError, GwmapError
-from gwmap.store import repo
+from gwmap.store import repo, sessions
 from gwmap.store.users import CurrentUser, authenticate, authorize, can, refresh_user
 from gwmap.ui import resources, state
 from gwmap.ui.i18n import t, t_error
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["language_switch", "demo_banner", "sign_in_form", "require_user", "install_error_handler", "show_conflict"]
+__all__ = ["language_switch", "demo_banner", "sign_in_form", "sign_out", "require_user", "install_error_handler",
+           "show_conflict"]
 
 
 def language_switch() -> None:
@@ -58,11 +61,44 @@ def sign_in_form() -> None:
         submitted = st.form_submit_button(t("login.submit"), type="primary")
     if submitted:
         try:
-            state.set_user(authenticate(store, username, password))
+            user = authenticate(store, username, password)
         except GwmapError as exc:
             st.error(t_error(exc))
         else:
+            session_id, ticket = sessions.open_session(store, user, limits=resources.settings().session_limits)
+            state.set_user(user, session_id)
+            state.set_value("session_ticket", ticket)  # handed to the browser on the next run, then forgotten
             st.rerun()
+
+
+def _to_browser(path: str, body: str = "") -> None:
+    """POST ``body`` to one of gwmap's endpoints from the page (same origin, never in the URL).
+
+    The answer may set or clear the HttpOnly session cookie.  Where the app
+    runs without the endpoints (plain ``streamlit run app.py``) nothing
+    happens, and the sign-in lasts as long as the tab.
+    """
+    base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
+    url = json.dumps(base.rstrip("/") + path)
+    st.html(f"<script>fetch({url}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(body)}}})"
+            ".catch(function () {{}});</script>", unsafe_allow_javascript=True)
+
+
+def _cookie_token() -> str | None:
+    try:
+        token = st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # no browser behind this run (AppTest): no cookie
+        return None
+    return token if isinstance(token, str) else None
+
+
+def sign_out(user: CurrentUser) -> None:
+    """End this tab's session in the store and have the browser drop its cookie."""
+    session_id = state.get_session()
+    if session_id is not None:
+        sessions.revoke(resources.store(), user, session_id)
+    state.set_user(None)
+    state.set_value("signed_out", True)
 
 
 def require_user(permission: str | None = None, *, target: str = "", frame: bool = True) -> CurrentUser:
@@ -75,7 +111,17 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
     """
     install_error_handler()
     store = resources.store()
+    limits = resources.settings().session_limits
     user = state.get_user()
+    ended = False
+    if user is not None and not sessions.alive(store, state.get_session(), limits=limits):
+        state.set_user(None)  # timed out, signed out elsewhere, or ended by an administrator
+        user, ended = None, True
+    if user is None and not state.get_value("signed_out"):
+        hit = sessions.resolve(store, _cookie_token(), limits=limits)  # a reload, a deep link, a second tab
+        if hit is not None:
+            user = hit[0]
+            state.set_user(user, hit[1])
     if user is not None:
         fresh = refresh_user(store, user)
         if fresh != user:
@@ -85,8 +131,17 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
         if frame:  # a page run directly: app.py drew nothing
             language_switch()
             demo_banner()
+        if ended:
+            st.info(t("login.session_ended"))
+        if state.get_value("signed_out"):
+            _to_browser(web.SIGNOUT_PATH)
+            state.set_value("signed_out", False)
         sign_in_form()
         st.stop()
+    ticket = state.get_value("session_ticket")
+    if ticket:
+        _to_browser(web.SESSION_PATH, ticket)
+        state.set_value("session_ticket", None)
     if permission is not None and not can(user, permission):
         try:
             authorize(store, user, permission, target=target)

@@ -6,10 +6,11 @@ import streamlit as st
 
 from gwmap.store.users import CurrentUser
 
-__all__ = ["get_lang", "set_lang", "get_user", "set_user", "LANG_KEY", "USER_KEY"]
+__all__ = ["get_lang", "set_lang", "get_user", "set_user", "get_session", "LANG_KEY", "USER_KEY", "SESSION_KEY"]
 
 LANG_KEY = "gwmap_lang"
 USER_KEY = "gwmap_user"
+SESSION_KEY = "gwmap_session_id"
 
 
 def get_lang() -> str:
@@ -24,11 +25,20 @@ def get_user() -> CurrentUser | None:
     return st.session_state.get(USER_KEY)
 
 
-def set_user(user: CurrentUser | None) -> None:
+def set_user(user: CurrentUser | None, session_id: int | None = None) -> None:
+    """Sign this tab in as ``user`` holding the stored session ``session_id``; None signs it out."""
     if user is None:
         st.session_state.pop(USER_KEY, None)
+        st.session_state.pop(SESSION_KEY, None)
     else:
         st.session_state[USER_KEY] = user
+        if session_id is not None:
+            st.session_state[SESSION_KEY] = session_id
+
+
+def get_session() -> int | None:
+    """The id of the stored session this tab is signed in with."""
+    return st.session_state.get(SESSION_KEY)
 
 
 def get_value(name: str, default=None):

@@ -40,8 +40,7 @@ def server(tmp_path_factory, _demo_template):
     env.pop("GWMAP_DATABASE_URL", None)
     log = open(data_dir / "server.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        [sys.executable, "-m", "gwmap", "serve", "--port", str(port), "--address", "127.0.0.1"],  # as make run
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

@@ -27,6 +27,9 @@ def test_one_map_draws_offline(page, server):
         for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true; return false; })""")
     assert painted
     assert frame.locator(".gw-legend").inner_text().count("示意边界") == 1
+    # the attribution names Leaflet in plain text: no flag (an inline SVG in Leaflet 1.9's default prefix)
+    attribution = frame.locator(".leaflet-control-attribution")
+    assert attribution.inner_text().startswith("Leaflet") and attribution.locator("svg").count() == 0
     page.wait_for_timeout(500)
     page.screenshot(path=str(OUTPUT / "onemap.png"), full_page=True)
     assert page.outside_requests == []

@@ -97,3 +97,7 @@ def test_static_assets_come_from_the_installed_package(tmp_path):
 def test_well_colours_by_use(layers):
     html = _html(build_onemap(**layers, tr=_tr, well_color_by="use"))
     assert "map.legend.wells_by_use" in html and "vocab.use.irrigation" in html
+
+
+def test_the_attribution_prefix_is_plain_text(layers):
+    assert '.attributionControl.setPrefix("Leaflet")' in _html(build_onemap(**layers, tr=_tr))

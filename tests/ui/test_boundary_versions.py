@@ -10,12 +10,12 @@ from shapely.geometry import box
 from streamlit.testing.v1 import AppTest
 
 from gwmap.boundaries import PreparedBoundaries
-from gwmap.config import PROJECT_ROOT
+from gwmap.config import PROJECT_ROOT, get_settings
 from gwmap.crs import area_crs
 from gwmap.store import Store, repo
 from gwmap.store.users import CurrentUser, system_user
-from gwmap.ui.state import LANG_KEY, USER_KEY
-from tests.conftest import DATA
+from gwmap.ui.state import LANG_KEY
+from tests.conftest import DATA, signed_in
 
 ADMIN = CurrentUser("admin", "admin", "系统管理员")
 PAGES = sorted(p.name for p in (PROJECT_ROOT / "pages").glob("*.py"))
@@ -70,7 +70,7 @@ def odd_version(request, demo_db_path, monkeypatch):
 def test_every_page_renders_on_an_odd_stored_version(odd_version, page):
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / page), default_timeout=120)
     at.session_state[LANG_KEY] = "zh"
-    at.session_state[USER_KEY] = ADMIN
+    signed_in(at, Store(get_settings().database_url), ADMIN)  # the store the page opens (GWMAP_DATA_DIR)
     at.run()
     assert not at.exception, (odd_version, page, at.exception)
     assert at.header or at.title, (odd_version, page)

@@ -11,6 +11,7 @@ from gwmap.i18n import translate
 from gwmap.store import Store, repo
 from gwmap.store.users import CurrentUser
 from gwmap.ui.state import LANG_KEY, USER_KEY
+from tests.conftest import signed_in
 
 LANGS = ["zh", "en"]
 
@@ -36,7 +37,7 @@ def make_app(demo_db_path, monkeypatch):
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
         at.session_state[LANG_KEY] = lang
         if user is not None:
-            at.session_state[USER_KEY] = user
+            signed_in(at, _store(demo_db_path), user)
         if page:  # open the page directly, as a link would, without running the home page first
             at.switch_page(page)
         at.run()
@@ -177,7 +178,7 @@ def test_accounts_page_refuses_a_leader(make_app, demo_db_path, lang):
     # the page is not in a leader's menu; opening it anyway is refused and audited
     at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "accounts.py"), default_timeout=60)
     at.session_state[LANG_KEY] = lang
-    at.session_state[USER_KEY] = LEADER
+    signed_in(at, _store(demo_db_path), LEADER)
     at.run()
     assert at.error[0].value == translate("err.permission", lang, permission="users.manage")
     audit = repo.audit_frame(_store(demo_db_path), limit=5)
@@ -585,6 +586,9 @@ def test_lead_goes_overdue_then_is_closed_on_the_page(make_app, demo_db_path, la
         step(at, "confirmed")
         step(at, "rectifying", deadline=date(2026, 12, 28))
     with clock.frozen(t0 + timedelta(days=31)):
+        at.run()  # a month later the sign-in has long timed out
+        assert at.info[0].value == translate("login.session_ended", lang) and not at.metric
+        signed_in(at, _store(demo_db_path), ENFORCE)
         at.run()
         overdue = int({m.label: m.value for m in at.metric}[translate("onemap.metric.leads_overdue", lang)])
         assert overdue == overdue0 + 1

@@ -1,0 +1,39 @@
+"""user sessions: signed-in browsers by the hash of their cookie token, with idle and absolute limits
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-29 14:00:00
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('user_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('username', sa.String(length=64), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=True),
+    sa.Column('ticket_hash', sa.String(length=64), nullable=True),
+    sa.Column('ticket_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_by', sa.String(length=64), nullable=False),
+    sa.Column('revoked_why', sa.String(length=32), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('token_hash'),
+    sa.UniqueConstraint('ticket_hash')
+    )
+    op.create_index('ix_user_sessions_username', 'user_sessions', ['username'])
+
+
+def downgrade() -> None:
+    op.drop_index('ix_user_sessions_username', table_name='user_sessions')
+    op.drop_table('user_sessions')
