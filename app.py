@@ -4,7 +4,7 @@ import streamlit as st
 
 from gwmap.config import PROJECT_ROOT
 from gwmap.store.users import can
-from gwmap.ui import shell
+from gwmap.ui import shell, state
 from gwmap.ui.i18n import t
 
 st.set_page_config(page_title="冠县地下水监管一张图", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
@@ -16,6 +16,11 @@ st.sidebar.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{
 if st.sidebar.button(t("app.logout")):
     shell.sign_out(user)
     st.rerun()
+with st.sidebar.expander(t("password.title")):
+    shell.password_form(user)
+if state.get_value("password_changed"):
+    st.sidebar.success(t("password.changed"))
+    state.set_value("password_changed", False)
 
 pages = [
     st.Page("pages/dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:", default=True,

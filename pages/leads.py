@@ -58,6 +58,7 @@ if editor:
                                                townships=townships, outline=outline, gcj02=gcj)
                     state.set_value("lead_pick", None)
                     state.set_value("lead_registered", (code, dups))
+                    st.query_params["lead"] = code  # the new case is the one selected below
                     st.rerun()  # so the new lead is in the list and on the map at once
                 except GwmapError as exc:
                     st.error(t_error(exc))
@@ -79,9 +80,10 @@ st.download_button(t("leads.export_ledger"), ledger_xlsx(shown, tr=tr, names=nam
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader(t("leads.case"))
-codes = list(shown["lead_code"])
+codes = state.linked_choice("lead", "ld_case", shown["lead_code"], known=set(led["lead_code"]))  # ?lead=XS…
 if codes:
     code = st.selectbox(t("field.lead_code"), codes, key="ld_case")
+    state.link("lead", code)
     lead = led.set_index("lead_code").loc[code]
     steps, ev = lead_steps(store, code), lead_evidence(store, code)
     st.dataframe(pd.DataFrame({t("field.stage"): steps["stage"].map(lambda v: tr(f"vocab.lead_stage.{v}")),

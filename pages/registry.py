@@ -82,10 +82,11 @@ st_folium(build_wells_map(found, townships=townships, tr=tr, basemap=resources.b
           use_container_width=True, returned_objects=[], key="registry_map")
 
 st.subheader(t("registry.well"))
-codes = list(found["well_code"])
+codes = state.linked_choice("well", "rg_well", found["well_code"], known=set(wells["well_code"]))  # ?well=…
 if codes:
     code = st.selectbox(t("field.well_code"), codes, key="rg_well")
-    w = found.set_index("well_code").loc[code]
+    state.link("well", code)
+    w = wells.set_index("well_code").loc[code]  # a linked well may be outside the filters
     d1, d2 = st.columns(2)
     d1.markdown("\n".join(f"- **{t('field.' + f)}**: {md_text(_v)}" for f, _v in (
         ("owner", w["owner"]), ("township", names.get(w["township_code"], "")), ("depth_m", w["depth_m"]),

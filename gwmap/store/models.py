@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 from gwmap import clock
@@ -53,6 +54,8 @@ class User(Versioned, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    #: set when an administrator resets the password: the next sign-in must choose a new one
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
 
 class UserSession(Base):

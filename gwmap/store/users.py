@@ -28,7 +28,8 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "CurrentUser", "PERMISSIONS", "create_user", "authenticate", "authorize", "can", "check_password",
     "list_users", "refresh_user", "system_user", "disable_demo_accounts", "disabled_demo_accounts",
-    "enable_demo_accounts", "FREE_TRIES", "DEMO_USERS",
+    "enable_demo_accounts", "FREE_TRIES", "DEMO_USERS", "set_active", "set_role", "reset_password",
+    "change_password", "must_change_password", "accounts_frame",
 ]
 
 _hasher = PasswordHasher()
@@ -160,6 +161,90 @@ def create_user(store: Store, by: CurrentUser | None, *, username: str, password
         s.add(User(username=username, role=role, display_name=display_name or username,
                    password_hash=_hasher.hash(password)))
     return CurrentUser(username, role, display_name or username)
+
+
+def _account(s, username: str) -> User:
+    row = s.scalar(select(User).where(User.username == username))
+    if row is None:
+        raise InputDataError("err.user.unknown", f"No account {username!r}.", username=username)
+    return row
+
+
+def _end_sessions(store: Store, by: CurrentUser, username: str, why: str, keep: int | None = None) -> None:
+    from gwmap.store.sessions import revoke_all
+
+    revoke_all(store, by, username, why=why, keep=keep)
+
+
+def set_active(store: Store, by: CurrentUser | None, username: str, active: bool) -> None:
+    """Disable an account (its sessions end at once) or enable it again; not one's own."""
+    by = _require_manager(store, by, username)
+    if username == by.username:
+        raise InputDataError("err.user.self", "You cannot disable or change your own account here.")
+    with store.session(by) as s:
+        _account(s, username).active = bool(active)
+    if not active:
+        _end_sessions(store, by, username, "account_disabled")
+
+
+def set_role(store: Store, by: CurrentUser | None, username: str, role: str) -> None:
+    """Give an account another role (it applies on the user's next click); not one's own."""
+    by = _require_manager(store, by, username)
+    if role not in ROLES:
+        raise InputDataError("err.user.role", f"Unknown role {role!r}; use one of {', '.join(ROLES)}.", role=role)
+    if username == by.username:
+        raise InputDataError("err.user.self", "You cannot disable or change your own account here.")
+    with store.session(by) as s:
+        _account(s, username).role = role
+
+
+def reset_password(store: Store, by: CurrentUser | None, username: str, password: str) -> None:
+    """Set a temporary password: the user's sessions end and the next sign-in must choose a new one."""
+    by = _require_manager(store, by, username)
+    with store.session() as s:
+        role = _account(s, username).role
+    check_password(password, username=username, role=role)
+    with store.session(by) as s:
+        row = _account(s, username)
+        row.password_hash, row.must_change_password = _hasher.hash(password), True
+    _end_sessions(store, by, username, "password_reset")
+
+
+def change_password(store: Store, user: CurrentUser, old: str, new: str, *, keep_session: int | None = None) -> None:
+    """The user's own change: the old password proves it is them; every other session of theirs ends.
+
+    Raises
+    ------
+    AuthError
+        ``err.auth.failed`` for a wrong old password (throttled like a sign-in).
+    InputDataError
+        A weak new password, or the same as the old one.
+
+    """
+    authenticate(store, user.username, old)
+    if new == old:
+        raise InputDataError("err.user.same_password", "Choose a password different from the old one.")
+    check_password(new, username=user.username, role=user.role)
+    with store.session(user) as s:
+        row = _account(s, user.username)
+        row.password_hash, row.must_change_password = _hasher.hash(new), False
+    _end_sessions(store, user, user.username, "password_changed", keep=keep_session)
+
+
+def must_change_password(store: Store, username: str) -> bool:
+    with store.session() as s:
+        return bool(s.scalar(select(User.must_change_password).where(User.username == username)))
+
+
+def accounts_frame(store: Store):
+    """Every account (enabled or not) with its role and whether it must change its password."""
+    import pandas as pd
+
+    with store.session() as s:
+        rows = s.execute(select(User.username, User.display_name, User.role, User.active, User.must_change_password,
+                                User.created_at).order_by(User.username)).all()
+    return pd.DataFrame(rows, columns=["username", "display_name", "role", "active", "must_change_password",
+                                       "created_at"])
 
 
 def list_users(store: Store) -> list[CurrentUser]:

@@ -22,14 +22,14 @@ import streamlit as st
 from gwmap import web
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.store import repo, sessions
-from gwmap.store.users import CurrentUser, authenticate, authorize, can, refresh_user
+from gwmap.store.users import CurrentUser, authenticate, authorize, can, change_password, must_change_password, refresh_user
 from gwmap.ui import resources, state
 from gwmap.ui.i18n import t, t_error
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["language_switch", "demo_banner", "sign_in_form", "sign_out", "require_user", "install_error_handler",
-           "show_conflict"]
+__all__ = ["language_switch", "demo_banner", "sign_in_form", "sign_out", "password_form", "require_user",
+           "install_error_handler", "show_conflict"]
 
 
 def language_switch() -> None:
@@ -69,6 +69,28 @@ def sign_in_form() -> None:
             state.set_user(user, session_id)
             state.set_value("session_ticket", ticket)  # handed to the browser on the next run, then forgotten
             st.rerun()
+
+
+def password_form(user: CurrentUser) -> None:
+    """The user's own password change: old, new, new again; every other session of theirs ends."""
+    with st.form("password_change", clear_on_submit=True):
+        st.subheader(t("password.title"))
+        old = st.text_input(t("password.old"), type="password")
+        new = st.text_input(t("password.new"), type="password")
+        again = st.text_input(t("password.again"), type="password")
+        submitted = st.form_submit_button(t("password.submit"), type="primary")
+    if not submitted:
+        return
+    if new != again:
+        st.error(t("password.mismatch"))
+        return
+    try:
+        change_password(resources.store(), user, old, new, keep_session=state.get_session())
+    except GwmapError as exc:
+        st.error(t_error(exc))
+    else:
+        state.set_value("password_changed", True)
+        st.rerun()
 
 
 def _to_browser(path: str, body: str = "") -> None:
@@ -137,6 +159,12 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
             _to_browser(web.SIGNOUT_PATH)
             state.set_value("signed_out", False)
         sign_in_form()
+        st.stop()
+    if must_change_password(store, user.username):  # a reset password: choose a new one before anything else
+        if frame:
+            language_switch()
+        st.info(t("password.must_change"))
+        password_form(user)
         st.stop()
     ticket = state.get_value("session_ticket")
     if ticket:

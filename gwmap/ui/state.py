@@ -61,3 +61,30 @@ def version_shown(form: str, current: int) -> int:
     shown = st.session_state.get(key, current)
     st.session_state[key] = current
     return shown
+
+
+def linked_choice(param: str, key: str, options: list[str], known: set[str] | None = None) -> list[str]:
+    """Let the URL's ``?param=value`` choose the value of the selectbox ``key`` (a deep link, a reload).
+
+    Call before drawing the selectbox with the returned options, and
+    :func:`link` after it.  A value from the URL that ``known`` holds but the
+    page's filters left out of ``options`` is added, so a link always opens
+    its record.  A URL value the user has since changed away from is not
+    applied again.
+    """
+    wanted = st.query_params.get(param)
+    options = list(options)
+    if wanted and wanted not in options and known is not None and wanted in known:
+        options.insert(0, wanted)
+    if wanted and wanted in options and wanted != st.session_state.get(f"gwmap_link_{param}"):
+        st.session_state[key] = wanted
+    return options
+
+
+def link(param: str, value: str | None) -> None:
+    """Keep ``?param=value`` in the URL naming what the page shows (so a reload or a copied link opens it)."""
+    st.session_state[f"gwmap_link_{param}"] = value
+    if value is None:
+        st.query_params.pop(param, None)
+    elif st.query_params.get(param) != value:
+        st.query_params[param] = value

@@ -151,3 +151,49 @@ def test_the_session_endpoint_sets_an_httponly_cookie(store, people, monkeypatch
     status, cleared = _post(web.signout, web.SIGNOUT_PATH, headers={"cookie": f"gwmap_session={token}"})
     assert status == 204 and "Max-Age=0" in cleared[0]
     assert sessions.resolve(store, token) is None
+
+
+# ---------------------------------------------------------------- accounts an administrator manages
+def test_disable_reset_role_and_password_change_end_sessions(store, people):
+    from gwmap.errors import AuthError, InputDataError
+    from gwmap.store.users import (accounts_frame, authenticate, change_password, must_change_password,
+                                   reset_password, set_active, set_role)
+
+    li, boss = people
+    with clock.frozen(T0):
+        sid, token = _signed_in(store, li)
+        with pytest.raises(PermissionDenied):
+            set_active(store, li, "boss", False)
+        with pytest.raises(InputDataError):
+            set_active(store, boss, "boss", False)  # not one's own
+        set_active(store, boss, "li", False)
+        assert sessions.resolve(store, token) is None
+        with pytest.raises(AuthError):
+            authenticate(store, "li", "Shuiwen-2026")
+        set_active(store, boss, "li", True)
+        set_role(store, boss, "li", "enforcement")
+        assert authenticate(store, "li", "Shuiwen-2026").role == "enforcement"
+
+        sid, token = _signed_in(store, li)
+        with pytest.raises(InputDataError):
+            reset_password(store, boss, "li", "12345678")  # the policy holds for temporary passwords too
+        reset_password(store, boss, "li", "Temp-pass-77")
+        assert sessions.resolve(store, token) is None and must_change_password(store, "li")
+        enforcer = authenticate(store, "li", "Temp-pass-77")
+        keep, keep_token = _signed_in(store, enforcer)
+        other, other_token = _signed_in(store, enforcer)
+        with pytest.raises(AuthError):
+            change_password(store, enforcer, "wrong-one", "Brand-new-pass-1")
+        with pytest.raises(InputDataError):
+            change_password(store, enforcer, "Temp-pass-77", "Temp-pass-77")
+        change_password(store, enforcer, "Temp-pass-77", "Brand-new-pass-1", keep_session=keep)
+        assert not must_change_password(store, "li")
+        assert sessions.resolve(store, keep_token) == (enforcer, keep)  # this browser stays signed in
+        assert sessions.resolve(store, other_token) is None  # every other one is signed out
+    row = accounts_frame(store).set_index("username").loc["li"]
+    assert row["active"] and row["role"] == "enforcement" and not row["must_change_password"]
+    with store.session() as s:
+        events = s.execute(select(AuditEvent.action, AuditEvent.after).where(AuditEvent.table_name == "users",
+                                                                              AuditEvent.record_id != "")).all()
+    changed = " ".join(str(a) for _, a in events)
+    assert '"active": false' in changed and '"role": "enforcement"' in changed and "must_change_password" in changed

@@ -682,3 +682,30 @@ def test_dashboard_makes_the_bulletin(make_app, lang):
     at.text_input(key="dash_month").input("11/2026")
     at.button(key="dash_bulletin").click().run()
     assert at.error[0].value == translate("err.report.month", lang, month="11/2026")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_administrator_resets_a_password_and_the_user_must_change_it(make_app, demo_db_path, lang):
+    at = make_app(lang, ADMIN, "pages/accounts.py")
+    table = at.dataframe[1].value if len(at.dataframe) > 1 else at.dataframe[0].value
+    assert set(table[translate("accounts.username", lang)]) >= {"admin", "leader", "hydro", "enforce"}
+    at.selectbox(key="ac_who").select("leader").run()
+    at.text_input(key="ac_temp").input("Linshi-mima-9").run()
+    at.button(key="ac_reset").click().run()
+    assert not at.error and at.success[0].value == translate("accounts.done", lang, username="leader")
+    table = at.dataframe[0].value.set_index(translate("accounts.username", lang))
+    assert table.at["leader", translate("accounts.must_change", lang)] == translate("accounts.yes", lang)
+
+    at = _sign_in(make_app(lang), "leader", "Linshi-mima-9")
+    assert at.info[-1].value == translate("password.must_change", lang) and not at.header  # nothing else yet
+    form = [w for w in at.text_input if w.label in (translate("password.old", lang), translate("password.new", lang),
+                                                   translate("password.again", lang))]
+    form[0].input("Linshi-mima-9")
+    form[1].input("Lingdao-xin-2026")
+    form[2].input("Lingdao-xin-2026")
+    next(b for b in at.button if b.label == translate("password.submit", lang)).click().run()
+    assert at.header[0].value == translate("dash.header", lang)  # on to the dashboard
+    assert at.sidebar.success[0].value == translate("password.changed", lang)
+    from gwmap.store.users import authenticate
+
+    assert authenticate(_store(demo_db_path), "leader", "Lingdao-xin-2026").role == "leader"

@@ -1,4 +1,5 @@
-"""user sessions: signed-in browsers by the hash of their cookie token, with idle and absolute limits
+"""user sessions: signed-in browsers by the hash of their cookie token, with idle and absolute limits;
+users.must_change_password (set by a password reset)
 
 Revision ID: 0009
 Revises: 0008
@@ -7,6 +8,8 @@ Create Date: 2026-11-29 14:00:00
 
 from alembic import op
 import sqlalchemy as sa
+
+from gwmap.store import triggers
 
 revision = '0009'
 down_revision = '0008'
@@ -32,8 +35,15 @@ def upgrade() -> None:
     sa.UniqueConstraint('ticket_hash')
     )
     op.create_index('ix_user_sessions_username', 'user_sessions', ['username'])
+    with op.batch_alter_table('users') as batch:
+        batch.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
+    # the audit triggers list each audited table's columns: make them again for the new column
+    triggers.install(op.get_bind(), ("users",))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('users') as batch:
+        batch.drop_column('must_change_password')
+    triggers.install(op.get_bind(), ("users",))
     op.drop_index('ix_user_sessions_username', table_name='user_sessions')
     op.drop_table('user_sessions')
