@@ -101,7 +101,7 @@ def page(browser, server):
 def sign_in(page, server, username, password):
     page.goto(server + "/")
     page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
+    page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
 
 

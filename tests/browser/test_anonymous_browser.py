@@ -19,7 +19,7 @@ def test_every_page_url_shows_only_the_sign_in_form(page, server):
     for name in PAGES:
         page.goto(f"{server}/{name}")
         page.get_by_label("用户名").wait_for(timeout=60_000)
-        page.get_by_label("密码").wait_for(timeout=10_000)
+        page.get_by_label("密码", exact=True).wait_for(timeout=10_000)
         page.wait_for_timeout(1_500)  # let anything else the page would draw arrive
         body = page.locator("[data-testid=\"stMain\"]").inner_text()
         assert "冠县地下水监管一张图" in body, name

@@ -709,3 +709,34 @@ def test_an_administrator_resets_a_password_and_the_user_must_change_it(make_app
     from gwmap.store.users import authenticate
 
     assert authenticate(_store(demo_db_path), "leader", "Lingdao-xin-2026").role == "leader"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_deep_links_open_their_record(make_app, demo_db_path, lang):
+    """/leads?lead=XS… and /registry?well=… open that record, even one the page's filters would hide;
+    the URL then follows the user's choice, so a reload opens the same record."""
+    store = _store(demo_db_path)
+    leads = repo.leads_frame(store)
+    closed = leads[leads.stage == "closed"].lead_code.iloc[-1]
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "leads.py"), default_timeout=90)
+    at.session_state[LANG_KEY] = lang
+    signed_in(at, store, ENFORCE)
+    at.query_params["lead"] = closed
+    at.run()
+    assert not at.exception and at.selectbox(key="ld_case").value == closed
+    at.multiselect(key="ld_stage").select("registered").run()  # a filter that leaves the linked case out
+    assert at.selectbox(key="ld_case").value == closed
+    other = [o for o in at.selectbox(key="ld_case").options if o != closed][0]
+    at.selectbox(key="ld_case").select(other).run()
+    assert at.query_params["lead"] == other and at.selectbox(key="ld_case").value == other
+
+    well = repo.wells_frame(store).well_code.iloc[-1]
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "registry.py"), default_timeout=90)
+    at.session_state[LANG_KEY] = lang
+    signed_in(at, store, LEADER)
+    at.query_params["well"] = well
+    at.run()
+    assert not at.exception and at.selectbox(key="rg_well").value == well
+    at.query_params["well"] = "NO-SUCH-WELL"
+    at.run()
+    assert not at.exception and at.selectbox(key="rg_well").value != "NO-SUCH-WELL"
