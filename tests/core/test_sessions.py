@@ -156,8 +156,15 @@ def test_the_session_endpoint_sets_an_httponly_cookie(store, people, monkeypatch
 # ---------------------------------------------------------------- accounts an administrator manages
 def test_disable_reset_role_and_password_change_end_sessions(store, people):
     from gwmap.errors import AuthError, InputDataError
-    from gwmap.store.users import (accounts_frame, authenticate, change_password, must_change_password,
-                                   reset_password, set_active, set_role)
+    from gwmap.store.users import (
+        accounts_frame,
+        authenticate,
+        change_password,
+        must_change_password,
+        reset_password,
+        set_active,
+        set_role,
+    )
 
     li, boss = people
     with clock.frozen(T0):
