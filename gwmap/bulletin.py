@@ -24,14 +24,13 @@ from gwmap.cone import ConeResult, describe_change
 from gwmap.errors import InputDataError
 from gwmap.store.db import Store
 from gwmap.store.users import CurrentUser
+from gwmap.runs import DASHBOARD_CONE
 from gwmap.surface import SurfaceResult
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["DASHBOARD_CONE", "Bulletin", "build_bulletin", "bulletin_docx", "bulletin_pdf", "cone_png", "area_chart_png"]
 
-#: The cone the dashboard and the bulletin report (shallow aquifer, depth over 12 m, kriging, 200 m cells).
-DASHBOARD_CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
 _FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 

@@ -48,9 +48,15 @@ def cmd_init(args: argparse.Namespace) -> int:
         if out["demo_accounts_disabled"] and not args.json:
             print("演示账号已停用（非演示模式）/ demo accounts disabled outside demo mode: "
                   + ", ".join(out["demo_accounts_disabled"]), file=sys.stderr)
+    from gwmap.runs import precompute
     from gwmap.store.repo import counts
 
+    def said(fraction: float, code: str) -> None:
+        if not args.json and code:
+            print(f"  预计算漏斗区 / precomputing the dashboard cone: {code} ({fraction:.0%})", file=sys.stderr)
+
     out["counts"] = counts(store)
+    out["precomputed_surveys"] = precompute(store, _operator(), data_dir=settings.data_dir, progress=said)
     print(json.dumps(out, ensure_ascii=False) if args.json else
           f"数据库已就绪 / database ready: {out['database']}\n{out['counts']}")
     return 0

@@ -145,6 +145,27 @@ def cone_for(store: Store, user: CurrentUser, surface: SurfaceResult, surface_ru
     return cone, False
 
 
+#: The cone the dashboard and the bulletin report: the shallow aquifer where depth to water exceeds 12 m
+#: (Shandong reports 6 m plain-wide; 12 m picks out the county's own cone), kriged on 200 m cells.
+DASHBOARD_CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
+
+
+def precompute(store: Store, user: CurrentUser, *, data_dir: Path, progress: Progress | None = None) -> int:
+    """Compute and store the dashboard's cone series on the current boundaries (so no leader waits for it).
+
+    Returns the number of surveys in the series; 0 without boundaries or surveys.
+    """
+    from gwmap.store import repo
+
+    try:
+        info, townships, _ = repo.current_boundaries(store)
+    except NotFound:
+        return 0
+    series = cone_series(store, user, townships=townships, boundary_version=info.id, data_dir=data_dir,
+                         progress=progress, **DASHBOARD_CONE)
+    return len(series)
+
+
 def cone_series(store: Store, user: CurrentUser, *, aquifer: str, kind: str, threshold: float, method: str,
                 cell_m: float, townships: gpd.GeoDataFrame, boundary_version: int, data_dir: Path,
                 progress: Progress | None = None) -> pd.DataFrame:

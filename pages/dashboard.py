@@ -10,15 +10,13 @@ from gwmap.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
 from gwmap.cone import describe_change
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.maps import build_cone_map
-from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
+from gwmap.runs import DASHBOARD_CONE, VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.store.users import can
 from gwmap.targets import RECLAIMED_USES, enforcement_glance, plan_targets, reclaimed_table, set_reclaimed, township_ranking
 from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import survey_label, t, t_error, translator
 
-#: The cone the dashboard shows: the shallow aquifer where depth to water exceeds 12 m (Shandong reports 6 m
-#: plain-wide; 12 m picks out the county's own cone), kriged on 200 m cells.
-CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
+CONE = DASHBOARD_CONE  # the cone the dashboard shows (and the bulletin prints)
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("dash.header"))

@@ -29,6 +29,20 @@ def test_init_without_demo_makes_no_accounts(tmp_path):
 def test_init_demo_create_user_and_import(demo_db_path):
     r = run(["init", "--demo", "--json"], demo_db_path)
     assert r.returncode == 0 and json.loads(r.stdout)["counts"]["wells"] == 3000
+    # the dashboard's cone is computed now, not on a leader's first visit: one stored surface per shallow survey
+    from sqlalchemy import func, select
+
+    from gwmap.store import Store
+    from gwmap.store.models import ConeRun, SurfaceRun
+    from gwmap.surveys import list_surveys
+
+    store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
+    shallow = int((list_surveys(store)["aquifer"] == "shallow").sum())
+    assert json.loads(r.stdout)["precomputed_surveys"] == shallow > 10
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(SurfaceRun)) == shallow
+        assert s.scalar(select(func.count()).select_from(ConeRun)) == shallow
+    assert len(list((demo_db_path / "surfaces").glob("*.tif"))) == shallow
     r = run(["create-user", "zhang", "--role", "enforcement", "--password", "Dz-xuncha-2026"], demo_db_path)
     assert r.returncode == 0 and "zhang" in r.stdout
     r = run(["import-boundaries", str(DATA / "boundaries" / "townships.geojson"), "--name-field", "name",
