@@ -22,9 +22,9 @@ from PIL import Image, ImageDraw, ImageFont
 from gwmap import clock
 from gwmap.cone import ConeResult, describe_change
 from gwmap.errors import InputDataError
+from gwmap.runs import DASHBOARD_CONE
 from gwmap.store.db import Store
 from gwmap.store.users import CurrentUser
-from gwmap.runs import DASHBOARD_CONE
 from gwmap.surface import SurfaceResult
 
 logger = logging.getLogger(__name__)

@@ -1,17 +1,91 @@
-"""操作日志 (admins): the newest changes and refusals."""
+"""操作日志 (admins): every change and refusal, filtered and paged over the whole history."""
 
+import io
+
+import pandas as pd
 import streamlit as st
 
 from gwmap.clock import to_local
+from gwmap.i18n import catalog
+from gwmap.reports import safe_cell
 from gwmap.store import repo
-from gwmap.ui import resources, shell
-from gwmap.ui.i18n import t
+from gwmap.ui import resources, shell, state
+from gwmap.ui.i18n import t, translator
+
+PER_PAGE = 100
 
 user = shell.require_user("audit.view")  # before anything is read: this page may run without app.py
 st.header(t("audit.header"))
-df = repo.audit_frame(resources.store(), limit=500)
-df["at"] = df["at"].map(to_local)
-df = df[["at", "actor", "action", "table_name", "record_id", "before", "after"]]
-df.columns = [t("audit.at"), t("audit.actor"), t("audit.action"), t("audit.table"), t("audit.record"),
-              t("audit.before"), t("audit.after")]
-st.dataframe(df, use_container_width=True, hide_index=True)
+tr = translator()
+lang = state.get_lang()
+store = resources.store()
+known = catalog(lang)
+
+
+def named(prefix: str, value: str) -> str:
+    """A table, action or field in the user's language; the stored name where no translation exists."""
+    key = f"{prefix}.{value}"
+    return tr(key) if key in known else value
+
+
+choices = repo.audit_choices(store)
+c1, c2, c3 = st.columns(3)
+actor = c1.selectbox(t("audit.actor"), [""] + choices["actor"], key="au_actor",
+                     format_func=lambda v: v or tr("registry.all"))
+table = c2.selectbox(t("audit.table"), [""] + choices["table"], key="au_table",
+                     format_func=lambda v: named("audit.table_name", v) if v else tr("registry.all"))
+actions = c3.multiselect(t("audit.action"), choices["action"], key="au_actions", placeholder=t("registry.all"),
+                         format_func=lambda v: named("audit.action_name", v))
+d1, d2, d3 = st.columns(3)
+record = d1.text_input(t("audit.record"), key="au_record", placeholder=t("audit.record_hint"))
+start = d2.date_input(t("audit.from"), value=None, key="au_from", format="YYYY-MM-DD")
+end = d3.date_input(t("audit.to"), value=None, key="au_to", format="YYYY-MM-DD")
+query = repo.AuditQuery(actor=actor, table=table, record=record, actions=tuple(actions), start=start, end=end)
+
+_, total = repo.audit_search(store, query, per_page=1)
+pages = max(1, -(-total // PER_PAGE))
+p1, p2 = st.columns([1, 3])
+page = p1.number_input(t("audit.page", pages=pages), 1, pages, 1, key=f"au_page_{hash(query)}")
+df, total = repo.audit_search(store, query, page=int(page), per_page=PER_PAGE)
+p2.caption(t("audit.count", total=f"{total:,}", first=(int(page) - 1) * PER_PAGE + min(1, len(df)),
+             last=(int(page) - 1) * PER_PAGE + len(df)))
+
+
+def shown(value) -> str:
+    return "—" if value is None or value == "" else str(value)
+
+
+def changes(before, after) -> str:
+    return "；".join(f"{named('field', f)}: {shown(b)} → {shown(a)}" if b is not None and a is not None else
+                    f"{named('field', f)}: {shown(a if a is not None else b)}"
+                    for f, b, a in repo.describe_change(before, after))
+
+
+view = pd.DataFrame({
+    t("audit.at"): df["at"].map(lambda v: to_local(v).strftime("%Y-%m-%d %H:%M:%S")),
+    t("audit.actor"): df["actor"], t("audit.action"): df["action"].map(lambda v: named("audit.action_name", v)),
+    t("audit.table"): df["table_name"].map(lambda v: named("audit.table_name", v)),
+    t("audit.record"): df["record_id"],
+    t("audit.changes"): [changes(b, a) for b, a in zip(df["before"], df["after"], strict=True)],
+})
+st.dataframe(view, use_container_width=True, hide_index=True, height=560)
+
+
+def workbook() -> bytes:
+    """Every matching event (not only this page), for a hearing file."""
+    everything, _ = repo.audit_search(store, query, per_page=max(total, 1))
+    out = pd.DataFrame({
+        t("audit.at"): everything["at"].map(lambda v: to_local(v).strftime("%Y-%m-%d %H:%M:%S")),
+        t("audit.actor"): everything["actor"],
+        t("audit.action"): everything["action"].map(lambda v: named("audit.action_name", v)),
+        t("audit.table"): everything["table_name"].map(lambda v: named("audit.table_name", v)),
+        t("audit.record"): everything["record_id"],
+        t("audit.changes"): [changes(b, a) for b, a in zip(everything["before"], everything["after"], strict=True)],
+    }).map(safe_cell)
+    buf = io.BytesIO()
+    out.to_excel(buf, index=False, sheet_name=t("audit.header")[:31])
+    return buf.getvalue()
+
+
+st.download_button(t("audit.export", total=f"{total:,}"), workbook if total else b"", file_name="操作日志.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not total)

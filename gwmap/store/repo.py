@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import geopandas as gpd
 import pandas as pd
@@ -266,6 +266,101 @@ def audit_frame(store: Store, *, limit: int = 500, table: str | None = None) -> 
     if table:
         stmt = stmt.where(AuditEvent.table_name == table)
     return _frame(store, stmt)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Which audit events to show: any of these left empty matches everything.
+
+    ``start``/``end`` are the county's calendar days (inclusive); ``record`` is
+    a record's id or code exactly as stored.
+    """
+
+    actor: str = ""
+    table: str = ""
+    record: str = ""
+    actions: tuple[str, ...] = ()
+    start: date | None = None
+    end: date | None = None
+
+    def where(self):
+        from gwmap.store.models import AuditEvent
+
+        conds = []
+        if self.actor:
+            conds.append(AuditEvent.actor == self.actor)
+        if self.table:
+            conds.append(AuditEvent.table_name == self.table)
+        if self.record:
+            conds.append(AuditEvent.record_id == self.record.strip())
+        if self.actions:
+            conds.append(AuditEvent.action.in_(self.actions))
+        if self.start:
+            conds.append(AuditEvent.at >= clock.local_day_end_utc(self.start - timedelta(days=1)))
+        if self.end:
+            conds.append(AuditEvent.at < clock.local_day_end_utc(self.end))
+        return conds
+
+
+def audit_search(store: Store, query: AuditQuery = AuditQuery(), *, page: int = 1,
+                 per_page: int = 100) -> tuple[pd.DataFrame, int]:
+    """One page of the audit events matching ``query``, newest first, and how many match in all.
+
+    Filtered, counted and paged by the database, over the whole history.
+    """
+    from gwmap.store.models import AuditEvent
+
+    conds = query.where()
+    with store.session() as s:
+        total = int(s.scalar(select(func.count()).select_from(AuditEvent).where(*conds)) or 0)
+    page = max(1, min(int(page), max(1, -(-total // per_page))))
+    stmt = (select(AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.table_name,
+                   AuditEvent.record_id, AuditEvent.before, AuditEvent.after)
+            .where(*conds).order_by(AuditEvent.id.desc()).offset((page - 1) * per_page).limit(per_page))
+    return _frame(store, stmt), total
+
+
+def audit_choices(store: Store) -> dict[str, list[str]]:
+    """The actors, tables and actions that occur in the audit trail (for the filters)."""
+    from gwmap.store.models import AuditEvent
+
+    with store.session() as s:
+        return {name: sorted(v for (v,) in s.execute(select(col).distinct()) if v)
+                for name, col in (("actor", AuditEvent.actor), ("table", AuditEvent.table_name),
+                                  ("action", AuditEvent.action))}
+
+
+def describe_change(before: str | None, after: str | None) -> list[tuple[str, object, object]]:
+    """The fields an audit event changed, as (field, before, after).
+
+    An update lists the fields whose value changed; an insert or a refusal
+    lists what was recorded; ``row_version`` (bookkeeping) is left out.
+
+    >>> describe_change('{"owner": "王", "row_version": 1}', '{"owner": "李", "row_version": 2}')
+    [('owner', '王', '李')]
+    >>> describe_change(None, '{"failures": 3}')
+    [('failures', None, 3)]
+    """
+    before = before if isinstance(before, str) and before else None  # a frame's missing value is NaN
+    after = after if isinstance(after, str) and after else None
+
+    def load(text):
+        try:
+            value = json.loads(text) if text else {}
+        except ValueError:
+            return {"": text}
+        return value if isinstance(value, dict) else {"": value}
+
+    b, a = load(before), load(after)
+    keys = list(dict.fromkeys([*a, *b]))
+    out = []
+    for k in keys:
+        if k in ("row_version",):
+            continue
+        if before and after and b.get(k) == a.get(k):
+            continue
+        out.append((k, b.get(k), a.get(k)))
+    return out
 
 
 def data_version(store: Store) -> int:

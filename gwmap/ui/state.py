@@ -74,9 +74,11 @@ def linked_choice(param: str, key: str, options: list[str], known: set[str] | No
     """
     wanted = st.query_params.get(param)
     options = list(options)
-    if wanted and wanted not in options and known is not None and wanted in known:
+    if not wanted or wanted == st.session_state.get(f"gwmap_link_{param}"):
+        return options  # no link, or the one this page wrote itself: the user's filters and choice rule
+    if wanted not in options and known is not None and wanted in known:
         options.insert(0, wanted)
-    if wanted and wanted in options and wanted != st.session_state.get(f"gwmap_link_{param}"):
+    if wanted in options:
         st.session_state[key] = wanted
     return options
 

@@ -126,3 +126,31 @@ def test_impossible_values_are_refused_alike_on_each_backend(store, field, value
             s.add(_well(**{field: value}))
     assert err.value.code == code and err.value.params["field"] == field
     assert repo.counts(store)["wells"] == 0
+
+
+def test_audit_search_filters_counts_and_pages_in_the_database(store):
+    from datetime import date, datetime
+
+    from gwmap import clock
+    from gwmap.store import repo
+    from gwmap.store.audit import write_event
+
+    with clock.frozen(datetime(2026, 10, 31, 15, 30)):  # 23:30 on 31 October in Beijing
+        with store.session(write=True) as s:
+            for i in range(250):
+                write_event(s, actor="li" if i % 2 else "wang", action="login_failed", table="users", record_id="li",
+                            after={"failures": i})
+    with clock.frozen(datetime(2026, 10, 31, 16, 30)):  # 00:30 on 1 November
+        with store.session(write=True) as s:
+            write_event(s, actor="wang", action="denied", table="wells", record_id="7", after={"permission": "x"})
+    everything, total = repo.audit_search(store, per_page=100)
+    assert total >= 251 and len(everything) == 100 and everything["id"].is_monotonic_decreasing
+    last, _ = repo.audit_search(store, page=99, per_page=100)  # past the end: the last page
+    assert len(last) == total - 100 * (-(-total // 100) - 1)
+    li, n = repo.audit_search(store, repo.AuditQuery(actor="li", actions=("login_failed",)), per_page=50)
+    assert n == 125 and set(li["actor"]) == {"li"}
+    october, n = repo.audit_search(store, repo.AuditQuery(actor="wang", start=date(2026, 10, 31), end=date(2026, 10, 31)))
+    assert n == 125 and "denied" not in set(october["action"])  # the county's day, not UTC's
+    november, n = repo.audit_search(store, repo.AuditQuery(start=date(2026, 11, 1), table="wells", record="7"))
+    assert n == 1 and november["action"].iloc[0] == "denied"
+    assert {"li", "wang"} <= set(repo.audit_choices(store)["actor"])
