@@ -6,9 +6,11 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gwmap import clock
 from gwmap.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
 from gwmap.cone import describe_change
 from gwmap.errors import ConflictError, GwmapError
+from gwmap.i18n import translate
 from gwmap.maps import build_cone_map
 from gwmap.runs import DASHBOARD_CONE, VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.store.users import can
@@ -110,18 +112,30 @@ if can(user, "reclaimed.edit"):
                                    t("dash.rate"): (100 * rw["rate"]).round(1)}), hide_index=True)
 
 st.subheader(t("dash.bulletin"))
-today = dt.date.today()
-last_month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+today = clock.today()  # the county's today
+first = today.replace(day=1)
+months = [first.strftime("%Y-%m")]
+for _ in range(24):  # this month (still running) and the two years before; last month is the default
+    first = (first - dt.timedelta(days=1)).replace(day=1)
+    months.append(first.strftime("%Y-%m"))
 b1, b2 = st.columns([1, 3])
-month = b1.text_input(t("dash.month"), value=last_month, key="dash_month")
-if b1.button(t("dash.make_bulletin"), key="dash_bulletin"):
+month = b1.selectbox(t("dash.month"), months, index=1, key="dash_month",
+                     format_func=lambda m: translate("dash.month_label", lang, year=m[:4], month=int(m[5:])))
+made = state.get_value("bulletin")  # (month, language, docx, pdf): both files made by one click
+if b1.button(t("dash.make_bulletin"), key="dash_bulletin", type="primary"):
+    bar = b2.progress(0.1, text=t("dash.bulletin_making"))
     try:
-        bul = build_bulletin(store, user, month=month.strip(), townships=townships, boundary_version=info.id,
+        bul = build_bulletin(store, user, month=month, townships=townships, boundary_version=info.id,
                              data_dir=settings.data_dir)
-        b2.download_button(t("dash.download_bulletin"), bulletin_docx(bul, townships, tr=tr, lang=lang),
-                           file_name=f"月度通报_{month.strip()}.docx",
-                           mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-        b2.download_button(t("dash.download_bulletin_pdf"), bulletin_pdf(bul, townships, tr=tr, lang=lang),
-                           file_name=f"月度通报_{month.strip()}.pdf", mime="application/pdf")
+        bar.progress(0.6, text=t("dash.bulletin_making"))
+        made = (month, lang, bulletin_docx(bul, townships, tr=tr, lang=lang), bulletin_pdf(bul, townships, tr=tr, lang=lang))
+        state.set_value("bulletin", made)
     except GwmapError as exc:
         b2.error(t_error(exc))
+    bar.empty()
+if made and made[:2] == (month, lang):
+    # a download does not rerun the page (on_click="ignore"): both buttons stay
+    b2.download_button(t("dash.download_bulletin"), made[2], file_name=f"月度通报_{month}.docx", on_click="ignore",
+                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="dash_docx")
+    b2.download_button(t("dash.download_bulletin_pdf"), made[3], file_name=f"月度通报_{month}.pdf", on_click="ignore",
+                       mime="application/pdf", key="dash_pdf")

@@ -68,14 +68,18 @@ stage_filter = f1.multiselect(t("field.stage"), LEAD_STAGES, key="ld_stage", pla
                               format_func=lambda v: tr(f"vocab.lead_stage.{v}"))
 only_overdue = f2.checkbox(t("leads.only_overdue"), key="ld_overdue")
 shown = led[(led["stage"].isin(stage_filter) | (not stage_filter)) & (led["overdue"] | (not only_overdue))]
-st.dataframe(pd.DataFrame({
+table = pd.DataFrame({
     t("field.lead_code"): shown["lead_code"], t("field.township"): shown["township_code"].map(names),
     t("field.source"): shown["source"].map(lambda v: tr(f"vocab.lead_source.{v}")),
     t("field.stage"): [tr("map.legend.lead.overdue") if o else tr(f"vocab.lead_stage.{s_}")
                        for s_, o in zip(shown["stage"], shown["overdue"], strict=True)],
     t("field.rectify_deadline"): shown["rectify_deadline"], t("report.ledger.days_left"): shown["days_left"],
-    t("report.ledger.evidence"): shown["evidence_count"], t("field.description"): shown["description"]}),
-    use_container_width=True, hide_index=True, height=300)
+    t("report.ledger.evidence"): shown["evidence_count"], t("field.description"): shown["description"]})
+overdue_rows = shown["overdue"]  # indexed like the table
+# overdue cases in red, as on the map and in the ledger Excel
+st.dataframe(table.style.apply(lambda row: ["background-color: #fde0dc; color: #b71c1c"
+                                            if overdue_rows.loc[row.name] else "" for _ in row], axis=1),
+             use_container_width=True, hide_index=True, height=300)
 st.download_button(t("leads.export_ledger"), ledger_xlsx(shown, tr=tr, names=names), file_name="工作台账.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

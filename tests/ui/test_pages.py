@@ -667,14 +667,22 @@ def test_hydrologist_enters_reclaimed_water(make_app, demo_db_path, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_dashboard_makes_the_bulletin(make_app, lang):
-    at = make_app(lang, LEADER)
-    at.text_input(key="dash_month").input("2026-11")
-    at.button(key="dash_bulletin").click().run()
-    assert [d.proto.label for d in at.get("download_button")] == [translate("dash.download_bulletin", lang),
-                                                                  translate("dash.download_bulletin_pdf", lang)]
-    at.text_input(key="dash_month").input("11/2026")
-    at.button(key="dash_bulletin").click().run()
-    assert at.error[0].value == translate("err.report.month", lang, month="11/2026")
+    """Last month by default (in county time), Word and PDF from one click, and both stay offered."""
+    from datetime import datetime
+
+    from gwmap import clock
+
+    with clock.frozen(datetime(2026, 11, 30, 16, 30)):  # 00:30 on 1 December in Beijing
+        at = make_app(lang, LEADER)
+        assert at.selectbox(key="dash_month").value == "2026-11"
+        assert at.selectbox(key="dash_month").options[0] == translate("dash.month_label", lang, year="2026", month=12)
+        at.button(key="dash_bulletin").click().run()
+        labels = [translate("dash.download_bulletin", lang), translate("dash.download_bulletin_pdf", lang)]
+        assert [d.proto.label for d in at.get("download_button") if d.proto.label in labels] == labels
+        at.run()  # another click elsewhere: the files made stay on offer
+        assert [d.proto.label for d in at.get("download_button") if d.proto.label in labels] == labels
+        at.selectbox(key="dash_month").select("2026-10").run()  # another month: make it first
+        assert not [d for d in at.get("download_button") if d.proto.label in labels]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -762,3 +770,17 @@ def test_audit_page_filters_pages_and_reads_in_the_users_language(make_app, demo
     assert translate("audit.count", lang, total="3,000", first=1, last=100) in [c.value for c in at.caption]
     at.number_input(key=next(k for k in at.session_state if str(k).startswith("au_page_"))).set_value(30).run()
     assert len(at.dataframe[0].value) == 100 and not at.exception
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_overdue_rows_are_red_in_the_case_list(make_app, demo_db_path, lang):
+    import re
+
+    from gwmap.cases import ledger
+
+    at = make_app(lang, LEADER, "pages/leads.py")
+    styles = at.dataframe[0].proto.arrow_data.styler.styles
+    red = {int(r) for r in re.findall(r"row(\d+)_col0", styles)}
+    overdue = ledger(_store(demo_db_path))["overdue"].to_numpy()
+    assert red == {i for i, o in enumerate(overdue) if o} and len(red) == 7
+    assert "#b71c1c" in styles
