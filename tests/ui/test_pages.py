@@ -782,5 +782,5 @@ def test_overdue_rows_are_red_in_the_case_list(make_app, demo_db_path, lang):
     styles = at.dataframe[0].proto.arrow_data.styler.styles
     red = {int(r) for r in re.findall(r"row(\d+)_col0", styles)}
     overdue = ledger(_store(demo_db_path))["overdue"].to_numpy()
-    assert red == {i for i, o in enumerate(overdue) if o} and len(red) == 7
+    assert red == {i for i, o in enumerate(overdue) if o} and len(red) >= 7  # more as deadlines pass
     assert "#b71c1c" in styles
