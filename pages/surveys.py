@@ -167,12 +167,17 @@ if len(series):
         st.info(t_error(exc))
 
 st.subheader(t("surveys.change_title"))
-labels = survey_options(surveys, lang)
+c0, c1, c2 = st.columns([1, 2, 2])
+aquifer = c0.radio(t("field.aquifer"), ["shallow", "deep"], key="chg_aq", format_func=lambda a: tr(f"vocab.aquifer.{a}"))
+same = surveys[surveys["aquifer"] == aquifer]  # a change is read within one aquifer
+labels = survey_options(same, lang)
 ids = list(labels)
 if len(ids) >= 2:
-    c1, c2 = st.columns(2)
-    before = c1.selectbox(t("surveys.before"), ids, index=0, format_func=labels.get, key="chg_before")
-    after = c2.selectbox(t("surveys.after"), ids, index=len(ids) - 1, format_func=labels.get, key="chg_after")
+    # the two latest surveys of the aquifer by default (keys per aquifer, so switching keeps each one's choice)
+    before = c1.selectbox(t("surveys.before"), ids, index=len(ids) - 2, format_func=labels.get,
+                          key=f"chg_before_{aquifer}")
+    after = c2.selectbox(t("surveys.after"), ids, index=len(ids) - 1, format_func=labels.get,
+                         key=f"chg_after_{aquifer}")
     ch = township_change(store, before, after)
     st.dataframe(pd.DataFrame({
         t("field.township"): ch["township_code"].map(lambda c: tw_names.get(c, t("surveys.county") if c == "county" else c)),

@@ -784,3 +784,17 @@ def test_overdue_rows_are_red_in_the_case_list(make_app, demo_db_path, lang):
     overdue = ledger(_store(demo_db_path))["overdue"].to_numpy()
     assert red == {i for i, o in enumerate(overdue) if o} and len(red) >= 7  # more as deadlines pass
     assert "#b71c1c" in styles
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_survey_change_defaults_to_the_two_latest_of_one_aquifer(make_app, demo_db_path, lang):
+    from gwmap.surveys import list_surveys
+
+    surveys = list_surveys(_store(demo_db_path))
+    at = make_app(lang, HYDRO, "pages/surveys.py")
+    for aquifer in ("shallow", "deep"):
+        at.radio(key="chg_aq").set_value(aquifer).run()
+        ids = list(surveys[surveys.aquifer == aquifer].id)
+        assert at.selectbox(key=f"chg_before_{aquifer}").value == ids[-2]
+        assert at.selectbox(key=f"chg_after_{aquifer}").value == ids[-1]
+        assert len(at.selectbox(key=f"chg_after_{aquifer}").options) == len(ids)  # that aquifer's surveys only
