@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
@@ -51,6 +52,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 MAX_EVIDENCE_MB = MAX_PHOTO_MB
 DUPLICATE_RADIUS_M = 50.0
+#: evidence taken farther than this from its lead gets a warning (page, case file)
+FAR_M = 500.0
 
 
 @dataclass(frozen=True)
@@ -73,10 +76,19 @@ def exif_position(data: bytes) -> tuple[float | None, float | None, datetime | N
     except Exception:  # a broken image has no usable EXIF; the file is still kept as evidence
         return None, None, None
     taken = None
-    raw_time = exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+    sub = exif.get_ifd(ExifTags.IFD.Exif)
+    raw_time = sub.get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
     if raw_time:
+        # a camera writes its own wall-clock time; stored in UTC like every time, read by the offset it
+        # wrote (OffsetTimeOriginal, e.g. "+08:00") or else as the county's time
+        offset = str(sub.get(ExifTags.Base.OffsetTimeOriginal) or sub.get(ExifTags.Base.OffsetTime) or "").strip()
         try:
-            taken = datetime.strptime(str(raw_time), "%Y:%m:%d %H:%M:%S")
+            local = datetime.strptime(str(raw_time).strip(), "%Y:%m:%d %H:%M:%S")
+            if offset[:1] in "+-" and len(offset) >= 6:
+                at = datetime.strptime(f"{raw_time} {offset.replace(':', '')}", "%Y:%m:%d %H:%M:%S %z")
+                taken = at.astimezone(UTC).replace(tzinfo=None)
+            else:
+                taken = clock.local_to_utc(local)
         except ValueError:
             taken = None
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
@@ -212,10 +224,12 @@ def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, n
             sha = store_file(f.data, evidence_dir)
             e_lon, e_lat, taken = exif_position(f.data) if mime == "image/jpeg" else (None, None, None)
             source = "exif" if e_lon is not None else ("entered" if f.lon is not None else "none")
+            p_lon = e_lon if e_lon is not None else f.lon
+            p_lat = e_lat if e_lat is not None else f.lat
             s.add(Evidence(lead_id=lead.id, step_id=step.id, sha256=sha, filename=Path(f.filename).name[:255],
                            mime=mime, size_bytes=len(f.data), uploaded_by=user.username, taken_at=taken,
-                           lon=e_lon if e_lon is not None else f.lon, lat=e_lat if e_lat is not None else f.lat,
-                           gps_source=source))
+                           lon=p_lon, lat=p_lat, gps_source=source,
+                           offset_m=None if p_lon is None else round(distance_m(lead.lon, lead.lat, p_lon, p_lat), 1)))
         lead.stage = to_stage
         if to_stage == "rectifying":
             lead.rectify_deadline = deadline
@@ -236,7 +250,7 @@ def lead_evidence(store: Store, lead_code: str | None = None) -> pd.DataFrame:
     """Evidence of one lead (or all), with the step it belongs to."""
     stmt = (select(Lead.lead_code, Evidence.id, Evidence.step_id, LeadStep.stage, Evidence.filename, Evidence.mime,
                    Evidence.size_bytes, Evidence.sha256, Evidence.uploaded_at, Evidence.uploaded_by,
-                   Evidence.taken_at, Evidence.lon, Evidence.lat, Evidence.gps_source)
+                   Evidence.taken_at, Evidence.lon, Evidence.lat, Evidence.gps_source, Evidence.offset_m)
             .join(Lead, Lead.id == Evidence.lead_id).join(LeadStep, LeadStep.id == Evidence.step_id, isouter=True)
             .order_by(Evidence.id))
     if lead_code:
@@ -245,7 +259,24 @@ def lead_evidence(store: Store, lead_code: str | None = None) -> pd.DataFrame:
         rows = s.execute(stmt).all()
     return pd.DataFrame(rows, columns=["lead_code", "id", "step_id", "stage", "filename", "mime", "size_bytes",
                                        "sha256", "uploaded_at", "uploaded_by", "taken_at", "lon", "lat",
-                                       "gps_source"])
+                                       "gps_source", "offset_m"])
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine; well within a metre at county scale).
+
+    >>> round(distance_m(115.5, 36.5, 115.5, 36.51))
+    1112
+    """
+    r = 6_371_008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def far_evidence(evidence: pd.DataFrame) -> pd.DataFrame:
+    """The evidence whose recorded position lies more than :data:`FAR_M` from its lead."""
+    return evidence[evidence["offset_m"].notna() & (evidence["offset_m"] > FAR_M)]
 
 
 def days_left(deadline, today: date | None = None) -> int | None:

@@ -12,7 +12,7 @@ import os
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["now", "today", "frozen", "to_local", "local_day_end_utc", "LOCAL_TZ"]
+__all__ = ["now", "today", "frozen", "to_local", "local_to_utc", "local_day_end_utc", "LOCAL_TZ"]
 
 _fixed: datetime | None = None
 
@@ -76,3 +76,14 @@ def local_day_end_utc(day: date) -> datetime:
 
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo(LOCAL_TZ))
     return end.astimezone(UTC).replace(tzinfo=None)
+
+
+def local_to_utc(local: datetime) -> datetime:
+    """A wall-clock time in the county (naive) as stored: UTC, naive.
+
+    >>> local_to_utc(datetime(2026, 11, 29, 7, 30)).isoformat()
+    '2026-11-28T23:30:00'
+    """
+    from zoneinfo import ZoneInfo
+
+    return local.replace(tzinfo=ZoneInfo(LOCAL_TZ)).astimezone(UTC).replace(tzinfo=None)

@@ -11,6 +11,7 @@ import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from gwmap import clock
+from gwmap.cases import FAR_M
 from gwmap.cone import ConeResult
 from gwmap.io.rasters import vector_bytes
 
@@ -110,8 +111,13 @@ def ledger_xlsx(ledger: pd.DataFrame, *, tr: Translate, names: dict[str, str]) -
 
 
 def case_docx(lead: pd.Series, steps: pd.DataFrame, evidence: pd.DataFrame, *, tr: Translate,
-              township: str) -> bytes:
-    """One case file (案卷) as Word: the lead, every step with who and when, and the evidence with SHA-256."""
+              township: str, photo: Callable[[str], bytes] | None = None) -> bytes:
+    """One case file (案卷) as Word: the lead, every step with who and when, the evidence with SHA-256.
+
+    With ``photo`` (SHA-256 → the stored bytes) each JPEG/PNG is embedded
+    under its file name, SHA-256, time (county time), place and distance from
+    the lead; one taken more than 500 m away is marked for checking.
+    """
     from docx import Document
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -150,12 +156,34 @@ def case_docx(lead: pd.Series, steps: pd.DataFrame, evidence: pd.DataFrame, *, t
     for cell, h in zip(e.rows[0].cells, (tr("report.case.file"), tr("field.stage"), tr("report.case.gps"), "SHA-256"),
                        strict=True):
         cell.text = h
+    far = tr("report.case.far").format(limit=f"{FAR_M:,.0f}")
+
+    def place(r) -> str:
+        if pd.isna(r.lon):
+            return "—"
+        where = f"{r.lon:.6f}, {r.lat:.6f} ({r.gps_source})"
+        offset = getattr(r, "offset_m", None)
+        if offset is not None and pd.notna(offset):
+            where += f"，{tr('report.case.offset')} {offset:,.0f} m" + (f"（{far}）" if offset > FAR_M else "")
+        return where
+
     for r in evidence.itertuples():
         cells = e.add_row().cells
         cells[0].text = str(r.filename)
         cells[1].text = tr(f"vocab.lead_stage.{r.stage}") if r.stage else ""
-        cells[2].text = f"{r.lon:.6f}, {r.lat:.6f} ({r.gps_source})" if pd.notna(r.lon) else "—"
+        cells[2].text = place(r)
         cells[3].text = r.sha256
+    pictures = evidence[evidence["mime"].isin(["image/jpeg", "image/png"])] if photo is not None else evidence.head(0)
+    if len(pictures):
+        from docx.shared import Cm
+
+        doc.add_heading(tr("report.case.photos"), level=2)
+        for r in pictures.itertuples():
+            when = r.taken_at if pd.notna(r.taken_at) else r.uploaded_at
+            doc.add_picture(io.BytesIO(photo(r.sha256)), width=Cm(12))
+            doc.add_paragraph(tr("report.case.photo_caption").format(
+                file=r.filename, sha=r.sha256, place=place(r),
+                at=clock.to_local(pd.Timestamp(when)).strftime("%Y-%m-%d %H:%M") if pd.notna(when) else "—"))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

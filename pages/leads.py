@@ -4,7 +4,19 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gwmap.cases import TRANSITIONS, EvidenceFile, advance, integrity_check, lead_evidence, lead_steps, ledger, register_lead
+from gwmap.cases import (
+    FAR_M,
+    TRANSITIONS,
+    EvidenceFile,
+    advance,
+    far_evidence,
+    integrity_check,
+    lead_evidence,
+    lead_steps,
+    ledger,
+    read_evidence,
+    register_lead,
+)
 from gwmap.clock import to_local
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.maps import build_leads_map
@@ -84,6 +96,13 @@ st.download_button(t("leads.export_ledger"), ledger_xlsx(shown, tr=tr, names=nam
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader(t("leads.case"))
+done = state.get_value("lead_step_done")
+if done:
+    state.set_value("lead_step_done", None)
+    st.success(t("leads.step_done", code=done[0], stage=tr(f"vocab.lead_stage.{done[1]}")))
+    far = far_evidence(lead_evidence(store, done[0]))
+    for r in far[far["step_id"] == done[2]].itertuples():
+        st.warning(t("leads.evidence_far", file=r.filename, metres=f"{r.offset_m:,.0f}", limit=f"{FAR_M:,.0f}"))
 codes = state.linked_choice("lead", "ld_case", shown["lead_code"], known=set(led["lead_code"]))  # ?lead=XS…
 if codes:
     code = st.selectbox(t("field.lead_code"), codes, key="ld_case")
@@ -99,13 +118,18 @@ if codes:
                                    t("audit.at"): ev["uploaded_at"].map(to_local), t("audit.actor"): ev["uploaded_by"],
                                    t("report.case.gps"): [f"{a:.6f}, {b:.6f} ({g})" if pd.notna(a) else "—"
                                                           for a, b, g in zip(ev["lon"], ev["lat"], ev["gps_source"],
-                                                                             strict=True)]}),
+                                                                             strict=True)],
+                                   t("report.case.offset"): [
+                                       "—" if pd.isna(m) else f"{m:,.0f} m" + (" ⚠" if m > FAR_M else "")
+                                       for m in ev["offset_m"]]}),
                      use_container_width=True, hide_index=True)
     lead_row = lead.copy()
     lead_row["lead_code"] = code
-    st.download_button(t("leads.case_docx"), case_docx(lead_row, steps, ev, tr=tr, township=names.get(lead["township_code"], "")),
-                       file_name=f"案卷_{code}.docx",
-                       mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    # built when asked (a callable), with the photos embedded
+    st.download_button(t("leads.case_docx"), lambda: case_docx(
+        lead_row, steps, ev, tr=tr, township=names.get(lead["township_code"], ""),
+        photo=lambda sha: read_evidence(evidence_dir, sha)), file_name=f"案卷_{code}.docx", on_click="ignore",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     nxt = TRANSITIONS.get(lead["stage"], ())
     if editor and nxt:
         shown_version = state.version_shown(f"lead_step_{code}", int(lead["row_version"]))
@@ -119,10 +143,12 @@ if codes:
             glat = g2.number_input(t("leads.gps_lat"), value=None, format="%.6f")
             if st.form_submit_button(t("leads.submit_step"), type="primary"):
                 try:
-                    advance(store, user, code, to, note=note, deadline=deadline, evidence_dir=evidence_dir, lon=glon, lat=glat,
-                            evidence=[EvidenceFile(f.name, f.getvalue(), glon, glat) for f in files or []],
-                            expected_version=shown_version)
-                    st.success(t("leads.step_done", code=code, stage=tr(f"vocab.lead_stage.{to}")))
+                    step_id = advance(store, user, code, to, note=note, deadline=deadline, evidence_dir=evidence_dir,
+                                      lon=glon, lat=glat, expected_version=shown_version,
+                                      evidence=[EvidenceFile(f.name, f.getvalue(), glon, glat) for f in files or []])
+                    # rerun so the history, the next steps, the list and the map all show the new stage
+                    state.set_value("lead_step_done", (code, to, step_id))
+                    st.rerun()
                 except ConflictError as exc:
                     shell.show_conflict(exc, lambda f: t("field.stage"), vocab=lambda f, v: tr(f"vocab.lead_stage.{v}"))
                 except GwmapError as exc:

@@ -353,6 +353,9 @@ class Evidence(Base):
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     gps_source: Mapped[str] = mapped_column(String(16), default="")  # exif, entered, none
+    #: metres from the lead's position to where the photo says it was taken (None without a position);
+    #: over :data:`gwmap.cases.FAR_M` the case file and the page carry a warning
+    offset_m: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 

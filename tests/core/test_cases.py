@@ -64,7 +64,8 @@ def test_the_whole_lifecycle(demo_store, ctx):
     assert set(steps.by) == {"enforce"}
     ev = lead_evidence(demo_store, code)
     assert len(ev) == 3 and list(ev.gps_source) == ["exif", "entered", "exif"]
-    assert ev.lon.iloc[0] == pytest.approx(115.4981, abs=1e-5) and ev.taken_at.iloc[0] == datetime(2026, 11, 28, 10, 15)
+    assert ev.lon.iloc[0] == pytest.approx(115.4981, abs=1e-5)
+    assert ev.taken_at.iloc[0] == datetime(2026, 11, 28, 2, 15)  # 10:15 on the camera in Beijing, stored in UTC
     for r in ev.itertuples():
         assert hashlib.sha256((ev_dir / r.sha256).read_bytes()).hexdigest() == r.sha256
     assert integrity_check(demo_store, ev_dir).empty
@@ -244,3 +245,34 @@ def test_at_half_past_seven_in_beijing_everything_is_dated_in_beijing(demo_store
                                         tr=lambda k: k, township="")))
     times = [r.cells[1].text for r in doc.tables[1].rows[1:]]
     assert times == ["2026-11-29 07:30", "2026-11-29 07:30"]
+
+
+def test_a_photo_taken_far_from_the_lead_is_marked_and_the_case_file_embeds_the_photos(demo_store, ctx):
+    import docx
+    import pandas as pd
+
+    from gwmap.cases import FAR_M, far_evidence, read_evidence
+    from gwmap.reports import case_docx
+
+    kw, ev_dir = ctx
+    with clock.frozen(T0):
+        code, _ = register_lead(demo_store, ENF, lon=115.498, lat=36.564, source="patrol", description="疑似新井", **kw)
+        near, far = photo(115.4985, 36.5642), photo(115.498, 36.574, colour=(1, 2, 3))  # ~45 m and ~1.1 km away
+        advance(demo_store, ENF, code, "inspected", note="现场", evidence_dir=ev_dir,
+                evidence=[EvidenceFile("近.jpg", near), EvidenceFile("远.jpg", far),
+                          EvidenceFile("记录.pdf", b"%PDF-1.4 x")])
+    ev = lead_evidence(demo_store, code).set_index("filename")
+    assert ev.at["近.jpg", "offset_m"] == pytest.approx(46, abs=5)
+    assert ev.at["远.jpg", "offset_m"] == pytest.approx(1112, abs=5) and ev.at["远.jpg", "offset_m"] > FAR_M
+    assert pd.isna(ev.at["记录.pdf", "offset_m"])  # no position, no distance
+    assert list(far_evidence(lead_evidence(demo_store, code)).filename) == ["远.jpg"]
+    lead = repo.leads_frame(demo_store).set_index("lead_code").loc[code]
+    lead["lead_code"] = code
+    evidence = lead_evidence(demo_store, code)
+    doc = docx.Document(io.BytesIO(case_docx(lead, lead_steps(demo_store, code), evidence, tr=_tr, township="店子镇",
+                                            photo=lambda sha: read_evidence(ev_dir, sha))))
+    assert len(doc.inline_shapes) == 2  # the two photos; the PDF is listed, not drawn
+    captions = [p.text for p in doc.paragraphs if "SHA-256" in p.text]
+    assert len(captions) == 2 and evidence.set_index("filename").at["远.jpg", "sha256"] in captions[1]
+    assert "超过 500 米，请核实" in captions[1] and "请核实" not in captions[0]
+    assert "2026-11-28 10:15" in captions[0]  # the time the photo was taken (EXIF), as the county reads it

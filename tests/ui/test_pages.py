@@ -798,3 +798,26 @@ def test_survey_change_defaults_to_the_two_latest_of_one_aquifer(make_app, demo_
         assert at.selectbox(key=f"chg_before_{aquifer}").value == ids[-2]
         assert at.selectbox(key=f"chg_after_{aquifer}").value == ids[-1]
         assert len(at.selectbox(key=f"chg_after_{aquifer}").options) == len(ids)  # that aquifer's surveys only
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_step_shows_at_once_and_a_far_photo_is_warned(make_app, demo_db_path, lang):
+    from tests.core.test_cases import photo
+
+    leads = repo.leads_frame(_store(demo_db_path))
+    lead = leads[leads.stage == "registered"].iloc[0]
+    at = make_app(lang, ENFORCE, "pages/leads.py")
+    at.selectbox(key="ld_case").select(lead.lead_code).run()
+    at.radio[-1].set_value("inspected")
+    far = photo(lead.lon, lead.lat + 0.01)  # about 1.1 km north of the lead
+    at.file_uploader[-1].set_value([("远处.jpg", far, "image/jpeg")])
+    next(b for b in at.button if b.label == translate("leads.submit_step", lang)).click().run()
+    assert not at.error and not at.exception
+    assert at.success[0].value == shown("leads.step_done", lang, code=lead.lead_code,
+                                        stage=translate("vocab.lead_stage.inspected", lang))
+    warning = next(w.value for w in at.warning if "远处.jpg" in w.value)
+    assert "1,112" in warning and "500" in warning
+    # the history and the next steps already show the new stage, without another click
+    history = at.dataframe[1].value
+    assert list(history[translate("field.stage", lang)])[-1] == translate("vocab.lead_stage.inspected", lang)
+    assert translate("vocab.lead_stage.confirmed", lang) in at.radio[-1].options

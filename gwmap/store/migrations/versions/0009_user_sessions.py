@@ -1,5 +1,5 @@
 """user sessions: signed-in browsers by the hash of their cookie token, with idle and absolute limits;
-users.must_change_password (set by a password reset)
+users.must_change_password (set by a password reset); evidence.offset_m (photo position to the lead)
 
 Revision ID: 0009
 Revises: 0008
@@ -37,13 +37,17 @@ def upgrade() -> None:
     op.create_index('ix_user_sessions_username', 'user_sessions', ['username'])
     with op.batch_alter_table('users') as batch:
         batch.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
-    # the audit triggers list each audited table's columns: make them again for the new column
-    triggers.install(op.get_bind(), ("users",))
+    with op.batch_alter_table('evidence') as batch:
+        batch.add_column(sa.Column('offset_m', sa.Float(), nullable=True))
+    # the audit triggers list each audited table's columns: make them again for the new columns
+    triggers.install(op.get_bind(), ("users", "evidence"))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('users') as batch:
         batch.drop_column('must_change_password')
-    triggers.install(op.get_bind(), ("users",))
+    with op.batch_alter_table('evidence') as batch:
+        batch.drop_column('offset_m')
+    triggers.install(op.get_bind(), ("users", "evidence"))
     op.drop_index('ix_user_sessions_username', table_name='user_sessions')
     op.drop_table('user_sessions')
