@@ -106,6 +106,22 @@ def _to_browser(path: str, body: str = "") -> None:
             ".catch(function () {{}});</script>", unsafe_allow_javascript=True)
 
 
+def _localize_uploaders() -> None:
+    """Overlay the file uploader's own English ("Upload", "50MB per file • CSV") with the user's language.
+
+    The label above each uploader names the formats it takes; the limit is Streamlit's real one.
+    """
+    limit = int(st.get_option("server.maxUploadSize"))
+    button, rule = (json.dumps(t(key, mb=limit), ensure_ascii=False) for key in ("upload.button", "upload.limit"))
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    st.html(f"""<style>
+{zone} button [data-testid="stMarkdownContainer"] p {{font-size: 0}}
+{zone} button [data-testid="stMarkdownContainer"] p::after {{content: {button}; font-size: 0.875rem}}
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {rule}; font-size: 0.75rem}}
+</style>""")
+
+
 def _cookie_token() -> str | None:
     try:
         token = st.context.cookies.get(sessions.COOKIE)
@@ -166,6 +182,7 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
         st.info(t("password.must_change"))
         password_form(user)
         st.stop()
+    _localize_uploaders()
     ticket = state.get_value("session_ticket")
     if ticket:
         _to_browser(web.SESSION_PATH, ticket)
