@@ -11,7 +11,7 @@ from gwmap.runs import SurfaceRequest, surface_for
 from gwmap.surface import VARIOGRAM_MODELS, compare_methods, variogram_for
 from gwmap.surveys import list_surveys, survey_points
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import survey_options, t, t_error, translator
+from gwmap.ui.i18n import parameter_rows, survey_options, t, t_error, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("surface.header"))
@@ -101,4 +101,7 @@ d1.download_button(t("surface.download_tif"), geotiff_bytes(surf), file_name=f"{
 fmt = d2.selectbox(t("surface.contour_format"), list(VECTOR_FORMATS), key="sf_fmt")
 d2.download_button(t("surface.download_contours"), vector_bytes(contours, fmt, layer="contours"),
                    file_name=f"{stem}_contours.{'zip' if fmt == 'shp' else fmt}", mime=VECTOR_FORMATS[fmt][1])
-st.caption(t("surface.params", text=", ".join(f"{k}={v}" for k, v in surf.params.items())))
+with st.expander(t("surface.params_title")):
+    st.dataframe(pd.DataFrame([{t("cone.col.param"): label, t("cone.col.value"): value}
+                               for label, value in parameter_rows(surf.params, tr)]),
+                 hide_index=True, use_container_width=True)

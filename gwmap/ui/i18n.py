@@ -72,3 +72,34 @@ def survey_options(surveys, lang: str | None = None, *, version: bool = False) -
     lang = lang or get_lang()
     return {int(r.id): f"{survey_label(r.code, lang)} · {translate('vocab.aquifer.' + r.aquifer, lang)}"
             + (f" · v{r.version}" if version else "") for r in surveys.itertuples()}
+
+
+def parameter_rows(params: dict, tr) -> list[tuple[str, str]]:
+    """A surface's (or cone's) parameters as (name, value) a reader understands, in the user's language.
+
+    Bookkeeping ids are left out; the variogram reads as its model and numbers; codes become names.
+    """
+    rows = []
+    for key, value in params.items():
+        if key in ("survey_id", "survey_version", "boundary_version", "block"):
+            continue
+        if key == "variogram" and isinstance(value, dict):
+            value = tr("surface.variogram_value").format(
+                model=tr(f"surface.model_name.{value.get('model')}"), psill=f"{value.get('psill', 0):.3g}",
+                range=f"{value.get('range_m', 0):,.0f}", nugget=f"{value.get('nugget', 0):.3g}")
+        elif key == "method":
+            value = tr(f"surface.m.{value}")
+        elif key == "value":
+            value = tr(f"field.{value}")
+        elif key == "survey":
+            value = survey_label(str(value))
+        elif key == "aquifer":
+            value = tr(f"vocab.aquifer.{value}")
+        elif key == "extent":
+            value = tr(f"surface.extent.{value}")
+        elif key == "kind":
+            value = tr(f"cone.kind_name.{value}")
+        elif isinstance(value, float):
+            value = f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        rows.append((tr(f"surface.param.{key}"), str(value)))
+    return rows

@@ -355,6 +355,14 @@ def test_surface_page_builds_and_reports(make_app, demo_db_path, lang):
     metrics = {m.label: m.value for m in at.metric}
     assert float(metrics["RMSE (m)"]) == pytest.approx(float(cv["RMSE (m)"].iloc[0]), abs=1e-3)
     assert metrics[translate("surface.metric.cells", lang)] == "373 × 462"
+    # the parameters read as words in the user's language, not as developer text
+    from gwmap.i18n import survey_label
+
+    params = next(d.value for d in at.dataframe if translate("cone.col.param", lang) in d.value.columns)
+    table = dict(zip(params[translate("cone.col.param", lang)], params[translate("cone.col.value", lang)]))
+    assert table[translate("surface.param.method", lang)] == translate("surface.m.kriging", lang)
+    assert table[translate("surface.param.survey", lang)] == survey_label("2026-autumn", lang)
+    assert "{" not in " ".join(table.values()) and "_" not in " ".join(table)  # no dicts, no raw keys
     at.run()  # the same request again comes from the store: still one stored run
     from sqlalchemy import func, select
 
