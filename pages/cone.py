@@ -10,7 +10,7 @@ from gwmap.maps import build_change_map, build_cone_map
 from gwmap.reports import cone_geopackage, cone_workbook
 from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.surveys import change_points
-from gwmap.ui import data, resources, shell, state
+from gwmap.ui import charts, data, resources, shell, state
 from gwmap.ui.i18n import survey_label, t, t_error, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
@@ -49,7 +49,8 @@ if series.empty:
 latest = series.iloc[-1]
 code, params = describe_change(latest["change_km2"])
 st.subheader(t("cone.latest", survey=label(latest["code"]), area=f"{latest['area_km2']:.1f}") + " " + t(code, **params))
-st.line_chart(series.set_index("date")[["area_km2"]].rename(columns={"area_km2": t("cone.col.area_km2")}))
+charts.show(charts.time_series(series, x="date", y="area_km2", x_title=t("chart.survey_date"),
+                               y_title=t("cone.col.area_km2")))
 
 codes = list(series["code"])
 pick = st.select_slider(t("cone.step"), options=codes, value=codes[-1], key="cn_step", format_func=label)

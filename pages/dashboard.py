@@ -15,7 +15,7 @@ from gwmap.maps import build_cone_map
 from gwmap.runs import DASHBOARD_CONE, VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.store.users import can
 from gwmap.targets import RECLAIMED_USES, enforcement_glance, plan_targets, reclaimed_table, set_reclaimed, township_ranking
-from gwmap.ui import data, resources, shell, state
+from gwmap.ui import charts, data, resources, shell, state
 from gwmap.ui.i18n import survey_label, t, t_error, translator
 
 CONE = DASHBOARD_CONE  # the cone the dashboard shows (and the bulletin prints)
@@ -53,8 +53,8 @@ if len(series):
         st_folium(build_cone_map(cone, townships=townships, tr=tr, basemap=resources.basemap(), surface=surf), height=420,
                   use_container_width=True, returned_objects=[], key="dash_cone")
     with c2:
-        st.line_chart(series.set_index("date")[["area_km2"]].rename(columns={"area_km2": t("cone.col.area_km2")}),
-                      height=400)
+        charts.show(charts.time_series(series, x="date", y="area_km2", x_title=t("chart.survey_date"),
+                                       y_title=t("cone.col.area_km2"), height=400))
 
 st.subheader(t("dash.targets"))
 for target in plan_targets(store):

@@ -26,7 +26,7 @@ from gwmap.surveys import (
     township_change,
     well_series,
 )
-from gwmap.ui import data, resources, shell, state
+from gwmap.ui import charts, data, resources, shell, state
 from gwmap.ui.i18n import survey_label, survey_options, t, t_error, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
@@ -155,8 +155,9 @@ mw = repo.monitoring_wells_frame(store)
 well = st.selectbox(t("field.mw_code"), list(mw["mw_code"]), key="hydro_well")
 series = well_series(store, well)
 if len(series):
-    chart = series.assign(measured_on=pd.to_datetime(series["measured_on"])).set_index("measured_on")
-    st.line_chart(chart[["depth_to_water_m"]].rename(columns={"depth_to_water_m": t("field.depth_to_water_m")}))
+    # depth grows downwards, as on a hydrograph
+    charts.show(charts.time_series(series, x="measured_on", y="depth_to_water_m", x_title=t("chart.measured_on"),
+                                   y_title=t("chart.depth_m"), reverse_y=True))
     try:
         trend = mann_kendall(series["measured_on"], series["depth_to_water_m"])
         c1, c2, c3 = st.columns(3)

@@ -829,3 +829,20 @@ def test_a_step_shows_at_once_and_a_far_photo_is_warned(make_app, demo_db_path, 
     history = at.dataframe[1].value
     assert list(history[translate("field.stage", lang)])[-1] == translate("vocab.lead_stage.inspected", lang)
     assert translate("vocab.lead_stage.confirmed", lang) in at.radio[-1].options
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_charts_title_their_axes_and_write_dates_in_the_users_language(make_app, lang):
+    import json
+
+    from gwmap.ui.charts import DATE_FORMAT
+
+    at = make_app(lang, LEADER)  # the dashboard
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    x, y = spec["encoding"]["x"], spec["encoding"]["y"]
+    assert x["title"] == translate("chart.survey_date", lang) and x["axis"]["format"] == DATE_FORMAT[lang]
+    assert y["title"] == translate("cone.col.area_km2", lang) and "km²" in y["title"]
+    at = make_app(lang, HYDRO, "pages/surveys.py")  # the hydrograph: depth grows downwards
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["encoding"]["y"]["scale"]["reverse"] is True
+    assert spec["encoding"]["y"]["title"] == translate("chart.depth_m", lang)
