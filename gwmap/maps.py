@@ -490,25 +490,27 @@ def surface_overlay(surface, *, band: str = "value", max_px: int = 1200):
     return _ramp_rgba(out, vmin, vmax), bounds, vmin, vmax
 
 
-class _AttributionPrefix(MacroElement):
-    """Leaflet's attribution prefix as plain text.
+class _MapFrame(MacroElement):
+    """Leaflet's attribution prefix as plain text, and a metric-only scale bar.
 
-    Leaflet 1.9's default carries a flag drawn as an inline SVG, out of place on a government map.
+    Leaflet 1.9's default prefix carries a flag drawn as an inline SVG, out of place on a government
+    map; folium's scale bar adds miles, which no one here reads.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         {{ this._parent.get_name() }}.attributionControl.setPrefix("Leaflet");
+        L.control.scale({imperial: false, metric: true}).addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
 
 def _new_map(tr: Translate, basemap: Basemap) -> folium.Map:
-    """An empty map of the county with the offline base map and a plain attribution."""
-    m = folium.Map(tiles=None, control_scale=True, zoom_start=10, location=[36.53, 115.5], attribution_control=True)
-    m.add_child(_AttributionPrefix())
+    """An empty map of the county with the offline base map, a plain attribution and a metric scale bar."""
+    m = folium.Map(tiles=None, control_scale=False, zoom_start=10, location=[36.53, 115.5], attribution_control=True)
+    m.add_child(_MapFrame())
     _add_basemap(m, basemap, tr)
     return m
 

@@ -30,6 +30,8 @@ def test_one_map_draws_offline(page, server):
     # the attribution names Leaflet in plain text: no flag (an inline SVG in Leaflet 1.9's default prefix)
     attribution = frame.locator(".leaflet-control-attribution")
     assert attribution.inner_text().startswith("Leaflet") and attribution.locator("svg").count() == 0
+    scale = frame.locator(".leaflet-control-scale-line")  # one metric line, no miles
+    assert scale.count() == 1 and scale.inner_text().endswith(("km", " m"))
     page.wait_for_timeout(500)
     page.screenshot(path=str(OUTPUT / "onemap.png"), full_page=True)
     assert page.outside_requests == []

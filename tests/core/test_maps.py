@@ -100,4 +100,6 @@ def test_well_colours_by_use(layers):
 
 
 def test_the_attribution_prefix_is_plain_text(layers):
-    assert '.attributionControl.setPrefix("Leaflet")' in _html(build_onemap(**layers, tr=_tr))
+    html = _html(build_onemap(**layers, tr=_tr))
+    assert '.attributionControl.setPrefix("Leaflet")' in html
+    assert html.count("L.control.scale(") == 1 and "L.control.scale({imperial: false, metric: true})" in html
