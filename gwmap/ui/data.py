@@ -84,3 +84,13 @@ def read_upload(upload, key: str):
     except GwmapError as exc:
         st.error(t_error(exc))
         st.stop()
+
+
+def readable(df):
+    """A table for people: an empty cell shows "—", not Streamlit's grey "None" (columns with gaps become text)."""
+    out = df.copy()
+    for col in out.columns:
+        missing = out[col].isna()
+        if missing.any():
+            out[col] = out[col].astype(object).where(~missing, "—").map(lambda v: v if isinstance(v, str) else str(v))
+    return out

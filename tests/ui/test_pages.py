@@ -792,6 +792,8 @@ def test_overdue_rows_are_red_in_the_case_list(make_app, demo_db_path, lang):
     overdue = ledger(_store(demo_db_path))["overdue"].to_numpy()
     assert red == {i for i, o in enumerate(overdue) if o} and len(red) >= 7  # more as deadlines pass
     assert "#b71c1c" in styles
+    table = at.dataframe[0].value
+    assert not table.isna().any().any() and (table == "—").any().any()  # an empty cell reads "—", not "None"
 
 
 @pytest.mark.parametrize("lang", LANGS)
