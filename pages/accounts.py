@@ -6,7 +6,7 @@ import streamlit as st
 from gwmap.errors import GwmapError
 from gwmap.store.sessions import active_sessions, revoke_all
 from gwmap.store.users import accounts_frame, create_user, reset_password, set_active, set_role
-from gwmap.ui import resources, shell, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import ROLES
 
@@ -34,7 +34,7 @@ if state.get_value("accounts_done"):
 accounts = accounts_frame(store)
 live = active_sessions(store, limits=resources.settings().session_limits)
 yes_no = {True: t("accounts.yes"), False: t("accounts.no")}
-st.dataframe(pd.DataFrame({
+data.table(pd.DataFrame({
     t("accounts.username"): accounts["username"], t("accounts.display_name"): accounts["display_name"],
     t("accounts.role"): [tr(f"role.{r}") for r in accounts["role"]],
     t("accounts.active"): accounts["active"].map(yes_no),

@@ -9,7 +9,7 @@ from gwmap.clock import to_local
 from gwmap.i18n import catalog
 from gwmap.reports import safe_cell
 from gwmap.store import repo
-from gwmap.ui import resources, shell, state
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, translator
 
 PER_PAGE = 100
@@ -68,7 +68,7 @@ view = pd.DataFrame({
     t("audit.record"): df["record_id"],
     t("audit.changes"): [changes(b, a) for b, a in zip(df["before"], df["after"], strict=True)],
 })
-st.dataframe(view, use_container_width=True, hide_index=True, height=560)
+data.table(view, use_container_width=True, hide_index=True, height=560)
 
 
 def workbook() -> bytes:

@@ -56,14 +56,14 @@ else:
             st.warning(t(code, **params))
         st.metric(t("boundaries.preview", count=len(preview.townships), area=f"{preview.county_area_km2:,.1f}"),
                   f"{preview.county_area_km2:,.1f} km²")
-        st.dataframe(read.gdf.drop(columns="geometry").head(50), use_container_width=True)
+        data.table(read.gdf.drop(columns="geometry").head(50), use_container_width=True)
         change = repo.preview_membership(store, preview)
         st.subheader(t("boundaries.membership"))
         st.caption(t("boundaries.membership_summary", wells=change.changed["wells"], leads=change.changed["leads"],
                      mw=change.changed["monitoring_wells"], out_wells=change.outside["wells"],
                      out_leads=change.outside["leads"], out_mw=change.outside["monitoring_wells"]))
         tb = change.table
-        st.dataframe(pd.DataFrame({
+        data.table(pd.DataFrame({
             t("field.township"): tb["name"], t("field.area_km2"): tb["area_km2"].round(1),
             **{t(f"boundaries.layer.{k}"): [f"{b:,} → {a:,}" for b, a in zip(tb[f"{k}_before"], tb[f"{k}_after"],
                                                                            strict=True)]
@@ -82,7 +82,7 @@ else:
 
 st.subheader(t("boundaries.history_title"))
 hist = repo.boundary_history(store)
-st.dataframe(
+data.table(
     pd.DataFrame([{
         t("boundaries.history.version"): h.id,
         t("boundaries.history.created_at"): to_local(h.created_at).strftime("%Y-%m-%d %H:%M"),

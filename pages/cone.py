@@ -69,7 +69,7 @@ if cone.area_extrapolated_km2 > 0.05:
 st_folium(build_cone_map(cone, townships=townships, tr=tr, basemap=basemap, surface=surf), height=520,
           use_container_width=True, returned_objects=[], key="cone_map")
 split = cone.by_township[cone.by_township["area_km2"] > 0]
-st.dataframe(pd.DataFrame({t("field.township"): split["code"].map(names), t("cone.col.area_km2"): split["area_km2"].round(2),
+data.table(pd.DataFrame({t("field.township"): split["code"].map(names), t("cone.col.area_km2"): split["area_km2"].round(2),
                            t("cone.col.share"): (100 * split["share"]).round(1)}), hide_index=True, use_container_width=True)
 e1, e2 = st.columns(2)
 e1.download_button(t("cone.download_xlsx"), cone_workbook(series, cone, tr=tr, names=names),

@@ -67,7 +67,7 @@ for target in plan_targets(store):
     if target.unit not in ("m",):
         st.progress(target.share if target.higher_is_better else (1.0 if target.met else 0.0))
     with st.expander(t("dash.source")):
-        st.dataframe(target.source, hide_index=True, use_container_width=True)
+        data.table(target.source, hide_index=True, use_container_width=True)
 
 st.subheader(t("dash.enforcement"))
 g = enforcement_glance(store)
@@ -78,7 +78,7 @@ e3.metric(t("dash.closed_month"), g["closed_this_month"])
 
 st.subheader(t("dash.ranking"))
 rank = township_ranking(store, townships, cone_split=cone.by_township if cone is not None else None)
-st.dataframe(pd.DataFrame({
+data.table(pd.DataFrame({
     t("dash.rank"): rank["rank"], t("field.township"): rank["name"],
     t("dash.level_change"): rank["level_change_m"].round(2), t("dash.cone_share"): (100 * rank["cone_share"]).round(1),
     t("dash.open"): rank["open_cases"], t("dash.overdue"): rank["overdue_cases"],
@@ -107,7 +107,7 @@ if can(user, "reclaimed.edit"):
                 except GwmapError as exc:
                     st.error(t_error(exc))
         rw = reclaimed_table(store)
-        st.dataframe(pd.DataFrame({t("sealing.year"): rw["year"], t("dash.sewage_treated"): rw["sewage_treated_m3"],
+        data.table(pd.DataFrame({t("sealing.year"): rw["year"], t("dash.sewage_treated"): rw["sewage_treated_m3"],
                                    t("dash.reclaimed_used"): rw["reclaimed_used_m3"],
                                    t("dash.rate"): (100 * rw["rate"]).round(1)}), hide_index=True)
 

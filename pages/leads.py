@@ -90,7 +90,7 @@ table = pd.DataFrame({
 overdue_rows = shown["overdue"]  # indexed like the table
 # overdue cases in red, as on the map and in the ledger Excel
 table = data.readable(table)
-st.dataframe(table.style.apply(lambda row: ["background-color: #fde0dc; color: #b71c1c"
+data.table(table.style.apply(lambda row: ["background-color: #fde0dc; color: #b71c1c"
                                             if overdue_rows.loc[row.name] else "" for _ in row], axis=1),
              use_container_width=True, hide_index=True, height=300)
 st.download_button(t("leads.export_ledger"), ledger_xlsx(shown, tr=tr, names=names), file_name="工作台账.xlsx",
@@ -110,12 +110,12 @@ if codes:
     state.link("lead", code)
     lead = led.set_index("lead_code").loc[code]
     steps, ev = lead_steps(store, code), lead_evidence(store, code)
-    st.dataframe(pd.DataFrame({t("field.stage"): steps["stage"].map(lambda v: tr(f"vocab.lead_stage.{v}")),
+    data.table(pd.DataFrame({t("field.stage"): steps["stage"].map(lambda v: tr(f"vocab.lead_stage.{v}")),
                                t("audit.at"): steps["at"].map(to_local), t("audit.actor"): steps["by"],
                                t("report.ledger.finding"): steps["note"], t("field.rectify_deadline"): steps["deadline"]}),
                  use_container_width=True, hide_index=True)
     if len(ev):
-        st.dataframe(pd.DataFrame({t("report.case.file"): ev["filename"], "SHA-256": ev["sha256"],
+        data.table(pd.DataFrame({t("report.case.file"): ev["filename"], "SHA-256": ev["sha256"],
                                    t("audit.at"): ev["uploaded_at"].map(to_local), t("audit.actor"): ev["uploaded_by"],
                                    t("report.case.gps"): [f"{a:.6f}, {b:.6f} ({g})" if pd.notna(a) else "—"
                                                           for a, b, g in zip(ev["lon"], ev["lat"], ev["gps_source"],
@@ -162,7 +162,7 @@ if editor or can(user, "users.manage"):
             st.success(t("leads.integrity_ok", n=len(lead_evidence(store))))
         else:
             st.error(t("leads.integrity_bad", n=len(bad)))
-            st.dataframe(pd.DataFrame({t("field.lead_code"): bad["lead_code"], t("report.case.file"): bad["filename"],
+            data.table(pd.DataFrame({t("field.lead_code"): bad["lead_code"], t("report.case.file"): bad["filename"],
                                        "SHA-256": bad["sha256"],
                                        t("leads.integrity_problem"): bad["problem"].map(
                                            lambda v: tr(f"leads.integrity_is.{v}"))}), hide_index=True)

@@ -72,7 +72,7 @@ view = pd.DataFrame({
         lambda v: tr(f"registry.permit_is.{v}")),
     t("registry.col.volume"): found["permitted_m3_per_year"],
 })
-st.dataframe(view, use_container_width=True, hide_index=True, height=320)
+data.table(view, use_container_width=True, hide_index=True, height=320)
 e1, e2 = st.columns(2)
 e1.download_button(t("registry.export"), registry_xlsx(found, lang=lang), file_name="取水井台账.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -104,7 +104,7 @@ if codes:
     near = nearby_open_leads(store, float(w["lon"]), float(w["lat"]), radius_m=300, open_only=False)
     st.caption(t("registry.leads_near", codes="、".join(near)) if near else t("registry.no_leads_near"))
     hist = repo.record_history(store, "wells", int(w["id"]))
-    st.dataframe(pd.DataFrame({
+    data.table(pd.DataFrame({
         t("audit.at"): hist["at"].map(to_local), t("audit.actor"): hist["actor"], t("audit.action"): hist["action"],
         t("audit.before"): hist["before"].fillna(""), t("audit.after"): hist["after"].map(
             lambda a: ", ".join(f"{k}={v}" for k, v in json.loads(a).items()) if a else "")}),
@@ -156,7 +156,7 @@ if can(user, "wells.edit"):
                 str(r) for r, _, _ in check.township_notices[:10]) + ("…" if len(check.township_notices) > 10 else "")))
         if check.problems:
             st.error(t("err.survey.has_errors", count=len(check.problems)))
-            st.dataframe(pd.DataFrame([{t("surveys.problem.row"): p.row, t("surveys.problem.column"): p.column,
+            data.table(pd.DataFrame([{t("surveys.problem.row"): p.row, t("surveys.problem.column"): p.column,
                                         t("surveys.problem.value"): p.value,
                                         t("surveys.problem.message"): t(p.code, **p.params)} for p in check.problems]),
                          use_container_width=True, hide_index=True)
@@ -165,7 +165,7 @@ if can(user, "wells.edit"):
             plan = preview_import(store, check)
             st.info(t("registry.preview", added=len(plan.added), changed=len(plan.changed), unchanged=plan.unchanged))
             if plan.changed:
-                st.dataframe(pd.DataFrame({t("field.well_code"): list(plan.changed),
+                data.table(pd.DataFrame({t("field.well_code"): list(plan.changed),
                                            t("registry.changed_fields"): ["、".join(
                                                t({"permitted_m3_per_year": "registry.col.volume",
                                                   "metering": "registry.metering"}.get(f, f"field.{f}")) for f in fs)
@@ -185,7 +185,7 @@ if can(user, "wells.edit"):
 
 st.subheader(t("registry.rollup"))
 r = rollup(wells)
-st.dataframe(pd.DataFrame({
+data.table(pd.DataFrame({
     t("field.township"): r["township_code"].map(names), t("registry.metric.wells"): r["wells"],
     **{tr(f"vocab.status.{s_}"): r[f"status_{s_}"] for s_ in WELL_STATUSES},
     **{tr(f"vocab.use.{u}"): r[f"use_{u}"] for u in WELL_USES},

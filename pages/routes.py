@@ -62,12 +62,12 @@ saved = state.get_value("route_plan")
 if saved:
     plan, day, start = saved
     st.subheader(t("routes.result", n=len(plan.stops), teams=len(plan.teams)))
-    st.dataframe(pd.DataFrame({t("route.team"): plan.teams["team"], t("route.stops_col"): plan.teams["stops"],
+    data.table(pd.DataFrame({t("route.team"): plan.teams["team"], t("route.stops_col"): plan.teams["stops"],
                                t("route.km"): plan.teams["km"], t("route.hours"): plan.teams["hours"],
                                t("route.back"): plan.teams["back"]}), hide_index=True)
     st_folium(build_route_map(plan.stops, start=start, townships=townships, tr=tr, basemap=resources.basemap()),
               height=520, use_container_width=True, returned_objects=[], key="route_map")
-    st.dataframe(pd.DataFrame({
+    data.table(pd.DataFrame({
         t("route.team"): plan.stops["team"], t("route.seq"): plan.stops["seq"], t("route.arrival"): plan.stops["arrival"],
         t("route.kind"): plan.stops["kind"].map(lambda k: tr(f"route.kind_name.{k}")), t("route.ref"): plan.stops["ref"],
         t("field.township"): plan.stops["township_code"].map(names), t("route.what"): plan.stops["label"],
@@ -76,7 +76,7 @@ if saved:
         column_config={t("route.nav"): st.column_config.LinkColumn(display_text=t("routes.open_amap"))})
     if len(plan.dropped):
         st.warning(t("routes.dropped", n=len(plan.dropped)))
-        st.dataframe(pd.DataFrame({t("route.ref"): plan.dropped["ref"],
+        data.table(pd.DataFrame({t("route.ref"): plan.dropped["ref"],
                                    t("route.kind"): plan.dropped["kind"].map(lambda k: tr(f"route.kind_name.{k}")),
                                    t("routes.reason"): plan.dropped["reason"].map(lambda r: tr(f"routes.reason_is.{r}"))}),
                      hide_index=True)

@@ -52,7 +52,7 @@ year = f1.selectbox(t("sealing.year"), [0] + sorted(seal["plan_year"].unique().t
 stage = f2.selectbox(t("field.stage"), [""] + list(SEALING_STAGES), key="sl_stage",
                      format_func=lambda v: tr(f"vocab.sealing_stage.{v}") if v else tr("registry.all"))
 shown = seal[((seal["plan_year"] == year) | (year == 0)) & ((seal["stage"] == stage) | (stage == ""))]
-st.dataframe(pd.DataFrame({
+data.table(pd.DataFrame({
     t("field.well_code"): shown["well_code"], t("field.owner"): shown["owner"],
     t("field.township"): shown["township_code"].map(names), t("field.plan_year"): shown["plan_year"],
     t("field.disposition"): shown["disposition"].map(lambda v: tr(f"vocab.disposition.{v}")),

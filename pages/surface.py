@@ -42,7 +42,7 @@ except GwmapError as exc:
     st.error(t_error(exc))
     st.stop()
 st.caption(t("surface.cv_caption", n=len(pts)))
-st.dataframe(pd.DataFrame([{t("surface.method"): tr(f"surface.m.{c.method}"), "RMSE (m)": round(c.rmse, 3),
+data.table(pd.DataFrame([{t("surface.method"): tr(f"surface.m.{c.method}"), "RMSE (m)": round(c.rmse, 3),
                             "MAE (m)": round(c.mae, 3), t("surface.bias"): round(c.bias, 3)} for c in cvs]),
              hide_index=True, use_container_width=True)
 
@@ -102,6 +102,6 @@ fmt = d2.selectbox(t("surface.contour_format"), list(VECTOR_FORMATS), key="sf_fm
 d2.download_button(t("surface.download_contours"), vector_bytes(contours, fmt, layer="contours"),
                    file_name=f"{stem}_contours.{'zip' if fmt == 'shp' else fmt}", mime=VECTOR_FORMATS[fmt][1])
 with st.expander(t("surface.params_title")):
-    st.dataframe(pd.DataFrame([{t("cone.col.param"): label, t("cone.col.value"): value}
+    data.table(pd.DataFrame([{t("cone.col.param"): label, t("cone.col.value"): value}
                                for label, value in parameter_rows(surf.params, tr)]),
                  hide_index=True, use_container_width=True)

@@ -112,7 +112,7 @@ if can(user, "surveys.import"):
         m3.metric(t("surveys.metric.flags"), len(check.flags))
         m4.metric(t("surveys.metric.new_wells"), len(check.new_wells))
         if check.problems:
-            st.dataframe(pd.DataFrame([{
+            data.table(pd.DataFrame([{
                 t("surveys.problem.row"): p.row, t("surveys.problem.column"): p.column,
                 t("surveys.problem.value"): p.value,
                 t("surveys.problem.kind"): t(f"surveys.severity.{p.severity}"),
@@ -143,7 +143,7 @@ if can(user, "surveys.import"):
 
 st.subheader(t("surveys.list"))
 surveys = list_surveys(store)
-st.dataframe(pd.DataFrame({
+data.table(pd.DataFrame({
     t("surveys.code"): surveys["code"].map(lambda c: survey_label(c, lang)),
     t("field.aquifer"): surveys["aquifer"].map(lambda a: tr(f"vocab.aquifer.{a}")),
     t("surveys.version"): surveys["version"], t("surveys.readings"): surveys["readings"],
@@ -180,7 +180,7 @@ if len(ids) >= 2:
     after = c2.selectbox(t("surveys.after"), ids, index=len(ids) - 1, format_func=labels.get,
                          key=f"chg_after_{aquifer}")
     ch = township_change(store, before, after)
-    st.dataframe(pd.DataFrame({
+    data.table(pd.DataFrame({
         t("field.township"): ch["township_code"].map(lambda c: tw_names.get(c, t("surveys.county") if c == "county" else c)),
         t("surveys.wells_both"): ch["wells"], t("surveys.mean_change"): ch["mean_change_m"].round(2)}),
         use_container_width=True, hide_index=True)

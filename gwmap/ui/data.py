@@ -94,3 +94,10 @@ def readable(df):
         if missing.any():
             out[col] = out[col].astype(object).where(~missing, "—").map(lambda v: v if isinstance(v, str) else str(v))
     return out
+
+
+def table(obj, **kwargs):
+    """``st.dataframe`` for people: empty cells read "—" (a Styler is shown as it is)."""
+    import pandas as pd
+
+    return st.dataframe(readable(obj) if isinstance(obj, pd.DataFrame) else obj, **kwargs)
