@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 from gwmap import clock
 from gwmap.cone import ConeResult, describe_change
 from gwmap.errors import InputDataError
+from gwmap.reports import Translate
 from gwmap.runs import DASHBOARD_CONE
 from gwmap.store.db import Store
 from gwmap.store.users import CurrentUser
@@ -87,8 +88,22 @@ def build_bulletin(store: Store, user: CurrentUser, *, month: str, townships: gp
                     dict(zip(townships["code"], townships["name"])))
 
 
-def cone_png(b: Bulletin, townships: gpd.GeoDataFrame, *, width: int = 900) -> bytes:
-    """The cone map as a PNG: the surface, township lines, the cone outline in red, north up."""
+def _nice_km(km: float) -> float:
+    """The round length (1, 2 or 5 x 10^n km) at most ``km``.
+
+    >>> _nice_km(13.7), _nice_km(0.8)
+    (10.0, 0.5)
+    """
+    base = 10 ** np.floor(np.log10(km))
+    return float(max(m for m in (1, 2, 5) if m * base <= km) * base)
+
+
+def cone_png(b: Bulletin, townships: gpd.GeoDataFrame, *, width: int = 900,
+             tr: Translate | None = None) -> bytes:
+    """The cone map as a PNG: surface, township lines, the cone outline in red, north up.
+
+    With a legend of the colour scale (depth in metres) and a scale bar of a round number of kilometres.
+    """
     from gwmap.maps import _ramp_rgba
 
     s = b.surface
@@ -116,12 +131,38 @@ def cone_png(b: Bulletin, townships: gpd.GeoDataFrame, *, width: int = 900) -> b
         outline = gpd.GeoSeries([b.cone.outline], crs=4326).to_crs(s.crs).iloc[0]
         for poly in getattr(outline, "geoms", [outline]):
             draw.line(pix(poly.exterior.coords), fill=(178, 24, 43, 255), width=4)
-    font = _font(22)
-    draw.text((12, 10), f"{b.cone.area_km2:.1f} km²" if b.cone else "", fill=(0, 0, 0, 255), font=font)
-    draw.text((width - 40, 10), "N↑", fill=(0, 0, 0, 255), font=font)
+    font, small = _font(22), _font(16)
+    black = (0, 0, 0, 255)
+    draw.text((12, 10), f"{b.cone.area_km2:.1f} km²" if b.cone else "", fill=black, font=font)
+    draw.text((width - 40, 10), "N↑", fill=black, font=font)
+    # legend: the colour ramp from the shallowest to the deepest value, with its title and ends
+    vmin, vmax = float(np.nanmin(vals)), float(np.nanmax(vals))
+    x0, y0, w, h = width - 250, canvas.height - 80, 220, 16
+    ramp = _ramp_rgba(np.linspace(vmin, vmax, w)[None, :].repeat(h, axis=0), vmin, vmax, opacity=1.0)
+    draw.rectangle((x0 - 10, y0 - 34, x0 + w + 10, y0 + h + 28), fill=(255, 255, 255, 235))
+    canvas.alpha_composite(Image.fromarray(ramp, "RGBA"), (x0, y0))
+    draw.text((x0, y0 - 28), (tr or _zh)("bulletin.legend_depth"), fill=black, font=small)
+    draw.text((x0, y0 + h + 4), f"{vmin:.1f}", fill=black, font=small)
+    draw.text((x0 + w - 40, y0 + h + 4), f"{vmax:.1f}", fill=black, font=small)
+    # scale bar: a round number of kilometres
+    px_per_km = 1000.0 / s.grid.cell_m * scale
+    km = _nice_km(0.25 * width / px_per_km)
+    bar = km * px_per_km
+    bx, by = 20, canvas.height - 30
+    draw.rectangle((bx - 8, by - 30, bx + bar + 60, by + 12), fill=(255, 255, 255, 235))
+    draw.line((bx, by, bx + bar, by), fill=black, width=4)
+    for x in (bx, bx + bar):
+        draw.line((x, by - 8, x, by + 4), fill=black, width=2)
+    draw.text((bx + bar + 8, by - 22), f"{km:g} km", fill=black, font=small)
     buf = io.BytesIO()
     canvas.convert("RGB").save(buf, "PNG")
     return buf.getvalue()
+
+
+def _zh(key: str) -> str:
+    from gwmap.i18n import translate
+
+    return translate(key, "zh")
 
 
 def area_chart_png(series: pd.DataFrame, *, title: str, width: int = 900, height: int = 420) -> bytes:
@@ -193,7 +234,7 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
     doc.add_paragraph(summary_text(b, tr, lang))
     if b.cone is not None:
         doc.add_heading(tr("bulletin.cone_map"), level=2)
-        doc.add_picture(io.BytesIO(cone_png(b, townships)), width=Cm(15))
+        doc.add_picture(io.BytesIO(cone_png(b, townships, tr=tr)), width=Cm(15))
         doc.add_picture(io.BytesIO(area_chart_png(b.series, title=tr("cone.col.area_km2"))), width=Cm(15))
     doc.add_heading(tr("dash.targets"), level=2)
     tbl = doc.add_table(rows=1, cols=4)
@@ -258,7 +299,8 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
              Paragraph(escape(summary_text(b, tr, lang)), body)]
     if b.cone is not None:
         story.append(Paragraph(escape(tr("bulletin.cone_map")), h2))
-        for png, height in ((cone_png(b, townships), 11.5), (area_chart_png(b.series, title=tr("cone.col.area_km2")), 6.5)):
+        for png, height in ((cone_png(b, townships, tr=tr), 11.5),
+                            (area_chart_png(b.series, title=tr("cone.col.area_km2")), 6.5)):
             img = RLImage(io.BytesIO(png))
             img.drawWidth, img.drawHeight = 16 * cm, height * cm
             story.append(img)

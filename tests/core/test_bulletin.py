@@ -164,3 +164,20 @@ def test_sealing_progress_on_a_past_day_counts_acceptances_by_then(demo_store):
     assert row["accepted"] == len(by_then) < progress(demo_store).set_index("year").at[2023, "accepted"]
     assert row["cut_m3"] == pytest.approx(by_then["cut_m3_per_year"].sum())
     assert 2024 not in progress(demo_store, as_of=day).set_index("year").index
+
+
+def test_the_cone_map_has_a_legend_and_a_scale_bar(bulletin):
+    from gwmap.bulletin import cone_png
+
+    b, tw = bulletin
+    img = np.asarray(Image.open(io.BytesIO(cone_png(b, tw, tr=tr))).convert("RGB")).astype(int)
+    h, w, _ = img.shape
+    legend = img[h - 80:h - 64, w - 250:w - 30]  # the colour ramp: its two ends differ, each row the same
+    assert np.abs(legend[8, 0] - legend[8, -1]).sum() > 100 and (legend[0] == legend[-1]).all()
+    bar = img[h - 31:h - 29, 24:60]  # the scale bar's thick black line
+    assert (bar < 40).all()
+    # the bar is a round number of km long: its length in pixels matches the grid's cells
+    row = (img[h - 30, :, :] < 40).all(axis=1)
+    length_px = np.flatnonzero(row[:w // 2]).max() - 20
+    km_per_px = b.surface.grid.cell_m * b.surface.values.shape[1] / w / 1000
+    assert round(length_px * km_per_px, 1) in (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
