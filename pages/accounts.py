@@ -18,7 +18,7 @@ with st.form("new_user", clear_on_submit=True):
     c1, c2, c3 = st.columns(3)
     username = c1.text_input(t("accounts.username"))
     display = c2.text_input(t("accounts.display_name"))
-    role = c3.selectbox(t("accounts.role"), ROLES, format_func=lambda r: tr(f"role.{r}"))
+    role = data.selectbox(c3, t("accounts.role"), ROLES, format_func=lambda r: tr(f"role.{r}"))
     password = st.text_input(t("accounts.password"), type="password")
     if st.form_submit_button(t("accounts.create"), type="primary"):
         try:
@@ -47,12 +47,12 @@ others = [u for u in accounts["username"] if u != user.username]
 if not others:
     st.info(t("accounts.no_others"))
     st.stop()
-who = st.selectbox(t("accounts.pick"), others, key="ac_who")
+who = data.selectbox(st, t("accounts.pick"), others, key="ac_who")
 row = accounts.set_index("username").loc[who]
 done = None
 a1, a2 = st.columns(2)
 with a1:
-    new_role = st.selectbox(t("accounts.role"), ROLES, index=ROLES.index(row["role"]), key="ac_role",
+    new_role = data.selectbox(st, t("accounts.role"), ROLES, index=ROLES.index(row["role"]), key="ac_role",
                             format_func=lambda r: tr(f"role.{r}"))
     if st.button(t("accounts.set_role"), key="ac_set_role", disabled=new_role == row["role"]):
         done = lambda: set_role(store, user, who, new_role)  # noqa: E731

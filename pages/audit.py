@@ -30,11 +30,11 @@ def named(prefix: str, value: str) -> str:
 
 choices = repo.audit_choices(store)
 c1, c2, c3 = st.columns(3)
-actor = c1.selectbox(t("audit.actor"), [""] + choices["actor"], key="au_actor",
+actor = data.selectbox(c1, t("audit.actor"), [""] + choices["actor"], key="au_actor",
                      format_func=lambda v: v or tr("registry.all"))
-table = c2.selectbox(t("audit.table"), [""] + choices["table"], key="au_table",
+table = data.selectbox(c2, t("audit.table"), [""] + choices["table"], key="au_table",
                      format_func=lambda v: named("audit.table_name", v) if v else tr("registry.all"))
-actions = c3.multiselect(t("audit.action"), choices["action"], key="au_actions", placeholder=t("registry.all"),
+actions = data.multiselect(c3, t("audit.action"), choices["action"], key="au_actions", placeholder=t("registry.all"),
                          format_func=lambda v: named("audit.action_name", v))
 d1, d2, d3 = st.columns(3)
 record = d1.text_input(t("audit.record"), key="au_record", placeholder=t("audit.record_hint"))

@@ -29,7 +29,7 @@ else:
     upload = st.file_uploader(t("boundaries.upload", limit_mb=MAX_UPLOAD_MB),
                               type=[f.lstrip(".") for f in FORMATS], key="boundaries_upload")
     crs_keys = [""] + list(CRS_CHOICES)
-    crs = st.selectbox(t("boundaries.crs"), crs_keys, key="boundaries_crs",
+    crs = data.selectbox(st, t("boundaries.crs"), crs_keys, key="boundaries_crs",
                        format_func=lambda k: tr(f"crs.{k}") if k else tr("crs.file"))
     if upload is not None:
         raw = upload.getvalue()
@@ -43,9 +43,9 @@ else:
         fields = list(read.fields)
         guess_name, guess_code = guess_fields(fields)
         c1, c2 = st.columns(2)
-        name_field = c1.selectbox(t("boundaries.name_field"), fields, index=fields.index(guess_name) if guess_name else 0)
+        name_field = data.selectbox(c1, t("boundaries.name_field"), fields, index=fields.index(guess_name) if guess_name else 0)
         code_opts = [""] + fields
-        code_field = c2.selectbox(t("boundaries.code_field"), code_opts, index=code_opts.index(guess_code or ""),
+        code_field = data.selectbox(c2, t("boundaries.code_field"), code_opts, index=code_opts.index(guess_code or ""),
                                   format_func=lambda f: f or tr("boundaries.no_code_field"))
         try:
             preview = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field or None)

@@ -24,11 +24,11 @@ names = dict(zip(townships["code"], townships["name"]))
 basemap = resources.basemap()
 
 c1, c2, c3, c4, c5 = st.columns(5)
-aquifer = c1.selectbox(t("field.aquifer"), ["shallow", "deep"], key="cn_aq", format_func=lambda a: tr(f"vocab.aquifer.{a}"))
+aquifer = data.selectbox(c1, t("field.aquifer"), ["shallow", "deep"], key="cn_aq", format_func=lambda a: tr(f"vocab.aquifer.{a}"))
 kind = c2.radio(t("cone.kind"), ["depth", "head"], key="cn_kind", format_func=lambda k: tr(f"cone.kind_name.{k}"))
 default = {("shallow", "depth"): 12.0, ("deep", "depth"): 50.0, ("shallow", "head"): 30.0, ("deep", "head"): -10.0}
 threshold = c3.number_input(t(f"cone.threshold.{kind}"), value=default[(aquifer, kind)], step=1.0, key=f"cn_thr_{aquifer}_{kind}")
-method = c4.selectbox(t("surface.method"), ["kriging", "idw"], key="cn_method", format_func=lambda m: tr(f"surface.m.{m}"))
+method = data.selectbox(c4, t("surface.method"), ["kriging", "idw"], key="cn_method", format_func=lambda m: tr(f"surface.m.{m}"))
 cell = c5.number_input(t("surface.cell"), 100, 1000, 200, step=50, key="cn_cell")
 st.caption(t("cone.explain", rule=t(f"cone.rule.{kind}", threshold=f"{threshold:g}")))
 
@@ -81,9 +81,9 @@ e2.download_button(t("cone.download_gpkg"), cone_geopackage(cone, survey=pick), 
 st.subheader(t("cone.compare"))
 a1, a2 = st.columns(2)
 same_season = [c for c in codes if c.endswith(pick.split("-")[1])]
-left = a1.selectbox(t("surveys.before"), codes, index=codes.index(same_season[max(0, same_season.index(pick) - 1)]),
+left = data.selectbox(a1, t("surveys.before"), codes, index=codes.index(same_season[max(0, same_season.index(pick) - 1)]),
                     key="cn_left", format_func=label)
-right = a2.selectbox(t("surveys.after"), codes, index=codes.index(pick), key="cn_right", format_func=label)
+right = data.selectbox(a2, t("surveys.after"), codes, index=codes.index(pick), key="cn_right", format_func=label)
 for col, code_ in ((a1, left), (a2, right)):
     r = series[series["code"] == code_].iloc[0]
     sreq = SurfaceRequest(survey_id=int(r["survey_id"]), value=VALUE_FOR_KIND[kind], method=method, cell_m=float(cell))

@@ -91,7 +91,7 @@ if can(user, "reclaimed.edit"):
         with st.form("dash_reclaimed"):
             f1, f2, f3, f4 = st.columns(4)
             year = f1.number_input(t("sealing.year"), 2015, 2040, 2026)
-            use = f2.selectbox(t("field.use"), RECLAIMED_USES, format_func=lambda u: tr(f"dash.reclaimed_use.{u}"))
+            use = data.selectbox(f2, t("field.use"), RECLAIMED_USES, format_func=lambda u: tr(f"dash.reclaimed_use.{u}"))
             treated = f3.number_input(t("dash.sewage_treated"), 0.0, 1e9, 0.0, step=10_000.0)
             used = f4.number_input(t("dash.reclaimed_used"), 0.0, 1e9, 0.0, step=10_000.0)
             replace = st.checkbox(t("form.replace"), key="dash_reclaimed_replace")
@@ -119,7 +119,7 @@ for _ in range(24):  # this month (still running) and the two years before; last
     first = (first - dt.timedelta(days=1)).replace(day=1)
     months.append(first.strftime("%Y-%m"))
 b1, b2 = st.columns([1, 3])
-month = b1.selectbox(t("dash.month"), months, index=1, key="dash_month",
+month = data.selectbox(b1, t("dash.month"), months, index=1, key="dash_month",
                      format_func=lambda m: translate("dash.month_label", lang, year=m[:4], month=int(m[5:])))
 made = state.get_value("bulletin")  # (month, language, docx, pdf): both files made by one click
 if b1.button(t("dash.make_bulletin"), key="dash_bulletin", type="primary"):

@@ -61,7 +61,7 @@ if editor:
             c1, c2, c3 = st.columns(3)
             lon = c1.number_input(t("report.ledger.lon"), 114.0, 117.0, value=float(pick[0]) if pick else 115.5, format="%.6f")
             lat = c2.number_input(t("report.ledger.lat"), 35.5, 37.5, value=float(pick[1]) if pick else 36.55, format="%.6f")
-            source = c3.selectbox(t("field.source"), LEAD_SOURCES, format_func=lambda v: tr(f"vocab.lead_source.{v}"))
+            source = data.selectbox(c3, t("field.source"), LEAD_SOURCES, format_func=lambda v: tr(f"vocab.lead_source.{v}"))
             gcj = st.checkbox(t("leads.gcj02"))
             description = st.text_area(t("field.description"))
             if st.form_submit_button(t("leads.register_submit"), type="primary"):
@@ -76,7 +76,7 @@ if editor:
                     st.error(t_error(exc))
 
 f1, f2 = st.columns(2)
-stage_filter = f1.multiselect(t("field.stage"), LEAD_STAGES, key="ld_stage", placeholder=t("registry.all"),
+stage_filter = data.multiselect(f1, t("field.stage"), LEAD_STAGES, key="ld_stage", placeholder=t("registry.all"),
                               format_func=lambda v: tr(f"vocab.lead_stage.{v}"))
 only_overdue = f2.checkbox(t("leads.only_overdue"), key="ld_overdue")
 shown = led[(led["stage"].isin(stage_filter) | (not stage_filter)) & (led["overdue"] | (not only_overdue))]
@@ -106,7 +106,7 @@ if done:
         st.warning(t("leads.evidence_far", file=r.filename, metres=f"{r.offset_m:,.0f}", limit=f"{FAR_M:,.0f}"))
 codes = state.linked_choice("lead", "ld_case", shown["lead_code"], known=set(led["lead_code"]))  # ?lead=XS…
 if codes:
-    code = st.selectbox(t("field.lead_code"), codes, key="ld_case")
+    code = data.selectbox(st, t("field.lead_code"), codes, key="ld_case")
     state.link("lead", code)
     lead = led.set_index("lead_code").loc[code]
     steps, ev = lead_steps(store, code), lead_evidence(store, code)

@@ -18,7 +18,7 @@ layers = data.onemap_layers()
 codes = [""] + list(townships["code"])
 names = dict(zip(townships["code"], townships["name"]))
 c1, c2 = st.columns([2, 1])
-focus = c1.selectbox(t("onemap.township"), codes, key="onemap_township",
+focus = data.selectbox(c1, t("onemap.township"), codes, key="onemap_township",
                      format_func=lambda c: names.get(c, tr("onemap.all_townships")))
 color_by = c2.radio(t("onemap.color_by"), ["status", "use"], key="onemap_color_by", horizontal=True,
                     format_func=lambda v: tr(f"onemap.color.{v}"))

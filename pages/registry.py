@@ -45,15 +45,15 @@ wells = data.onemap_layers()["wells"]
 
 c0, c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2, 2])
 text = c0.text_input(t("registry.search"), key="rg_text", placeholder=t("registry.search_hint"))
-township = c1.selectbox(t("field.township"), [""] + list(townships["code"]), key="rg_tw",
+township = data.selectbox(c1, t("field.township"), [""] + list(townships["code"]), key="rg_tw",
                         format_func=lambda c: names.get(c, tr("registry.all")))
-use = c2.selectbox(t("field.use"), [""] + list(WELL_USES), key="rg_use",
+use = data.selectbox(c2, t("field.use"), [""] + list(WELL_USES), key="rg_use",
                    format_func=lambda v: tr(f"vocab.use.{v}") if v else tr("registry.all"))
-aquifer = c3.selectbox(t("field.aquifer"), [""] + list(AQUIFERS), key="rg_aq",
+aquifer = data.selectbox(c3, t("field.aquifer"), [""] + list(AQUIFERS), key="rg_aq",
                        format_func=lambda v: tr(f"vocab.aquifer.{v}") if v else tr("registry.all"))
-status = c4.selectbox(t("field.status"), [""] + list(WELL_STATUSES), key="rg_status",
+status = data.selectbox(c4, t("field.status"), [""] + list(WELL_STATUSES), key="rg_status",
                       format_func=lambda v: tr(f"vocab.status.{v}") if v else tr("registry.all"))
-permit = c5.selectbox(t("registry.permit"), [""] + list(PERMIT_STATES), key="rg_permit",
+permit = data.selectbox(c5, t("registry.permit"), [""] + list(PERMIT_STATES), key="rg_permit",
                       format_func=lambda v: tr(f"registry.permit_is.{v}") if v else tr("registry.all"))
 found = filter_wells(wells, text=text, township=township or None, use=use or None, aquifer=aquifer or None,
                      status=status or None, permit=permit or None)
@@ -84,7 +84,7 @@ st_folium(build_wells_map(found, townships=townships, tr=tr, basemap=resources.b
 st.subheader(t("registry.well"))
 codes = state.linked_choice("well", "rg_well", found["well_code"], known=set(wells["well_code"]))  # ?well=…
 if codes:
-    code = st.selectbox(t("field.well_code"), codes, key="rg_well")
+    code = data.selectbox(st, t("field.well_code"), codes, key="rg_well")
     state.link("well", code)
     w = wells.set_index("well_code").loc[code]  # a linked well may be outside the filters
     d1, d2 = st.columns(2)
@@ -116,14 +116,14 @@ if codes:
             # keyed by well and version: the form keeps what the user saw until a save lands
             k = f"{code}_{shown_version}"
             owner = f1.text_input(t("field.owner"), w["owner"], key=f"rg_owner_{k}")
-            new_status = f2.selectbox(t("field.status"), WELL_STATUSES, index=WELL_STATUSES.index(w["status"]),
+            new_status = data.selectbox(f2, t("field.status"), WELL_STATUSES, index=WELL_STATUSES.index(w["status"]),
                                       format_func=lambda v: tr(f"vocab.status.{v}"), key=f"rg_status_{k}")
-            new_use = f3.selectbox(t("field.use"), WELL_USES, index=WELL_USES.index(w["use"]),
+            new_use = data.selectbox(f3, t("field.use"), WELL_USES, index=WELL_USES.index(w["use"]),
                                    format_func=lambda v: tr(f"vocab.use.{v}"), key=f"rg_use_{k}")
             permit_no = f1.text_input(t("field.permit_no"), w["permit_no"], key=f"rg_permit_{k}")
             volume = f2.number_input(t("registry.col.volume"), 0.0, value=float(w["permitted_m3_per_year"] or 0),
                                      key=f"rg_volume_{k}")
-            metering = f3.selectbox(t("registry.metering"), METERING,
+            metering = data.selectbox(f3, t("registry.metering"), METERING,
                                     index=METERING.index(w["metering"]) if w["metering"] in METERING else 0,
                                     format_func=lambda v: tr(f"vocab.metering.{v}"), key=f"rg_metering_{k}")
             if st.form_submit_button(t("registry.save")):

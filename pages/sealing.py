@@ -47,9 +47,9 @@ for r in prog.itertuples():
 
 seal = repo.sealings_frame(store)
 f1, f2 = st.columns(2)
-year = f1.selectbox(t("sealing.year"), [0] + sorted(seal["plan_year"].unique().tolist()), key="sl_year",
+year = data.selectbox(f1, t("sealing.year"), [0] + sorted(seal["plan_year"].unique().tolist()), key="sl_year",
                     format_func=lambda y: str(y) if y else tr("registry.all"))
-stage = f2.selectbox(t("field.stage"), [""] + list(SEALING_STAGES), key="sl_stage",
+stage = data.selectbox(f2, t("field.stage"), [""] + list(SEALING_STAGES), key="sl_stage",
                      format_func=lambda v: tr(f"vocab.sealing_stage.{v}") if v else tr("registry.all"))
 shown = seal[((seal["plan_year"] == year) | (year == 0)) & ((seal["stage"] == stage) | (stage == ""))]
 data.table(pd.DataFrame({
@@ -75,7 +75,7 @@ if editor:
             a1, a2, a3 = st.columns(3)
             code = a1.text_input(t("field.well_code"))
             ay = a2.number_input(t("sealing.year"), 2020, 2040, dt.date.today().year, key="sl_add_year")
-            disp = a3.selectbox(t("field.disposition"), DISPOSITIONS, format_func=lambda v: tr(f"vocab.disposition.{v}"))
+            disp = data.selectbox(a3, t("field.disposition"), DISPOSITIONS, format_func=lambda v: tr(f"vocab.disposition.{v}"))
             if st.form_submit_button(t("sealing.add")):
                 run(lambda: plan_sealing(store, user, well_code=code.strip(), year=int(ay), disposition=disp),
                     t("sealing.saved"))
@@ -83,12 +83,12 @@ if editor:
     if len(planned):
         with st.expander(t("sealing.works_title")):
             with st.form("sl_works"):
-                sid = st.selectbox(t("field.well_code"), list(planned["id"]),
+                sid = data.selectbox(st, t("field.well_code"), list(planned["id"]),
                                    format_func=dict(zip(planned["id"], planned["well_code"])).get)
                 w1, w2, w3 = st.columns(3)
                 start = w1.date_input(t("sealing.started_on"))
                 end = w2.date_input(t("sealing.finished_on"))
-                method = w3.selectbox(t("sealing.method"), METHODS, format_func=lambda v: tr(f"sealing.method_name.{v}"))
+                method = data.selectbox(w3, t("sealing.method"), METHODS, format_func=lambda v: tr(f"sealing.method_name.{v}"))
                 material = w1.text_input(t("sealing.material"))
                 contractor = w2.text_input(t("sealing.contractor"))
                 supervisor = w3.text_input(t("sealing.supervisor"))
@@ -105,7 +105,7 @@ if editor:
     if len(done):
         with st.expander(t("sealing.accept_title")):
             with st.form("sl_accept"):
-                sid = st.selectbox(t("field.well_code"), list(done["id"]),
+                sid = data.selectbox(st, t("field.well_code"), list(done["id"]),
                                    format_func=dict(zip(done["id"], done["well_code"])).get)
                 v1, v2 = st.columns(2)
                 when = v1.date_input(t("sealing.accepted_on"))
@@ -124,7 +124,7 @@ if editor:
         with st.expander(t("sealing.reenable_title")):
             with st.form("sl_reenable"):
                 r1, r2, r3 = st.columns(3)
-                code = r1.selectbox(t("field.well_code"), list(standby["well_code"]))
+                code = data.selectbox(r1, t("field.well_code"), list(standby["well_code"]))
                 approval = r2.text_input(t("sealing.approval_no"))
                 approved = r3.date_input(t("sealing.approved_on"))
                 if st.form_submit_button(t("sealing.reenable")):

@@ -28,7 +28,7 @@ labels = survey_options(surveys, lang, version=True)
 ids = list(labels)
 
 c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
-survey_id = c1.selectbox(t("surface.survey"), ids, index=len(ids) - 1, format_func=labels.get, key="sf_survey")
+survey_id = data.selectbox(c1, t("surface.survey"), ids, index=len(ids) - 1, format_func=labels.get, key="sf_survey")
 value = c2.radio(t("surface.value"), ["depth_to_water_m", "head_m"], key="sf_value",
                  format_func=lambda v: tr(f"field.{v}"))
 method = c3.radio(t("surface.method"), ["kriging", "idw"], key="sf_method", format_func=lambda m: tr(f"surface.m.{m}"))
@@ -63,7 +63,7 @@ if fit is not None:
             st.warning(t(code, **params))
         if st.checkbox(t("surface.override"), key="sf_override"):
             o1, o2, o3, o4 = st.columns(4)
-            model = o1.selectbox(t("surface.model"), VARIOGRAM_MODELS, index=VARIOGRAM_MODELS.index(v.model),
+            model = data.selectbox(o1, t("surface.model"), VARIOGRAM_MODELS, index=VARIOGRAM_MODELS.index(v.model),
                                  format_func=lambda m: tr(f"surface.model_name.{m}"), key="sf_model")
             psill = o2.number_input(t("surface.psill"), 0.0, value=float(round(v.psill, 4)), key="sf_psill")
             rng = o3.number_input(t("surface.range"), 1.0, value=float(round(v.range_m)), key="sf_range")
@@ -98,7 +98,7 @@ st_folium(build_surface_map(surf, townships=townships, wells=pts, value=value, c
 d1, d2 = st.columns(2)
 stem = f"{surf.params.get('survey', 'surface')}_{surf.params.get('aquifer', '')}_{method}_{value}"
 d1.download_button(t("surface.download_tif"), geotiff_bytes(surf), file_name=f"{stem}.tif", mime="image/tiff")
-fmt = d2.selectbox(t("surface.contour_format"), list(VECTOR_FORMATS), key="sf_fmt")
+fmt = data.selectbox(d2, t("surface.contour_format"), list(VECTOR_FORMATS), key="sf_fmt")
 d2.download_button(t("surface.download_contours"), vector_bytes(contours, fmt, layer="contours"),
                    file_name=f"{stem}_contours.{'zip' if fmt == 'shp' else fmt}", mime=VECTOR_FORMATS[fmt][1])
 with st.expander(t("surface.params_title")):

@@ -58,7 +58,7 @@ if can(user, "surveys.import"):
             default = prev if prev in cols else guess.get(field)
             choices = cols if required else opt
             index = choices.index(default) if default in choices else 0
-            return st.selectbox(label, choices, index=index, key=key,
+            return data.selectbox(st, label, choices, index=index, key=key,
                                 format_func=lambda c: c or tr("surveys.none")) or None
 
         c1, c2, c3 = st.columns(3)
@@ -70,11 +70,11 @@ if can(user, "surveys.import"):
             kind_default = VALUE_KINDS.index(remembered.value_kind) if remembered else None
             value_kind = st.radio(t("surveys.value_kind"), VALUE_KINDS, index=kind_default, key="sv_kind",
                                   format_func=lambda k: tr(f"surveys.kind.{k}"))
-            unit = st.selectbox(t("surveys.unit"), list(UNITS), key="sv_unit",
+            unit = data.selectbox(st, t("surveys.unit"), list(UNITS), key="sv_unit",
                                 index=list(UNITS).index(remembered.unit) if remembered else 0)
         with c3:
             aquifer_col = pick(t("surveys.col.aquifer"), "aquifer", "sv_aq_col")
-            fixed_aquifer = st.selectbox(t("surveys.fixed_aquifer"), ["shallow", "deep"], key="sv_aq",
+            fixed_aquifer = data.selectbox(st, t("surveys.fixed_aquifer"), ["shallow", "deep"], key="sv_aq",
                                          format_func=lambda a: tr(f"vocab.aquifer.{a}"), disabled=bool(aquifer_col))
             lon_col = pick(t("surveys.col.lon"), "lon", "sv_lon")
             lat_col = pick(t("surveys.col.lat"), "lat", "sv_lat")
@@ -104,7 +104,7 @@ if can(user, "surveys.import"):
         year0, season0 = guess_round(check.rows["measured_on"])
         c1, c2 = st.columns(2)
         year = c1.number_input(t("surveys.year"), 1950, 2100, year0, key="sv_year")
-        season = c2.selectbox(t("surveys.season"), SEASONS, index=SEASONS.index(season0), key="sv_season",
+        season = data.selectbox(c2, t("surveys.season"), SEASONS, index=SEASONS.index(season0), key="sv_season",
                               format_func=lambda s_: tr(f"surveys.season_name.{s_}"))
         m1, m2, m3, m4 = st.columns(4)
         m1.metric(t("surveys.metric.rows"), check.n_input)
@@ -122,7 +122,7 @@ if can(user, "surveys.import"):
             st.error(t("err.survey.has_errors", count=len(check.errors)))
         else:
             st.success(t("surveys.clean", rows=len(check.rows)))
-        leave_out = st.multiselect(t("surveys.leave_out"), sorted({p.row for p in check.flags}), key="sv_leave")
+        leave_out = data.multiselect(st, t("surveys.leave_out"), sorted({p.row for p in check.flags}), key="sv_leave")
         add_new = False
         if len(check.new_wells):
             add_new = st.checkbox(t("surveys.add_new", wells=", ".join(check.new_wells["mw_code"])), key="sv_add")
@@ -152,7 +152,7 @@ data.table(pd.DataFrame({
 
 st.subheader(t("surveys.hydrograph"))
 mw = repo.monitoring_wells_frame(store)
-well = st.selectbox(t("field.mw_code"), list(mw["mw_code"]), key="hydro_well")
+well = data.selectbox(st, t("field.mw_code"), list(mw["mw_code"]), key="hydro_well")
 series = well_series(store, well)
 if len(series):
     # depth grows downwards, as on a hydrograph
@@ -175,9 +175,9 @@ labels = survey_options(same, lang)
 ids = list(labels)
 if len(ids) >= 2:
     # the two latest surveys of the aquifer by default (keys per aquifer, so switching keeps each one's choice)
-    before = c1.selectbox(t("surveys.before"), ids, index=len(ids) - 2, format_func=labels.get,
+    before = data.selectbox(c1, t("surveys.before"), ids, index=len(ids) - 2, format_func=labels.get,
                           key=f"chg_before_{aquifer}")
-    after = c2.selectbox(t("surveys.after"), ids, index=len(ids) - 1, format_func=labels.get,
+    after = data.selectbox(c2, t("surveys.after"), ids, index=len(ids) - 1, format_func=labels.get,
                          key=f"chg_after_{aquifer}")
     ch = township_change(store, before, after)
     data.table(pd.DataFrame({

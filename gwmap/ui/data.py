@@ -101,3 +101,19 @@ def table(obj, **kwargs):
     import pandas as pd
 
     return st.dataframe(readable(obj) if isinstance(obj, pd.DataFrame) else obj, **kwargs)
+
+
+def selectbox(where, label: str, options, **kwargs):
+    """``where.selectbox`` whose empty state reads in the user's language (Streamlit writes "Choose an option")."""
+    from gwmap.ui.i18n import t
+
+    kwargs.setdefault("placeholder", t("ui.choose"))
+    return where.selectbox(label, options, **kwargs)
+
+
+def multiselect(where, label: str, options, **kwargs):
+    """``where.multiselect`` whose empty state reads in the user's language."""
+    from gwmap.ui.i18n import t
+
+    kwargs.setdefault("placeholder", t("ui.choose_many"))
+    return where.multiselect(label, options, **kwargs)

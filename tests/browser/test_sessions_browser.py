@@ -37,6 +37,7 @@ def test_a_sign_in_survives_reload_deep_link_and_a_second_tab(page, server):
     chosen = page.get_by_role("combobox", name="机井编号")
     chosen.wait_for(timeout=30_000)
     assert chosen.input_value() == well  # its record is open
+    assert chosen.get_attribute("placeholder") == "请选择"  # not Streamlit's "Choose an option"
     second = page.context.new_page()
     second.goto(server + "/dashboard")
     assert _signed_in(second)
