@@ -720,6 +720,15 @@ def test_an_administrator_resets_a_password_and_the_user_must_change_it(make_app
     assert authenticate(_store(demo_db_path), "leader", "Lingdao-xin-2026").role == "leader"
 
 
+def _linked(store, lang, user, page, **params) -> AppTest:
+    """A page opened by a link carrying ``params`` (as /leads?lead=…), by a signed-in user."""
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / page), default_timeout=90)
+    at.session_state[LANG_KEY] = lang
+    signed_in(at, store, user)
+    at.query_params.update(params)
+    return at.run()
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_deep_links_open_their_record(make_app, demo_db_path, lang):
     """/leads?lead=XS… and /registry?well=… open that record, even one the page's filters would hide;
@@ -727,11 +736,7 @@ def test_deep_links_open_their_record(make_app, demo_db_path, lang):
     store = _store(demo_db_path)
     leads = repo.leads_frame(store)
     closed = leads[leads.stage == "closed"].lead_code.iloc[-1]
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "leads.py"), default_timeout=90)
-    at.session_state[LANG_KEY] = lang
-    signed_in(at, store, ENFORCE)
-    at.query_params["lead"] = closed
-    at.run()
+    at = _linked(store, lang, ENFORCE, "leads.py", lead=closed)
     assert not at.exception and at.selectbox(key="ld_case").value == closed
     # a filter chosen afterwards rules: the case list and the URL follow it
     at.multiselect(key="ld_stage").select("registered").run()
@@ -742,11 +747,7 @@ def test_deep_links_open_their_record(make_app, demo_db_path, lang):
     assert at.query_params["lead"] == other and at.selectbox(key="ld_case").value == other
 
     well = repo.wells_frame(store).well_code.iloc[-1]
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "registry.py"), default_timeout=90)
-    at.session_state[LANG_KEY] = lang
-    signed_in(at, store, LEADER)
-    at.query_params["well"] = well
-    at.run()
+    at = _linked(store, lang, LEADER, "registry.py", well=well)
     assert not at.exception and at.selectbox(key="rg_well").value == well
     at.query_params["well"] = "NO-SUCH-WELL"
     at.run()
