@@ -95,15 +95,12 @@ def cmd_import_boundaries(args: argparse.Namespace) -> int:
         out = {"version": info.id, "township_count": info.township_count,
                "county_area_km2": round(info.county_area_km2, 1)}
     out |= change.to_json() | {"notices": [code for code, _ in notes]}
-    if args.json:
-        print(json.dumps(out, ensure_ascii=False))
-    else:
-        print(f"边界版本 / version {out['version'] or '(试算 / dry run)'}: {out['township_count']} 个乡镇, "
-              f"全县面积 {out['county_area_km2']:.1f} km²")
-        for t in out["townships"]:
-            print(f"  {t['code']} {t['name']}: {t['area_km2']:.1f} km², 机井 {t['wells']}, 线索 {t['leads']}, "
-                  f"监测井 {t['monitoring_wells']}")
-        print(f"改变乡镇 / changed: {out['changed']}; 不在任何乡镇 / outside: {out['outside']}")
+    _report(args, out, [
+        f"边界版本 / version {out['version'] or '(试算 / dry run)'}: {out['township_count']} 个乡镇, "
+        f"全县面积 {out['county_area_km2']:.1f} km²",
+        *(f"  {t['code']} {t['name']}: {t['area_km2']:.1f} km², 机井 {t['wells']}, 线索 {t['leads']}, "
+          f"监测井 {t['monitoring_wells']}" for t in out["townships"]),
+        f"改变乡镇 / changed: {out['changed']}; 不在任何乡镇 / outside: {out['outside']}"])
     return 0
 
 
@@ -141,6 +138,17 @@ def _read_boundary(args: argparse.Namespace):
     return gdf[["code", "name", "geometry"]]
 
 
+def _report(args: argparse.Namespace, data: dict, lines: list[str], warnings: list[str] = ()) -> None:
+    """The command's result: ``data`` as one JSON line with ``--json``; else ``lines``, warnings on stderr."""
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return
+    for line in lines:
+        print(line)
+    for w in warnings:
+        print(w, file=sys.stderr)
+
+
 def _warnings(result) -> list[str]:
     from gwmap.i18n import translate
 
@@ -159,8 +167,8 @@ def cmd_surface(args: argparse.Namespace) -> int:
             "extrapolated_share": round(surf.extrapolated_share, 4),
             "variogram": surf.params.get("variogram"), "value_unit_in": args.unit, "value_unit": "m",
             "warnings": _warnings(surf)}
-    print(json.dumps(info, ensure_ascii=False) if args.json else
-          f"已写出 / written {out}: {surf.grid.ny}x{surf.grid.nx} 格, 交叉验证 RMSE {surf.cv.rmse:.3f}")
+    _report(args, info, [f"已写出 / written {out}: {surf.grid.ny}x{surf.grid.nx} 格, 交叉验证 RMSE {surf.cv.rmse:.3f}"],
+            info["warnings"])
     return 0
 
 
@@ -183,13 +191,8 @@ def cmd_cone(args: argparse.Namespace) -> int:
     info["extreme_value_m"] = info.pop("extreme_value")
     info["value_unit_in"], info["value_unit"] = args.unit, "m"
     info["warnings"] = _warnings(surf)
-    if args.json:
-        print(json.dumps(info, ensure_ascii=False))
-    else:
-        print(f"漏斗区面积 / cone area: {cone.area_km2:.2f} km² ({args.kind} {args.threshold} m), "
-              f"其中外推 / extrapolated: {cone.area_extrapolated_km2:.2f} km²")
-        for w in info["warnings"]:
-            print(w, file=sys.stderr)
+    _report(args, info, [f"漏斗区面积 / cone area: {cone.area_km2:.2f} km² ({args.kind} {args.threshold} m), "
+                         f"其中外推 / extrapolated: {cone.area_extrapolated_km2:.2f} km²"], info["warnings"])
     return 0
 
 
