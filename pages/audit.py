@@ -51,13 +51,21 @@ p2.caption(t("audit.count", total=f"{total:,}", first=(int(page) - 1) * PER_PAGE
              last=(int(page) - 1) * PER_PAGE + len(df)))
 
 
-def shown(value) -> str:
-    return "—" if value is None or value == "" else str(value)
+def shown(field: str, value) -> str:
+    """A recorded value as read: times (stored in UTC) in the county's time."""
+    if value is None or value == "":
+        return "—"
+    if field.endswith("_at") and isinstance(value, str):
+        try:
+            return to_local(pd.Timestamp(value).to_pydatetime()).strftime("%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            pass
+    return str(value)
 
 
 def changes(before, after) -> str:
-    return "；".join(f"{named('field', f)}: {shown(b)} → {shown(a)}" if b is not None and a is not None else
-                    f"{named('field', f)}: {shown(a if a is not None else b)}"
+    return "；".join(f"{named('field', f)}: {shown(f, b)} → {shown(f, a)}" if b is not None and a is not None else
+                    f"{named('field', f)}: {shown(f, a if a is not None else b)}"
                     for f, b, a in repo.describe_change(before, after))
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -773,6 +776,16 @@ def test_audit_page_filters_pages_and_reads_in_the_users_language(make_app, demo
     update = rows[rows[col("audit.action")] == col("audit.action_name.update")].iloc[0]
     assert f"{col('field.owner')}: {well.owner} → 新机主" in update[col("audit.changes")]
     assert "row_version" not in update[col("audit.changes")]
+    # a sign-in's recorded expiry reads in county time (stored in UTC)
+    from gwmap import clock
+
+    at.selectbox(key="au_table").select("user_sessions").run()
+    at.text_input(key="au_record").input("").run()
+    login = at.dataframe[0].value.iloc[0]
+    expires = clock.to_local(pd.Timestamp(json.loads(repo.audit_search(_store(demo_db_path), repo.AuditQuery(
+        table="user_sessions"))[0]["after"].iloc[0])["expires_at"]).to_pydatetime())
+    assert f"{col('field.expires_at')}: {expires:%Y-%m-%d %H:%M:%S}" in login[col("audit.changes")]
+    at.selectbox(key="au_table").select("wells").run()
     at.text_input(key="au_record").input("").run()
     at.multiselect(key="au_actions").select("insert").run()
     # every registered well's insert, counted by the database
