@@ -176,7 +176,7 @@ def test_ledger_and_case_file(demo_store, ctx):
     advance(demo_store, ENF, code, "closed", evidence_dir=ev_dir, evidence=[EvidenceFile("整改.jpg", photo())])
     with clock.frozen(T0 + timedelta(days=40)):
         led = ledger(demo_store)
-    assert len(led) == 61 and led.set_index("lead_code").at[code, "closed_on"] == date.today()
+    assert len(led) == 61 and led.set_index("lead_code").at[code, "closed_on"] == clock.today()
     row = led.set_index("lead_code").loc[code]
     assert row.inspected_on == T0.date() and row.evidence_count == 1 and row.stage == "closed"
     names = dict(zip(kw["townships"].code, kw["townships"].name))
