@@ -23,21 +23,21 @@ if state.get_value("password_changed"):
     state.set_value("password_changed", False)
 
 pages = [
-    st.Page("pages/dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:", default=True,
+    st.Page("views/dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:", default=True,
             url_path="dashboard"),
-    st.Page("pages/onemap.py", title=t("nav.onemap"), icon=":material/map:", url_path="onemap"),
-    st.Page("pages/leads.py", title=t("nav.leads"), icon=":material/report:", url_path="leads"),
-    st.Page("pages/routes.py", title=t("nav.routes"), icon=":material/route:", url_path="routes"),
-    st.Page("pages/sealing.py", title=t("nav.sealing"), icon=":material/block:", url_path="sealing"),
-    st.Page("pages/registry.py", title=t("nav.registry"), icon=":material/table_view:", url_path="registry"),
-    st.Page("pages/surveys.py", title=t("nav.surveys"), icon=":material/water:", url_path="surveys"),
-    st.Page("pages/surface.py", title=t("nav.surface"), icon=":material/layers:", url_path="surface"),
-    st.Page("pages/cone.py", title=t("nav.cone"), icon=":material/trending_down:", url_path="cone"),
-    st.Page("pages/boundaries.py", title=t("nav.boundaries"), icon=":material/polyline:", url_path="boundaries"),
+    st.Page("views/onemap.py", title=t("nav.onemap"), icon=":material/map:", url_path="onemap"),
+    st.Page("views/leads.py", title=t("nav.leads"), icon=":material/report:", url_path="leads"),
+    st.Page("views/routes.py", title=t("nav.routes"), icon=":material/route:", url_path="routes"),
+    st.Page("views/sealing.py", title=t("nav.sealing"), icon=":material/block:", url_path="sealing"),
+    st.Page("views/registry.py", title=t("nav.registry"), icon=":material/table_view:", url_path="registry"),
+    st.Page("views/surveys.py", title=t("nav.surveys"), icon=":material/water:", url_path="surveys"),
+    st.Page("views/surface.py", title=t("nav.surface"), icon=":material/layers:", url_path="surface"),
+    st.Page("views/cone.py", title=t("nav.cone"), icon=":material/trending_down:", url_path="cone"),
+    st.Page("views/boundaries.py", title=t("nav.boundaries"), icon=":material/polyline:", url_path="boundaries"),
 ]
 if can(user, "users.manage"):
     pages += [
-        st.Page("pages/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
-        st.Page("pages/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
+        st.Page("views/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
+        st.Page("views/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
     ]
 st.navigation(pages).run()

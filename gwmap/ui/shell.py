@@ -1,9 +1,10 @@
 """The frame around every page: language switch, demo banner, sign-in, and the page gate.
 
-Streamlit serves the ``pages/`` folder by itself (each file at its own URL,
-``app.py`` not run) until some session has called ``st.navigation``: after a
-restart, ``/registry`` runs ``pages/registry.py`` directly.  So no page may
-trust that ``app.py`` checked the user.  Every page starts with
+The pages live in ``views/``, not ``pages/``: Streamlit serves a ``pages/``
+folder by itself (each file at its own URL, ``app.py`` not run, raw file names
+in the sidebar) until some session has called ``st.navigation``.  Every URL
+therefore runs ``app.py``.  Still no page trusts that ``app.py`` checked the
+user (a test or a later layout may run it alone).  Every page starts with
 :func:`require_user`, which shows the sign-in form (and nothing else) to an
 anonymous visitor, refuses a role that may not see the page, and re-reads the
 account from the store so a disabled account or a changed role takes effect
@@ -202,7 +203,7 @@ def install_error_handler() -> None:
     A :class:`GwmapError` shows its message; a bug is logged with an id and
     the user sees a message naming that id.  Set on Streamlit's script-run
     context (its ``on_script_error`` hook), so it covers a page run by
-    ``st.navigation`` and a page Streamlit runs straight from ``pages/`` alike.
+    ``st.navigation`` and a page run on its own (as the tests do) alike.
     With ``GWMAP_DEBUG=1`` (the tests set it) errors show as they are, so a bug fails its test.
     """
     if _debug():

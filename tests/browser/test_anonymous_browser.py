@@ -1,8 +1,9 @@
 """A fresh server, every page URL opened anonymously before anyone has signed in: the sign-in form only.
 
-Streamlit serves ``pages/*.py`` at their own URLs without running ``app.py``
-until some session has called ``st.navigation``; this module's server is new,
-so these visits are the first it serves.
+Streamlit would serve a ``pages/`` folder at its own URLs (raw file names in
+the sidebar, ``app.py`` not run) until some session has called
+``st.navigation``; gwmap keeps its pages in ``views/`` so every URL runs
+``app.py``.  This module's server is new, so these visits are the first it serves.
 """
 
 import pytest
@@ -12,7 +13,7 @@ from tests.browser.conftest import OUTPUT, sign_in
 
 pytestmark = pytest.mark.browser
 
-PAGES = sorted(p.stem for p in (PROJECT_ROOT / "pages").glob("*.py"))
+PAGES = sorted(p.stem for p in (PROJECT_ROOT / "views").glob("*.py"))
 
 
 def test_every_page_url_shows_only_the_sign_in_form(page, server):
@@ -29,6 +30,7 @@ def test_every_page_url_shows_only_the_sign_in_form(page, server):
         assert page.locator('[data-testid="stDownloadButton"]').count() == 0, name
         assert page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 0, name
         assert page.locator('[data-testid="stFileUploader"]').count() == 0, name
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0, name  # no list of raw file names
     page.screenshot(path=str(OUTPUT / "anonymous.png"))
     assert page.outside_requests == []
 

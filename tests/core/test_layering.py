@@ -14,7 +14,7 @@ def test_streamlit_only_in_ui():
 
 
 def test_pages_do_no_sql_or_geometry():
-    for p in (PROJECT_ROOT / "pages").glob("*.py"):
+    for p in (PROJECT_ROOT / "views").glob("*.py"):
         text = p.read_text()
         assert not re.search(r"^\s*(from|import) (sqlalchemy|numpy|shapely|geopandas)", text, re.M), p.name
 

@@ -18,7 +18,7 @@ from gwmap.ui.state import LANG_KEY
 from tests.conftest import DATA, signed_in
 
 ADMIN = CurrentUser("admin", "admin", "系统管理员")
-PAGES = sorted(p.name for p in (PROJECT_ROOT / "pages").glob("*.py"))
+PAGES = sorted(p.name for p in (PROJECT_ROOT / "views").glob("*.py"))
 
 
 def _version(kind: str) -> gpd.GeoDataFrame:
@@ -68,7 +68,7 @@ def odd_version(request, demo_db_path, monkeypatch):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_an_odd_stored_version(odd_version, page):
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / page), default_timeout=120)
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / page), default_timeout=120)
     at.session_state[LANG_KEY] = "zh"
     signed_in(at, Store(get_settings().database_url), ADMIN)  # the store the page opens (GWMAP_DATA_DIR)
     at.run()
