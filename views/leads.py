@@ -89,7 +89,6 @@ table = pd.DataFrame({
     t("report.ledger.evidence"): shown["evidence_count"], t("field.description"): shown["description"]})
 overdue_rows = shown["overdue"]  # indexed like the table
 # overdue cases in red, as on the map and in the ledger Excel
-table = data.readable(table)
 data.table(table.style.apply(lambda row: ["background-color: #fde0dc; color: #b71c1c"
                                             if overdue_rows.loc[row.name] else "" for _ in row], axis=1),
              use_container_width=True, hide_index=True, height=300)

@@ -86,21 +86,30 @@ def read_upload(upload, key: str):
         st.stop()
 
 
-def readable(df):
-    """A table for people: an empty cell shows "—", not Streamlit's grey "None" (columns with gaps become text)."""
-    out = df.copy()
-    for col in out.columns:
-        missing = out[col].isna()
-        if missing.any():
-            out[col] = out[col].astype(object).where(~missing, "—").map(lambda v: v if isinstance(v, str) else str(v))
-    return out
+EMPTY = "—"
+
+
+def readable(styler):
+    """A Styler whose empty cells read "—" (Streamlit's ``placeholder`` does not reach a Styler's display values).
+
+    Numbers keep their type, so the column still sorts as numbers; floats show up to 2 decimals.
+    """
+    return styler.format(na_rep=EMPTY, precision=2)
 
 
 def table(obj, **kwargs):
-    """``st.dataframe`` for people: empty cells read "—" (a Styler is shown as it is)."""
+    """``st.dataframe`` for people: an empty cell reads "—", not Streamlit's grey "None".
+
+    The values keep their types (a column of numbers with gaps still sorts as numbers);
+    only the display changes.
+    """
     import pandas as pd
 
-    return st.dataframe(readable(obj) if isinstance(obj, pd.DataFrame) else obj, **kwargs)
+    if isinstance(obj, pd.DataFrame):
+        kwargs.setdefault("placeholder", EMPTY)
+    else:
+        obj = readable(obj)
+    return st.dataframe(obj, **kwargs)
 
 
 def selectbox(where, label: str, options, **kwargs):

@@ -412,7 +412,10 @@ def test_registry_search_filter_and_rollup(make_app, demo_db_path, lang):
     rollup_table = at.dataframe[-1].value
     assert rollup_table[translate("registry.metric.wells", lang)].sum() == 3000
     # a leader sees no edit form and no import
-    assert not [f for f in at.get("form")] and not [u for u in at.file_uploader if u.key == "rg_upload"]
+    assert not at.main.get("form") and not [u for u in at.file_uploader if u.key == "rg_upload"]
+    # every table on the page shows an empty cell as "—" and keeps its numbers as numbers
+    assert {d.proto.placeholder for d in at.dataframe} == {"—"}
+    assert pd.api.types.is_integer_dtype(rollup_table[translate("registry.metric.wells", lang)])
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -806,8 +809,15 @@ def test_overdue_rows_are_red_in_the_case_list(make_app, demo_db_path, lang):
     overdue = ledger(_store(demo_db_path))["overdue"].to_numpy()
     assert red == {i for i, o in enumerate(overdue) if o} and len(red) >= 7  # more as deadlines pass
     assert "#b71c1c" in styles
+    import pyarrow as pa
+
     table = at.dataframe[0].value
-    assert not table.isna().any().any() and (table == "—").any().any()  # an empty cell reads "—", not "None"
+    shown = pa.ipc.open_stream(at.dataframe[0].proto.arrow_data.styler.display_values).read_pandas()
+    days_left = translate("report.ledger.days_left", lang)
+    # an empty cell reads "—", not "None", and the days left still sort as numbers, not as text
+    assert table[days_left].isna().any() and pd.api.types.is_integer_dtype(table[days_left])
+    assert (shown[days_left][table[days_left].isna().to_numpy()] == "—").all()
+    assert not shown.isin(["None", "nan", "<NA>"]).any().any()
 
 
 @pytest.mark.parametrize("lang", LANGS)
