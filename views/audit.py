@@ -10,7 +10,7 @@ from gwmap.i18n import catalog
 from gwmap.reports import safe_cell
 from gwmap.store import repo
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import t, translator
+from gwmap.ui.i18n import file_name, t, translator
 
 PER_PAGE = 100
 
@@ -95,5 +95,6 @@ def workbook() -> bytes:
     return buf.getvalue()
 
 
-st.download_button(t("audit.export", total=f"{total:,}"), workbook if total else b"", file_name="操作日志.xlsx",
+st.download_button(t("audit.export", total=f"{total:,}"), workbook if total else b"",
+                   file_name=file_name(t("file.audit"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not total)

@@ -11,7 +11,7 @@ from gwmap.reports import cone_geopackage, cone_workbook
 from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
 from gwmap.surveys import change_points
 from gwmap.ui import charts, data, resources, shell, state
-from gwmap.ui.i18n import survey_label, t, t_error, translator
+from gwmap.ui.i18n import file_name, survey_label, t, t_error, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("cone.header"))
@@ -72,10 +72,11 @@ split = cone.by_township[cone.by_township["area_km2"] > 0]
 data.table(pd.DataFrame({t("field.township"): split["code"].map(names), t("cone.col.area_km2"): split["area_km2"].round(2),
                            t("cone.col.share"): (100 * split["share"]).round(1)}), hide_index=True, use_container_width=True)
 e1, e2 = st.columns(2)
+what = (t("file.cone"), tr(f"vocab.aquifer.{aquifer}"), label(pick))  # 漏斗区_浅层_2026年秋季
 e1.download_button(t("cone.download_xlsx"), cone_workbook(series, cone, tr=tr, names=names),
-                   file_name=f"漏斗区_{aquifer}_{pick}.xlsx",
+                   file_name=file_name(*what, ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-e2.download_button(t("cone.download_gpkg"), cone_geopackage(cone, survey=pick), file_name=f"漏斗区_{aquifer}_{pick}.gpkg",
+e2.download_button(t("cone.download_gpkg"), cone_geopackage(cone, survey=pick), file_name=file_name(*what, ext="gpkg"),
                    mime="application/geopackage+sqlite3")
 
 st.subheader(t("cone.compare"))

@@ -16,7 +16,7 @@ from gwmap.runs import DASHBOARD_CONE, VALUE_FOR_KIND, SurfaceRequest, cone_for,
 from gwmap.store.users import can
 from gwmap.targets import RECLAIMED_USES, enforcement_glance, plan_targets, reclaimed_table, set_reclaimed, township_ranking
 from gwmap.ui import charts, data, resources, shell, state
-from gwmap.ui.i18n import survey_label, t, t_error, translator
+from gwmap.ui.i18n import file_name, survey_label, t, t_error, translator
 
 CONE = DASHBOARD_CONE  # the cone the dashboard shows (and the bulletin prints)
 
@@ -119,8 +119,8 @@ for _ in range(24):  # this month (still running) and the two years before; last
     first = (first - dt.timedelta(days=1)).replace(day=1)
     months.append(first.strftime("%Y-%m"))
 b1, b2 = st.columns([1, 3])
-month = data.selectbox(b1, t("dash.month"), months, index=1, key="dash_month",
-                     format_func=lambda m: translate("dash.month_label", lang, year=m[:4], month=int(m[5:])))
+month_label = lambda m: translate("dash.month_label", lang, year=m[:4], month=int(m[5:]))  # noqa: E731
+month = data.selectbox(b1, t("dash.month"), months, index=1, key="dash_month", format_func=month_label)
 made = state.get_value("bulletin")  # (month, language, docx, pdf): both files made by one click
 if b1.button(t("dash.make_bulletin"), key="dash_bulletin", type="primary"):
     bar = b2.progress(0.1, text=t("dash.bulletin_making"))
@@ -135,7 +135,9 @@ if b1.button(t("dash.make_bulletin"), key="dash_bulletin", type="primary"):
     bar.empty()
 if made and made[:2] == (month, lang):
     # a download does not rerun the page (on_click="ignore"): both buttons stay
-    b2.download_button(t("dash.download_bulletin"), made[2], file_name=f"月度通报_{month}.docx", on_click="ignore",
+    b2.download_button(t("dash.download_bulletin"), made[2], on_click="ignore",
+                       file_name=file_name(t("file.bulletin"), month_label(month), ext="docx"),
                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document", key="dash_docx")
-    b2.download_button(t("dash.download_bulletin_pdf"), made[3], file_name=f"月度通报_{month}.pdf", on_click="ignore",
+    b2.download_button(t("dash.download_bulletin_pdf"), made[3], on_click="ignore",
+                       file_name=file_name(t("file.bulletin"), month_label(month), ext="pdf"),
                        mime="application/pdf", key="dash_pdf")

@@ -23,7 +23,7 @@ from gwmap.maps import build_leads_map
 from gwmap.reports import case_docx, ledger_xlsx
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import t, t_error, translator
+from gwmap.ui.i18n import file_name, t, t_error, translator
 from gwmap.vocab import LEAD_SOURCES, LEAD_STAGES
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
@@ -92,7 +92,8 @@ overdue_rows = shown["overdue"]  # indexed like the table
 data.table(table.style.apply(lambda row: ["background-color: #fde0dc; color: #b71c1c"
                                             if overdue_rows.loc[row.name] else "" for _ in row], axis=1),
              use_container_width=True, hide_index=True, height=300)
-st.download_button(t("leads.export_ledger"), ledger_xlsx(shown, tr=tr, names=names), file_name="工作台账.xlsx",
+st.download_button(t("leads.export_ledger"), ledger_xlsx(shown, tr=tr, names=names),
+                   file_name=file_name(t("file.ledger"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 st.subheader(t("leads.case"))
@@ -128,7 +129,8 @@ if codes:
     # built when asked (a callable), with the photos embedded
     st.download_button(t("leads.case_docx"), lambda: case_docx(
         lead_row, steps, ev, tr=tr, township=names.get(lead["township_code"], ""),
-        photo=lambda sha: read_evidence(evidence_dir, sha)), file_name=f"案卷_{code}.docx", on_click="ignore",
+        photo=lambda sha: read_evidence(evidence_dir, sha)), on_click="ignore",
+        file_name=file_name(t("file.case"), code, ext="docx"),
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     nxt = TRANSITIONS.get(lead["stage"], ())
     if editor and nxt:

@@ -23,7 +23,7 @@ from gwmap.registry import (
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import md_text, t, t_error, translator
+from gwmap.ui.i18n import file_name, md_text, t, t_error, translator
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
@@ -74,9 +74,10 @@ view = pd.DataFrame({
 })
 data.table(view, use_container_width=True, hide_index=True, height=320)
 e1, e2 = st.columns(2)
-e1.download_button(t("registry.export"), registry_xlsx(found, lang=lang), file_name="取水井台账.xlsx",
+e1.download_button(t("registry.export"), registry_xlsx(found, lang=lang), file_name=file_name(t("file.registry"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-e2.download_button(t("registry.template"), registry_xlsx(found.head(0), lang=lang), file_name="取水井台账模板.xlsx",
+e2.download_button(t("registry.template"), registry_xlsx(found.head(0), lang=lang),
+                   file_name=file_name(t("file.registry_template"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 st_folium(build_wells_map(found, townships=townships, tr=tr, basemap=resources.basemap()), height=420,
           use_container_width=True, returned_objects=[], key="registry_map")

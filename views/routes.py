@@ -12,7 +12,7 @@ from gwmap.io.routes import amap_link, gpx_bytes, kml_bytes, route_docx, route_p
 from gwmap.maps import build_route_map
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import t, t_error, translator
+from gwmap.ui.i18n import file_name, t, t_error, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("routes.header"))
@@ -83,15 +83,16 @@ if saved:
     label = day.isoformat()
     e = st.columns(5)
     e[0].download_button(t("routes.word"), route_docx(plan.stops, plan.teams, tr=tr, names=names, day=label),
-                         file_name=f"巡查路线单_{label}.docx",
+                         file_name=file_name(t("file.route_sheet"), label, ext="docx"),
                          mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     e[1].download_button("PDF", route_pdf(plan.stops, plan.teams, tr=tr, names=names, day=label),
-                         file_name=f"巡查路线单_{label}.pdf", mime="application/pdf")
-    e[2].download_button("Excel", route_xlsx(plan.stops, plan.teams, tr=tr, names=names), file_name=f"巡查路线_{label}.xlsx",
+                         file_name=file_name(t("file.route_sheet"), label, ext="pdf"), mime="application/pdf")
+    e[2].download_button("Excel", route_xlsx(plan.stops, plan.teams, tr=tr, names=names),
+                         file_name=file_name(t("file.route"), label, ext="xlsx"),
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    e[3].download_button("GPX", gpx_bytes(plan.stops, start, tr=tr), file_name=f"巡查路线_{label}.gpx",
+    e[3].download_button("GPX", gpx_bytes(plan.stops, start, tr=tr), file_name=file_name(t("file.route"), label, ext="gpx"),
                          mime="application/gpx+xml")
-    e[4].download_button("KML", kml_bytes(plan.stops, start, tr=tr), file_name=f"巡查路线_{label}.kml",
+    e[4].download_button("KML", kml_bytes(plan.stops, start, tr=tr), file_name=file_name(t("file.route"), label, ext="kml"),
                          mime="application/vnd.google-earth.kml+xml")
     if can(user, "leads.edit") and st.button(t("routes.save"), key="rt_save"):
         try:

@@ -11,7 +11,7 @@ from gwmap.runs import SurfaceRequest, surface_for
 from gwmap.surface import VARIOGRAM_MODELS, compare_methods, variogram_for
 from gwmap.surveys import list_surveys, survey_points
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import parameter_rows, survey_options, t, t_error, translator
+from gwmap.ui.i18n import file_name, parameter_rows, survey_label, survey_options, t, t_error, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("surface.header"))
@@ -96,11 +96,14 @@ st_folium(build_surface_map(surf, townships=townships, wells=pts, value=value, c
                             basemap=resources.basemap()),
           height=600, use_container_width=True, returned_objects=[], key="surface_map")
 d1, d2 = st.columns(2)
-stem = f"{surf.params.get('survey', 'surface')}_{surf.params.get('aquifer', '')}_{method}_{value}"
-d1.download_button(t("surface.download_tif"), geotiff_bytes(surf), file_name=f"{stem}.tif", mime="image/tiff")
+parts = (t("file.surface"), survey_label(surf.params.get("survey", "")),
+         tr(f"vocab.aquifer.{surf.params['aquifer']}") if surf.params.get("aquifer") else "",
+         t(f"file.value.{value}"), t(f"file.method.{method}"))
+d1.download_button(t("surface.download_tif"), geotiff_bytes(surf), file_name=file_name(*parts, ext="tif"), mime="image/tiff")
 fmt = data.selectbox(d2, t("surface.contour_format"), list(VECTOR_FORMATS), key="sf_fmt")
 d2.download_button(t("surface.download_contours"), vector_bytes(contours, fmt, layer="contours"),
-                   file_name=f"{stem}_contours.{'zip' if fmt == 'shp' else fmt}", mime=VECTOR_FORMATS[fmt][1])
+                   file_name=file_name(*parts, t("file.contours"), ext="zip" if fmt == "shp" else fmt),
+                   mime=VECTOR_FORMATS[fmt][1])
 with st.expander(t("surface.params_title")):
     data.table(pd.DataFrame([{t("cone.col.param"): label, t("cone.col.value"): value}
                                for label, value in parameter_rows(surf.params, tr)]),

@@ -27,7 +27,7 @@ from gwmap.surveys import (
     well_series,
 )
 from gwmap.ui import charts, data, resources, shell, state
-from gwmap.ui.i18n import survey_label, survey_options, t, t_error, translator
+from gwmap.ui.i18n import file_name, survey_label, survey_options, t, t_error, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("surveys.header"))
@@ -40,7 +40,7 @@ tw_names = dict(zip(townships["code"], townships["name"]))
 
 if can(user, "surveys.import"):
     st.subheader(t("surveys.upload_title"))
-    st.download_button(t("surveys.template"), template_xlsx(), file_name="水位统测模板.xlsx",
+    st.download_button(t("surveys.template"), template_xlsx(), file_name=file_name(t("file.survey_template"), ext="xlsx"),
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     upload = st.file_uploader(t("surveys.upload"), type=["csv", "xlsx"], key="survey_upload")
     if upload is not None:

@@ -67,6 +67,18 @@ def survey_label(code: str, lang: str | None = None) -> str:
     return _label(code, lang or get_lang())
 
 
+def file_name(*parts: str, ext: str) -> str:
+    r"""A download's file name from what it holds, in the user's language: 漏斗区_浅层_2026年秋季.xlsx.
+
+    Characters Windows refuses in a file name (``\\ / : * ? " < > |``) become "-"; empty parts are left out.
+    """
+    import re
+
+    clean = (" ".join(re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "-", str(part)).split()).strip("-") for part in parts)
+    stem = "_".join(p for p in clean if p)
+    return f"{stem}.{ext}"
+
+
 def survey_options(surveys, lang: str | None = None, *, version: bool = False) -> dict[int, str]:
     """Survey id -> "2026年秋季 · 浅层" (with " · v2" when ``version``), for select boxes."""
     lang = lang or get_lang()

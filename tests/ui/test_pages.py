@@ -51,6 +51,22 @@ def make_app(demo_db_path, monkeypatch):
     st.cache_resource.clear()
 
 
+@pytest.fixture
+def downloads(monkeypatch) -> list[str]:
+    """The file names the pages offer for download, in order (Streamlit keeps them off the element)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    names: list[str] = []
+    offer = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        names.append(file_name)
+        return offer(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return names
+
+
 def _store(demo_db_path) -> Store:
     return Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
 
@@ -376,7 +392,7 @@ def test_surface_page_builds_and_reports(make_app, demo_db_path, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_cone_page_says_how_the_area_changed(make_app, lang):
+def test_cone_page_says_how_the_area_changed(make_app, downloads, lang):
     from gwmap.ui.i18n import survey_label
 
     at = make_app(lang, LEADER, "views/cone.py")
@@ -385,10 +401,13 @@ def test_cone_page_says_how_the_area_changed(make_app, lang):
     expected = (translate("cone.latest", lang, survey=survey_label("2026-autumn", lang), area=area.value) + " "
                 + translate("cone.change.less", lang, km2=f"{abs(float(area.delta)):.1f}"))
     assert at.subheader[0].value == expected
+    # the downloads are named for what they hold, in the user's language, with no raw codes
+    stem = {"zh": "漏斗区_浅层_2026年秋季", "en": "Cone of depression_Shallow_Autumn 2026"}[lang]
+    assert downloads == [f"{stem}.xlsx", f"{stem}.gpkg"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_surface_page_builds_idw_too_and_offers_downloads(make_app, lang):
+def test_surface_page_builds_idw_too_and_offers_downloads(make_app, downloads, lang):
     at = make_app(lang, HYDRO, "views/surface.py")
     at.radio(key="sf_method").set_value("idw").run()
     idw_rmse = float(at.dataframe[0].value["RMSE (m)"].iloc[1])
@@ -397,6 +416,9 @@ def test_surface_page_builds_idw_too_and_offers_downloads(make_app, lang):
     assert float(metrics["RMSE (m)"]) == pytest.approx(idw_rmse, abs=1e-3)
     labels = [d.proto.label for d in at.get("download_button")]
     assert labels == [translate("surface.download_tif", lang), translate("surface.download_contours", lang)]
+    stem = {"zh": "地下水位面_2026年秋季_浅层_埋深_反距离加权", "en": "Water table_Autumn 2026_Shallow_depth_IDW"}[lang]
+    contours = {"zh": "等值线", "en": "contours"}[lang]
+    assert downloads[-2:] == [f"{stem}.tif", f"{stem}_{contours}.gpkg"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
