@@ -18,7 +18,8 @@ with st.form("new_user", clear_on_submit=True):
     c1, c2, c3 = st.columns(3)
     username = c1.text_input(t("accounts.username"))
     display = c2.text_input(t("accounts.display_name"))
-    role = data.selectbox(c3, t("accounts.role"), ROLES, format_func=lambda r: tr(f"role.{r}"))
+    # no role until one is chosen: a new account is never an administrator by default
+    role = data.selectbox(c3, t("accounts.role"), ROLES, index=None, format_func=lambda r: tr(f"role.{r}"))
     password = st.text_input(t("accounts.password"), type="password")
     if st.form_submit_button(t("accounts.create"), type="primary"):
         try:

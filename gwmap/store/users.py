@@ -147,6 +147,8 @@ def create_user(store: Store, by: CurrentUser | None, *, username: str, password
     """
     by = _require_manager(store, by, username)
     username = (username or "").strip()
+    if not role:  # nothing chosen: no account gets a role by default, least of all admin
+        raise InputDataError("err.user.no_role", f"Choose a role: {', '.join(ROLES)}.")
     if role not in ROLES:
         raise InputDataError("err.user.role", f"Unknown role {role!r}; use one of {', '.join(ROLES)}.", role=role)
     if not username or len(username) > 64 or not username.isprintable():

@@ -184,3 +184,15 @@ def test_demo_accounts_are_disabled_outside_demo_mode(store):
     assert authenticate(store, "wang", "Gw-2026-quanxian").role == "admin"
     ensure_demo_users(store)  # demo mode again: the demo accounts sign in again
     assert authenticate(store, "admin", "gwmap-admin").role == "admin"
+
+
+def test_a_new_account_needs_a_chosen_role(store):
+    from gwmap.store.users import accounts_frame
+
+    with pytest.raises(InputDataError) as exc:
+        create_user(store, ROOT, username="wu", password="s3cret-pass-2026", role="")
+    assert exc.value.code == "err.user.no_role"
+    with pytest.raises(InputDataError) as exc:
+        create_user(store, ROOT, username="wu", password="s3cret-pass-2026", role=None)
+    assert exc.value.code == "err.user.no_role"
+    assert "wu" not in set(accounts_frame(store)["username"])

@@ -185,10 +185,18 @@ def test_accounts_page_creates_a_user(make_app, demo_db_path, lang):
     at.button[0].click().run()
     assert at.success[0].value == translate("accounts.created", lang, username="zhao")
     assert "zhao" in list(at.dataframe[0].value.iloc[:, 0])
-    at.text_input[0].input("zhao")
+    # a form without a chosen role (as the browser shows it after a submit clears the form) is refused
+    at.selectbox[0].set_value(None)
+    at.text_input[0].input("qian")
+    at.text_input[2].input("Xd-2026-duiwu")
+    at.button[0].click().run()
+    assert at.error[0].value == translate("err.user.no_role", lang)
+    assert "qian" not in list(at.dataframe[0].value.iloc[:, 0])
+    at.text_input[0].input("qian")
+    at.selectbox[0].select("leader")
     at.text_input[2].input("short")
     at.button[0].click().run()
-    assert at.error[0].value == translate("err.user.password_short", lang, minimum=10)  # the form reset the role to admin
+    assert at.error[0].value == translate("err.user.password_short", lang, minimum=8)
 
 
 @pytest.mark.parametrize("lang", LANGS)
