@@ -123,6 +123,14 @@ def _localize_uploaders() -> None:
 </style>""")
 
 
+def _keep_drafts() -> None:
+    """Have the browser keep what is typed into a form through a reload of the tab (``assets/drafts.js``)."""
+    from gwmap.config import PROJECT_ROOT
+
+    script = (PROJECT_ROOT / "gwmap" / "ui" / "assets" / "drafts.js").read_text(encoding="utf-8")
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True)
+
+
 def _cookie_token() -> str | None:
     try:
         token = st.context.cookies.get(sessions.COOKIE)
@@ -174,6 +182,9 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
             st.info(t("login.session_ended"))
         if state.get_value("signed_out"):
             _to_browser(web.SIGNOUT_PATH)
+            st.html("<script>Object.keys(sessionStorage).filter(function (k) { return k.indexOf('gwmap-draft:') === 0; })"
+                    ".forEach(function (k) { sessionStorage.removeItem(k); });</script>",
+                    unsafe_allow_javascript=True)  # the drafts typed in this tab go with the sign-in
             state.set_value("signed_out", False)
         sign_in_form()
         st.stop()
@@ -184,6 +195,7 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
         password_form(user)
         st.stop()
     _localize_uploaders()
+    _keep_drafts()
     ticket = state.get_value("session_ticket")
     if ticket:
         _to_browser(web.SESSION_PATH, ticket)

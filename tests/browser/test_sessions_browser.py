@@ -56,3 +56,35 @@ def test_a_sign_in_survives_reload_deep_link_and_a_second_tab(page, server):
         actions = [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.table_name == "user_sessions"))]
     assert "login" in actions and "logout" in actions
     assert page.outside_requests == []
+
+
+def test_a_note_typed_in_a_form_survives_a_reload_but_stays_with_its_case(page, server):
+    """F5 in the middle of a finding keeps the text (in the tab, not on the server); another case starts empty."""
+    from gwmap.store.models import Lead
+
+    store = Store(f"sqlite:///{server.data_dir / 'gwmap.sqlite'}")
+    with store.session() as s:
+        first, other = s.scalars(select(Lead.lead_code).where(Lead.stage == "registered").order_by(Lead.lead_code)
+                                 .limit(2)).all()
+    sign_in(page, server, "enforce", "gwmap-enforce")
+    assert _signed_in(page)
+    page.wait_for_timeout(1500)  # the cookie is set
+    page.goto(f"{server}/leads?lead={first}")
+    note = page.get_by_label("核查发现")
+    note.wait_for(timeout=60_000)
+    note.fill("村东机井房内有电表，现场无人")
+    page.wait_for_timeout(300)
+    page.reload()
+    note = page.get_by_label("核查发现")
+    note.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelector('textarea[aria-label=\"核查发现\"]').value !== ''",
+                           timeout=10_000)
+    assert note.input_value() == "村东机井房内有电表，现场无人"
+    assert page.get_by_label("密码", exact=True).count() == 0  # still signed in after the reload
+    page.goto(f"{server}/leads?lead={other}")  # another case: its own, empty note
+    page.get_by_label("核查发现").wait_for(timeout=60_000)
+    page.wait_for_timeout(1000)
+    assert page.get_by_label("核查发现").input_value() == ""
+    # the draft stayed in the browser tab: nothing of it reached the store or the server log
+    assert "村东机井房" not in (server.data_dir / "server.log").read_text()
+    assert page.outside_requests == []

@@ -1,0 +1,77 @@
+// Text typed into gwmap's forms outlives a reload (F5) of the tab, as in a desktop form.
+//
+// Streamlit holds a form's values in the browser until "submit", so the server
+// cannot keep them: this script does, in the tab's sessionStorage (gone when
+// the tab closes, never sent anywhere, cleared at sign-out).  A draft is keyed
+// by the page address (path and query, so ?lead=XS… keeps one case's note
+// apart from another's), the field's label and its place among fields with
+// that label.  It is put back only into an empty field, once per page load;
+// submitting the field's form drops the drafts of that form.  Passwords are
+// never kept.
+(function () {
+  "use strict";
+  var PREFIX = "gwmap-draft:";
+  if (window.gwmapDrafts) { return; }
+  window.gwmapDrafts = true;
+  var FIELDS = 'textarea, input[type="text"]';
+
+  function keyOf(el) {
+    var label = el.getAttribute("aria-label") || "";
+    if (!label) { return null; }
+    var same = Array.prototype.filter.call(document.querySelectorAll(FIELDS), function (other) {
+      return other.getAttribute("aria-label") === label;
+    });
+    return PREFIX + location.pathname + location.search + "|" + label + "|" + same.indexOf(el);
+  }
+
+  function kept(el) {
+    // typed text in a form only (a search box outside a form acts on Enter; its value would show unapplied),
+    // not the date pickers, number boxes or select boxes Streamlit draws with inputs
+    return el.matches(FIELDS) && !!el.closest('[data-testid="stForm"]') && !el.closest('[data-testid="stDateInput"], [data-testid="stNumberInput"], ' +
+      '[data-testid="stSelectbox"], [data-testid="stMultiSelect"], [data-testid="stTimeInput"]');
+  }
+
+  function put(el, value) {
+    var proto = el.tagName === "TEXTAREA" ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, "value").set.call(el, value);  // React reads the native setter
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  document.addEventListener("input", function (ev) {
+    var el = ev.target;
+    if (!el || !el.matches || !kept(el) || el.dataset.gwmapRestoring) { return; }
+    var key = keyOf(el);
+    if (!key) { return; }
+    try {
+      if (el.value) { sessionStorage.setItem(key, el.value); } else { sessionStorage.removeItem(key); }
+    } catch (e) { /* storage full or off: typing still works */ }
+  }, true);
+
+  document.addEventListener("click", function (ev) {
+    var button = ev.target && ev.target.closest && ev.target.closest('[data-testid="stFormSubmitButton"] button');
+    var form = button && button.closest('[data-testid="stForm"]');
+    if (!form) { return; }
+    Array.prototype.forEach.call(form.querySelectorAll(FIELDS), function (el) {
+      var key = keyOf(el);
+      if (key) { sessionStorage.removeItem(key); }
+    });
+  }, true);
+
+  function restore() {
+    Array.prototype.forEach.call(document.querySelectorAll(FIELDS), function (el) {
+      if (el.dataset.gwmapDraft || !kept(el)) { return; }
+      var key = keyOf(el);
+      if (!key) { return; }
+      el.dataset.gwmapDraft = "seen";
+      var draft = sessionStorage.getItem(key);
+      if (draft && !el.value) {
+        el.dataset.gwmapRestoring = "1";
+        put(el, draft);
+        delete el.dataset.gwmapRestoring;
+      }
+    });
+  }
+
+  new MutationObserver(restore).observe(document.body, { childList: true, subtree: true });
+  restore();
+})();
