@@ -289,7 +289,7 @@ def test_admin_imports_a_gbk_shapefile_as_a_new_version(make_app, demo_db_path, 
     assert not at.error
     assert at.selectbox[1].value == "XZQMC" and at.selectbox[2].value == "XZQDM"  # guessed, user can change
     assert at.metric[0].value == "1,161.0 km²"
-    at.button[-1].click().run()
+    at.main.button[-1].click().run()
     assert at.success[0].value == translate("boundaries.imported", lang, version=2, count=18, area="1,161.0")
     hist = repo.boundary_history(_store(demo_db_path))
     assert [(h.id, h.is_current) for h in hist] == [(2, True), (1, False)]
@@ -548,7 +548,7 @@ def test_lead_workflow_on_the_page(make_app, demo_db_path, lang):
     at.selectbox(key="ld_case").select(code).run()
     buf = io.BytesIO()
     Image.new("RGB", (10, 10), (9, 9, 9)).save(buf, "JPEG")
-    at.radio[-1].set_value("inspected")
+    at.main.radio[-1].set_value("inspected")
     at.text_area[-1].input("核实：在用无证")
     at.file_uploader[-1].set_value([("1.jpg", buf.getvalue(), "image/jpeg"), ("2.jpg", buf.getvalue() + b"x", "image/jpeg")])
     next(b for b in at.button if b.label == translate("leads.submit_step", lang)).click().run()
@@ -607,7 +607,7 @@ def test_lead_goes_overdue_then_is_closed_on_the_page(make_app, demo_db_path, la
 
     def step(at, to, **kw):
         at.selectbox(key="ld_case").select(code).run()
-        at.radio[-1].set_value(to)
+        at.main.radio[-1].set_value(to)
         if "deadline" in kw:
             at.date_input[-1].set_value(kw["deadline"])
         if "files" in kw:
@@ -872,7 +872,7 @@ def test_a_step_shows_at_once_and_a_far_photo_is_warned(make_app, demo_db_path, 
     lead = leads[leads.stage == "registered"].iloc[0]
     at = make_app(lang, ENFORCE, "views/leads.py")
     at.selectbox(key="ld_case").select(lead.lead_code).run()
-    at.radio[-1].set_value("inspected")
+    at.main.radio[-1].set_value("inspected")
     far = photo(lead.lon, lead.lat + 0.01)  # about 1.1 km north of the lead
     at.file_uploader[-1].set_value([("远处.jpg", far, "image/jpeg")])
     next(b for b in at.button if b.label == translate("leads.submit_step", lang)).click().run()
@@ -884,7 +884,7 @@ def test_a_step_shows_at_once_and_a_far_photo_is_warned(make_app, demo_db_path, 
     # the history and the next steps already show the new stage, without another click
     history = at.dataframe[1].value
     assert list(history[translate("field.stage", lang)])[-1] == translate("vocab.lead_stage.inspected", lang)
-    assert translate("vocab.lead_stage.confirmed", lang) in at.radio[-1].options
+    assert translate("vocab.lead_stage.confirmed", lang) in at.main.radio[-1].options
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -902,3 +902,50 @@ def test_charts_title_their_axes_and_write_dates_in_the_users_language(make_app,
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["encoding"]["y"]["scale"]["reverse"] is True
     assert spec["encoding"]["y"]["title"] == translate("chart.depth_m", lang)
+
+
+WIDGET_KINDS = ("selectbox", "radio", "checkbox", "text_input", "multiselect", "select_slider", "number_input")
+
+
+def _keyed_values(at) -> dict:
+    """Every keyed widget outside a form, with its value (the language switch itself left out)."""
+    return {w.key: w.value for kind in WIDGET_KINDS for w in getattr(at, kind)
+            if w.key and w.key != LANG_KEY and not w.key.startswith("$$") and not getattr(w, "form_id", "")}
+
+
+#: per page: who opens it and what they change before switching the language
+CHOICES = {
+    "dashboard": (LEADER, lambda at: at.selectbox(key="dash_month").select_index(3)),
+    "onemap": (LEADER, lambda at: (at.selectbox(key="onemap_township").select_index(2),
+                                   at.radio(key="onemap_color_by").set_value("use"))),
+    "leads": (LEADER, lambda at: (at.multiselect(key="ld_stage").select("registered"),
+                                  at.selectbox(key="ld_case").select_index(1))),
+    "registry": (LEADER, lambda at: (at.text_input(key="rg_text").input("J00"),
+                                     at.selectbox(key="rg_use").select("industry"))),
+    "surveys": (HYDRO, lambda at: at.radio(key="chg_aq").set_value("deep")),
+    "surface": (HYDRO, lambda at: (at.radio(key="sf_method").set_value("idw"),
+                                   at.radio(key="sf_value").set_value("head_m"))),
+    "cone": (LEADER, lambda at: at.selectbox(key="cn_aq").select("deep")),
+    "sealing": (HYDRO, lambda at: at.selectbox(key="sl_stage").select("works_done")),
+    "boundaries": (ADMIN, lambda at: at.selectbox(key="boundaries_crs").select("cgcs2000")),
+    "audit": (ADMIN, lambda at: (at.selectbox(key="au_actor").select_index(1), at.text_input(key="au_record").input("37"))),
+    "accounts": (ADMIN, lambda at: at.selectbox(key="ac_who").select_index(1)),
+}
+
+
+@pytest.mark.parametrize("page", sorted(CHOICES))
+@pytest.mark.parametrize("lang", LANGS)
+def test_switching_the_language_keeps_every_choice_on_the_page(make_app, page, lang):
+    user, choose = CHOICES[page]
+    at = make_app(lang, user, f"views/{page}.py")
+    untouched = _keyed_values(at)
+    choose(at)
+    at.run()
+    assert not at.exception, at.exception
+    chosen = _keyed_values(at)
+    assert {k for k in chosen if chosen[k] != untouched.get(k)}, "the choices changed nothing"
+    other = "en" if lang == "zh" else "zh"
+    at.radio(key=LANG_KEY).set_value(other).run()
+    assert not at.exception, at.exception
+    assert at.radio(key=LANG_KEY).value == other
+    assert _keyed_values(at) == chosen
