@@ -40,7 +40,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     out = {"database": settings.database_url.split("@")[-1], "migrated": True}
     if args.demo:
         out["demo_users_created"] = ensure_demo_users(store)
-        out["demo_loaded"] = load_demo(store, settings.demo_data_dir)
+        out["demo_loaded"] = load_demo(store, settings.demo_data_dir, settings.evidence_dir)
     else:
         from gwmap.store.users import disable_demo_accounts
 

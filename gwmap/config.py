@@ -57,6 +57,11 @@ class Settings:
         return Limits(idle=timedelta(minutes=self.session_idle_min), absolute=timedelta(hours=self.session_max_h))
 
     @property
+    def evidence_dir(self) -> Path:
+        """Folder where evidence files (photos, PDFs) are kept by SHA-256, never overwritten."""
+        return self.data_dir / "evidence"
+
+    @property
     def uploads_dir(self) -> Path:
         """Folder where uploaded originals are kept by SHA-256."""
         return self.data_dir / "uploads"

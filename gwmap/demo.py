@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from gwmap.boundaries import prepare_boundaries
+from gwmap.demo_cases import add_histories
 from gwmap.store.db import Store
 from gwmap.store.models import (
     BoundaryVersion,
@@ -66,8 +67,12 @@ def _s(value) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
 
 
-def load_demo(store: Store, data_dir: Path) -> bool:
-    """Fill an empty store with the demo county; returns False if it had boundaries already."""
+def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) -> bool:
+    """Fill an empty store with the demo county; returns False if it had boundaries already.
+
+    Every demo lead gets the history of steps its stage implies; with ``evidence_dir`` the
+    site visits also get their (drawn) photos, kept there by SHA-256 like any evidence.
+    """
     with store.session() as s:
         if s.scalar(select(func.count()).select_from(BoundaryVersion)):
             return False
@@ -117,12 +122,16 @@ def load_demo(store: Store, data_dir: Path) -> bool:
                 contractor=r["contractor"], supervisor=r["supervisor"], verdict=r["verdict"],
                 cut_m3_per_year=float(r["cut_m3_per_year"]),
             ))
+        leads = {}
         for r in read("leads.csv").to_dict("records"):
-            s.add(Lead(
+            leads[r["lead_code"]] = Lead(
                 lead_code=r["lead_code"], source=r["source"], lon=float(r["lon"]), lat=float(r["lat"]),
                 township_code=r["township_code"], description=r["description"], stage=r["stage"],
                 registered_on=_d(r["registered_on"]), rectify_deadline=_d(r["rectify_deadline"]),
-            ))
+            )
+            s.add(leads[r["lead_code"]])
+        s.flush()
+        add_histories(s, leads, evidence_dir)
         mws = {}
         for r in read("monitoring_wells.csv").to_dict("records"):
             m = MonitoringWell(mw_code=r["mw_code"], name=r["name"], lon=float(r["lon"]), lat=float(r["lat"]),

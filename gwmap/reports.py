@@ -161,7 +161,7 @@ def case_docx(lead: pd.Series, steps: pd.DataFrame, evidence: pd.DataFrame, *, t
     def place(r) -> str:
         if pd.isna(r.lon):
             return "—"
-        where = f"{r.lon:.6f}, {r.lat:.6f} ({r.gps_source})"
+        where = f"{r.lon:.6f}, {r.lat:.6f}（{tr('vocab.gps_source.' + r.gps_source)}）"
         offset = getattr(r, "offset_m", None)
         if offset is not None and pd.notna(offset):
             where += f"，{tr('report.case.offset')} {offset:,.0f} m" + (f"（{far}）" if offset > FAR_M else "")

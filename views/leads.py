@@ -32,7 +32,7 @@ tr = translator()  # captures the language now; widgets call it later
 store, settings = resources.store(), resources.settings()
 info, townships, outline = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
-evidence_dir = settings.data_dir / "evidence"
+evidence_dir = settings.evidence_dir
 editor = can(user, "leads.edit")
 
 led = ledger(store)
@@ -117,13 +117,15 @@ if codes:
     if len(ev):
         data.table(pd.DataFrame({t("report.case.file"): ev["filename"], "SHA-256": ev["sha256"],
                                    t("audit.at"): ev["uploaded_at"].map(to_local), t("audit.actor"): ev["uploaded_by"],
-                                   t("report.case.gps"): [f"{a:.6f}, {b:.6f} ({g})" if pd.notna(a) else "—"
-                                                          for a, b, g in zip(ev["lon"], ev["lat"], ev["gps_source"],
-                                                                             strict=True)],
+                                   t("report.case.gps"): [
+                                       f"{a:.6f}, {b:.6f} ({tr('vocab.gps_source.' + g)})" if pd.notna(a) else "—"
+                                       for a, b, g in zip(ev["lon"], ev["lat"], ev["gps_source"], strict=True)],
                                    t("report.case.offset"): [
                                        "—" if pd.isna(m) else f"{m:,.0f} m" + (" ⚠" if m > FAR_M else "")
                                        for m in ev["offset_m"]]}),
                      use_container_width=True, hide_index=True)
+        data.photos(ev, evidence_dir, caption=lambda r: f"{tr('vocab.lead_stage.' + r.stage)} · "
+                    f"{to_local(r.taken_at if pd.notna(r.taken_at) else r.uploaded_at):%Y-%m-%d %H:%M}")
     lead_row = lead.copy()
     lead_row["lead_code"] = code
     # built when asked (a callable), with the photos embedded

@@ -112,6 +112,27 @@ def table(obj, **kwargs):
     return st.dataframe(obj, **kwargs)
 
 
+def photos(evidence, folder, *, caption, per_row: int = 4) -> None:
+    """The case's photos as thumbnails (as a field app shows attachments), each with ``caption(row)``.
+
+    A photo whose file is missing or altered shows the integrity message instead of a picture.
+    """
+    import hashlib
+
+    from gwmap.ui.i18n import t
+
+    pictures = evidence[evidence["mime"].isin(["image/jpeg", "image/png"])]
+    for start in range(0, len(pictures), per_row):
+        cols = st.columns(per_row)
+        for col, r in zip(cols, pictures.iloc[start:start + per_row].itertuples(), strict=False):
+            path = folder / r.sha256
+            raw = path.read_bytes() if path.exists() else None
+            if raw is None or hashlib.sha256(raw).hexdigest() != r.sha256:
+                col.warning(t("leads.photo_unreadable", file=r.filename))
+                continue
+            col.image(raw, caption=caption(r), width="stretch")
+
+
 def selectbox(where, label: str, options, **kwargs):
     """``where.selectbox`` whose empty state reads in the user's language (Streamlit writes "Choose an option")."""
     from gwmap.ui.i18n import t

@@ -19,7 +19,7 @@ def _boot() -> tuple[Settings, Store, tuple[str, ...]]:
         from gwmap.demo import ensure_demo_users, load_demo
 
         ensure_demo_users(st_)
-        load_demo(st_, s.demo_data_dir)
+        load_demo(st_, s.demo_data_dir, s.evidence_dir)
         disabled: list[str] = []
     else:  # the demo passwords are in the README: such accounts must not stay open
         from gwmap.store.users import disable_demo_accounts, disabled_demo_accounts

@@ -557,6 +557,10 @@ def test_lead_workflow_on_the_page(make_app, demo_db_path, lang):
     from gwmap.cases import lead_evidence
 
     assert len(lead_evidence(_store(demo_db_path), code)) == 2
+    # both photos show as thumbnails under the case, captioned with their step and time
+    pictures = at.get("image")
+    assert len(pictures) == 2
+    assert all(translate("vocab.lead_stage.inspected", lang) in i.captions[0] for i in pictures)
 
 
 @pytest.mark.parametrize("lang", LANGS)
