@@ -47,16 +47,22 @@ def _demo_template(tmp_path_factory) -> Path:
     st = Store(f"sqlite:///{path}")
     st.migrate()
     ensure_demo_users(st)
-    load_demo(st, DATA)
+    load_demo(st, DATA, path.parent / "evidence")  # with the demo cases' photos, as `init --demo` makes them
     st.dispose()
     return path
+
+
+def copy_demo(template: Path, data_dir: Path, name: str = "gwmap.sqlite") -> Path:
+    """The demo database and its evidence folder copied into ``data_dir`` (the layout a data dir has)."""
+    shutil.copyfile(template, data_dir / name)
+    shutil.copytree(template.parent / "evidence", data_dir / "evidence", dirs_exist_ok=True)
+    return data_dir / name
 
 
 @pytest.fixture
 def demo_store(_demo_template, tmp_path) -> Store:
     """A SQLite store with the demo county and demo users (a private copy per test)."""
-    path = tmp_path / "demo.sqlite"
-    shutil.copyfile(_demo_template, path)
+    path = copy_demo(_demo_template, tmp_path, "demo.sqlite")  # evidence in tmp_path / "evidence"
     st = Store(f"sqlite:///{path}")
     yield st
     st.dispose()
@@ -65,7 +71,7 @@ def demo_store(_demo_template, tmp_path) -> Store:
 @pytest.fixture
 def demo_db_path(_demo_template, tmp_path) -> Path:
     """A data dir holding a copy of the demo database as gwmap.sqlite."""
-    shutil.copyfile(_demo_template, tmp_path / "gwmap.sqlite")
+    copy_demo(_demo_template, tmp_path)
     return tmp_path
 
 

@@ -105,9 +105,8 @@ def table(obj, **kwargs):
     """
     import pandas as pd
 
-    if isinstance(obj, pd.DataFrame):
-        kwargs.setdefault("placeholder", EMPTY)
-    else:
+    kwargs.setdefault("placeholder", EMPTY)  # the browser draws an empty cell by this, Styler or not
+    if not isinstance(obj, pd.DataFrame):
         obj = readable(obj)
     return st.dataframe(obj, **kwargs)
 

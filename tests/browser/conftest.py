@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gwmap.config import PROJECT_ROOT
+from tests.conftest import copy_demo
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 OUTPUT = PROJECT_ROOT / "test-output" / "browser"
@@ -34,7 +35,7 @@ class ServerURL(str):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, _demo_template):
     data_dir = tmp_path_factory.mktemp("browser-data")
-    shutil.copyfile(_demo_template, data_dir / "gwmap.sqlite")
+    copy_demo(_demo_template, data_dir)
     port = _free_port()
     env = {**os.environ, "GWMAP_DATA_DIR": str(data_dir), "GWMAP_DEMO": "1", "GWMAP_BASEMAP": "none"}
     env.pop("GWMAP_DATABASE_URL", None)

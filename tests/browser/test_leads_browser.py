@@ -34,3 +34,28 @@ def test_register_a_lead_by_clicking_the_map(page, server):
     page.screenshot(path=str(OUTPUT / "leads.png"))
     assert page.outside_requests == []
     assert code
+
+
+def test_a_closed_demo_case_shows_its_history_and_site_photos(page, server):
+    from sqlalchemy import select
+
+    from gwmap.store import Store
+    from gwmap.store.models import Lead
+
+    store = Store(f"sqlite:///{server.data_dir / 'gwmap.sqlite'}")
+    with store.session() as s:
+        code = s.scalar(select(Lead.lead_code).where(Lead.stage == "closed").order_by(Lead.lead_code))
+    store.dispose()
+    sign_in(page, server, "leader", "gwmap-leader")
+    page.get_by_text("冠县地下水超采治理情况").first.wait_for(timeout=60_000)
+    page.goto(f"{server}/leads?lead={code}")
+    photos = page.locator('[data-testid="stMain"] [data-testid="stImage"] img')
+    photos.first.wait_for(timeout=60_000)
+    assert photos.count() == 2
+    assert all(photos.nth(i).evaluate("img => img.naturalWidth") == 800 for i in range(2))  # drawn, loaded, local
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    assert "复查" in text and "销号" in text
+    photos.first.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(OUTPUT / "closed_case.png"), full_page=False)
+    assert page.outside_requests == []
