@@ -6,11 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from gwmap.clock import to_local
-from gwmap.i18n import catalog
 from gwmap.reports import safe_cell
 from gwmap.store import repo
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import file_name, t, translator
+from gwmap.ui.i18n import change_text, file_name, named, t, translator
 
 PER_PAGE = 100
 
@@ -19,13 +18,6 @@ st.header(t("audit.header"))
 tr = translator()
 lang = state.get_lang()
 store = resources.store()
-known = catalog(lang)
-
-
-def named(prefix: str, value: str) -> str:
-    """A table, action or field in the user's language; the stored name where no translation exists."""
-    key = f"{prefix}.{value}"
-    return tr(key) if key in known else value
 
 
 choices = repo.audit_choices(store)
@@ -33,9 +25,9 @@ c1, c2, c3 = st.columns(3)
 actor = data.selectbox(c1, t("audit.actor"), [""] + choices["actor"], key="au_actor",
                      format_func=lambda v: v or tr("registry.all"))
 table = data.selectbox(c2, t("audit.table"), [""] + choices["table"], key="au_table",
-                     format_func=lambda v: named("audit.table_name", v) if v else tr("registry.all"))
+                     format_func=lambda v: named("audit.table_name", v, lang) if v else tr("registry.all"))
 actions = data.multiselect(c3, t("audit.action"), choices["action"], key="au_actions", placeholder=t("registry.all"),
-                         format_func=lambda v: named("audit.action_name", v))
+                         format_func=lambda v: named("audit.action_name", v, lang))
 d1, d2, d3 = st.columns(3)
 record = d1.text_input(t("audit.record"), key="au_record", placeholder=t("audit.record_hint"))
 start = d2.date_input(t("audit.from"), value=None, key="au_from", format="YYYY-MM-DD")
@@ -51,30 +43,12 @@ p2.caption(t("audit.count", total=f"{total:,}", first=(int(page) - 1) * PER_PAGE
              last=(int(page) - 1) * PER_PAGE + len(df)))
 
 
-def shown(field: str, value) -> str:
-    """A recorded value as read: times (stored in UTC) in the county's time."""
-    if value is None or value == "":
-        return "—"
-    if field.endswith("_at") and isinstance(value, str):
-        try:
-            return to_local(pd.Timestamp(value).to_pydatetime()).strftime("%Y-%m-%d %H:%M:%S")
-        except ValueError:
-            pass
-    return str(value)
-
-
-def changes(before, after) -> str:
-    return "；".join(f"{named('field', f)}: {shown(f, b)} → {shown(f, a)}" if b is not None and a is not None else
-                    f"{named('field', f)}: {shown(f, a if a is not None else b)}"
-                    for f, b, a in repo.describe_change(before, after))
-
-
 view = pd.DataFrame({
     t("audit.at"): df["at"].map(lambda v: to_local(v).strftime("%Y-%m-%d %H:%M:%S")),
-    t("audit.actor"): df["actor"], t("audit.action"): df["action"].map(lambda v: named("audit.action_name", v)),
-    t("audit.table"): df["table_name"].map(lambda v: named("audit.table_name", v)),
+    t("audit.actor"): df["actor"], t("audit.action"): df["action"].map(lambda v: named("audit.action_name", v, lang)),
+    t("audit.table"): df["table_name"].map(lambda v: named("audit.table_name", v, lang)),
     t("audit.record"): df["record_id"],
-    t("audit.changes"): [changes(b, a) for b, a in zip(df["before"], df["after"], strict=True)],
+    t("audit.changes"): [change_text(b, a, lang) for b, a in zip(df["before"], df["after"], strict=True)],
 })
 data.table(view, use_container_width=True, hide_index=True, height=560)
 
@@ -85,10 +59,10 @@ def workbook() -> bytes:
     out = pd.DataFrame({
         t("audit.at"): everything["at"].map(lambda v: to_local(v).strftime("%Y-%m-%d %H:%M:%S")),
         t("audit.actor"): everything["actor"],
-        t("audit.action"): everything["action"].map(lambda v: named("audit.action_name", v)),
-        t("audit.table"): everything["table_name"].map(lambda v: named("audit.table_name", v)),
+        t("audit.action"): everything["action"].map(lambda v: named("audit.action_name", v, lang)),
+        t("audit.table"): everything["table_name"].map(lambda v: named("audit.table_name", v, lang)),
         t("audit.record"): everything["record_id"],
-        t("audit.changes"): [changes(b, a) for b, a in zip(everything["before"], everything["after"], strict=True)],
+        t("audit.changes"): [change_text(b, a, lang) for b, a in zip(everything["before"], everything["after"], strict=True)],
     }).map(safe_cell)
     buf = io.BytesIO()
     out.to_excel(buf, index=False, sheet_name=t("audit.header")[:31])

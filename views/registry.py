@@ -1,7 +1,5 @@
 """取水井台账: search and filter the registry, a well's record and history, edits, Excel import/export, roll-up."""
 
-import json
-
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -23,7 +21,7 @@ from gwmap.registry import (
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import file_name, md_text, t, t_error, translator
+from gwmap.ui.i18n import change_text, file_name, md_text, named, t, t_error, translator
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
@@ -106,9 +104,9 @@ if codes:
     st.caption(t("registry.leads_near", codes="、".join(near)) if near else t("registry.no_leads_near"))
     hist = repo.record_history(store, "wells", int(w["id"]))
     data.table(pd.DataFrame({
-        t("audit.at"): hist["at"].map(to_local), t("audit.actor"): hist["actor"], t("audit.action"): hist["action"],
-        t("audit.before"): hist["before"].fillna(""), t("audit.after"): hist["after"].map(
-            lambda a: ", ".join(f"{k}={v}" for k, v in json.loads(a).items()) if a else "")}),
+        t("audit.at"): hist["at"].map(to_local), t("audit.actor"): hist["actor"],
+        t("audit.action"): hist["action"].map(lambda v: named("audit.action_name", v, lang)),
+        t("audit.changes"): [change_text(b, a, lang) for b, a in zip(hist["before"], hist["after"], strict=True)]}),
         use_container_width=True, hide_index=True)
     if can(user, "wells.edit"):
         shown_version = state.version_shown(f"rg_edit_{code}", int(w["row_version"]))

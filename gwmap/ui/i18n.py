@@ -79,6 +79,42 @@ def file_name(*parts: str, ext: str) -> str:
     return f"{stem}.{ext}"
 
 
+def named(prefix: str, value: str, lang: str | None = None) -> str:
+    """A table, action or field in the user's language; the stored name where no translation exists."""
+    from gwmap.i18n import catalog
+
+    lang = lang or get_lang()
+    key = f"{prefix}.{value}"
+    return translate(key, lang) if key in catalog(lang) else value
+
+
+def recorded_value(field: str, value) -> str:
+    """A value from the audit trail as read: "—" for nothing, times (stored in UTC) in the county's time."""
+    import pandas as pd
+
+    from gwmap.clock import to_local
+
+    if value is None or value == "":
+        return "—"
+    if field.endswith("_at") and isinstance(value, str):
+        try:
+            return to_local(pd.Timestamp(value).to_pydatetime()).strftime("%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            pass
+    return str(value)
+
+
+def change_text(before, after, lang: str | None = None) -> str:
+    """An audit event's change as a reader's field list: 取水权人: 王 → 李；状态: 在用 → 封存."""
+    from gwmap.store.repo import describe_change
+
+    lang = lang or get_lang()
+    return "；".join(
+        f"{named('field', f, lang)}: {recorded_value(f, b)} → {recorded_value(f, a)}" if b is not None and a is not None
+        else f"{named('field', f, lang)}: {recorded_value(f, a if a is not None else b)}"
+        for f, b, a in describe_change(before, after))
+
+
 def survey_options(surveys, lang: str | None = None, *, version: bool = False) -> dict[int, str]:
     """Survey id -> "2026年秋季 · 浅层" (with " · v2" when ``version``), for select boxes."""
     lang = lang or get_lang()

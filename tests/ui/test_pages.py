@@ -463,6 +463,12 @@ def test_registry_edit_is_audited_and_text_is_escaped(make_app, demo_db_path, la
     hist = repo.record_history(_store(demo_db_path), "wells",
                                int(repo.wells_frame(_store(demo_db_path)).set_index("well_code").at["371525107J0001", "id"]))
     assert hist.iloc[-1].actor == "hydro" and "张三" in hist.iloc[-1].after
+    # the well's history on the page names the field and both values, not developer text like owner=…
+    history = next(d.value for d in at.dataframe if translate("audit.changes", lang) in d.value.columns)
+    last = history[translate("audit.changes", lang)].iloc[-1]
+    assert last.startswith(translate("field.owner", lang) + ": ") and " → <b>张三</b>" in last
+    assert "owner=" not in " ".join(history[translate("audit.changes", lang)])
+    assert history[translate("audit.action", lang)].iloc[-1] == translate("audit.action_name.update", lang)
 
 
 @pytest.mark.parametrize("lang", LANGS)
