@@ -36,7 +36,8 @@ bar = st.progress(0.0, text=t("cone.computing"))
 try:
     series = cone_series(store, user, aquifer=aquifer, kind=kind, threshold=float(threshold), method=method,
                          cell_m=float(cell), townships=townships, boundary_version=info.id, data_dir=settings.data_dir,
-                         progress=lambda f, code: bar.progress(f, text=t("cone.computing_survey", survey=code)))
+                         progress=lambda f, code: bar.progress(
+                             f, text=t("cone.computing_survey", survey=survey_label(code, lang))))
 except GwmapError as exc:
     bar.empty()
     st.error(t_error(exc))

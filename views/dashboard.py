@@ -31,7 +31,8 @@ names = dict(zip(townships["code"], townships["name"]))
 bar = st.progress(0.0, text=t("cone.computing"))
 try:
     series = cone_series(store, user, townships=townships, boundary_version=info.id, data_dir=settings.data_dir,
-                         progress=lambda f, code: bar.progress(f, text=t("cone.computing_survey", survey=code)), **CONE)
+                         progress=lambda f, code: bar.progress(
+                             f, text=t("cone.computing_survey", survey=survey_label(code, lang))), **CONE)
 except GwmapError as exc:
     series = pd.DataFrame()
     st.warning(t_error(exc))

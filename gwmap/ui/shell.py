@@ -33,12 +33,32 @@ __all__ = ["language_switch", "demo_banner", "sign_in_form", "sign_out", "passwo
            "install_error_handler", "show_conflict"]
 
 
+LANG_COOKIE = "gwmap_lang"
+
+
 def language_switch() -> None:
-    """The 中文/English switch in the sidebar (keeps the session's choice)."""
+    """The 中文/English switch in the sidebar.
+
+    The choice outlives a reload, a deep link and a second tab: the browser keeps it in a
+    cookie (``gwmap_lang``, a preference, not a secret) that a new session reads first.
+    """
     if state.LANG_KEY not in st.session_state:
-        state.set_lang("zh")
+        try:
+            kept = st.context.cookies.get(LANG_COOKIE)
+        except Exception:  # no browser behind this run (AppTest)
+            kept = None
+        state.set_lang(kept if kept in ("zh", "en") else "zh")
     st.sidebar.radio(t("app.language"), ["zh", "en"], key=state.LANG_KEY, horizontal=True,
-                     format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+                     format_func=lambda code: {"zh": "中文", "en": "English"}[code], on_change=_remember_language)
+    if state.get_value("lang_changed"):
+        state.set_value("lang_changed", False)
+        lang = json.dumps(state.get_lang())
+        st.html(f"<script>document.cookie = '{LANG_COOKIE}=' + {lang} + '; path=/; max-age=31536000; "
+                "SameSite=Strict';</script>", unsafe_allow_javascript=True)
+
+
+def _remember_language() -> None:
+    state.set_value("lang_changed", True)
 
 
 def demo_banner() -> None:
