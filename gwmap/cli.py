@@ -48,12 +48,25 @@ def cmd_init(args: argparse.Namespace) -> int:
         if out["demo_accounts_disabled"] and not args.json:
             print("演示账号已停用（非演示模式）/ demo accounts disabled outside demo mode: "
                   + ", ".join(out["demo_accounts_disabled"]), file=sys.stderr)
+    if args.scale_wells:
+        from gwmap.scale import add_synthetic_wells
+
+        def added(fraction: float) -> None:
+            if not args.json:
+                print(f"\r  添加试算机井 / adding synthetic wells: {fraction:.0%}", end="", file=sys.stderr)
+
+        out["synthetic_wells_added"] = add_synthetic_wells(store, _operator(), args.scale_wells, progress=added)
+        if not args.json:
+            print(file=sys.stderr)
     from gwmap.runs import precompute
     from gwmap.store.repo import counts
 
     def said(fraction: float, code: str) -> None:
         if not args.json and code:
-            print(f"  预计算漏斗区 / precomputing the dashboard cone: {code} ({fraction:.0%})", file=sys.stderr)
+            from gwmap.i18n import survey_label
+
+            print(f"  预计算漏斗区 / precomputing the dashboard cone: {survey_label(code)} ({fraction:.0%})",
+                  file=sys.stderr)
 
     out["counts"] = counts(store)
     out["precomputed_surveys"] = precompute(store, _operator(), data_dir=settings.data_dir, progress=said)
@@ -349,6 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="create or migrate the database; --demo loads the demo county and users")
     s.add_argument("--demo", action="store_true")
+    s.add_argument("--scale-wells", type=int, default=0, metavar="N",
+                   help="add synthetic wells until N are stored (for trials and benchmarks at scale)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_init)
 
