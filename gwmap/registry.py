@@ -11,7 +11,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "update_well", "EDITABLE_FIELDS", "COLUMNS", "RegistryCheck", "check_registry", "import_registry",
     "registry_xlsx", "filter_wells", "rollup", "summarize", "PERMIT_STATES", "permit_state",
+    "WellQuery", "query_wells", "registry_totals", "rollup_sql", "export_wells", "permit_state_sql",
 ]
 
 #: (field, Chinese header, kind) in template order.
@@ -426,3 +427,167 @@ def rollup(wells: pd.DataFrame, *, today: date | None = None) -> pd.DataFrame:
     out["permitted_m3_per_year"] = df.groupby("township_code")["permitted_m3_per_year"].sum()
     out["permits_expiring_90d"] = (df["permit_state"] == "expiring").groupby(df["township_code"]).sum()
     return out.reset_index()
+
+
+# ----------------------------------------------------------------- the same, done by the store (issue 11)
+@dataclass(frozen=True)
+class WellQuery:
+    """The registry page's search and filters (empty = all); the store answers them in SQL."""
+
+    text: str = ""
+    township: str | None = None
+    use: str | None = None
+    aquifer: str | None = None
+    status: str | None = None
+    permit: str | None = None
+
+
+def permit_state_sql(today: date, *, within_days: int = 90):
+    """:func:`permit_state` as a SQL expression on ``wells``."""
+    from sqlalchemy import case, or_
+
+    return case(
+        (or_(Well.permit_no == "", Well.permit_no.is_(None), Well.permit_valid_to.is_(None)), "none"),
+        (Well.permit_valid_to < today, "expired"),
+        (Well.permit_valid_to <= today + timedelta(days=within_days), "expiring"),
+        else_="valid")
+
+
+def _conditions(q: WellQuery, today: date) -> list:
+    from sqlalchemy import func, or_
+
+    cond = [~Well.archived]
+    text = q.text.strip().lower()
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cond.append(or_(*(func.lower(col).like(pattern, escape="\\") for col in (Well.well_code, Well.owner,
+                                                                                Well.village))))
+    for col, value in ((Well.township_code, q.township), (Well.use, q.use), (Well.aquifer, q.aquifer),
+                       (Well.status, q.status)):
+        if value:
+            cond.append(col == value)
+    if q.permit:
+        cond.append(permit_state_sql(today) == q.permit)
+    return cond
+
+
+def query_wells(store: Store, q: WellQuery = WellQuery(), *, page: int = 1, per_page: int = 200,
+                today: date | None = None) -> tuple[pd.DataFrame, int]:
+    """One page of the wells matching ``q`` (by well code), with ``permit_state``; and how many match.
+
+    The store filters, counts and pages, so a click costs the same with 3,000 wells or 840,000.
+    """
+    from sqlalchemy import func
+
+    today = today or clock.today()
+    cond = _conditions(q, today)
+    per_page = max(1, min(int(per_page), 100_000))
+    with store.session() as s:
+        total = s.scalar(select(func.count()).select_from(Well).where(*cond))
+        rows = s.execute(select(*Well.__table__.c, permit_state_sql(today).label("permit_state")).where(*cond)
+                         .order_by(Well.well_code).offset((max(int(page), 1) - 1) * per_page).limit(per_page)).all()
+    cols = [c.name for c in Well.__table__.c] + ["permit_state"]
+    return pd.DataFrame(rows, columns=cols), int(total)
+
+
+def registry_totals(store: Store, q: WellQuery = WellQuery(), *, today: date | None = None) -> dict[str, float]:
+    """Wells matching ``q``, their permitted volume (m³/yr) and permits expiring within 90 days: one query."""
+    from sqlalchemy import case, func
+
+    today = today or clock.today()
+    with store.session() as s:
+        n, volume, expiring = s.execute(
+            select(func.count(), func.coalesce(func.sum(Well.permitted_m3_per_year), 0.0),
+                   func.coalesce(func.sum(case((permit_state_sql(today) == "expiring", 1), else_=0)), 0))
+            .where(*_conditions(q, today))).one()
+    return {"wells": int(n), "permitted_m3_per_year": float(volume), "expiring": int(expiring)}
+
+
+def rollup_sql(store: Store, *, today: date | None = None) -> pd.DataFrame:
+    """:func:`rollup` as one ``GROUP BY`` in the store (same columns, townships with wells, by code)."""
+    from sqlalchemy import case, func
+
+    today = today or clock.today()
+    counts = [func.sum(case((Well.status == v, 1), else_=0)).label(f"status_{v}") for v in WELL_STATUSES]
+    counts += [func.sum(case((Well.use == v, 1), else_=0)).label(f"use_{v}") for v in WELL_USES]
+    stmt = (select(Well.township_code, *counts, func.count().label("wells"),
+                   func.coalesce(func.sum(Well.permitted_m3_per_year), 0.0).label("permitted_m3_per_year"),
+                   func.sum(case((permit_state_sql(today) == "expiring", 1), else_=0)).label("permits_expiring_90d"))
+            .where(~Well.archived).group_by(Well.township_code).order_by(Well.township_code))
+    with store.session() as s:
+        result = s.execute(stmt)
+        out = pd.DataFrame(result.all(), columns=list(result.keys()))
+    for col in out.columns[1:]:
+        out[col] = out[col].astype(float if col == "permitted_m3_per_year" else "int64")
+    return out
+
+
+def export_wells(store: Store, q: WellQuery = WellQuery(), *, lang: str = "zh", today: date | None = None,
+                 progress=None, chunk: int = 20_000) -> bytes:
+    """The wells matching ``q`` as the template-layout workbook, read and written in chunks.
+
+    Built only when asked (the page's button).  Rows are read by keyset pages of
+    ``chunk`` and written by XlsxWriter in constant-memory mode (each row flushed as
+    written): on 103,000 wells 11.5 s against 14.8 s for openpyxl's write-only mode on
+    the same rows and 31.4 s for ``DataFrame.to_excel`` (``bench/bench_export.py``), and
+    no frame of all the wells is ever built.
+    ``progress(fraction)`` after each chunk.
+    """
+    import xlsxwriter
+
+    from gwmap.reports import safe_cell
+
+    today = today or clock.today()
+    cat = catalog(lang)
+    total = registry_totals(store, q, today=today)["wells"]
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
+                                   "strings_to_urls": False, "strings_to_numbers": False})
+    ws = wb.add_worksheet("取水井台账")
+    day = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for i, (_, header, _) in enumerate(COLUMNS):
+        ws.set_column(i, i, max(10, len(header) * 2 + 2))
+    ws.freeze_panes(1, 1)
+    ws.write_row(0, 0, [header for _, header, _ in COLUMNS] + [VERSION_HEADER])
+    kinds = [k for _, _, k in COLUMNS]
+    cond = _conditions(q, today)
+    cols = [getattr(Well, f) for f, _, _ in COLUMNS] + [Well.row_version]
+    labels = {kind: {k: cat.get(f"vocab.{_VOCAB_GROUP[kind]}.{k}", k) for k in _VOCAB[kind]} for kind in _VOCAB}
+    n = 0
+    last = ""
+    with store.session() as s:
+        while True:  # keyset paging by well code: each chunk one indexed range read
+            rows = s.execute(select(*cols).where(*cond, Well.well_code > last).order_by(Well.well_code)
+                             .limit(chunk)).all()
+            if not rows:
+                break
+            for r in rows:
+                n += 1
+                for j, (value, kind) in enumerate(zip(r[:-1], kinds, strict=True)):
+                    if value is None or value == "":
+                        continue
+                    if kind in labels:
+                        ws.write_string(n, j, labels[kind].get(value, value))
+                    elif isinstance(value, date):
+                        ws.write_datetime(n, j, datetime(value.year, value.month, value.day), day)
+                    elif isinstance(value, str):
+                        ws.write_string(n, j, safe_cell(value))
+                    else:
+                        ws.write_number(n, j, value)
+                ws.write_number(n, len(kinds), r[-1])
+            last = rows[-1][0]
+            if progress:
+                progress(min(n / max(total, 1), 1.0))
+    wb.close()
+    return buf.getvalue()
+
+
+def well_record(store: Store, well_code: str, *, today: date | None = None) -> pd.Series | None:
+    """One well's row (with ``permit_state``), or None when no well has that code."""
+    today = today or clock.today()
+    with store.session() as s:
+        row = s.execute(select(*Well.__table__.c, permit_state_sql(today).label("permit_state"))
+                        .where(Well.well_code == well_code)).first()
+    if row is None:
+        return None
+    return pd.Series(dict(row._mapping))

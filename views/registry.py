@@ -9,20 +9,27 @@ from gwmap.clock import to_local
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.maps import build_wells_map
 from gwmap.registry import (
+    COLUMNS,
     PERMIT_STATES,
+    WellQuery,
     check_registry,
-    filter_wells,
+    export_wells,
     import_registry,
     preview_import,
+    query_wells,
+    registry_totals,
     registry_xlsx,
-    rollup,
+    rollup_sql,
     update_well,
+    well_record,
 )
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import change_text, file_name, md_text, named, t, t_error, translator
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
+
+PER_PAGE = 200
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("registry.header"))
@@ -39,7 +46,6 @@ lang = state.get_lang()
 store = resources.store()
 info, townships, outline = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
-wells = data.onemap_layers()["wells"]
 
 c0, c1, c2, c3, c4, c5 = st.columns([3, 2, 2, 2, 2, 2])
 text = c0.text_input(t("registry.search"), key="rg_text", placeholder=t("registry.search_hint"))
@@ -53,13 +59,21 @@ status = data.selectbox(c4, t("field.status"), [""] + list(WELL_STATUSES), key="
                       format_func=lambda v: tr(f"vocab.status.{v}") if v else tr("registry.all"))
 permit = data.selectbox(c5, t("registry.permit"), [""] + list(PERMIT_STATES), key="rg_permit",
                       format_func=lambda v: tr(f"registry.permit_is.{v}") if v else tr("registry.all"))
-found = filter_wells(wells, text=text, township=township or None, use=use or None, aquifer=aquifer or None,
-                     status=status or None, permit=permit or None)
+query = WellQuery(text=text or "", township=township or None, use=use or None, aquifer=aquifer or None,
+                  status=status or None, permit=permit or None)
+# the store filters, counts and pages: a click costs the same with 3,000 wells or 840,000
+totals = registry_totals(store, query)
 m1, m2, m3 = st.columns(3)
-m1.metric(t("registry.metric.wells"), f"{len(found):,}")
-m2.metric(t("registry.metric.volume"), f"{found['permitted_m3_per_year'].sum() / 1e4:,.1f}")
-m3.metric(t("registry.metric.expiring"), int((found["permit_state"] == "expiring").sum()))
+m1.metric(t("registry.metric.wells"), f"{totals['wells']:,}")
+m2.metric(t("registry.metric.volume"), f"{totals['permitted_m3_per_year'] / 1e4:,.1f}")
+m3.metric(t("registry.metric.expiring"), f"{totals['expiring']:,}")
 
+pages = max(1, -(-totals["wells"] // PER_PAGE))
+p1, p2 = st.columns([1, 3])
+page = p1.number_input(t("audit.page", pages=f"{pages:,}"), 1, pages, 1, key=f"rg_page_{hash(query)}")
+found, _ = query_wells(store, query, page=int(page), per_page=PER_PAGE)
+p2.caption(t("registry.showing", first=f"{(int(page) - 1) * PER_PAGE + min(1, len(found)):,}",
+             last=f"{(int(page) - 1) * PER_PAGE + len(found):,}", total=f"{totals['wells']:,}"))
 view = pd.DataFrame({
     t("field.well_code"): found["well_code"], t("field.name"): found["name"],
     t("field.township"): found["township_code"].map(names), t("field.owner"): found["owner"],
@@ -72,20 +86,32 @@ view = pd.DataFrame({
 })
 data.table(view, use_container_width=True, hide_index=True, height=320)
 e1, e2 = st.columns(2)
-e1.download_button(t("registry.export"), registry_xlsx(found, lang=lang), file_name=file_name(t("file.registry"), ext="xlsx"),
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-e2.download_button(t("registry.template"), registry_xlsx(found.head(0), lang=lang),
+# the export is built only when asked for (with progress), then offered for download
+made = state.get_value("registry_export")
+if made is not None and made[:2] == (query, lang):
+    e1.download_button(t("registry.export_ready", n=f"{made[2]:,}"), made[3], on_click="ignore",
+                       file_name=file_name(t("file.registry"), ext="xlsx"),
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="rg_export_dl")
+elif e1.button(t("registry.export_make", n=f"{totals['wells']:,}"), key="rg_export", disabled=not totals["wells"]):
+    bar = e1.progress(0.0, text=t("registry.exporting"))
+    book = export_wells(store, query, lang=lang, progress=lambda f: bar.progress(f, text=t("registry.exporting")))
+    state.set_value("registry_export", (query, lang, totals["wells"], book))
+    st.rerun()
+e2.download_button(t("registry.template"), registry_xlsx(pd.DataFrame(columns=[f for f, _, _ in COLUMNS]), lang=lang),
                    file_name=file_name(t("file.registry_template"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+st.caption(t("registry.map_page", n=f"{len(found):,}"))
 st_folium(build_wells_map(found, townships=townships, tr=tr, basemap=resources.basemap()), height=420,
           use_container_width=True, returned_objects=[], key="registry_map")
 
 st.subheader(t("registry.well"))
-codes = state.linked_choice("well", "rg_well", found["well_code"], known=set(wells["well_code"]))  # ?well=…
+wanted = st.query_params.get("well")
+known = {wanted} if wanted and well_record(store, wanted) is not None else set()
+codes = state.linked_choice("well", "rg_well", found["well_code"], known=known)  # ?well=…
 if codes:
     code = data.selectbox(st, t("field.well_code"), codes, key="rg_well")
     state.link("well", code)
-    w = wells.set_index("well_code").loc[code]  # a linked well may be outside the filters
+    w = well_record(store, code)  # a linked well may be outside the filters and this page
     d1, d2 = st.columns(2)
     d1.markdown("\n".join(f"- **{t('field.' + f)}**: {md_text(_v)}" for f, _v in (
         ("owner", w["owner"]), ("township", names.get(w["township_code"], "")), ("depth_m", w["depth_m"]),
@@ -183,7 +209,7 @@ if can(user, "wells.edit"):
                     st.error(t_error(exc))
 
 st.subheader(t("registry.rollup"))
-r = rollup(wells)
+r = rollup_sql(store)
 data.table(pd.DataFrame({
     t("field.township"): r["township_code"].map(names), t("registry.metric.wells"): r["wells"],
     **{tr(f"vocab.status.{s_}"): r[f"status_{s_}"] for s_ in WELL_STATUSES},

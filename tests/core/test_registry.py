@@ -189,3 +189,56 @@ def test_an_export_imported_again_changes_nothing_and_edits_made_meanwhile_are_c
     assert err.value.params["count"] == 2
     now = repo.wells_frame(demo_store).set_index("well_code").loc[code]
     assert now["status"] == "filled" and now["owner"].startswith("=HYPERLINK")
+
+
+# ---------------------------------------------------------------- the store does the work (issue 11)
+QUERIES = [dict(), dict(use="industry"), dict(text="j00"), dict(text="王"), dict(permit="expiring"),
+           dict(permit="none", aquifer="deep"), dict(township="371525107", status="in_use"),
+           dict(text="50%_"), dict(permit="expired", use="irrigation")]
+
+
+@pytest.mark.parametrize("q", QUERIES)
+def test_sql_filters_match_the_frame_filters(demo_store, q):
+    """The store's filters, counts and sums give what the frame filters gave (which the earlier tests pin)."""
+    from gwmap.registry import WellQuery, filter_wells, query_wells, registry_totals
+    from gwmap.scale import add_synthetic_wells
+    from gwmap.store.users import system_user
+
+    add_synthetic_wells(demo_store, system_user("cli"), 2_000)
+    day = date(2026, 11, 28)
+    want = filter_wells(repo.wells_frame(demo_store), today=day, **q).sort_values("well_code")
+    total = registry_totals(demo_store, WellQuery(**q), today=day)
+    assert total["wells"] == len(want)
+    assert total["permitted_m3_per_year"] == pytest.approx(want["permitted_m3_per_year"].sum())
+    assert total["expiring"] == int((want["permit_state"] == "expiring").sum())
+    page, n = query_wells(demo_store, WellQuery(**q), page=2, per_page=50, today=day)
+    assert n == len(want)
+    assert list(page["well_code"]) == list(want["well_code"].iloc[50:100])
+    assert list(page["permit_state"]) == list(want["permit_state"].iloc[50:100])
+
+
+def test_rollup_in_sql_equals_the_frame_rollup(demo_store):
+    from gwmap.registry import rollup, rollup_sql
+
+    day = date(2026, 11, 28)
+    frame = rollup(repo.wells_frame(demo_store), today=day).sort_values("township_code").reset_index(drop=True)
+    sql = rollup_sql(demo_store, today=day)
+    assert list(sql.columns) == list(frame.columns)
+    pd.testing.assert_frame_equal(sql, frame, check_dtype=False)
+
+
+def test_export_streams_the_filtered_wells_as_the_template_layout(demo_store):
+    """The streamed export holds exactly the filtered wells, cell for cell as the frame export wrote them."""
+    import openpyxl
+
+    from gwmap.registry import WellQuery, export_wells, filter_wells, registry_xlsx
+
+    seen = []
+    book = export_wells(demo_store, WellQuery(use="industry"), progress=seen.append, chunk=50)
+    got = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(book)).active.iter_rows()]
+    want_frame = filter_wells(repo.wells_frame(demo_store), use="industry")
+    want = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(registry_xlsx(want_frame))).active.iter_rows()]
+    assert len(got) == len(want_frame) + 1 and got[0] == want[0]
+    assert [[v if v not in (None, "") else None for v in r] for r in got] == \
+        [[v if v not in (None, "") else None for v in r] for r in want]
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) == -(-len(want_frame) // 50)

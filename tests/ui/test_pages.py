@@ -453,7 +453,7 @@ def test_registry_edit_is_audited_and_text_is_escaped(make_app, demo_db_path, la
     at = make_app(lang, HYDRO, "views/registry.py")
     at.text_input(key="rg_text").input("371525107J0001").run()
     at.text_input[1].input("<b>张三</b> ![x](http://evil.example/p.png) :red[注意]")  # the owner field of the edit form
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == translate("registry.save", lang)).click().run()
     assert at.success[0].value == translate("registry.saved", lang, code="371525107J0001")
     at.run()
     shown = next(m.value for m in at.markdown if translate("field.owner", lang) in m.value)
@@ -480,7 +480,7 @@ def test_a_stale_registry_form_is_refused_with_both_values(make_app, demo_db_pat
 
     update_well(_store(demo_db_path), system_user("admin"), "371525107J0001", status="filled")  # someone else, meanwhile
     at.text_input[1].input("新户主")
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == translate("registry.save", lang)).click().run()
     assert at.error[0].value.startswith(shown("err.conflict.stale", lang, record="371525107J0001", actor="admin",
                                               at="X")[:8])
     table = next(d.value for d in at.dataframe if translate("conflict.field", lang) in d.value.columns)
@@ -959,3 +959,35 @@ def test_switching_the_language_keeps_every_choice_on_the_page(make_app, page, l
     assert not at.exception, at.exception
     assert at.radio(key=LANG_KEY).value == other
     assert _keyed_values(at) == chosen
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_registry_pages_on_the_server_and_exports_only_when_asked(make_app, demo_db_path, downloads, lang):
+    import io
+
+    import openpyxl
+
+    at = make_app(lang, LEADER, "views/registry.py")
+    table = at.dataframe[0].value
+    assert len(table) == 200  # one page of the 3,000, not all of them
+    codes = sorted(repo.wells_frame(_store(demo_db_path))["well_code"])
+    assert list(table[translate("field.well_code", lang)]) == codes[:200]
+    page = next(n for n in at.number_input if n.key.startswith("rg_page_"))
+    page.set_value(2).run()
+    assert list(at.dataframe[0].value[translate("field.well_code", lang)]) == codes[200:400]
+    assert downloads == [file_name_of("file.registry_template", lang)] * 2  # no export built on a plain click
+    at.selectbox(key="rg_use").select("industry").run()
+    n = int(((repo.wells_frame(_store(demo_db_path))["use"] == "industry")).sum())
+    at.button(key="rg_export").click().run()
+    assert not at.exception
+    offered = [d for d in at.get("download_button") if d.proto.label == translate("registry.export_ready", lang,
+                                                                                     n=f"{n:,}")]
+    assert len(offered) == 1 and downloads[-2] == file_name_of("file.registry", lang)
+    from gwmap.registry import WellQuery, export_wells
+
+    book = openpyxl.load_workbook(io.BytesIO(export_wells(_store(demo_db_path), WellQuery(use="industry"), lang=lang)))
+    assert book.active.max_row == n + 1
+
+
+def file_name_of(key: str, lang: str) -> str:
+    return f"{translate(key, lang)}.xlsx"
