@@ -11,6 +11,7 @@ variable                   meaning
 ``GWMAP_TILE_URL``         XYZ URL template, for ``custom``
 ``GWMAP_SESSION_IDLE_MIN`` sign-in ends after this many idle minutes; 120
 ``GWMAP_SESSION_MAX_H``    and at the latest this many hours after; 12
+``GWMAP_MAP_POINTS``       wells a map view draws one by one; 20000
 =========================  ===============================================
 """
 
@@ -46,6 +47,7 @@ class Settings:
     demo_data_dir: Path = field(default=PROJECT_ROOT / "data")
     session_idle_min: int = 120
     session_max_h: int = 12
+    map_points: int = 20_000
 
     @property
     def session_limits(self):
@@ -91,6 +93,7 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         tile_url=env.get("GWMAP_TILE_URL", ""),
         session_idle_min=_minutes(env, "GWMAP_SESSION_IDLE_MIN", 120, upper=24 * 60),
         session_max_h=_minutes(env, "GWMAP_SESSION_MAX_H", 12, upper=24 * 7),
+        map_points=_minutes(env, "GWMAP_MAP_POINTS", 20_000, upper=200_000),
     )
 
 

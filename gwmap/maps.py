@@ -309,8 +309,14 @@ def build_onemap(
     focus_township: str | None = None,
     well_color_by: str = "status",
     asset_base: str = "/" + STATIC_PREFIX,
+    grid: tuple[pd.DataFrame, float] | None = None,
+    view: tuple[float, float, int] | None = None,
 ) -> folium.Map:
     """The one-map (一张图): townships, wells, sealings, leads and monitoring wells.
+
+    With ``grid`` (from :func:`gwmap.registry.well_grid`: cells and their size) the wells show
+    as counts per grid cell instead of one by one (a view with too many to draw); ``view``
+    (lat, lon, zoom) keeps the map where the user left it, instead of fitting the township.
 
     Parameters
     ----------
@@ -355,8 +361,13 @@ def build_onemap(
         ).add_to(labels)
     labels.add_to(m)
 
-    layer, palette, cats, cat_col = _wells_layer(wells, names, tr, well_color_by)
-    layer.add_to(m)
+    if grid is not None:
+        grid_layer, grid_legend = _grid_layer(*grid, tr)
+        grid_layer.add_to(m)
+        palette, cats, cat_col = {}, [], "status"
+    else:
+        layer, palette, cats, cat_col = _wells_layer(wells, names, tr, well_color_by)
+        layer.add_to(m)
     # sealings
     s_cats = list(SEALING_COLORS)
     s_rows = [
@@ -413,8 +424,8 @@ def build_onemap(
     ).add_to(m)
 
     legend = [
-        (tr(f"map.legend.wells_by_{well_color_by}"),
-         [(palette[c], tr(f"vocab.{cat_col}.{c}")) for c in cats]),
+        grid_legend if grid is not None else (tr(f"map.legend.wells_by_{well_color_by}"),
+                                              [(palette[c], tr(f"vocab.{cat_col}.{c}")) for c in cats]),
         (tr("map.layer.sealings"), [(v, tr(f"vocab.sealing_stage.{k}")) for k, v in SEALING_COLORS.items()]),
         (tr("map.layer.leads"), [(v, tr(f"map.legend.lead.{k}")) for k, v in LEAD_COLORS.items()]),
         (tr("map.layer.monitoring"), [(v, tr(f"vocab.aquifer.{k}")) for k, v in MONITORING_COLORS.items()]),
@@ -422,10 +433,47 @@ def build_onemap(
     m.add_child(_Legend(legend, note=tr("map.schematic") if schematic else ""))
     folium.LayerControl(collapsed=False).add_to(m)
 
-    focus = townships[townships["code"] == focus_township] if focus_township else townships
-    minx, miny, maxx, maxy = (focus if len(focus) else townships).total_bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    if view is not None:
+        m.location, m.options["zoom"] = [view[0], view[1]], int(view[2])
+    else:
+        focus = townships[townships["code"] == focus_township] if focus_township else townships
+        minx, miny, maxx, maxy = (focus if len(focus) else townships).total_bounds
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
     return localize_assets(m, asset_base)
+
+
+#: Fill colours of the well-count grid, light to dark (counts per cell, binned by quantiles).
+GRID_COLORS = ["#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"]
+
+
+def _grid_layer(cells: pd.DataFrame, step: float, tr: Translate) -> tuple[folium.GeoJson, tuple]:
+    """Well counts per grid cell as shaded squares with a tooltip; and the legend's entry."""
+    import math
+
+    lat0 = float(cells["south"].mean()) if len(cells) else 36.5
+    step_y = step * math.cos(math.radians(lat0))
+    counts = cells["wells"].to_numpy()
+    edges = sorted({int(round(v)) for v in np.quantile(counts, [0.2, 0.4, 0.6, 0.8])}) if len(cells) else []
+    feats = []
+    for w, sth, n, used, sealed in cells[["west", "south", "wells", "in_use", "sealed"]].itertuples(index=False):
+        k = int(np.searchsorted(edges, n, side="left"))
+        feats.append({"type": "Feature", "properties": {
+            "fill": GRID_COLORS[min(k, len(GRID_COLORS) - 1)],
+            "label": _esc(tr("map.grid.cell").format(n=f"{int(n):,}", in_use=f"{int(used):,}",
+                                                      sealed=f"{int(sealed):,}"))},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [round(w, 6), round(sth, 6)], [round(w + step, 6), round(sth, 6)],
+                [round(w + step, 6), round(sth + step_y, 6)], [round(w, 6), round(sth + step_y, 6)],
+                [round(w, 6), round(sth, 6)]]]}})
+    layer = folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats}, name=tr("map.layer.well_grid"),
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "fillOpacity": 0.75, "weight": 0},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False))
+    bounds = [0, *edges, int(counts.max()) if len(cells) else 0]
+    legend = (tr("map.legend.well_grid"),
+              [(GRID_COLORS[min(i, len(GRID_COLORS) - 1)], f"{bounds[i] + 1:,}–{bounds[i + 1]:,}")
+               for i in range(len(bounds) - 1) if bounds[i + 1] >= bounds[i] + 1])
+    return layer, legend
 
 
 # ---------------------------------------------------------------- surfaces and cones

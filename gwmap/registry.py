@@ -35,7 +35,8 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "update_well", "EDITABLE_FIELDS", "COLUMNS", "RegistryCheck", "check_registry", "import_registry",
     "registry_xlsx", "filter_wells", "rollup", "summarize", "PERMIT_STATES", "permit_state",
-    "WellQuery", "query_wells", "registry_totals", "rollup_sql", "export_wells", "permit_state_sql",
+    "WellQuery", "query_wells", "registry_totals", "rollup_sql", "export_wells", "permit_state_sql", "well_record",
+    "POINTS_MAX", "map_summary", "map_wells", "well_grid",
 ]
 
 #: (field, Chinese header, kind) in template order.
@@ -591,3 +592,79 @@ def well_record(store: Store, well_code: str, *, today: date | None = None) -> p
     if row is None:
         return None
     return pd.Series(dict(row._mapping))
+
+
+# ----------------------------------------------------------------- the one-map at any size (issue 11)
+#: Wells drawn one by one in a map view; beyond this the view shows counts on a grid.
+POINTS_MAX = 20_000
+_MAP_COLUMNS = ("well_code", "name", "owner", "township_code", "status", "use", "aquifer", "depth_m", "permit_no",
+                "lon", "lat")
+
+
+def _view_conditions(township: str | None, bounds: tuple[float, float, float, float] | None) -> list:
+    cond = [~Well.archived]
+    if township:
+        cond.append(Well.township_code == township)
+    if bounds is not None:
+        west, south, east, north = bounds
+        cond += [Well.lon.between(west, east), Well.lat.between(south, north)]
+    return cond
+
+
+def map_summary(store: Store, *, township: str | None = None) -> dict[str, int]:
+    """Wells and sealed wells (filled, standby, converted), for the county or a township: one query."""
+    from sqlalchemy import case, func
+
+    with store.session() as s:
+        n, sealed = s.execute(select(func.count(), func.coalesce(func.sum(
+            case((Well.status.in_(SEALED_STATUSES), 1), else_=0)), 0)).where(*_view_conditions(township, None))).one()
+    return {"wells": int(n), "sealed": int(sealed)}
+
+
+def map_wells(store: Store, *, township: str | None = None, bounds=None,
+              limit: int = POINTS_MAX) -> tuple[pd.DataFrame | None, int]:
+    """The wells of a map view (a township and/or a lon/lat box) for drawing, and how many there are.
+
+    More than ``limit``: no rows (None), only the count, and the view shows :func:`well_grid`.
+    """
+    from sqlalchemy import func
+
+    cond = _view_conditions(township, bounds)
+    with store.session() as s:
+        n = int(s.scalar(select(func.count()).select_from(Well).where(*cond)))
+        if n > limit:
+            return None, n
+        rows = s.execute(select(*(getattr(Well, c) for c in _MAP_COLUMNS)).where(*cond)).all()
+    return pd.DataFrame(rows, columns=list(_MAP_COLUMNS)), n
+
+
+def well_grid(store: Store, *, township: str | None = None, bounds=None, cells: int = 60) -> tuple[pd.DataFrame, float]:
+    """Wells counted on a square grid over the view (about ``cells`` columns): the store groups them.
+
+    Returns (``west``, ``south`` of each cell with wells, ``wells``, ``in_use``, ``sealed``) and the
+    cell size in degrees of longitude (cells are square on the ground at the view's latitude).
+    """
+    import math
+
+    from sqlalchemy import Integer, case, cast, func
+
+    cond = _view_conditions(township, bounds)
+    with store.session() as s:
+        west, south, east, north = s.execute(select(func.min(Well.lon), func.min(Well.lat), func.max(Well.lon),
+                                                    func.max(Well.lat)).where(*cond)).one()
+        if west is None:
+            return pd.DataFrame(columns=["west", "south", "wells", "in_use", "sealed"]), 0.0
+        if bounds is not None:
+            west, south, east, north = bounds
+        step_x = max((east - west) / cells, 1e-4)
+        step_y = step_x * math.cos(math.radians((south + north) / 2))  # square on the ground
+        # the view's wells lie east and north of (west, south): truncation is the floor, on every backend
+        ix = cast((Well.lon - west) / step_x, Integer).label("ix")
+        iy = cast((Well.lat - south) / step_y, Integer).label("iy")
+        rows = s.execute(select(ix, iy, func.count(), func.sum(case((Well.status == "in_use", 1), else_=0)),
+                                func.sum(case((Well.status.in_(SEALED_STATUSES), 1), else_=0)))
+                         .where(*cond).group_by(ix, iy)).all()
+    out = pd.DataFrame(rows, columns=["ix", "iy", "wells", "in_use", "sealed"])
+    out["west"] = west + out["ix"] * step_x
+    out["south"] = south + out["iy"] * step_y
+    return out[["west", "south", "wells", "in_use", "sealed"]], step_x

@@ -4,9 +4,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gwmap.maps import build_onemap
-from gwmap.registry import summarize
+from gwmap.registry import map_summary, map_wells, summarize, well_grid
 from gwmap.sealing import progress_for_year as sealing_progress_for
-from gwmap.ui import data, resources, shell
+from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
@@ -23,13 +23,16 @@ focus = data.selectbox(c1, t("onemap.township"), codes, key="onemap_township",
 color_by = c2.radio(t("onemap.color_by"), ["status", "use"], key="onemap_color_by", horizontal=True,
                     format_func=lambda v: tr(f"onemap.color.{v}"))
 
-summary = summarize(layers["wells"], layers["leads"], township_code=focus or None)
+store = resources.store()
+# the store counts the wells; leads, sealings and monitoring wells are few and come as frames
+counted = map_summary(store, township=focus or None)
+summary = summarize(layers["wells"].head(0), layers["leads"], township_code=focus or None)
 m1, m2, m3, m4, m5 = st.columns(5)
-m1.metric(t("onemap.metric.wells"), f"{summary['wells']:,}")
-m2.metric(t("onemap.metric.sealed"), f"{summary['sealed']:,}")
+m1.metric(t("onemap.metric.wells"), f"{counted['wells']:,}")
+m2.metric(t("onemap.metric.sealed"), f"{counted['sealed']:,}")
 m3.metric(t("onemap.metric.leads_open"), summary["leads_open"])
 m4.metric(t("onemap.metric.leads_overdue"), summary["leads_overdue"])
-year_progress = sealing_progress_for(resources.store())
+year_progress = sealing_progress_for(store)
 area = float(townships.set_index("code").at[focus, "area_km2"]) if focus else info.county_area_km2
 m5.metric(t("onemap.metric.area"), f"{area:,.1f}")
 if year_progress is not None:
@@ -39,10 +42,33 @@ if info.schematic:
     st.caption("⚠️ " + t("onemap.schematic_notice"))
 
 s = resources.settings()
+# Up to GWMAP_MAP_POINTS wells the whole township or county is drawn well by well, as always.  Beyond, the map
+# follows the view: the wells of the visible box one by one when few enough, else their counts on a grid;
+# each pan or zoom reruns the page with the new box (streamlit-folium returns it) and the map stays put.
+most = s.map_points
+big = counted["wells"] > most
+moved = state.get_value("onemap_view") if big else None  # (focus, (w, s, e, n), (lat, lon, zoom))
+box, where = (moved[1], moved[2]) if moved and moved[0] == focus else (None, None)
+wells, in_view = map_wells(store, township=focus or None, bounds=box, limit=most) if big else (layers["wells"], counted["wells"])
+if focus and not big:
+    wells = wells[wells["township_code"] == focus]
+grid = well_grid(store, township=focus or None, bounds=box) if wells is None else None
 fmap = build_onemap(
-    townships=townships, wells=layers["wells"], sealings=layers["sealings"], leads=layers["leads"],
-    monitoring=layers["monitoring"], tr=tr, schematic=info.schematic, focus_township=focus or None,
-    well_color_by=color_by, basemap=resources.basemap(),
+    townships=townships, wells=wells if wells is not None else layers["wells"].head(0), sealings=layers["sealings"],
+    leads=layers["leads"], monitoring=layers["monitoring"], tr=tr, schematic=info.schematic,
+    focus_township=focus or None, well_color_by=color_by, basemap=resources.basemap(), grid=grid, view=where,
 )
-st_folium(fmap, height=640, use_container_width=True, returned_objects=[], key="onemap_map")
+if big:
+    st.caption(t("onemap.grid_notice", n=f"{in_view:,}", most=f"{most:,}") if grid is not None
+               else t("onemap.points_notice", n=f"{in_view:,}"))
+out = st_folium(fmap, height=640, use_container_width=True, key="onemap_map",
+                returned_objects=["bounds", "zoom", "center"] if big else [])
+if big and out and out.get("bounds") and out.get("center") and out.get("zoom") is not None:
+    b, c = out["bounds"], out["center"]
+    seen = (focus, tuple(round(v, 5) for v in (b["_southWest"]["lng"], b["_southWest"]["lat"],
+                                               b["_northEast"]["lng"], b["_northEast"]["lat"])),
+            (round(c["lat"], 5), round(c["lng"], 5), int(out["zoom"])))
+    if seen != moved:  # the user panned or zoomed (or this is the first view): draw what is now in view
+        state.set_value("onemap_view", seen)
+        st.rerun()
 st.caption(t("onemap.basemap", name=t(f"map.basemap.{s.basemap}")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
@@ -175,6 +175,8 @@ class Well(Versioned, Base):
     power_meter_no: Mapped[str] = mapped_column(String(32), default="")
     status: Mapped[str] = mapped_column(String(32), index=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_wells_lon_lat", "lon", "lat"),)  # a map view: one index range read
 
 
 class Sealing(Versioned, Base):

@@ -33,11 +33,13 @@ class ServerURL(str):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, _demo_template):
+def server(request, tmp_path_factory, _demo_template):
+    """The app on the demo county; a test module's ``SERVER_ENV`` dict adds settings (as a deployment would)."""
     data_dir = tmp_path_factory.mktemp("browser-data")
     copy_demo(_demo_template, data_dir)
     port = _free_port()
-    env = {**os.environ, "GWMAP_DATA_DIR": str(data_dir), "GWMAP_DEMO": "1", "GWMAP_BASEMAP": "none"}
+    env = {**os.environ, "GWMAP_DATA_DIR": str(data_dir), "GWMAP_DEMO": "1", "GWMAP_BASEMAP": "none",
+           **getattr(request.module, "SERVER_ENV", {})}
     env.pop("GWMAP_DATABASE_URL", None)
     log = open(data_dir / "server.log", "w")
     proc = subprocess.Popen(
