@@ -36,7 +36,7 @@ __all__ = [
     "update_well", "EDITABLE_FIELDS", "COLUMNS", "RegistryCheck", "check_registry", "import_registry",
     "registry_xlsx", "filter_wells", "rollup", "summarize", "PERMIT_STATES", "permit_state",
     "WellQuery", "query_wells", "registry_totals", "rollup_sql", "export_wells", "permit_state_sql", "well_record",
-    "POINTS_MAX", "map_summary", "map_wells", "well_grid",
+    "POINTS_MAX", "MAP_COLUMNS", "map_summary", "map_wells", "well_grid",
 ]
 
 #: (field, Chinese header, kind) in template order.
@@ -597,7 +597,7 @@ def well_record(store: Store, well_code: str, *, today: date | None = None) -> p
 # ----------------------------------------------------------------- the one-map at any size (issue 11)
 #: Wells drawn one by one in a map view; beyond this the view shows counts on a grid.
 POINTS_MAX = 20_000
-_MAP_COLUMNS = ("well_code", "name", "owner", "township_code", "status", "use", "aquifer", "depth_m", "permit_no",
+MAP_COLUMNS = ("well_code", "name", "owner", "township_code", "status", "use", "aquifer", "depth_m", "permit_no",
                 "lon", "lat")
 
 
@@ -634,8 +634,8 @@ def map_wells(store: Store, *, township: str | None = None, bounds=None,
         n = int(s.scalar(select(func.count()).select_from(Well).where(*cond)))
         if n > limit:
             return None, n
-        rows = s.execute(select(*(getattr(Well, c) for c in _MAP_COLUMNS)).where(*cond)).all()
-    return pd.DataFrame(rows, columns=list(_MAP_COLUMNS)), n
+        rows = s.execute(select(*(getattr(Well, c) for c in MAP_COLUMNS)).where(*cond)).all()
+    return pd.DataFrame(rows, columns=list(MAP_COLUMNS)), n
 
 
 def well_grid(store: Store, *, township: str | None = None, bounds=None, cells: int = 60) -> tuple[pd.DataFrame, float]:

@@ -129,7 +129,6 @@ def level_change(store: Store, *, aquifer: str | None = None, today: date | None
 def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
     """The plan's targets with today's figures (DOMAIN.md §1)."""
     from gwmap.sealing import progress
-    from gwmap.store.repo import wells_frame
 
     today = today or clock.today()
     out: list[Target] = []
@@ -141,11 +140,9 @@ def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
                           p["accepted"] >= p["target_wells"], source=src))
         out.append(Target("cut_2023", float(p["cut_m3"]), 1_150_000.0, "m3", "2023", p["cut_m3"] >= 1_150_000,
                           source=src))
-    wells = _in_use_on(store, wells_frame(store), today)
-    deep = wells[(wells["aquifer"] == "deep") & (wells["status"] == "in_use")]
+    deep = _deep_in_use_by_township(store, today)
     out.append(Target("deep_remaining", float(deep["permitted_m3_per_year"].sum()), 0.0, "m3", "2024-12-31",
-                      len(deep) == 0, higher_is_better=False,
-                      source=deep[["well_code", "owner", "use", "permitted_m3_per_year"]].reset_index(drop=True)))
+                      int(deep["wells"].sum()) == 0, higher_is_better=False, source=deep))
     rw = reclaimed_table(store)
     rw = rw[rw["year"] <= today.year]
     if len(rw):
@@ -163,25 +160,37 @@ def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
     return out
 
 
-def _in_use_on(store: Store, wells: pd.DataFrame, day: date) -> pd.DataFrame:
-    """Wells with the status they had at the end of ``day``, from the sealing records.
+def _deep_in_use_by_township(store: Store, day: date) -> pd.DataFrame:
+    """Deep wells in use at the end of ``day``, by township: ``township_code``, ``wells``, ``permitted_m3_per_year``.
 
-    A well sealed (accepted) after that day was still in use then; one re-enabled after it was still sealed.
+    One ``GROUP BY`` in the store (the registry may hold 840,000 wells); the status on ``day``
+    corrects today's by the sealing records (a well accepted as sealed after that day was still in use;
+    one re-enabled after it was still sealed), with the few wells
+    sealed or re-enabled after that day named in the query.
     """
+    from sqlalchemy import and_, func, or_, select, true
+
+    from gwmap.store.models import Well
     from gwmap.store.repo import sealings_frame
 
     seal = sealings_frame(store)
-    if seal.empty or wells.empty:
-        return wells
-    accepted, reenabled = pd.to_datetime(seal["accepted_on"]), pd.to_datetime(seal["reenabled_on"])
-    day = pd.Timestamp(day)
-    later_sealed = set(seal.loc[accepted.notna() & (accepted > day) & reenabled.isna(), "well_code"])
-    later_back = set(seal.loc[reenabled.notna() & (reenabled > day) & accepted.notna() & (accepted <= day),
-                              "well_code"])
-    wells = wells.copy()
-    wells.loc[wells["well_code"].isin(later_sealed), "status"] = "in_use"
-    wells.loc[wells["well_code"].isin(later_back), "status"] = "sealed"
-    return wells
+    later_sealed, later_back = set(), set()
+    if not seal.empty:
+        accepted, reenabled = pd.to_datetime(seal["accepted_on"]), pd.to_datetime(seal["reenabled_on"])
+        stamp = pd.Timestamp(day)
+        later_sealed = set(seal.loc[accepted.notna() & (accepted > stamp) & reenabled.isna(), "well_code"])
+        later_back = set(seal.loc[reenabled.notna() & (reenabled > stamp) & accepted.notna() & (accepted <= stamp),
+                                  "well_code"])
+    in_use = and_(Well.status == "in_use", Well.well_code.notin_(later_back) if later_back else true())
+    if later_sealed:
+        in_use = or_(in_use, Well.well_code.in_(later_sealed))
+    stmt = (select(Well.township_code, func.count().label("wells"),
+                   func.coalesce(func.sum(Well.permitted_m3_per_year), 0.0).label("permitted_m3_per_year"))
+            .where(~Well.archived, Well.aquifer == "deep", in_use).group_by(Well.township_code)
+            .order_by(Well.township_code))
+    with store.session() as s:
+        rows = s.execute(stmt).all()
+    return pd.DataFrame(rows, columns=["township_code", "wells", "permitted_m3_per_year"])
 
 
 def enforcement_glance(store: Store, *, today: date | None = None) -> dict[str, int]:

@@ -16,7 +16,7 @@ from gwmap.runs import DASHBOARD_CONE, VALUE_FOR_KIND, SurfaceRequest, cone_for,
 from gwmap.store.users import can
 from gwmap.targets import RECLAIMED_USES, enforcement_glance, plan_targets, reclaimed_table, set_reclaimed, township_ranking
 from gwmap.ui import charts, data, resources, shell, state
-from gwmap.ui.i18n import file_name, survey_label, t, t_error, translator
+from gwmap.ui.i18n import file_name, named, survey_label, t, t_error, translator
 
 CONE = DASHBOARD_CONE  # the cone the dashboard shows (and the bulletin prints)
 
@@ -68,7 +68,14 @@ for target in plan_targets(store):
     if target.unit not in ("m",):
         st.progress(target.share if target.higher_is_better else (1.0 if target.met else 0.0))
     with st.expander(t("dash.source")):
-        data.table(target.source, hide_index=True, use_container_width=True)
+        source = target.source.copy()
+        if "township_code" in source:
+            source["township_code"] = source["township_code"].map(lambda c: names.get(c, c))
+        if "before" in source:  # survey codes, as people read them
+            source["before"] = source["before"].map(lambda c: survey_label(c, lang) if isinstance(c, str) else c)
+            source["after"] = source["after"].map(lambda c: survey_label(c, lang) if isinstance(c, str) else c)
+        source.columns = [named("targets.col", c, lang) for c in source.columns]
+        data.table(source, hide_index=True, use_container_width=True)
 
 st.subheader(t("dash.enforcement"))
 g = enforcement_glance(store)

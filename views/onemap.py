@@ -1,10 +1,11 @@
 """一张图: townships, wells by status or use, sealings, leads and monitoring wells."""
 
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from gwmap.maps import build_onemap
-from gwmap.registry import map_summary, map_wells, summarize, well_grid
+from gwmap.registry import MAP_COLUMNS, map_summary, map_wells, summarize, well_grid
 from gwmap.sealing import progress_for_year as sealing_progress_for
 from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, translator
@@ -13,7 +14,7 @@ user = shell.require_user()  # before anything is read: this page may run withou
 st.header(t("onemap.header"))
 tr = translator()  # captures the language now; widgets call it later
 info, townships, _outline = data.require_boundaries()
-layers = data.onemap_layers()
+layers = data.onemap_layers(wells=False)  # the wells: from the store, as many as a view needs
 
 codes = [""] + list(townships["code"])
 names = dict(zip(townships["code"], townships["name"]))
@@ -26,7 +27,7 @@ color_by = c2.radio(t("onemap.color_by"), ["status", "use"], key="onemap_color_b
 store = resources.store()
 # the store counts the wells; leads, sealings and monitoring wells are few and come as frames
 counted = map_summary(store, township=focus or None)
-summary = summarize(layers["wells"].head(0), layers["leads"], township_code=focus or None)
+summary = summarize(pd.DataFrame({"township_code": [], "status": []}), layers["leads"], township_code=focus or None)
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric(t("onemap.metric.wells"), f"{counted['wells']:,}")
 m2.metric(t("onemap.metric.sealed"), f"{counted['sealed']:,}")
@@ -49,12 +50,11 @@ most = s.map_points
 big = counted["wells"] > most
 moved = state.get_value("onemap_view") if big else None  # (focus, (w, s, e, n), (lat, lon, zoom))
 box, where = (moved[1], moved[2]) if moved and moved[0] == focus else (None, None)
-wells, in_view = map_wells(store, township=focus or None, bounds=box, limit=most) if big else (layers["wells"], counted["wells"])
-if focus and not big:
-    wells = wells[wells["township_code"] == focus]
+wells, in_view = map_wells(store, township=focus or None, bounds=box, limit=most)
 grid = well_grid(store, township=focus or None, bounds=box) if wells is None else None
 fmap = build_onemap(
-    townships=townships, wells=wells if wells is not None else layers["wells"].head(0), sealings=layers["sealings"],
+    townships=townships, wells=wells if wells is not None else pd.DataFrame(columns=list(MAP_COLUMNS)),
+    sealings=layers["sealings"],
     leads=layers["leads"], monitoring=layers["monitoring"], tr=tr, schematic=info.schematic,
     focus_township=focus or None, well_color_by=color_by, basemap=resources.basemap(), grid=grid, view=where,
 )

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from gwmap.errors import ConflictError, GwmapError
+from gwmap.registry import WellQuery, query_wells
 from gwmap.sealing import METHODS, Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable, set_plan
 from gwmap.store import repo
 from gwmap.store.users import can
@@ -118,8 +119,7 @@ if editor:
                     run(lambda: accept(store, user, int(sid), Acceptance(when, verdict, *sig), photo_dir=photo_dir,
                                        photos=[Photo(f.name, f.getvalue(), kind="after") for f in after or []]),
                         t("sealing.saved"))
-    wells = data.onemap_layers()["wells"]
-    standby = wells[wells["status"] == "sealed_standby"]
+    standby, _ = query_wells(store, WellQuery(status="sealed_standby"), per_page=100_000)
     if len(standby):
         with st.expander(t("sealing.reenable_title")):
             with st.form("sl_reenable"):

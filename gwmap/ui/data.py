@@ -14,16 +14,28 @@ __all__ = ["onemap_layers", "current_boundaries"]
 def _layers(version: int):
     s = store()
     return {
-        "wells": repo.wells_frame(s),
         "sealings": repo.sealings_frame(s),
         "leads": repo.leads_frame(s),
         "monitoring": repo.monitoring_wells_frame(s),
     }
 
 
-def onemap_layers() -> dict:
-    """Wells, sealings, leads and monitoring wells as DataFrames."""
-    return _layers(repo.data_version(store()))
+@st.cache_data(show_spinner=False, max_entries=2)
+def _wells(version: int):
+    return repo.wells_frame(store())
+
+
+def onemap_layers(*, wells: bool = True) -> dict:
+    """Sealings, leads and monitoring wells as DataFrames; and all wells unless ``wells=False``.
+
+    Leave the wells out where there may be hundreds of thousands: ask the store for the ones needed
+    (:func:`gwmap.registry.map_wells`, :func:`gwmap.registry.query_wells`).
+    """
+    version = repo.data_version(store())
+    out = dict(_layers(version))
+    if wells:
+        out["wells"] = _wells(version)
+    return out
 
 
 def current_boundaries():

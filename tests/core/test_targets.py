@@ -22,7 +22,9 @@ def test_targets_match_the_records(demo_store):
     wells = repo.wells_frame(demo_store)
     deep = wells[(wells.aquifer == "deep") & (wells.status == "in_use")]
     assert t["deep_remaining"].actual == pytest.approx(deep.permitted_m3_per_year.sum())
-    assert not t["deep_remaining"].met and len(t["deep_remaining"].source) == len(deep)
+    source = t["deep_remaining"].source  # by township, summed in the store
+    assert not t["deep_remaining"].met and source["wells"].sum() == len(deep)
+    assert dict(zip(source.township_code, source.wells)) == deep.groupby("township_code").size().to_dict()
     assert t["reclaimed_used"].actual == pytest.approx(7.3e6, rel=1e-6) and t["reclaimed_used"].met
     assert t["reclaimed_rate"].actual == pytest.approx(7.3 / 14.0, rel=1e-6) and t["reclaimed_rate"].met
     assert t["level_change_shallow"].actual < 0 and t["level_change_shallow"].met  # the water table rose
@@ -74,3 +76,20 @@ def test_ranking_marks_best_and_worst(demo_store):
     best = r[r.mark == "best"].iloc[0]
     assert best.level_change_m == np.nanmin(r.level_change_m) and best["rank"] == 1
     assert r.sealed.sum() == (repo.sealings_frame(demo_store).stage == "accepted").sum()
+
+
+def test_deep_wells_in_use_on_a_past_day_count_those_sealed_later(demo_store):
+    """The store's count as of a day agrees with the records read by hand: sealed later = still in use then."""
+    from gwmap.targets import _deep_in_use_by_township
+
+    day = date(2023, 1, 1)
+    wells = repo.wells_frame(demo_store)
+    seal = repo.sealings_frame(demo_store)
+    accepted = pd.to_datetime(seal["accepted_on"])
+    sealed_later = set(seal.loc[accepted.notna() & (accepted > pd.Timestamp(day)), "well_code"])
+    then = wells[(wells.aquifer == "deep") & ((wells.status == "in_use") | wells.well_code.isin(sealed_later))]
+    got = _deep_in_use_by_township(demo_store, day)
+    assert got["wells"].sum() == len(then)
+    assert got["permitted_m3_per_year"].sum() == pytest.approx(then["permitted_m3_per_year"].sum())
+    now = _deep_in_use_by_township(demo_store, TODAY)
+    assert got["wells"].sum() > now["wells"].sum()  # deep wells were sealed since 2023

@@ -991,3 +991,16 @@ def test_registry_pages_on_the_server_and_exports_only_when_asked(make_app, demo
 
 def file_name_of(key: str, lang: str) -> str:
     return f"{translate(key, lang)}.xlsx"
+
+
+@pytest.mark.parametrize("page", sorted(CHOICES))
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_table_has_a_raw_column_name(make_app, page, lang):
+    """Every table on every page (the expanders' too) is headed in the user's language, not by field names."""
+    import re
+
+    user, _ = CHOICES[page]
+    at = make_app(lang, user, f"views/{page}.py")
+    raw = [(i, c) for i, d in enumerate(at.dataframe) for c in d.value.columns
+           if isinstance(c, str) and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+|[a-z]+", c)]
+    assert not raw, raw
