@@ -658,9 +658,14 @@ def well_grid(store: Store, *, township: str | None = None, bounds=None, cells: 
             west, south, east, north = bounds
         step_x = max((east - west) / cells, 1e-4)
         step_y = step_x * math.cos(math.radians((south + north) / 2))  # square on the ground
-        # the view's wells lie east and north of (west, south): truncation is the floor, on every backend
-        ix = cast((Well.lon - west) / step_x, Integer).label("ix")
-        iy = cast((Well.lat - south) / step_y, Integer).label("iy")
+        # the cell's index is the floor of the offset: PostgreSQL has floor() (its CAST rounds); SQLite's
+        # CAST truncates, which is the floor here, since the view's wells lie east and north of (west, south)
+        if store.engine.dialect.name == "postgresql":
+            ix = cast(func.floor((Well.lon - west) / step_x), Integer).label("ix")
+            iy = cast(func.floor((Well.lat - south) / step_y), Integer).label("iy")
+        else:
+            ix = cast((Well.lon - west) / step_x, Integer).label("ix")
+            iy = cast((Well.lat - south) / step_y, Integer).label("iy")
         rows = s.execute(select(ix, iy, func.count(), func.sum(case((Well.status == "in_use", 1), else_=0)),
                                 func.sum(case((Well.status.in_(SEALED_STATUSES), 1), else_=0)))
                          .where(*cond).group_by(ix, iy)).all()

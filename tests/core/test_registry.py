@@ -242,3 +242,31 @@ def test_export_streams_the_filtered_wells_as_the_template_layout(demo_store):
     assert [[v if v not in (None, "") else None for v in r] for r in got] == \
         [[v if v not in (None, "") else None for v in r] for r in want]
     assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) == -(-len(want_frame) // 50)
+
+
+def test_map_views_count_and_grid_in_the_store_on_every_backend(store):
+    """A view's wells, their count and their grid cells, as the store gives them, match the wells read by hand."""
+    import numpy as np
+
+    from gwmap.demo import load_demo
+    from gwmap.registry import map_summary, map_wells, well_grid
+    from tests.conftest import DATA
+
+    load_demo(store, DATA)
+    wells = repo.wells_frame(store)
+    box = (115.40, 36.40, 115.55, 36.55)
+    inside = wells[wells.lon.between(box[0], box[2]) & wells.lat.between(box[1], box[3])]
+    got, n = map_wells(store, bounds=box)
+    assert n == len(inside) and sorted(got.well_code) == sorted(inside.well_code)
+    assert map_wells(store, bounds=box, limit=len(inside) - 1) == (None, len(inside))  # too many: the count only
+    assert map_summary(store) == {"wells": 3_000, "sealed": int(wells.status.isin(
+        ["sealed_standby", "filled", "converted_monitoring"]).sum())}
+    cells, step = well_grid(store, bounds=box, cells=20)
+    assert cells["wells"].sum() == len(inside)
+    step_y = step * np.cos(np.radians((box[1] + box[3]) / 2))
+    ix = np.floor((inside.lon - box[0]) / step).astype(int)
+    iy = np.floor((inside.lat - box[1]) / step_y).astype(int)
+    by_hand = pd.Series(1, index=pd.MultiIndex.from_arrays([ix, iy])).groupby(level=[0, 1]).sum()
+    ours = pd.Series(cells["wells"].to_numpy(), index=pd.MultiIndex.from_arrays([
+        np.round((cells.west - box[0]) / step).astype(int), np.round((cells.south - box[1]) / step_y).astype(int)]))
+    assert ours.sort_index().to_dict() == by_hand.sort_index().to_dict()
