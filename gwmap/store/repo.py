@@ -371,6 +371,19 @@ def data_version(store: Store) -> int:
         return int(s.scalar(select(func.max(AuditEvent.id))) or 0)
 
 
+def table_version(store: Store, *tables: str) -> int:
+    """A number that grows with every change to ``tables`` (their newest audit id): keys a cache of what they hold.
+
+    A failed sign-in or a new lead does not change the wells' version, so the wells stay cached.
+    One index seek per table (``ix_audit_events_table_id``).
+    """
+    from gwmap.store.models import AuditEvent
+
+    with store.session() as s:
+        return max((int(s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.table_name == t)) or 0)
+                    for t in tables), default=0)
+
+
 def has_users(store: Store) -> bool:
     from gwmap.store.models import User
 

@@ -25,16 +25,19 @@ def _wells(version: int):
     return repo.wells_frame(store())
 
 
+#: The tables each cached read reads (its cache key is their newest change, not any change anywhere).
+LAYER_TABLES = ("sealings", "wells", "leads", "lead_steps", "monitoring_wells")
+
+
 def onemap_layers(*, wells: bool = True) -> dict:
     """Sealings, leads and monitoring wells as DataFrames; and all wells unless ``wells=False``.
 
     Leave the wells out where there may be hundreds of thousands: ask the store for the ones needed
     (:func:`gwmap.registry.map_wells`, :func:`gwmap.registry.query_wells`).
     """
-    version = repo.data_version(store())
-    out = dict(_layers(version))
+    out = dict(_layers(repo.table_version(store(), *LAYER_TABLES)))
     if wells:
-        out["wells"] = _wells(version)
+        out["wells"] = _wells(repo.table_version(store(), "wells"))
     return out
 
 

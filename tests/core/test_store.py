@@ -154,3 +154,20 @@ def test_audit_search_filters_counts_and_pages_in_the_database(store):
     november, n = repo.audit_search(store, repo.AuditQuery(start=date(2026, 11, 1), table="wells", record="7"))
     assert n == 1 and november["action"].iloc[0] == "denied"
     assert {"li", "wang"} <= set(repo.audit_choices(store)["actor"])
+
+
+def test_a_tables_version_moves_only_with_its_own_changes(demo_store):
+    """Cache keys: a failed sign-in or a new lead leaves the wells' version (and their cached frame) alone."""
+    from gwmap.errors import AuthError
+    from gwmap.registry import update_well
+    from gwmap.store.repo import table_version
+    from gwmap.store.users import authenticate, system_user
+
+    wells = table_version(demo_store, "wells")
+    both = table_version(demo_store, "wells", "leads")
+    with pytest.raises(AuthError):
+        authenticate(demo_store, "leader", "wrong password")
+    assert table_version(demo_store, "wells") == wells and table_version(demo_store, "wells", "leads") == both
+    update_well(demo_store, system_user("admin"), "371525107J0001", owner="新户主")
+    assert table_version(demo_store, "wells") > wells
+    assert table_version(demo_store, "leads") < table_version(demo_store, "wells")
