@@ -5,7 +5,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gwmap.maps import build_onemap
-from gwmap.registry import MAP_COLUMNS, map_summary, map_wells, summarize, well_grid
+from gwmap.registry import MAP_COLUMNS, map_summary, map_wells, summarize
 from gwmap.sealing import progress_for_year as sealing_progress_for
 from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import t, translator
@@ -51,7 +51,7 @@ big = counted["wells"] > most
 moved = state.get_value("onemap_view") if big else None  # (focus, (w, s, e, n), (lat, lon, zoom))
 box, where = (moved[1], moved[2]) if moved and moved[0] == focus else (None, None)
 wells, in_view = map_wells(store, township=focus or None, bounds=box, limit=most)
-grid = well_grid(store, township=focus or None, bounds=box) if wells is None else None
+grid = data.map_grid(focus or None, box) if wells is None else None
 fmap = build_onemap(
     townships=townships, wells=wells if wells is not None else pd.DataFrame(columns=list(MAP_COLUMNS)),
     sealings=layers["sealings"],

@@ -19,7 +19,6 @@ from gwmap.registry import (
     query_wells,
     registry_totals,
     registry_xlsx,
-    rollup_sql,
     update_well,
     well_record,
 )
@@ -209,7 +208,7 @@ if can(user, "wells.edit"):
                     st.error(t_error(exc))
 
 st.subheader(t("registry.rollup"))
-r = rollup_sql(store)
+r = data.registry_rollup()
 data.table(pd.DataFrame({
     t("field.township"): r["township_code"].map(names), t("registry.metric.wells"): r["wells"],
     **{tr(f"vocab.status.{s_}"): r[f"status_{s_}"] for s_ in WELL_STATUSES},
