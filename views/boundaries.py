@@ -79,6 +79,7 @@ else:
                     st.warning(t(code, **params))
                 st.success(t("boundaries.imported", version=new.id, count=new.township_count,
                              area=f"{new.county_area_km2:,.1f}"))
+                data.precompute_dashboard(user)  # the cone series on the new boundaries, now
 
 st.subheader(t("boundaries.history_title"))
 hist = repo.boundary_history(store)

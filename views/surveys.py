@@ -138,8 +138,9 @@ if can(user, "surveys.import"):
             except GwmapError as exc:
                 st.error(t_error(exc))
             else:
-                st.success(t("surveys.imported", count=len(ids), code=f"{int(year)}-{season}",
+                st.success(t("surveys.imported", count=len(ids), code=survey_label(f"{int(year)}-{season}", lang),
                              sha=check.sha256[:12]))
+                data.precompute_dashboard(user)  # the new survey's cone, now, not on a leader's next visit
 
 st.subheader(t("surveys.list"))
 surveys = list_surveys(store)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gwmap.store import repo
-from gwmap.ui.resources import store
+from gwmap.ui.resources import settings, store
 
 __all__ = ["onemap_layers", "current_boundaries"]
 
@@ -187,3 +187,19 @@ def _grid(version: int, township, bounds):
 def map_grid(township: str | None, bounds):
     """A map view's well counts on a grid, kept until the wells change (1 s for the county at 840,000)."""
     return _grid(repo.table_version(store(), "wells"), township, bounds)
+
+
+def precompute_dashboard(user) -> int:
+    """After a survey or a boundary version lands: the dashboard's cone series, with a progress bar.
+
+    So no leader waits for it on the next visit (the same request is then read from the store).
+    """
+    from gwmap.runs import precompute
+    from gwmap.ui.i18n import survey_label, t
+
+    bar = st.progress(0.0, text=t("dash.precomputing"))
+    n = precompute(store(), user, data_dir=settings().data_dir,
+                   progress=lambda f, code: bar.progress(f, text=t("dash.precomputing_survey",
+                                                                    survey=survey_label(code))))
+    bar.progress(1.0, text=t("dash.precomputed", n=n))
+    return n

@@ -346,6 +346,16 @@ def test_good_survey_is_imported_as_a_new_version(make_app, demo_db_path, lang):
                for s in at.success)
     s = list_surveys_of(demo_db_path)
     assert set(s[s.code == "2026-autumn"].version) == {2}
+    # the dashboard's cone for the new shallow survey was computed in the import, not on a leader's visit
+    from sqlalchemy import select
+
+    from gwmap.store.models import SurfaceRun
+
+    new_shallow = int(s[(s.code == "2026-autumn") & (s.aquifer == "shallow")].id.iloc[0])
+    with _store(demo_db_path).session() as ss:
+        assert ss.scalars(select(SurfaceRun.id).where(SurfaceRun.survey_id == new_shallow)).all()
+    assert any(survey_label_of("2026-autumn", lang) in s_.value and "2026-autumn" not in s_.value
+               for s_ in at.success)  # the survey named as people read it
     # the mapping is remembered for the next file from the same source
     from gwmap.surveys import load_mapping
 
@@ -987,6 +997,12 @@ def test_registry_pages_on_the_server_and_exports_only_when_asked(make_app, demo
 
     book = openpyxl.load_workbook(io.BytesIO(export_wells(_store(demo_db_path), WellQuery(use="industry"), lang=lang)))
     assert book.active.max_row == n + 1
+
+
+def survey_label_of(code: str, lang: str) -> str:
+    from gwmap.i18n import survey_label
+
+    return survey_label(code, lang)
 
 
 def file_name_of(key: str, lang: str) -> str:
