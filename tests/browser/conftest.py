@@ -32,18 +32,16 @@ class ServerURL(str):
     data_dir: Path
 
 
-@pytest.fixture(scope="module")
-def server(request, tmp_path_factory, _demo_template):
-    """The app on the demo county; a test module's ``SERVER_ENV`` dict adds settings (as a deployment would)."""
-    data_dir = tmp_path_factory.mktemp("browser-data")
-    copy_demo(_demo_template, data_dir)
+def start_server(data_dir: Path, extra_env: dict | None = None, log_name: str = "server.log"):
+    """``python -m gwmap serve`` (as ``make run``) on a free port over ``data_dir``; (process, URL) once healthy."""
     port = _free_port()
     env = {**os.environ, "GWMAP_DATA_DIR": str(data_dir), "GWMAP_DEMO": "1", "GWMAP_BASEMAP": "none",
-           **getattr(request.module, "SERVER_ENV", {})}
-    env.pop("GWMAP_DATABASE_URL", None)
-    log = open(data_dir / "server.log", "w")
+           **(extra_env or {})}
+    if "GWMAP_DATABASE_URL" not in (extra_env or {}):
+        env.pop("GWMAP_DATABASE_URL", None)
+    log = open(data_dir / log_name, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gwmap", "serve", "--port", str(port), "--address", "127.0.0.1"],  # as make run
+        [sys.executable, "-m", "gwmap", "serve", "--port", str(port), "--address", "127.0.0.1"],
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -51,12 +49,19 @@ def server(request, tmp_path_factory, _demo_template):
     while time.time() < deadline:
         try:
             if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
+                return proc, url
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("Streamlit did not start: " + (data_dir / "server.log").read_text()[-2000:])
+    proc.terminate()
+    pytest.fail("Streamlit did not start: " + (data_dir / log_name).read_text()[-2000:])
+
+
+@pytest.fixture(scope="module")
+def server(request, tmp_path_factory, _demo_template):
+    """The app on the demo county; a test module's ``SERVER_ENV`` dict adds settings (as a deployment would)."""
+    data_dir = tmp_path_factory.mktemp("browser-data")
+    copy_demo(_demo_template, data_dir)
+    proc, url = start_server(data_dir, getattr(request.module, "SERVER_ENV", {}))
     served = ServerURL(url)
     served.data_dir = data_dir
     yield served
@@ -83,13 +88,13 @@ def browser():
 
 @pytest.fixture
 def page(browser, server):
-    """A page that refuses and records every request not to the app's own server."""
+    """A page that refuses and records every request not to the app's own servers (this machine)."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
     pg = ctx.new_page()
     pg.outside_requests = []
 
     def guard(route):
-        if route.request.url.startswith(server) or route.request.url.startswith("data:"):
+        if route.request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
             route.continue_()
         else:
             pg.outside_requests.append(route.request.url)
