@@ -61,7 +61,8 @@ st.subheader(t("dash.targets"))
 for target in plan_targets(store):
     fmt = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}"}[target.unit]
     cols = st.columns([3, 2, 2, 1])
-    cols[0].markdown(f"**{t('targets.' + target.key)}**  \n{t('targets.due', due=target.due)}")
+    due = survey_label(target.due, lang)  # a level change is due by a survey: named as people read it
+    cols[0].markdown(f"**{t('targets.' + target.key)}**  \n{t('targets.due', due=due)}")
     cols[1].metric(t("dash.actual"), fmt.format(target.actual) if pd.notna(target.actual) else "—")
     cols[2].metric(t("dash.goal"), fmt.format(target.goal) if target.unit != "m" else t("targets.rise"))
     cols[3].markdown(":material/check_circle: " + t("dash.met") if target.met else ":material/warning: " + t("dash.not_met"))

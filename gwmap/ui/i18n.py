@@ -88,14 +88,31 @@ def named(prefix: str, value: str, lang: str | None = None) -> str:
     return translate(key, lang) if key in catalog(lang) else value
 
 
-def recorded_value(field: str, value) -> str:
-    """A value from the audit trail as read: "—" for nothing, times (stored in UTC) in the county's time."""
+#: Which vocabulary a recorded field's codes come from (a stage is a lead's or a sealing's: no code is both).
+_VOCAB_OF = {"aquifer": ("aquifer",), "use": ("use", "reclaimed_use"), "status": ("status",),
+             "metering": ("metering",), "stage": ("lead_stage", "sealing_stage"), "disposition": ("disposition",),
+             "source": ("lead_source",), "gps_source": ("gps_source",), "season": ()}
+
+
+def recorded_value(field: str, value, lang: str | None = None) -> str:
+    """A value from the audit trail as read: "—" for nothing, codes as words, yes/no, times in the county's time."""
     import pandas as pd
 
     from gwmap.clock import to_local
+    from gwmap.i18n import catalog
 
+    lang = lang or get_lang()
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return translate("ui.yes" if value else "ui.no", lang)
+    if field == "role" and f"role.{value}" in catalog(lang):
+        return translate(f"role.{value}", lang)
+    if field == "season" and f"surveys.season_name.{value}" in catalog(lang):
+        return translate(f"surveys.season_name.{value}", lang)
+    for group in _VOCAB_OF.get(field, ()):
+        if f"vocab.{group}.{value}" in catalog(lang):
+            return translate(f"vocab.{group}.{value}", lang)
     if field.endswith("_at") and isinstance(value, str):
         try:
             return to_local(pd.Timestamp(value).to_pydatetime()).strftime("%Y-%m-%d %H:%M:%S")
@@ -110,8 +127,9 @@ def change_text(before, after, lang: str | None = None) -> str:
 
     lang = lang or get_lang()
     return "；".join(
-        f"{named('field', f, lang)}: {recorded_value(f, b)} → {recorded_value(f, a)}" if b is not None and a is not None
-        else f"{named('field', f, lang)}: {recorded_value(f, a if a is not None else b)}"
+        f"{named('field', f, lang)}: {recorded_value(f, b, lang)} → {recorded_value(f, a, lang)}"
+        if b is not None and a is not None
+        else f"{named('field', f, lang)}: {recorded_value(f, a if a is not None else b, lang)}"
         for f, b, a in describe_change(before, after))
 
 

@@ -44,3 +44,29 @@ def test_vocabularies_are_translated(group, values):
 
 def test_chinese_is_chinese():
     assert re.search(r"[\u4e00-\u9fff]", ZH["app.title"]) and not re.search(r"[\u4e00-\u9fff]", EN["app.title"])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_recorded_change_reads_in_words(lang):
+    """Field names and stored codes in the user's language: what the audit page and a well's history show."""
+    from gwmap.i18n import translate
+    from gwmap.ui.i18n import change_text
+
+    text = change_text('{"aquifer": "shallow", "year_drilled": 1991, "active": true, "row_version": 3}',
+                       '{"aquifer": "deep", "year_drilled": 1992, "active": false, "row_version": 4}', lang)
+    f = lambda k: translate(k, lang)  # noqa: E731
+    assert text == (f"{f('field.aquifer')}: {f('vocab.aquifer.shallow')} → {f('vocab.aquifer.deep')}；"
+                    f"{f('field.year_drilled')}: 1991 → 1992；{f('field.active')}: {f('ui.yes')} → {f('ui.no')}")
+    assert "shallow" not in text and "year_drilled" not in text
+
+
+def test_every_recorded_field_has_a_name_in_both_languages():
+    from gwmap.i18n import catalog
+    from gwmap.store.models import Base
+    from gwmap.store.triggers import AUDITED_TABLES
+
+    for lang in ("zh", "en"):
+        names = catalog(lang)
+        missing = {c.name for t in AUDITED_TABLES for c in Base.metadata.tables[t].columns} - \
+            {k.split(".", 1)[1] for k in names if k.startswith("field.")} - {"id"}
+        assert not missing, (lang, sorted(missing))

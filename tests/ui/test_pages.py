@@ -103,10 +103,10 @@ def test_a_bug_on_a_page_shows_a_message_with_an_error_id_not_a_traceback(make_a
     import gwmap.registry
 
     def broken(*args, **kwargs):
-        raise RuntimeError("a bug in filter_wells")
+        raise RuntimeError("a bug in query_wells")
 
     monkeypatch.setenv("GWMAP_DEBUG", "0")  # as deployed
-    monkeypatch.setattr(gwmap.registry, "filter_wells", broken)
+    monkeypatch.setattr(gwmap.registry, "query_wells", broken)
     at = make_app(lang, LEADER, "views/registry.py")
     assert not at.exception
     message = at.error[0].value
