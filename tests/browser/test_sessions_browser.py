@@ -72,13 +72,14 @@ def test_a_note_typed_in_a_form_survives_a_reload_but_stays_with_its_case(page, 
     page.goto(f"{server}/leads?lead={first}")
     note = page.get_by_label("核查发现")
     note.wait_for(timeout=60_000)
+    page.wait_for_function("() => window.gwmapDrafts === true", timeout=30_000)  # the page has finished loading
     note.fill("村东机井房内有电表，现场无人")
     page.wait_for_timeout(300)
     page.reload()
     note = page.get_by_label("核查发现")
     note.wait_for(timeout=60_000)
     page.wait_for_function("() => document.querySelector('textarea[aria-label=\"核查发现\"]').value !== ''",
-                           timeout=10_000)
+                           timeout=30_000)
     assert note.input_value() == "村东机井房内有电表，现场无人"
     assert page.get_by_label("密码", exact=True).count() == 0  # still signed in after the reload
     page.goto(f"{server}/leads?lead={other}")  # another case: its own, empty note

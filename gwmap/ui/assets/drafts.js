@@ -72,6 +72,11 @@
     });
   }
 
+  // text typed before this script ran (a slow page) is kept too
+  Array.prototype.forEach.call(document.querySelectorAll(FIELDS), function (el) {
+    var key = kept(el) && el.value ? keyOf(el) : null;
+    if (key) { try { sessionStorage.setItem(key, el.value); } catch (e) { /* as above */ } }
+  });
   new MutationObserver(restore).observe(document.body, { childList: true, subtree: true });
   restore();
 })();
