@@ -2,7 +2,7 @@
 
     python bench/bench_scale.py --wells 100000 [--database-url URL] [--clicks 3] [--json]
 
-Builds (once, then reuses) a data folder under ``var/bench-scale-N`` holding the demo county
+Builds (once, then reuses) a data folder under ``var/bench-scale-N[-postgresql]`` holding the demo county
 plus N synthetic wells (``gwmap init --demo --scale-wells N``; with ``--database-url`` that
 database is used instead), then opens the registry, the one-map and the dashboard as a
 signed-in leader with Streamlit's AppTest and times a click on each: a filter change that
@@ -37,7 +37,7 @@ CLICKS = {
 
 
 def _prepare(wells: int, database_url: str | None) -> Path:
-    data_dir = ROOT / "var" / f"bench-scale-{wells}"
+    data_dir = ROOT / "var" / (f"bench-scale-{wells}" + ("-postgresql" if database_url else ""))
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GWMAP_DATA_DIR": str(data_dir), "GWMAP_DEMO": "1"}
     if database_url:

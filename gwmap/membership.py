@@ -103,16 +103,23 @@ def membership_change(store: Store, townships: gpd.GeoDataFrame) -> MembershipCh
 
 
 def reassign(session, townships: gpd.GeoDataFrame) -> dict[str, int]:
-    """Inside a boundary import's transaction: set every point's township code from its position (audited)."""
+    """Inside a boundary import's transaction: set every point's township code from its position (audited).
+
+    Positions are read as plain rows and the point-in-polygon test is one spatial join; only the records
+    whose township changes are loaded and written (through the ORM: row version and audit trail), a
+    thousand at a time, so a province's registry re-zones in seconds, not one object per well.
+    """
     counts = {}
     for layer, model in LAYERS.items():
-        objs = list(session.scalars(select(model).where(~model.archived)))
-        codes = township_of(townships, [o.lon for o in objs], [o.lat for o in objs])
-        n = 0
-        for o, code in zip(objs, codes, strict=True):
-            if o.township_code != code:
-                o.township_code = code
-                n += 1
-        counts[layer] = n
+        rows = session.execute(select(model.id, model.lon, model.lat, model.township_code)
+                               .where(~model.archived)).all()
+        codes = township_of(townships, [r[1] for r in rows], [r[2] for r in rows])
+        moved = {r[0]: code for r, code in zip(rows, codes, strict=True) if r[3] != code}
+        ids = sorted(moved)
+        for start in range(0, len(ids), 1000):
+            for obj in session.scalars(select(model).where(model.id.in_(ids[start:start + 1000]))):
+                obj.township_code = moved[obj.id]
+            session.flush()
+        counts[layer] = len(moved)
     logger.info("township membership recomputed: %s", counts)
     return counts

@@ -601,13 +601,24 @@ MAP_COLUMNS = ("well_code", "name", "owner", "township_code", "status", "use", "
                 "lon", "lat")
 
 
-def _view_conditions(township: str | None, bounds: tuple[float, float, float, float] | None) -> list:
+def _view_conditions(township: str | None, bounds: tuple[float, float, float, float] | None,
+                     dialect: str = "sqlite") -> list:
+    """A map view's wells: not archived, in the township, in the lon/lat box.
+
+    On PostgreSQL the box is a PostGIS ``&&`` on the wells' generated ``geom`` (GiST index, migration 0011);
+    on SQLite a range on the (lon, lat) index.
+    """
+    from sqlalchemy import func, literal_column
+
     cond = [~Well.archived]
     if township:
         cond.append(Well.township_code == township)
     if bounds is not None:
-        west, south, east, north = bounds
-        cond += [Well.lon.between(west, east), Well.lat.between(south, north)]
+        west, south, east, north = (float(v) for v in bounds)
+        if dialect == "postgresql":
+            cond.append(literal_column("wells.geom").op("&&")(func.ST_MakeEnvelope(west, south, east, north, 4326)))
+        else:
+            cond += [Well.lon.between(west, east), Well.lat.between(south, north)]
     return cond
 
 
@@ -629,7 +640,7 @@ def map_wells(store: Store, *, township: str | None = None, bounds=None,
     """
     from sqlalchemy import func
 
-    cond = _view_conditions(township, bounds)
+    cond = _view_conditions(township, bounds, store.engine.dialect.name)
     with store.session() as s:
         n = int(s.scalar(select(func.count()).select_from(Well).where(*cond)))
         if n > limit:
@@ -648,7 +659,7 @@ def well_grid(store: Store, *, township: str | None = None, bounds=None, cells: 
 
     from sqlalchemy import Integer, case, cast, func
 
-    cond = _view_conditions(township, bounds)
+    cond = _view_conditions(township, bounds, store.engine.dialect.name)
     with store.session() as s:
         west, south, east, north = s.execute(select(func.min(Well.lon), func.min(Well.lat), func.max(Well.lon),
                                                     func.max(Well.lat)).where(*cond)).one()

@@ -160,10 +160,10 @@ def _install_pg(conn: sa.Connection, tables: Iterable[str]) -> None:
           IF coalesce(current_setting('gwmap.in_flush', true), '') = '1' THEN
             RETURN NULL;
           END IF;
-          a := to_jsonb(NEW);
+          a := to_jsonb(NEW) - 'geom';  -- PostGIS columns are generated from lon/lat or GeoJSON (0011)
           IF a ? 'password_hash' THEN a := jsonb_set(a, '{password_hash}', '"***"'); END IF;
           IF TG_OP = 'UPDATE' THEN
-            b := to_jsonb(OLD);
+            b := to_jsonb(OLD) - 'geom';
             IF b ? 'password_hash' THEN b := jsonb_set(b, '{password_hash}', '"***"'); END IF;
           END IF;
           INSERT INTO audit_events (at, actor, action, table_name, record_id, before, after)
