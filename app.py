@@ -10,18 +10,8 @@ from gwmap.ui.i18n import t
 st.set_page_config(page_title="冠县地下水监管一张图", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
 shell.language_switch()
 shell.demo_banner()
-user = shell.require_user(frame=False)  # the sign-in form and the end of the run when nobody is signed in
-
-st.sidebar.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
-if st.sidebar.button(t("app.logout")):
-    shell.sign_out(user)
-    st.rerun()
-with st.sidebar.expander(t("password.title")):
-    shell.password_form(user)
-if state.get_value("password_changed"):
-    st.sidebar.success(t("password.changed"))
-    state.set_value("password_changed", False)
-
+resolved = shell.current_user()
+user = resolved[0]
 pages = [
     st.Page("views/dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:", default=True,
             url_path="dashboard"),
@@ -35,9 +25,24 @@ pages = [
     st.Page("views/cone.py", title=t("nav.cone"), icon=":material/trending_down:", url_path="cone"),
     st.Page("views/boundaries.py", title=t("nav.boundaries"), icon=":material/polyline:", url_path="boundaries"),
 ]
-if can(user, "users.manage"):
+if user is None or can(user, "users.manage"):
     pages += [
         st.Page("views/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
         st.Page("views/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
     ]
-st.navigation(pages).run()
+# The navigation runs before the sign-in gate, hidden while nobody is signed in and running nothing: a
+# deep link (/registry?well=…) opened signed out is still the page shown once the user has signed in.
+nav = st.navigation(pages, position="sidebar" if user is not None else "hidden")
+user = shell.require_user(frame=False, resolved=resolved)  # the sign-in form and the end of the run if nobody
+
+st.sidebar.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
+if st.sidebar.button(t("app.logout")):
+    shell.sign_out(user)
+    st.rerun()
+with st.sidebar.expander(t("password.title")):
+    shell.password_form(user)
+if state.get_value("password_changed"):
+    st.sidebar.success(t("password.changed"))
+    state.set_value("password_changed", False)
+
+nav.run()

@@ -171,7 +171,13 @@ def reenable(store: Store, user: CurrentUser, *, well_code: str, approval_no: st
             raise InputDataError("err.sealing.not_standby", "Only a sealed standby well can be re-enabled.",
                                  well=well_code)
         sealing = s.scalar(select(Sealing).where(Sealing.well_id == well.id).order_by(Sealing.id.desc()))
-        sealing.reenabled_on, sealing.reenable_approval = approved_on, approval_no.strip()
+        if sealing is not None:
+            sealing.reenabled_on, sealing.reenable_approval = approved_on, approval_no.strip()
+        else:  # registered as standby before gwmap kept its sealing: the approval goes into the audit trail
+            from gwmap.store.audit import write_event
+
+            write_event(s, actor=user.username, action="reenable", table="wells", record_id=well.id,
+                        after={"reenable_approval": approval_no.strip(), "reenabled_on": approved_on.isoformat()})
         well.status = "in_use"
 
 

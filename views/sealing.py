@@ -14,6 +14,9 @@ from gwmap.ui import data, resources, shell
 from gwmap.ui.i18n import t, t_error, translator
 from gwmap.vocab import DISPOSITIONS, SEALING_STAGES
 
+#: Up to this many standby wells are offered in a list; beyond, the well code is typed.
+PICK_MAX = 2000
+
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("sealing.header"))
 tr = translator()  # captures the language now; widgets call it later
@@ -119,12 +122,15 @@ if editor:
                     run(lambda: accept(store, user, int(sid), Acceptance(when, verdict, *sig), photo_dir=photo_dir,
                                        photos=[Photo(f.name, f.getvalue(), kind="after") for f in after or []]),
                         t("sealing.saved"))
-    standby, _ = query_wells(store, WellQuery(status="sealed_standby"), per_page=100_000)
-    if len(standby):
+    standby, n_standby = query_wells(store, WellQuery(status="sealed_standby"), per_page=PICK_MAX)
+    if n_standby:
         with st.expander(t("sealing.reenable_title")):
             with st.form("sl_reenable"):
                 r1, r2, r3 = st.columns(3)
-                code = data.selectbox(r1, t("field.well_code"), list(standby["well_code"]))
+                if n_standby <= PICK_MAX:
+                    code = data.selectbox(r1, t("field.well_code"), list(standby["well_code"]))
+                else:  # a province's tens of thousands: typed (the core refuses a code that is not on standby)
+                    code = r1.text_input(t("field.well_code"), help=t("sealing.type_code", n=f"{n_standby:,}")).strip()
                 approval = r2.text_input(t("sealing.approval_no"))
                 approved = r3.date_input(t("sealing.approved_on"))
                 if st.form_submit_button(t("sealing.reenable")):

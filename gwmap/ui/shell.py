@@ -168,14 +168,9 @@ def sign_out(user: CurrentUser) -> None:
     state.set_value("signed_out", True)
 
 
-def require_user(permission: str | None = None, *, target: str = "", frame: bool = True) -> CurrentUser:
-    """The signed-in user, allowed ``permission``; otherwise the page ends here.
-
-    Anonymous: the language switch, banner and sign-in form, nothing else.
-    Signed in without the permission: a refusal (written to the audit trail).
-    The account is read again from the store on every run, so a disabled
-    account is signed out and a changed role applies at once.
-    """
+def current_user() -> tuple[CurrentUser | None, bool]:
+    """Who is signed in on this tab, or None; and whether a session has just ended (timed out, signed out
+    elsewhere, ended by an administrator).  Reads the session cookie on a reload, a deep link or a new tab."""
     install_error_handler()
     store = resources.store()
     limits = resources.settings().session_limits
@@ -194,6 +189,21 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
         if fresh != user:
             state.set_user(fresh)
             user = fresh
+    return user, ended
+
+
+def require_user(permission: str | None = None, *, target: str = "", frame: bool = True,
+                 resolved: tuple[CurrentUser | None, bool] | None = None) -> CurrentUser:
+    """The signed-in user, allowed ``permission``; otherwise the page ends here.
+
+    Anonymous: the language switch, banner and sign-in form, nothing else.
+    Signed in without the permission: a refusal (written to the audit trail).
+    The account is read again from the store on every run, so a disabled
+    account is signed out and a changed role applies at once.
+    ``resolved``: what :func:`current_user` answered earlier in this run.
+    """
+    user, ended = resolved if resolved is not None else current_user()
+    store = resources.store()
     if user is None:
         if frame:  # a page run directly: app.py drew nothing
             language_switch()

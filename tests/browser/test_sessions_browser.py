@@ -89,3 +89,22 @@ def test_a_note_typed_in_a_form_survives_a_reload_but_stays_with_its_case(page, 
     # the draft stayed in the browser tab: nothing of it reached the store or the server log
     assert "村东机井房" not in (server.data_dir / "server.log").read_text()
     assert page.outside_requests == []
+
+
+def test_a_deep_link_opened_signed_out_is_the_page_shown_after_signing_in(page, server):
+    """A link from a chat message (/registry?well=…) opened by someone not signed in: the sign-in form,
+    and after signing in that page with that well open, not the dashboard."""
+    store = Store(f"sqlite:///{server.data_dir / 'gwmap.sqlite'}")
+    with store.session() as s:
+        well = s.scalar(select(Well.well_code).order_by(Well.well_code.desc()))
+    page.goto(f"{server}/registry?well={well}")
+    page.get_by_label("用户名").fill("hydro")
+    page.get_by_label("密码", exact=True).fill("gwmap-hydro")
+    assert page.get_by_text("取水井台账").count() == 0  # nothing of the page before signing in
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text("取水井台账").first.wait_for(timeout=60_000)
+    chosen = page.get_by_role("combobox", name="机井编号")
+    chosen.wait_for(timeout=30_000)
+    assert chosen.input_value() == well
+    assert "/registry" in page.url and f"well={well}" in page.url
+    assert page.outside_requests == []

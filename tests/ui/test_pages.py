@@ -1020,3 +1020,40 @@ def test_no_table_has_a_raw_column_name(make_app, page, lang):
     raw = [(i, c) for i, d in enumerate(at.dataframe) for c in d.value.columns
            if isinstance(c, str) and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+|[a-z]+", c)]
     assert not raw, raw
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_reenabling_among_thousands_of_standby_wells_takes_a_typed_code(make_app, demo_db_path, lang):
+    """A province's registry has tens of thousands of standby wells: no list of them all, the code is typed,
+    and the core still refuses a well that is not on standby."""
+    from gwmap.registry import WellQuery, query_wells
+    from gwmap.scale import add_synthetic_wells
+    from gwmap.store.users import system_user
+
+    store = _store(demo_db_path)
+    add_synthetic_wells(store, system_user("demo-loader"), 50_000)
+    standby, n = query_wells(store, WellQuery(status="sealed_standby"), per_page=1)
+    assert n > 2000
+    at = make_app(lang, HYDRO, "views/sealing.py")
+    assert not [s for s in at.selectbox if s.label == translate("field.well_code", lang) and len(s.options) > 2000]
+    typed = next(ti for ti in at.text_input if ti.help == translate("sealing.type_code", lang, n=f"{n:,}"))
+    approval = next(ti for ti in at.text_input if ti.label == translate("sealing.approval_no", lang))
+    in_use = query_wells(store, WellQuery(status="in_use"), per_page=1)[0].well_code.iloc[0]
+    typed.input(in_use)
+    approval.input("冠水审〔2026〕7号")
+    next(b for b in at.button if b.label == translate("sealing.reenable", lang)).click().run()
+    assert at.error and query_wells(store, WellQuery(status="in_use", text=in_use))[1] == 1
+    code = standby.well_code.iloc[0]
+    next(ti for ti in at.text_input if ti.help == translate("sealing.type_code", lang, n=f"{n:,}")).input(code)
+    next(ti for ti in at.text_input if ti.label == translate("sealing.approval_no", lang)).input("冠水审〔2026〕7号")
+    next(b for b in at.button if b.label == translate("sealing.reenable", lang)).click().run()
+    assert at.success[0].value == translate("sealing.saved", lang)
+    assert query_wells(store, WellQuery(status="in_use", text=code))[0].well_code.tolist() == [code]
+    with store.session() as s:
+        from sqlalchemy import select
+
+        from gwmap.store.models import AuditEvent
+
+        events = [(e.action, e.actor, e.after) for e in s.scalars(select(AuditEvent).where(
+            AuditEvent.table_name == "wells", AuditEvent.action == "reenable"))]
+    assert len(events) == 1 and events[0][1] == "hydro" and "冠水审〔2026〕7号" in events[0][2]
