@@ -11,10 +11,9 @@ from gwmap.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
 from gwmap.cone import describe_change
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.i18n import translate
-from gwmap.maps import build_cone_map
-from gwmap.runs import DASHBOARD_CONE, VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
+from gwmap.runs import DASHBOARD_CONE
 from gwmap.store.users import can
-from gwmap.targets import RECLAIMED_USES, enforcement_glance, plan_targets, reclaimed_table, set_reclaimed, township_ranking
+from gwmap.targets import RECLAIMED_USES, reclaimed_table, set_reclaimed
 from gwmap.ui import charts, data, resources, shell, state
 from gwmap.ui.i18n import file_name, named, survey_label, t, t_error, translator
 
@@ -28,16 +27,13 @@ store, settings = resources.store(), resources.settings()
 info, townships, _ = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 
-bar = st.progress(0.0, text=t("cone.computing"))
+version = data.dashboard_version()
 try:
-    series = cone_series(store, user, townships=townships, boundary_version=info.id, data_dir=settings.data_dir,
-                         progress=lambda f, code: bar.progress(
-                             f, text=t("cone.computing_survey", survey=survey_label(code, lang))), **CONE)
+    with st.spinner(t("cone.computing")):  # read back from the store; computed when the survey landed
+        series, surf, cone = data.dashboard_cone(version, info.id, user, townships, tuple(sorted(CONE.items())))
 except GwmapError as exc:
-    series = pd.DataFrame()
+    series, surf, cone = pd.DataFrame(), None, None
     st.warning(t_error(exc))
-bar.empty()
-cone = None
 if len(series):
     latest = series.iloc[-1]
     code, params = describe_change(latest["change_km2"])
@@ -45,20 +41,17 @@ if len(series):
                  + t(code, **params))
     st.caption(t("dash.cone_rule", threshold=f"{CONE['threshold']:g}"))
     c1, c2 = st.columns([3, 2])
-    req = SurfaceRequest(survey_id=int(latest["survey_id"]), value=VALUE_FOR_KIND[CONE["kind"]], method=CONE["method"],
-                         cell_m=CONE["cell_m"])
-    surf, run_id, _ = surface_for(store, user, req, townships=townships, boundary_version=info.id,
-                                  data_dir=settings.data_dir)
-    cone, _ = cone_for(store, user, surf, run_id, kind=CONE["kind"], threshold=CONE["threshold"], townships=townships)
     with c1:
-        st_folium(build_cone_map(cone, townships=townships, tr=tr, basemap=resources.basemap(), surface=surf), height=420,
+        basemap = resources.basemap()
+        st_folium(data.dashboard_cone_map(version, info.id, lang, repr(basemap), cone, surf, townships, basemap), height=420,
                   use_container_width=True, returned_objects=[], key="dash_cone")
     with c2:
         charts.show(charts.time_series(series, x="date", y="area_km2", x_title=t("chart.survey_date"),
                                        y_title=t("cone.col.area_km2"), height=400))
 
 st.subheader(t("dash.targets"))
-for target in plan_targets(store):
+targets, g, rank = data.dashboard_figures(version, townships, cone.by_township if cone is not None else None)
+for target in targets:
     fmt = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}"}[target.unit]
     cols = st.columns([3, 2, 2, 1])
     due = survey_label(target.due, lang)  # a level change is due by a survey: named as people read it
@@ -79,14 +72,12 @@ for target in plan_targets(store):
         data.table(source, hide_index=True, use_container_width=True)
 
 st.subheader(t("dash.enforcement"))
-g = enforcement_glance(store)
 e1, e2, e3 = st.columns(3)
 e1.metric(t("onemap.metric.leads_open"), g["open"])
 e2.metric(t("onemap.metric.leads_overdue"), g["overdue"])
 e3.metric(t("dash.closed_month"), g["closed_this_month"])
 
 st.subheader(t("dash.ranking"))
-rank = township_ranking(store, townships, cone_split=cone.by_township if cone is not None else None)
 data.table(pd.DataFrame({
     t("dash.rank"): rank["rank"], t("field.township"): rank["name"],
     t("dash.level_change"): rank["level_change_m"].round(2), t("dash.cone_share"): (100 * rank["cone_share"]).round(1),

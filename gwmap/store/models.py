@@ -432,9 +432,12 @@ class ReclaimedWater(Versioned, Base):
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
-    """Alembic filter: ignore tables gwmap does not own (PostGIS's ``spatial_ref_sys``) and, on PostgreSQL,
-    the generated PostGIS ``geom`` columns and their GiST indexes (migration 0011: the database derives
-    them from lon/lat or GeoJSON, the models never read or write them)."""
+    """Alembic filter: ignore what gwmap's models do not describe.
+
+    PostGIS's ``spatial_ref_sys`` table and, on PostgreSQL, the generated PostGIS ``geom`` columns and their
+    GiST indexes (migration 0011: the database derives them from lon/lat or GeoJSON, the models never
+    read or write them).
+    """
     if reflected and compare_to is None and (
             (type_ == "column" and name == "geom") or (type_ == "index" and name and name.endswith("_geom"))):
         return False

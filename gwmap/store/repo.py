@@ -379,9 +379,11 @@ def table_version(store: Store, *tables: str) -> int:
     """
     from gwmap.store.models import AuditEvent
 
-    with store.session() as s:
-        return max((int(s.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.table_name == t)) or 0)
-                    for t in tables), default=0)
+    if not tables:
+        return 0
+    newest = [select(func.max(AuditEvent.id)).where(AuditEvent.table_name == t).scalar_subquery() for t in tables]
+    with store.session() as s:  # one round trip, one index seek per table
+        return max(int(v or 0) for v in s.execute(select(*newest)).one())
 
 
 def has_users(store: Store) -> bool:

@@ -46,9 +46,14 @@ def current_boundaries():
     from gwmap.errors import NotFound
 
     try:
-        return repo.current_boundaries(store())
+        return _boundaries(repo.table_version(store(), "boundary_versions", "townships"))
     except NotFound:
         return None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _boundaries(version: int):
+    return repo.current_boundaries(store())  # 18 polygons parsed once per version, not on every click
 
 
 def require_boundaries():
@@ -187,6 +192,72 @@ def _grid(version: int, township, bounds):
 def map_grid(township: str | None, bounds):
     """A map view's well counts on a grid, kept until the wells change (1 s for the county at 840,000)."""
     return _grid(repo.table_version(store(), "wells"), township, bounds)
+
+
+#: What the dashboard's figures read: a change to any of them (or a new day) makes them anew.
+DASHBOARD_TABLES = ("surveys", "measurements", "sealings", "sealing_plans", "wells", "leads", "lead_steps",
+                    "monitoring_wells", "reclaimed_water", "boundary_versions", "townships")
+
+
+def dashboard_version() -> tuple[int, str]:
+    """The key of the dashboard's cached figures: the newest change to what they read, and the county's day."""
+    from gwmap import clock
+
+    return repo.table_version(store(), *DASHBOARD_TABLES), clock.today().isoformat()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def dashboard_cone(version: tuple, boundary_version: int, _user, _townships, cone: tuple):
+    """The dashboard's cone series and its latest surface and cone (shared by every session, read-only).
+
+    Stored runs are read back (they were computed when the survey or boundary version landed); one
+    leader's visit makes them for everyone until the data change.  Objects, not copies: callers only read.
+    """
+    from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
+
+    params = dict(cone)
+    data_dir = settings().data_dir
+    series = cone_series(store(), _user, townships=_townships, boundary_version=boundary_version, data_dir=data_dir,
+                         **params)
+    if not len(series):
+        return series, None, None
+    latest = series.iloc[-1]
+    req = SurfaceRequest(survey_id=int(latest["survey_id"]), value=VALUE_FOR_KIND[params["kind"]],
+                         method=params["method"], cell_m=params["cell_m"])
+    surf, run_id, _ = surface_for(store(), _user, req, townships=_townships, boundary_version=boundary_version,
+                                  data_dir=data_dir)
+    cone_result, _ = cone_for(store(), _user, surf, run_id, kind=params["kind"], threshold=params["threshold"],
+                              townships=_townships)
+    return series, surf, cone_result
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def dashboard_figures(version: tuple, _townships, _cone_split):
+    """The plan's targets, the enforcement glance and the township ranking, kept until their data change.
+
+    SQL aggregates each; a new day is a change too (overdue is a matter of date).
+    """
+    from gwmap.targets import enforcement_glance, plan_targets, township_ranking
+
+    return (plan_targets(store()), enforcement_glance(store()),
+            township_ranking(store(), _townships, cone_split=_cone_split))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def dashboard_cone_map(version: tuple, boundary_version: int, lang: str, basemap_key: str, _cone, _surface,
+                       _townships, _basemap):
+    """The dashboard's cone map, built once per data version, language and basemap for every session.
+
+    Warping the surface to Web Mercator and encoding it as a PNG cost a fifth of a busy server's time when
+    built per click.  The map is rendered once here, so later renders (by streamlit-folium, per session)
+    only read it.
+    """
+    from gwmap.maps import build_cone_map
+    from gwmap.ui.i18n import translator
+
+    m = build_cone_map(_cone, townships=_townships, tr=translator(lang), basemap=_basemap, surface=_surface)
+    m.get_root().render()
+    return m
 
 
 def precompute_dashboard(user) -> int:

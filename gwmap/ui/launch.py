@@ -22,7 +22,8 @@ def no_outside_lookups() -> None:
 def serve(port: int = 8501, address: str | None = None) -> int:
     """Run ``serve.py`` (app.py plus the session-cookie endpoints) until stopped, asking nothing outside."""
     no_outside_lookups()
-    argv = ["run", str(PROJECT_ROOT / "serve.py"), "--server.port", str(port)]
+    # no full garbage collection after every run (see .streamlit/config.toml), whatever folder we start in
+    argv = ["run", str(PROJECT_ROOT / "serve.py"), "--server.port", str(port), "--runner.postScriptGC", "false"]
     if address:
         argv += ["--server.address", address]
     return streamlit_cli.main.main(args=argv, prog_name="streamlit", standalone_mode=False) or 0

@@ -169,8 +169,11 @@ def sign_out(user: CurrentUser) -> None:
 
 
 def current_user() -> tuple[CurrentUser | None, bool]:
-    """Who is signed in on this tab, or None; and whether a session has just ended (timed out, signed out
-    elsewhere, ended by an administrator).  Reads the session cookie on a reload, a deep link or a new tab."""
+    """Who is signed in on this tab (or None), and whether a session has just ended.
+
+    Ended: timed out, signed out elsewhere, or by an administrator.  Reads the session cookie on a
+    reload, a deep link or a new tab.
+    """
     install_error_handler()
     store = resources.store()
     limits = resources.settings().session_limits
