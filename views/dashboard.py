@@ -4,17 +4,17 @@ import datetime as dt
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from gwmap import clock
 from gwmap.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
 from gwmap.cone import describe_change
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.i18n import translate
+from gwmap.maps import build_cone_map
 from gwmap.runs import DASHBOARD_CONE
 from gwmap.store.users import can
 from gwmap.targets import RECLAIMED_USES, reclaimed_table, set_reclaimed
-from gwmap.ui import charts, data, resources, shell, state
+from gwmap.ui import charts, data, mapview, resources, shell, state
 from gwmap.ui.i18n import file_name, named, survey_label, t, t_error, translator
 
 CONE = DASHBOARD_CONE  # the cone the dashboard shows (and the bulletin prints)
@@ -42,9 +42,9 @@ if len(series):
     st.caption(t("dash.cone_rule", threshold=f"{CONE['threshold']:g}"))
     c1, c2 = st.columns([3, 2])
     with c1:
-        basemap = resources.basemap()
-        st_folium(data.dashboard_cone_map(version, info.id, lang, repr(basemap), cone, surf, townships, basemap), height=420,
-                  use_container_width=True, returned_objects=[], key="dash_cone")
+        cone_map = data.rendered_map("dashboard_cone", data.DASHBOARD_TABLES, (info.id,), lambda: build_cone_map(
+            cone, townships=townships, tr=tr, basemap=resources.basemap(), surface=surf))
+        mapview.show(cone_map, height=420, returned_objects=[], key="dash_cone")
     with c2:
         charts.show(charts.time_series(series, x="date", y="area_km2", x_title=t("chart.survey_date"),
                                        y_title=t("cone.col.area_km2"), height=400))

@@ -2,7 +2,6 @@
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from gwmap.cases import (
     FAR_M,
@@ -13,7 +12,6 @@ from gwmap.cases import (
     integrity_check,
     lead_evidence,
     lead_steps,
-    ledger,
     read_evidence,
     register_lead,
 )
@@ -22,7 +20,7 @@ from gwmap.errors import ConflictError, GwmapError
 from gwmap.maps import build_leads_map
 from gwmap.reports import case_docx, ledger_xlsx
 from gwmap.store.users import can
-from gwmap.ui import data, resources, shell, state
+from gwmap.ui import data, mapview, resources, shell, state
 from gwmap.ui.i18n import file_name, t, t_error, translator
 from gwmap.vocab import LEAD_SOURCES, LEAD_STAGES
 
@@ -35,7 +33,7 @@ names = dict(zip(townships["code"], townships["name"]))
 evidence_dir = settings.evidence_dir
 editor = can(user, "leads.edit")
 
-led = ledger(store)
+led = data.ledger()
 just = state.get_value("lead_registered")
 if just:
     st.success(t("leads.registered", code=just[0]))
@@ -48,8 +46,10 @@ m2.metric(t("onemap.metric.leads_overdue"), int(led["overdue"].sum()))
 m3.metric(t("leads.metric.closed"), int((led["stage"] == "closed").sum()))
 
 pick = state.get_value("lead_pick")
-out = st_folium(build_leads_map(led, townships=townships, tr=tr, pick=pick, basemap=resources.basemap()), height=460,
-                use_container_width=True, returned_objects=["last_clicked"], key="leads_map")
+leads_map = data.rendered_map("leads", (*data.LEDGER_TABLES, "boundary_versions", "townships"), (pick,),
+                              lambda: build_leads_map(led, townships=townships, tr=tr, pick=pick,
+                                                      basemap=resources.basemap()))
+out = mapview.show(leads_map, height=460, returned_objects=["last_clicked"], key="leads_map")
 clicked = (out or {}).get("last_clicked")
 if editor and clicked and (clicked["lng"], clicked["lat"]) != pick:
     state.set_value("lead_pick", (clicked["lng"], clicked["lat"]))
@@ -92,7 +92,7 @@ overdue_rows = shown["overdue"]  # indexed like the table
 data.table(table.style.apply(lambda row: ["background-color: #fde0dc; color: #b71c1c"
                                             if overdue_rows.loc[row.name] else "" for _ in row], axis=1),
              use_container_width=True, hide_index=True, height=300)
-st.download_button(t("leads.export_ledger"), ledger_xlsx(shown, tr=tr, names=names),
+st.download_button(t("leads.export_ledger"), lambda: ledger_xlsx(shown, tr=tr, names=names),  # made when asked
                    file_name=file_name(t("file.ledger"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 

@@ -2,12 +2,11 @@
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from gwmap.maps import build_onemap
 from gwmap.registry import MAP_COLUMNS, map_summary, map_wells, summarize
 from gwmap.sealing import progress_for_year as sealing_progress_for
-from gwmap.ui import data, resources, shell, state
+from gwmap.ui import data, mapview, resources, shell, state
 from gwmap.ui.i18n import t, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
@@ -52,17 +51,17 @@ moved = state.get_value("onemap_view") if big else None  # (focus, (w, s, e, n),
 box, where = (moved[1], moved[2]) if moved and moved[0] == focus else (None, None)
 wells, in_view = map_wells(store, township=focus or None, bounds=box, limit=most)
 grid = data.map_grid(focus or None, box) if wells is None else None
-fmap = build_onemap(
+layer_tables = (*data.LAYER_TABLES, "boundary_versions", "townships")
+rendered = data.rendered_map("onemap", layer_tables, (focus, color_by, box, where, wells is None, most), lambda: build_onemap(
     townships=townships, wells=wells if wells is not None else pd.DataFrame(columns=list(MAP_COLUMNS)),
     sealings=layers["sealings"],
     leads=layers["leads"], monitoring=layers["monitoring"], tr=tr, schematic=info.schematic,
     focus_township=focus or None, well_color_by=color_by, basemap=resources.basemap(), grid=grid, view=where,
-)
+))
 if big:
     st.caption(t("onemap.grid_notice", n=f"{in_view:,}", most=f"{most:,}") if grid is not None
                else t("onemap.points_notice", n=f"{in_view:,}"))
-out = st_folium(fmap, height=640, use_container_width=True, key="onemap_map",
-                returned_objects=["bounds", "zoom", "center"] if big else [])
+out = mapview.show(rendered, height=640, key="onemap_map", returned_objects=["bounds", "zoom", "center"] if big else [])
 if big and out and out.get("bounds") and out.get("center") and out.get("zoom") is not None:
     b, c = out["bounds"], out["center"]
     seen = (focus, tuple(round(v, 5) for v in (b["_southWest"]["lng"], b["_southWest"]["lat"],

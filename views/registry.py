@@ -2,7 +2,6 @@
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from gwmap.cases import nearby_open_leads
 from gwmap.clock import to_local
@@ -24,7 +23,7 @@ from gwmap.registry import (
 )
 from gwmap.store import repo
 from gwmap.store.users import can
-from gwmap.ui import data, resources, shell, state
+from gwmap.ui import data, mapview, resources, shell, state
 from gwmap.ui.i18n import change_text, file_name, md_text, named, t, t_error, translator
 from gwmap.vocab import AQUIFERS, METERING, WELL_STATUSES, WELL_USES
 
@@ -96,12 +95,13 @@ elif e1.button(t("registry.export_make", n=f"{totals['wells']:,}"), key="rg_expo
     book = export_wells(store, query, lang=lang, progress=lambda f: bar.progress(f, text=t("registry.exporting")))
     state.set_value("registry_export", (query, lang, totals["wells"], book))
     st.rerun()
-e2.download_button(t("registry.template"), registry_xlsx(pd.DataFrame(columns=[f for f, _, _ in COLUMNS]), lang=lang),
+e2.download_button(t("registry.template"), lambda: registry_xlsx(pd.DataFrame(columns=[f for f, _, _ in COLUMNS]), lang=lang),
                    file_name=file_name(t("file.registry_template"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 st.caption(t("registry.map_page", n=f"{len(found):,}"))
-st_folium(build_wells_map(found, townships=townships, tr=tr, basemap=resources.basemap()), height=420,
-          use_container_width=True, returned_objects=[], key="registry_map")
+wells_map = data.rendered_map("registry", ("wells", "boundary_versions", "townships"), (query, int(page)),
+                              lambda: build_wells_map(found, townships=townships, tr=tr, basemap=resources.basemap()))
+mapview.show(wells_map, height=420, returned_objects=[], key="registry_map")
 
 st.subheader(t("registry.well"))
 wanted = st.query_params.get("well")

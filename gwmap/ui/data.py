@@ -243,21 +243,44 @@ def dashboard_figures(version: tuple, _townships, _cone_split):
             township_ranking(store(), _townships, cone_split=_cone_split))
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def dashboard_cone_map(version: tuple, boundary_version: int, lang: str, basemap_key: str, _cone, _surface,
-                       _townships, _basemap):
-    """The dashboard's cone map, built once per data version, language and basemap for every session.
+#: What the work ledger reads.
+LEDGER_TABLES = ("leads", "lead_steps", "evidence")
 
-    Warping the surface to Web Mercator and encoding it as a PNG cost a fifth of a busy server's time when
-    built per click.  The map is rendered once here, so later renders (by streamlit-folium, per session)
-    only read it.
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _ledger(version: int, today):
+    from gwmap.cases import ledger
+
+    return ledger(store(), today=today)
+
+
+def ledger():
+    """The work ledger as of today, kept until a lead, step or piece of evidence changes (or the day does)."""
+    from gwmap import clock
+
+    return _ledger(repo.table_version(store(), *LEDGER_TABLES), clock.today())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _rendered(key: tuple, _build):
+    from gwmap.ui import mapview
+
+    return mapview.render(_build())
+
+
+def rendered_map(name: str, tables: tuple[str, ...], params: tuple, build):
+    """A folium map rendered once for every session (:mod:`gwmap.ui.mapview`), until what it shows changes.
+
+    The key: the map's ``name``, the newest change to the ``tables`` it reads, the county's day (overdue
+    leads), the language, the basemap and the page's own ``params`` (township, colouring, view …).
+    ``build()`` makes the folium map on a miss.  Show the result with :func:`gwmap.ui.mapview.show`.
     """
-    from gwmap.maps import build_cone_map
-    from gwmap.ui.i18n import translator
+    from gwmap import clock
+    from gwmap.ui import resources, state
 
-    m = build_cone_map(_cone, townships=_townships, tr=translator(lang), basemap=_basemap, surface=_surface)
-    m.get_root().render()
-    return m
+    key = (name, repo.table_version(store(), *tables), clock.today().isoformat(), state.get_lang(),
+           repr(resources.basemap()), params)
+    return _rendered(key, build)
 
 
 def precompute_dashboard(user) -> int:
