@@ -112,7 +112,8 @@ class AuditEvent(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # set by the database
     row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)  # set by the database
 
-    __table_args__ = (Index("ix_audit_events_table_id", "table_name", "id"),)  # a table's newest change: one seek
+    __table_args__ = (Index("ix_audit_events_table_id", "table_name", "id"),  # a table's newest change: one seek
+                      Index("ix_audit_events_record", "table_name", "record_id", "id"))  # one record's history
 
 
 class CodeCounter(Base):
