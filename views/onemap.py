@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from gwmap.maps import build_onemap
-from gwmap.registry import MAP_COLUMNS, map_summary, map_wells, summarize
+from gwmap.registry import MAP_COLUMNS, summarize
 from gwmap.sealing import progress_for_year as sealing_progress_for
 from gwmap.ui import data, mapview, resources, shell, state
 from gwmap.ui.i18n import t, translator
@@ -25,7 +25,7 @@ color_by = c2.radio(t("onemap.color_by"), ["status", "use"], key="onemap_color_b
 
 store = resources.store()
 # the store counts the wells; leads, sealings and monitoring wells are few and come as frames
-counted = map_summary(store, township=focus or None)
+counted = data.wells_answer("map_summary", township=focus or None)
 summary = summarize(pd.DataFrame({"township_code": [], "status": []}), layers["leads"], township_code=focus or None)
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric(t("onemap.metric.wells"), f"{counted['wells']:,}")
@@ -49,7 +49,7 @@ most = s.map_points
 big = counted["wells"] > most
 moved = state.get_value("onemap_view") if big else None  # (focus, (w, s, e, n), (lat, lon, zoom))
 box, where = (moved[1], moved[2]) if moved and moved[0] == focus else (None, None)
-wells, in_view = map_wells(store, township=focus or None, bounds=box, limit=most)
+wells, in_view = data.wells_answer("map_wells", township=focus or None, bounds=box, limit=most)
 grid = data.map_grid(focus or None, box) if wells is None else None
 layer_tables = (*data.LAYER_TABLES, "boundary_versions", "townships")
 rendered = data.rendered_map("onemap", layer_tables, (focus, color_by, box, where, wells is None, most), lambda: build_onemap(

@@ -15,8 +15,6 @@ from gwmap.registry import (
     export_wells,
     import_registry,
     preview_import,
-    query_wells,
-    registry_totals,
     registry_xlsx,
     update_well,
     well_record,
@@ -60,7 +58,7 @@ permit = data.selectbox(c5, t("registry.permit"), [""] + list(PERMIT_STATES), ke
 query = WellQuery(text=text or "", township=township or None, use=use or None, aquifer=aquifer or None,
                   status=status or None, permit=permit or None)
 # the store filters, counts and pages: a click costs the same with 3,000 wells or 840,000
-totals = registry_totals(store, query)
+totals = data.wells_answer("registry_totals", query)
 m1, m2, m3 = st.columns(3)
 m1.metric(t("registry.metric.wells"), f"{totals['wells']:,}")
 m2.metric(t("registry.metric.volume"), f"{totals['permitted_m3_per_year'] / 1e4:,.1f}")
@@ -69,7 +67,7 @@ m3.metric(t("registry.metric.expiring"), f"{totals['expiring']:,}")
 pages = max(1, -(-totals["wells"] // PER_PAGE))
 p1, p2 = st.columns([1, 3])
 page = p1.number_input(t("audit.page", pages=f"{pages:,}"), 1, pages, 1, key=f"rg_page_{hash(query)}")
-found, _ = query_wells(store, query, page=int(page), per_page=PER_PAGE)
+found, _ = data.wells_answer("query_wells", query, page=int(page), per_page=PER_PAGE)
 p2.caption(t("registry.showing", first=f"{(int(page) - 1) * PER_PAGE + min(1, len(found)):,}",
              last=f"{(int(page) - 1) * PER_PAGE + len(found):,}", total=f"{totals['wells']:,}"))
 view = pd.DataFrame({
