@@ -75,6 +75,8 @@ class Store:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = _make_engine(url)
+        #: Write transactions committed by this process (see gwmap.ui.data.version).
+        self.writes = 0
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         audit.install(self._factory)
 
@@ -112,6 +114,8 @@ class Store:
                     s.execute(text("SELECT set_config('gwmap.actor', :a, true)"), {"a": user.username})
             yield s
             s.commit()
+            if user is not None or write:
+                self.writes += 1  # this process changed something: per-run memos of data versions start over
         except StaleDataError as exc:  # the row changed between reading and writing (row_version)
             s.rollback()
             from gwmap.errors import ConflictError

@@ -377,13 +377,19 @@ def table_version(store: Store, *tables: str) -> int:
     A failed sign-in or a new lead does not change the wells' version, so the wells stay cached.
     One index seek per table (``ix_audit_events_table_id``).
     """
+    return max(table_versions(store, tables).values(), default=0)
+
+
+def table_versions(store: Store, tables) -> dict[str, int]:
+    """Each table's :func:`table_version`, in one round trip (one index seek per table)."""
     from gwmap.store.models import AuditEvent
 
+    tables = tuple(tables)
     if not tables:
-        return 0
+        return {}
     newest = [select(func.max(AuditEvent.id)).where(AuditEvent.table_name == t).scalar_subquery() for t in tables]
-    with store.session() as s:  # one round trip, one index seek per table
-        return max(int(v or 0) for v in s.execute(select(*newest)).one())
+    with store.session() as s:
+        return {t: int(v or 0) for t, v in zip(tables, s.execute(select(*newest)).one(), strict=True)}
 
 
 def has_users(store: Store) -> bool:

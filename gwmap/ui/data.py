@@ -7,7 +7,45 @@ import streamlit as st
 from gwmap.store import repo
 from gwmap.ui.resources import settings, store
 
-__all__ = ["onemap_layers", "current_boundaries"]
+__all__ = ["onemap_layers", "current_boundaries", "version", "run_memo"]
+
+
+def run_memo() -> dict | None:
+    """A dict that lives for one run of the page (None outside a Streamlit run).
+
+    Keyed on the run's cursor table, which Streamlit makes anew at the start of every run.
+    """
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return None
+    memo = getattr(ctx, "_gwmap_run_memo", None)
+    if memo is None or memo[0] is not ctx.cursors:
+        memo = (ctx.cursors, {})
+        ctx._gwmap_run_memo = memo
+    return memo[1]
+
+
+def version(*tables: str) -> int:
+    """:func:`gwmap.store.repo.table_version` of ``tables``, asked of the store once per run for every table.
+
+    A page reads several cached things, each keyed by the tables it reads; the first asks for all the
+    audited tables' versions in one round trip and the rest of the run reuses them.  A write made by this
+    process during the run (``Store.writes``) makes them be asked again.
+    """
+    from gwmap.store.triggers import AUDITED_TABLES
+
+    st_ = store()
+    memo = run_memo()
+    if memo is None:
+        return repo.table_version(st_, *tables)
+    known = memo.get("versions")
+    if known is None or known[0] != st_.writes or not set(tables) <= known[1].keys():
+        wanted = tuple(dict.fromkeys((*AUDITED_TABLES, *tables)))
+        known = (st_.writes, repo.table_versions(st_, wanted))
+        memo["versions"] = known
+    return max((known[1][t] for t in tables), default=0)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -35,9 +73,9 @@ def onemap_layers(*, wells: bool = True) -> dict:
     Leave the wells out where there may be hundreds of thousands: ask the store for the ones needed
     (:func:`gwmap.registry.map_wells`, :func:`gwmap.registry.query_wells`).
     """
-    out = dict(_layers(repo.table_version(store(), *LAYER_TABLES)))
+    out = dict(_layers(version(*LAYER_TABLES)))
     if wells:
-        out["wells"] = _wells(repo.table_version(store(), "wells"))
+        out["wells"] = _wells(version("wells"))
     return out
 
 
@@ -46,7 +84,7 @@ def current_boundaries():
     from gwmap.errors import NotFound
 
     try:
-        return _boundaries(repo.table_version(store(), "boundary_versions", "townships"))
+        return _boundaries(version("boundary_versions", "townships"))
     except NotFound:
         return None
 
@@ -179,7 +217,7 @@ def registry_rollup():
     """The registry's roll-up by township, kept until the wells change (a full GROUP BY: 1.4 s at 840,000)."""
     from gwmap import clock
 
-    return _rollup(repo.table_version(store(), "wells"), clock.today())
+    return _rollup(version("wells"), clock.today())
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -191,7 +229,7 @@ def _grid(version: int, township, bounds):
 
 def map_grid(township: str | None, bounds):
     """A map view's well counts on a grid, kept until the wells change (1 s for the county at 840,000)."""
-    return _grid(repo.table_version(store(), "wells"), township, bounds)
+    return _grid(version("wells"), township, bounds)
 
 
 #: What the dashboard's figures read: a change to any of them (or a new day) makes them anew.
@@ -203,7 +241,7 @@ def dashboard_version() -> tuple[int, str]:
     """The key of the dashboard's cached figures: the newest change to what they read, and the county's day."""
     from gwmap import clock
 
-    return repo.table_version(store(), *DASHBOARD_TABLES), clock.today().isoformat()
+    return version(*DASHBOARD_TABLES), clock.today().isoformat()
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -258,7 +296,7 @@ def wells_answer(name: str, *args, **kwargs):
     """
     from gwmap import clock
 
-    return _wells_answer(repo.table_version(store(), "wells"), clock.today(), name, args, tuple(sorted(kwargs.items())))
+    return _wells_answer(version("wells"), clock.today(), name, args, tuple(sorted(kwargs.items())))
 
 
 #: What the work ledger reads.
@@ -276,7 +314,7 @@ def ledger():
     """The work ledger as of today, kept until a lead, step or piece of evidence changes (or the day does)."""
     from gwmap import clock
 
-    return _ledger(repo.table_version(store(), *LEDGER_TABLES), clock.today())
+    return _ledger(version(*LEDGER_TABLES), clock.today())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -296,7 +334,7 @@ def rendered_map(name: str, tables: tuple[str, ...], params: tuple, build):
     from gwmap import clock
     from gwmap.ui import resources, state
 
-    key = (name, repo.table_version(store(), *tables), clock.today().isoformat(), state.get_lang(),
+    key = (name, version(*tables), clock.today().isoformat(), state.get_lang(),
            repr(resources.basemap()), params)
     return _rendered(key, build)
 

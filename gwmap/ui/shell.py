@@ -175,7 +175,13 @@ def current_user() -> tuple[CurrentUser | None, bool]:
     reload, a deep link or a new tab.
     """
     install_error_handler()
+    from gwmap.ui.data import run_memo
+
     store = resources.store()
+    memo = run_memo()
+    asked = (store.writes, state.get_user(), state.get_session(), state.get_value("signed_out"))
+    if memo is not None and memo.get("user", (None,))[0] == asked:
+        return memo["user"][1]  # app.py checked this run already; the page's own check reuses the answer
     limits = resources.settings().session_limits
     user = state.get_user()
     ended = False
@@ -192,7 +198,23 @@ def current_user() -> tuple[CurrentUser | None, bool]:
         if fresh != user:
             state.set_user(fresh)
             user = fresh
+    if memo is not None:
+        memo["user"] = ((store.writes, state.get_user(), state.get_session(), state.get_value("signed_out")),
+                        (user, ended))
     return user, ended
+
+
+def _must_change(store, username: str) -> bool:
+    from gwmap.ui.data import run_memo
+
+    memo = run_memo()
+    key = ("must_change", store.writes, username)
+    if memo is None or key not in memo:
+        answer = must_change_password(store, username)
+        if memo is None:
+            return answer
+        memo[key] = answer
+    return memo[key]
 
 
 def require_user(permission: str | None = None, *, target: str = "", frame: bool = True,
@@ -221,7 +243,7 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
             state.set_value("signed_out", False)
         sign_in_form()
         st.stop()
-    if must_change_password(store, user.username):  # a reset password: choose a new one before anything else
+    if _must_change(store, user.username):  # a reset password: choose a new one before anything else
         if frame:
             language_switch()
         st.info(t("password.must_change"))
