@@ -131,13 +131,14 @@ class Client:
         await self.ws.close()
 
 
-async def _user(i: int, port: int, account: tuple[str, str], start: asyncio.Event, out: dict) -> None:
+async def _user(i: int, port: int, account: tuple[str, str], start: asyncio.Event, out: dict,
+                pages: tuple[str, ...] = PAGES) -> None:
     client = Client(port)
     await client.connect()
     await start.wait()
     t0 = time.perf_counter()
     out["sign_in"].append(await client.sign_in(*account))
-    for page in PAGES:
+    for page in pages:
         out[page].append(await client.run(page))
         if client.shown != page:
             raise RuntimeError(f"{account[0]} asked for {page}, the server ran {client.shown}")
@@ -145,10 +146,10 @@ async def _user(i: int, port: int, account: tuple[str, str], start: asyncio.Even
     await client.close()
 
 
-async def _crowd(users: int, ports: list[int], accounts: list[tuple[str, str]]) -> dict:
+async def _crowd(users: int, ports: list[int], accounts: list[tuple[str, str]], pages=PAGES) -> dict:
     out = {k: [] for k in ("sign_in", *PAGES, "total")}
     start = asyncio.Event()
-    tasks = [asyncio.create_task(_user(i, ports[i % len(ports)], accounts[i % len(accounts)], start, out))
+    tasks = [asyncio.create_task(_user(i, ports[i % len(ports)], accounts[i % len(accounts)], start, out, pages))
              for i in range(users)]
     await asyncio.sleep(1.0)  # every socket open
     start.set()
@@ -169,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wells", type=int, default=100_000)
     p.add_argument("--database-url")
     p.add_argument("--port", type=int, default=8620, help="first port (the processes take the next ones)")
+    p.add_argument("--pages", default=",".join(PAGES), help="pages each user opens after signing in, in order")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    pages = tuple(x for x in args.pages.split(",") if x)
 
     from bench_scale import _prepare
 
@@ -185,17 +188,18 @@ def main(argv: list[str] | None = None) -> int:
             _wait_healthy(port)
         asyncio.run(_crowd(len(ports), ports, accounts))  # one user per process first: warm, as in daily use
         t0 = time.perf_counter()
-        out = asyncio.run(_crowd(args.users, ports, accounts))
+        out = asyncio.run(_crowd(args.users, ports, accounts, pages))
         wall = time.perf_counter() - t0
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=30)
-    pages = [v for k in PAGES for v in out[k]]
+    times = [v for k in pages for v in out[k]]
     result = {"users": args.users, "processes": args.processes, "wells": args.wells,
               "backend": "postgresql" if args.database_url else "sqlite", "wall_s": round(wall, 1),
-              "sign_in": _stats(out["sign_in"]), "page": _stats(pages), **{k: _stats(out[k]) for k in PAGES}}
+              "sign_in": _stats(out["sign_in"]), **({"page": _stats(times)} if times else {}),
+              **{k: _stats(out[k]) for k in pages}}
     if args.json:
         print(json.dumps(result))
     else:

@@ -115,4 +115,5 @@ def add_synthetic_wells(store: Store, user: CurrentUser, n: int, *, seed: int = 
         added += len(rows)
         if progress:
             progress(added / (n - have))
+    repo.analyze(store)  # the planner's statistics follow the bulk load
     return added

@@ -179,7 +179,12 @@ class Well(Versioned, Base):
     status: Mapped[str] = mapped_column(String(32), index=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (Index("ix_wells_lon_lat", "lon", "lat"),)  # a map view: one index range read
+    __table_args__ = (
+        Index("ix_wells_lon_lat", "lon", "lat"),  # a map view: one index range read
+        # the registry's roll-up by township, status and use, answered from the index alone
+        Index("ix_wells_rollup", "archived", "township_code", "status", "use", "permitted_m3_per_year"),
+        Index("ix_wells_permit_to", "permit_valid_to"),  # permits expiring soon: a range
+    )
 
 
 class Sealing(Versioned, Base):

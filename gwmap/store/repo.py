@@ -371,6 +371,16 @@ def data_version(store: Store) -> int:
         return int(s.scalar(select(func.max(AuditEvent.id))) or 0)
 
 
+def analyze(store: Store) -> None:
+    """Refresh the query planner's statistics after a bulk load (SQLite: ``ANALYZE``; PostgreSQL: ``ANALYZE``).
+
+    Without them SQLite takes the wrong index for the roll-up's expiring permits (1.7 s instead of 0.06 s
+    at 840,000 wells).
+    """
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
+
+
 def table_version(store: Store, *tables: str) -> int:
     """A number that grows with every change to ``tables`` (their newest audit id): keys a cache of what they hold.
 
