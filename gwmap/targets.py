@@ -168,7 +168,7 @@ def _deep_in_use_by_township(store: Store, day: date) -> pd.DataFrame:
     one re-enabled after it was still sealed), with the few wells
     sealed or re-enabled after that day named in the query.
     """
-    from sqlalchemy import and_, func, or_, select, true
+    from sqlalchemy import false, func, select
 
     from gwmap.store.models import Well
     from gwmap.store.repo import sealings_frame
@@ -181,16 +181,34 @@ def _deep_in_use_by_township(store: Store, day: date) -> pd.DataFrame:
         later_sealed = set(seal.loc[accepted.notna() & (accepted > stamp) & reenabled.isna(), "well_code"])
         later_back = set(seal.loc[reenabled.notna() & (reenabled > stamp) & accepted.notna() & (accepted <= stamp),
                                   "well_code"])
-    in_use = and_(Well.status == "in_use", Well.well_code.notin_(later_back) if later_back else true())
-    if later_sealed:
-        in_use = or_(in_use, Well.well_code.in_(later_sealed))
-    stmt = (select(Well.township_code, func.count().label("wells"),
-                   func.coalesce(func.sum(Well.permitted_m3_per_year), 0.0).label("permitted_m3_per_year"))
-            .where(~Well.archived, Well.aquifer == "deep", in_use).group_by(Well.township_code)
-            .order_by(Well.township_code))
+    deep = (Well.archived == false(), Well.aquifer == "deep")  # "= 0": SQLite searches ix_wells_aquifer_status
     with store.session() as s:
-        rows = s.execute(stmt).all()
-    return pd.DataFrame(rows, columns=["township_code", "wells", "permitted_m3_per_year"])
+        # today's deep wells in use, from the covering index; then the few wells whose status on ``day``
+        # differs from today's, corrected one by one
+        now = pd.DataFrame(s.execute(
+            select(Well.township_code, func.count(), func.coalesce(func.sum(Well.permitted_m3_per_year), 0.0))
+            .where(*deep, Well.status == "in_use").group_by(Well.township_code)).all(),
+            columns=["township_code", "wells", "permitted_m3_per_year"])
+        odd = pd.DataFrame(s.execute(
+            select(Well.well_code, Well.township_code, Well.status, Well.permitted_m3_per_year)
+            .where(*deep, Well.well_code.in_(sorted(later_sealed | later_back)))).all(),
+            columns=["well_code", "township_code", "status", "m3"]) if later_sealed | later_back else None
+    if odd is not None and len(odd):
+        was = [((st_ == "in_use" and code not in later_back) or code in later_sealed)
+               for code, st_ in zip(odd["well_code"], odd["status"], strict=True)]
+        odd["delta"] = np.array(was, dtype=int) - (odd["status"] == "in_use").astype(int)
+        odd["m3"] = odd["m3"].fillna(0.0) * odd["delta"]
+        fix = odd.groupby("township_code")[["delta", "m3"]].sum()
+        now = now.set_index("township_code").reindex(now["township_code"].tolist()
+                                                     + [c for c in fix.index if c not in set(now["township_code"])])
+        now = now.fillna(0.0)
+        now.loc[fix.index, "wells"] += fix["delta"]
+        now.loc[fix.index, "permitted_m3_per_year"] += fix["m3"]
+        now = now.reset_index()
+        now = now[now["wells"] > 0]
+    now["wells"] = now["wells"].astype(int)
+    now["permitted_m3_per_year"] = now["permitted_m3_per_year"].astype(float)
+    return now.sort_values("township_code").reset_index(drop=True)
 
 
 def enforcement_glance(store: Store, *, today: date | None = None) -> dict[str, int]:

@@ -184,6 +184,8 @@ class Well(Versioned, Base):
         # the registry's roll-up by township, status and use, answered from the index alone
         Index("ix_wells_rollup", "archived", "township_code", "status", "use", "permitted_m3_per_year"),
         Index("ix_wells_permit_to", "permit_valid_to"),  # permits expiring soon: a range
+        # the plan's deep wells in use by township, answered from the index alone
+        Index("ix_wells_aquifer_status", "archived", "aquifer", "status", "township_code", "permitted_m3_per_year"),
     )
 
 
