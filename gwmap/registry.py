@@ -628,9 +628,9 @@ def _view_conditions(township: str | None, bounds: tuple[float, float, float, fl
     On PostgreSQL the box is a PostGIS ``&&`` on the wells' generated ``geom`` (GiST index, migration 0011);
     on SQLite a range on the (lon, lat) index.
     """
-    from sqlalchemy import func, literal_column
+    from sqlalchemy import false, func, literal_column
 
-    cond = [~Well.archived]
+    cond = [Well.archived == false()]  # "= 0": SQLite can search ix_wells_map on it
     if township:
         cond.append(Well.township_code == township)
     if bounds is not None:

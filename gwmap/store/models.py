@@ -181,6 +181,8 @@ class Well(Versioned, Base):
 
     __table_args__ = (
         Index("ix_wells_lon_lat", "lon", "lat"),  # a map view: one index range read
+        # a map view's counts on a grid, answered from the index alone
+        Index("ix_wells_map", "archived", "lon", "lat", "status", "township_code"),
         # the registry's roll-up by township, status and use, answered from the index alone
         Index("ix_wells_rollup", "archived", "township_code", "status", "use", "permitted_m3_per_year"),
         Index("ix_wells_permit_to", "permit_valid_to"),  # permits expiring soon: a range

@@ -1,5 +1,6 @@
 """wells: covering indexes for the registry's roll-up (archived, township, status, use, volume) and the
-plan's deep wells in use (archived, aquifer, status, township, volume), and one on the permit's end date, so the roll-up after a change to the wells reads an index, not 840,000 rows (issue 11)
+plan's deep wells in use (archived, aquifer, status, township, volume) and a map view's grid (archived, lon,
+lat, status, township), and one on the permit's end date, so the roll-up after a change to the wells reads an index, not 840,000 rows (issue 11)
 
 Revision ID: 0013
 Revises: 0012
@@ -17,12 +18,14 @@ depends_on = None
 def upgrade() -> None:
     op.create_index('ix_wells_rollup', 'wells', ['archived', 'township_code', 'status', 'use', 'permitted_m3_per_year'])
     op.create_index('ix_wells_permit_to', 'wells', ['permit_valid_to'])
+    op.create_index('ix_wells_map', 'wells', ['archived', 'lon', 'lat', 'status', 'township_code'])
     op.create_index('ix_wells_aquifer_status', 'wells',
                     ['archived', 'aquifer', 'status', 'township_code', 'permitted_m3_per_year'])
     op.get_bind().exec_driver_sql("ANALYZE")  # the planners' statistics, so they pick these indexes
 
 
 def downgrade() -> None:
+    op.drop_index('ix_wells_map', table_name='wells')
     op.drop_index('ix_wells_aquifer_status', table_name='wells')
     op.drop_index('ix_wells_permit_to', table_name='wells')
     op.drop_index('ix_wells_rollup', table_name='wells')
