@@ -441,6 +441,56 @@ class ReclaimedWater(Versioned, Base):
     reclaimed_used_m3: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class PowerUpload(Base):
+    """One uploaded file of monthly kWh (``kind="power"``) or of water-meter readings (``kind="meter"``).
+
+    The original is kept by its SHA-256; a later upload's figures for the same meter and month (or well
+    and date) supersede earlier ones, which stay stored (issue 13).
+    """
+
+    __tablename__ = "power_uploads"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    first_month: Mapped[str] = mapped_column(String(7), default="")
+    last_month: Mapped[str] = mapped_column(String(7), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PowerRecord(Base):
+    """A meter's electricity in one month (以电折水: the grid company's record per account / meter)."""
+
+    __tablename__ = "power_records"
+    __table_args__ = (Index("ix_power_records_meter_month", "meter_no", "month", "upload_id"),
+                      Index("ix_power_records_account_month", "account", "month", "upload_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("power_uploads.id"), index=True)
+    account: Mapped[str] = mapped_column(String(32), default="")
+    meter_no: Mapped[str] = mapped_column(String(32), default="")
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    kwh: Mapped[float] = mapped_column(Float)
+    use_class: Mapped[str] = mapped_column(String(32), default="")
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    row: Mapped[int] = mapped_column(Integer)  # its row in the original file
+
+
+class MeterReading(Base):
+    """A water meter's reading (m³, cumulative) on a date."""
+
+    __tablename__ = "meter_readings"
+    __table_args__ = (Index("ix_meter_readings_well_date", "well_code", "read_on", "upload_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("power_uploads.id"), index=True)
+    well_code: Mapped[str] = mapped_column(String(32))
+    read_on: Mapped[date] = mapped_column(Date)
+    reading_m3: Mapped[float] = mapped_column(Float)
+    row: Mapped[int] = mapped_column(Integer)
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: ignore what gwmap's models do not describe.
 

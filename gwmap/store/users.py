@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "leads.edit": frozenset({"admin", "enforcement"}),
     "surveys.import": frozenset({"admin", "hydrologist"}),
     "reclaimed.edit": frozenset({"admin", "hydrologist"}),
+    "abstraction.import": frozenset({"admin", "hydrologist"}),
     "audit.view": frozenset({"admin"}),
 }
 

@@ -24,6 +24,10 @@ depends_on = None
 
 SRID = 4326
 POINTS = ("wells", "leads", "monitoring_wells")
+#: The audited tables as of this revision (later revisions add theirs).
+AUDITED = ("users", "boundary_versions", "townships", "wells", "sealings", "leads", "monitoring_wells", "surveys",
+           "measurements", "column_mappings", "lead_steps", "evidence", "sealing_plans", "sealing_photos",
+           "dispatches", "dispatch_stops", "reclaimed_water")
 OUTLINES = {"townships": "geometry_geojson", "boundary_versions": "outline_geojson", "cone_runs": "outline_geojson"}
 
 
@@ -44,7 +48,7 @@ def upgrade() -> None:
         conn.exec_driver_sql(f"""ALTER TABLE {table} ADD COLUMN geom geometry(Geometry, {SRID})
             GENERATED ALWAYS AS (ST_SetSRID(ST_GeomFromGeoJSON({column}), {SRID})) STORED""")
         conn.exec_driver_sql(f"CREATE INDEX ix_{table}_geom ON {table} USING gist (geom)")
-    triggers.install(conn, triggers.AUDITED_TABLES)  # the audit trail records the data, not its derived geom
+    triggers.install(conn, AUDITED)  # the audit trail records the data, not its derived geom
     conn.exec_driver_sql("ANALYZE wells")
 
 

@@ -1,0 +1,374 @@
+"""The abstraction ledger's data in (取水一本账, issue 13): monthly electricity per meter and water-meter readings.
+
+Most irrigation wells have no water meter; Hebei and Shandong count their water from the pump's
+electricity (以电折水): the grid company's monthly kWh per account or meter, times a coefficient in m³ per
+kWh.  This module reads the grid company's file and the water-meter readings with the same rigour as a
+survey: every problem is listed with its row and how to fix it, nothing is stored until the file is clean,
+an upload stores whole or not at all, and the original is kept by its SHA-256.  A later upload's figure for
+the same meter and month (or well and date) supersedes the earlier one, which stays stored.
+
+The template's headers are read without mapping, in Chinese or English:
+
+=========  ============  ==========================================
+Chinese    English       content
+=========  ============  ==========================================
+户号       account       the grid company's account (one of the two)
+电表号     meter_no      the meter's number (one of the two)
+年月       month         YYYY-MM (also 2026/3, 2026年3月, a date)
+用电量kWh  kwh           electricity in the month, kWh
+用电类别   use_class     e.g. 农业排灌 (optional)
+经度/纬度  lon/lat       the meter's position, WGS84 (optional, both)
+=========  ============  ==========================================
+
+Water-meter readings: 机井编号 / well_code, 抄表日期 / date, 读数m3 / reading_m3 (cumulative, m³).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+
+from gwmap import clock
+from gwmap.dates import parse_dates
+from gwmap.errors import InputDataError
+from gwmap.store.db import Store
+from gwmap.store.models import MeterReading, PowerRecord, PowerUpload, Well
+from gwmap.store.users import CurrentUser, authorize
+from gwmap.store.validate import clean_text_problem
+
+__all__ = ["POWER_COLUMNS", "METER_COLUMNS", "Problem", "UploadCheck", "check_power", "check_meter_readings",
+           "import_upload", "power_template_xlsx", "meter_template_xlsx", "read_upload", "latest_power",
+           "MAX_KWH_PER_MONTH"]
+
+#: field -> accepted headers (Chinese first), as in the template.
+POWER_COLUMNS = {
+    "account": ("户号", "account"), "meter_no": ("电表号", "meter_no"), "month": ("年月", "month"),
+    "kwh": ("用电量kWh", "kwh"), "use_class": ("用电类别", "use_class"), "lon": ("经度", "lon"),
+    "lat": ("纬度", "lat"),
+}
+METER_COLUMNS = {"well_code": ("机井编号", "well_code"), "date": ("抄表日期", "date"),
+                 "reading_m3": ("读数m3", "reading_m3")}
+#: A pump set far larger than any irrigation well's (200 kW for 31 days) is a typo, not a month.
+MAX_KWH_PER_MONTH = 150_000.0
+#: The earliest month the ledger takes (the plan's baseline years start in the 2010s).
+FIRST_MONTH = "2000-01"
+_ID_MAX = 32
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: spreadsheet row (header is row 1), column header, value, message code and its params."""
+
+    row: int
+    column: str
+    value: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UploadCheck:
+    """A checked file: ``kind`` (``power`` or ``meter``), the clean rows, every problem, the original's hash."""
+
+    kind: str
+    rows: pd.DataFrame
+    problems: tuple[Problem, ...]
+    sha256: str
+    n_input: int
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems and len(self.rows) > 0
+
+
+def _key(header: object) -> str:
+    """A header as compared: no spaces, no unit brackets' spacing, lower case (``用电量 (kWh)`` = ``用电量kwh``)."""
+    text = re.sub(r"[\s（）()]", "", str(header)).lower()
+    return text.replace("m³", "m3")
+
+
+def _columns(df: pd.DataFrame, spec: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, str]:
+    found = {}
+    keys = {_key(c): c for c in df.columns}
+    for name, headers in spec.items():
+        for h in headers:
+            if _key(h) in keys:
+                found[name] = keys[_key(h)]
+                break
+    missing = [spec[n][0] for n in required if n not in found]
+    if missing:
+        raise InputDataError("err.power.no_column", "Columns missing.", columns="、".join(missing),
+                             found="、".join(map(str, df.columns)) or "—",
+                             template="、".join(h[0] for h in spec.values()))
+    return found
+
+
+def _months(values: pd.Series) -> pd.Series:
+    """``YYYY-MM`` from month cells: 2026-03, 2026/3, 2026.3, 2026年3月, 202603, or a full date; else NaN."""
+    text = values.astype(str).str.strip()
+    m = text.str.extract(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+    compact = text.str.extract(r"^(\d{4})(\d{2})$")
+    m = m.fillna(compact)
+    out = pd.Series(np.nan, index=values.index, dtype=object)
+    ok = m[0].notna()
+    year, month = pd.to_numeric(m[0], errors="coerce"), pd.to_numeric(m[1], errors="coerce")
+    good = ok & month.between(1, 12)
+    out[good] = [f"{int(y):04d}-{int(mo):02d}" for y, mo in zip(year[good], month[good], strict=True)]
+    rest = out.isna() & text.ne("") & text.ne("nan")
+    if rest.any():  # a full date (an Excel date cell reads as one): its month
+        dates = parse_dates(values[rest])
+        out[rest & dates.reindex(values.index).notna()] = dates.dropna().dt.strftime("%Y-%m")
+    return out
+
+
+def _text(values: pd.Series) -> pd.Series:
+    text = values.fillna("").astype(str).str.strip()
+    return text.where(~text.str.lower().isin(["nan", "none", "null"]), "")
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    text = _text(values).str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    return pd.to_numeric(text, errors="coerce")
+
+
+def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date | None = None) -> UploadCheck:
+    """Check the grid company's monthly electricity file whole; every problem at once, with its row.
+
+    ``outline``: the county outline (WGS84) that optional meter positions must lie in.
+    """
+    import hashlib
+
+    import shapely
+
+    today = today or clock.today()
+    cols = _columns(df, POWER_COLUMNS, ("month", "kwh"))
+    if "account" not in cols and "meter_no" not in cols:
+        raise InputDataError("err.power.no_id", "Neither account nor meter number.",
+                             columns="、".join(map(str, df.columns)))
+    n = len(df)
+    rownum = np.arange(n) + 2
+    problems: list[Problem] = []
+    bad = np.zeros(n, bool)
+
+    def add(mask, field_name: str, code: str, values, **params) -> None:
+        nonlocal bad
+        header = cols.get(field_name, POWER_COLUMNS[field_name][0])
+        for i in np.flatnonzero(np.asarray(mask, bool)):
+            problems.append(Problem(int(rownum[i]), str(header), str(values.iloc[i])[:60], code, params))
+        bad |= np.asarray(mask, bool)
+
+    account = _text(df[cols["account"]]) if "account" in cols else pd.Series("", index=df.index)
+    meter = _text(df[cols["meter_no"]]) if "meter_no" in cols else pd.Series("", index=df.index)
+    add((account == "") & (meter == ""), "meter_no" if "meter_no" in cols else "account", "err.power.no_meter",
+        meter)
+    for name, values in (("account", account), ("meter_no", meter)):
+        if name in cols:
+            add(values.str.len() > _ID_MAX, name, "err.power.id_long", values, most=_ID_MAX)
+            add(values.map(lambda v: clean_text_problem(v, multiline=False) is not None), name,
+                "err.power.id_control", values)
+    month_raw = _text(df[cols["month"]])
+    month = _months(df[cols["month"]])
+    latest = f"{today.year:04d}-{today.month:02d}"
+    add(month.isna(), "month", "err.power.month", month_raw)
+    add(month.notna() & ((month < FIRST_MONTH) | (month > latest)), "month", "err.power.month_range", month_raw,
+        earliest=FIRST_MONTH, latest=latest)
+    kwh_raw = _text(df[cols["kwh"]])
+    kwh = _numbers(df[cols["kwh"]])
+    add(kwh.isna() | ~np.isfinite(kwh.fillna(0)), "kwh", "err.power.kwh", kwh_raw)
+    add(kwh.notna() & (kwh < 0), "kwh", "err.power.kwh_negative", kwh_raw)
+    add(kwh > MAX_KWH_PER_MONTH, "kwh", "err.power.kwh_large", kwh_raw, most=f"{MAX_KWH_PER_MONTH:,.0f}")
+    use_class = _text(df[cols["use_class"]]) if "use_class" in cols else pd.Series("", index=df.index)
+    add(use_class.str.len() > 32, "use_class", "err.power.text_long", use_class, most=32)
+    lon = _numbers(df[cols["lon"]]) if "lon" in cols else pd.Series(np.nan, index=df.index)
+    lat = _numbers(df[cols["lat"]]) if "lat" in cols else pd.Series(np.nan, index=df.index)
+    lon_raw = _text(df[cols["lon"]]) if "lon" in cols else pd.Series("", index=df.index)
+    lat_raw = _text(df[cols["lat"]]) if "lat" in cols else pd.Series("", index=df.index)
+    half = (lon_raw != "") ^ (lat_raw != "")
+    add(half, "lon" if "lon" in cols else "lat", "err.power.half_position", lon_raw + " " + lat_raw)
+    typed = (lon_raw != "") & (lat_raw != "")
+    add(typed & (lon.isna() | lat.isna()), "lon", "err.power.position_number", lon_raw + " " + lat_raw)
+    have = typed & lon.notna() & lat.notna()
+    if outline is not None and have.any():
+        inside = np.zeros(n, bool)
+        idx = np.flatnonzero(have.to_numpy())
+        inside[idx] = shapely.contains_xy(outline, lon.to_numpy()[idx], lat.to_numpy()[idx])
+        swapped = np.zeros(n, bool)
+        swapped[idx] = shapely.contains_xy(outline, lat.to_numpy()[idx], lon.to_numpy()[idx])
+        add(have.to_numpy() & ~inside & swapped, "lon", "err.power.swapped", lon_raw + " " + lat_raw)
+        add(have.to_numpy() & ~inside & ~swapped, "lon", "err.power.outside", lon_raw + " " + lat_raw)
+    ident = meter.where(meter != "", "#" + account)
+    dup = (~bad) & pd.Series(list(zip(ident, month, strict=True)), index=df.index).duplicated(keep=False).to_numpy()
+    if dup.any():
+        keys = pd.Series(list(zip(ident, month, strict=True)), index=df.index)
+        first = {}
+        for i in np.flatnonzero(dup):
+            first.setdefault(keys.iloc[i], int(rownum[i]))
+        later = [i for i in np.flatnonzero(dup) if first[keys.iloc[i]] != int(rownum[i])]
+        for i in later:
+            problems.append(Problem(int(rownum[i]), str(cols["month"]), str(month_raw.iloc[i]), "err.power.duplicate",
+                                    {"first": first[keys.iloc[i]]}))
+        bad[later] = True
+    rows = pd.DataFrame({"row": rownum, "account": account, "meter_no": meter, "month": month, "kwh": kwh,
+                         "use_class": use_class, "lon": lon.where(have), "lat": lat.where(have)})[~bad]
+    problems.sort(key=lambda p: (p.row, p.column))
+    return UploadCheck("power", rows.reset_index(drop=True), tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+
+
+def check_meter_readings(df: pd.DataFrame, *, wells: set[str], raw: bytes = b"",
+                         today: date | None = None) -> UploadCheck:
+    """Check water-meter readings: known wells, real dates up to today, readings that never go down."""
+    import hashlib
+
+    today = today or clock.today()
+    cols = _columns(df, METER_COLUMNS, ("well_code", "date", "reading_m3"))
+    n = len(df)
+    rownum = np.arange(n) + 2
+    problems: list[Problem] = []
+    bad = np.zeros(n, bool)
+
+    def add(mask, field_name: str, code: str, values, **params) -> None:
+        nonlocal bad
+        for i in np.flatnonzero(np.asarray(mask, bool)):
+            problems.append(Problem(int(rownum[i]), str(cols[field_name]), str(values.iloc[i])[:60], code, params))
+        bad |= np.asarray(mask, bool)
+
+    well = _text(df[cols["well_code"]])
+    add(well == "", "well_code", "err.meter.no_well", well)
+    add((well != "") & ~well.isin(wells), "well_code", "err.meter.unknown_well", well)
+    when_raw = _text(df[cols["date"]])
+    when = parse_dates(df[cols["date"]])
+    add(when.isna(), "date", "err.meter.date", when_raw)
+    add(when.notna() & ((when < pd.Timestamp("2000-01-01")) | (when > pd.Timestamp(today))), "date",
+        "err.meter.date_range", when_raw, today=today.isoformat())
+    reading_raw = _text(df[cols["reading_m3"]])
+    reading = _numbers(df[cols["reading_m3"]])
+    add(reading.isna() | ~np.isfinite(reading.fillna(0)), "reading_m3", "err.meter.reading", reading_raw)
+    add(reading < 0, "reading_m3", "err.meter.reading_negative", reading_raw)
+    rows = pd.DataFrame({"row": rownum, "well_code": well, "read_on": when.dt.date, "reading_m3": reading})[~bad]
+    dup = rows.duplicated(["well_code", "read_on"], keep="first")
+    for r in rows[dup].itertuples():
+        first = rows[(rows.well_code == r.well_code) & (rows.read_on == r.read_on)]["row"].iloc[0]
+        problems.append(Problem(int(r.row), str(cols["date"]), str(r.read_on), "err.meter.duplicate",
+                                {"first": int(first)}))
+    rows = rows[~dup]
+    for code, grp in rows.sort_values(["well_code", "read_on"]).groupby("well_code"):
+        falls = grp["reading_m3"].diff() < 0
+        for r in grp[falls.to_numpy()].itertuples():
+            problems.append(Problem(int(r.row), str(cols["reading_m3"]), f"{r.reading_m3:g}", "err.meter.goes_down",
+                                    {"well": code}))
+    problems.sort(key=lambda p: (p.row, p.column))
+    bad_rows = {p.row for p in problems}
+    rows = rows[~rows["row"].isin(bad_rows)]
+    return UploadCheck("meter", rows.reset_index(drop=True), tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+
+
+def read_upload(store: Store, raw: bytes, filename: str, *, kind: str, encoding: str | None = None,
+                outline=None, today: date | None = None) -> UploadCheck:
+    """Read a CSV (UTF-8 or GBK) or XLSX and check it as ``kind`` (``power`` or ``meter``)."""
+    from gwmap.io.tables import read_table
+
+    if kind not in ("power", "meter"):
+        raise InputDataError("err.power.kind", "Unknown kind.", kind=kind)
+    df, _ = read_table(raw, filename, encoding=encoding)
+    if not len(df):
+        raise InputDataError("err.upload.empty", "The file is empty.", name=filename)
+    if kind == "power":
+        if outline is None:
+            from gwmap.errors import NotFound
+            from gwmap.store.repo import current_boundaries
+
+            try:
+                outline = current_boundaries(store)[2]
+            except NotFound:
+                outline = None
+        return check_power(df, outline=outline, raw=raw, today=today)
+    with store.session() as s:
+        wells = set(s.scalars(select(Well.well_code).where(~Well.archived)))
+    return check_meter_readings(df, wells=wells, raw=raw, today=today)
+
+
+def import_upload(store: Store, user: CurrentUser, check: UploadCheck, *, source_name: str, raw: bytes,
+                  uploads_dir: Path) -> int:
+    """Store a clean upload in one transaction, keeping the original by SHA-256; returns the upload id."""
+    import hashlib
+
+    from gwmap.io.files import store_file
+
+    authorize(store, user, "abstraction.import", target=source_name)
+    if check.problems:
+        raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(check.problems))
+    if not len(check.rows):
+        raise InputDataError("err.upload.empty", "Nothing to import.", name=source_name)
+    if hashlib.sha256(raw).hexdigest() != check.sha256:
+        raise InputDataError("err.power.changed", "The file is not the one checked.", name=source_name)
+    sha = store_file(raw, uploads_dir, suffix=Path(source_name).suffix.lower()[:8])
+    rows = check.rows
+    months = rows["month"] if check.kind == "power" else pd.to_datetime(rows["read_on"]).dt.strftime("%Y-%m")
+    with store.session(user) as s:
+        up = PowerUpload(kind=check.kind, source_name=source_name[:255], source_sha256=sha, rows=len(rows),
+                         first_month=str(months.min()), last_month=str(months.max()), created_by=user.username)
+        s.add(up)
+        s.flush()
+        if check.kind == "power":
+            s.add_all(PowerRecord(upload_id=up.id, account=r.account, meter_no=r.meter_no, month=r.month,
+                                  kwh=float(r.kwh), use_class=r.use_class,
+                                  lon=None if pd.isna(r.lon) else float(r.lon),
+                                  lat=None if pd.isna(r.lat) else float(r.lat), row=int(r.row))
+                      for r in rows.itertuples())
+        else:
+            s.add_all(MeterReading(upload_id=up.id, well_code=r.well_code, read_on=r.read_on,
+                                   reading_m3=float(r.reading_m3), row=int(r.row)) for r in rows.itertuples())
+        return up.id
+
+
+def latest_power(store: Store, *, first_month: str | None = None, last_month: str | None = None) -> pd.DataFrame:
+    """Each (meter or account, month)'s kWh as last uploaded; the store picks the newest upload per key.
+
+    Columns: ``account``, ``meter_no``, ``month``, ``kwh``, ``use_class``, ``lon``, ``lat``, ``upload_id``, ``row``.
+    """
+    key = func.coalesce(func.nullif(PowerRecord.meter_no, ""), "#" + PowerRecord.account)
+    newest = (select(key.label("k"), PowerRecord.month, func.max(PowerRecord.upload_id).label("up"))
+              .group_by(key, PowerRecord.month))
+    if first_month:
+        newest = newest.where(PowerRecord.month >= first_month)
+    if last_month:
+        newest = newest.where(PowerRecord.month <= last_month)
+    newest = newest.subquery()
+    stmt = (select(PowerRecord.account, PowerRecord.meter_no, PowerRecord.month, PowerRecord.kwh,
+                   PowerRecord.use_class, PowerRecord.lon, PowerRecord.lat, PowerRecord.upload_id, PowerRecord.row)
+            .join(newest, (key == newest.c.k) & (PowerRecord.month == newest.c.month)
+                  & (PowerRecord.upload_id == newest.c.up))
+            .order_by(PowerRecord.meter_no, PowerRecord.account, PowerRecord.month))
+    with store.session() as s:
+        rows = s.execute(stmt).all()
+    return pd.DataFrame(rows, columns=["account", "meter_no", "month", "kwh", "use_class", "lon", "lat",
+                                       "upload_id", "row"])
+
+
+def _template(headers: list[str], example: list) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(headers)
+    ws.append(example)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def power_template_xlsx() -> bytes:
+    """The grid company's file as gwmap reads it, with one example row."""
+    return _template([h[0] for h in POWER_COLUMNS.values()],
+                     ["3700123456", "372239092010", "2026-03", 1830, "农业排灌", 115.517861, 36.498968])
+
+
+def meter_template_xlsx() -> bytes:
+    return _template([h[0] for h in METER_COLUMNS.values()], ["371525001J0001", "2026-03-31", 152340])
