@@ -36,6 +36,7 @@ STORED_FILES = (
     ("evidence", "sha256", "evidence"),
     ("sealing_photos", "sha256", "sealing_photos"),
     ("surveys", "source_sha256", "uploads"),
+    ("power_uploads", "source_sha256", "uploads"),
 )
 
 
@@ -97,7 +98,7 @@ def _created_hashes(conn) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     tables = {t for t, _, _ in STORED_FILES}
     rows = conn.execute(text("SELECT table_name, record_id, after FROM audit_events WHERE action = 'insert' "
-                             "AND table_name IN ('evidence', 'sealing_photos', 'surveys') ORDER BY id"))
+                             "AND table_name IN ('evidence', 'sealing_photos', 'surveys', 'power_uploads') ORDER BY id"))
     columns = {t: c for t, c, _ in STORED_FILES}
     for table, record_id, after in rows:
         if table in tables and after:

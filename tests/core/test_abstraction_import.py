@@ -184,3 +184,15 @@ def test_read_table_reads_the_gbk_template_headers():
     assert enc == "GBK" and list(df.columns)[:4] == ["户号", "电表号", "年月", "用电量kWh"]
     check = check_power(df)
     assert check.problems == ()
+
+
+def test_verify_checks_the_kept_original_of_an_upload(demo):
+    from gwmap.store.verify import verify
+
+    store, data_dir = demo
+    check, raw = _check(store, CSV_ZH)
+    import_upload(store, HYDRO, check, source_name="a.csv", raw=raw, uploads_dir=data_dir / "uploads")
+    assert verify(store, data_dir).ok
+    (data_dir / "uploads" / f"{check.sha256}.csv").write_bytes(raw.replace(b"1830", b"183"))
+    report = verify(store, data_dir)
+    assert [(p["table"], p["problem"]) for p in report.file_problems] == [("power_uploads", "file_changed")]
