@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gwmap import clock
 from gwmap.dates import parse_dates
@@ -329,27 +329,24 @@ def import_upload(store: Store, user: CurrentUser, check: UploadCheck, *, source
 
 
 def latest_power(store: Store, *, first_month: str | None = None, last_month: str | None = None) -> pd.DataFrame:
-    """Each (meter or account, month)'s kWh as last uploaded; the store picks the newest upload per key.
+    """Each (meter or account, month)'s kWh as last uploaded.
 
     Columns: ``account``, ``meter_no``, ``month``, ``kwh``, ``use_class``, ``lon``, ``lat``, ``upload_id``, ``row``.
+    The store filters by month (``ix_power_records_meter_month``); the newest upload per key wins.
     """
-    key = func.coalesce(func.nullif(PowerRecord.meter_no, ""), "#" + PowerRecord.account)
-    newest = (select(key.label("k"), PowerRecord.month, func.max(PowerRecord.upload_id).label("up"))
-              .group_by(key, PowerRecord.month))
+    stmt = select(PowerRecord.account, PowerRecord.meter_no, PowerRecord.month, PowerRecord.kwh,
+                  PowerRecord.use_class, PowerRecord.lon, PowerRecord.lat, PowerRecord.upload_id, PowerRecord.row)
     if first_month:
-        newest = newest.where(PowerRecord.month >= first_month)
+        stmt = stmt.where(PowerRecord.month >= first_month)
     if last_month:
-        newest = newest.where(PowerRecord.month <= last_month)
-    newest = newest.subquery()
-    stmt = (select(PowerRecord.account, PowerRecord.meter_no, PowerRecord.month, PowerRecord.kwh,
-                   PowerRecord.use_class, PowerRecord.lon, PowerRecord.lat, PowerRecord.upload_id, PowerRecord.row)
-            .join(newest, (key == newest.c.k) & (PowerRecord.month == newest.c.month)
-                  & (PowerRecord.upload_id == newest.c.up))
-            .order_by(PowerRecord.meter_no, PowerRecord.account, PowerRecord.month))
+        stmt = stmt.where(PowerRecord.month <= last_month)
     with store.session() as s:
-        rows = s.execute(stmt).all()
-    return pd.DataFrame(rows, columns=["account", "meter_no", "month", "kwh", "use_class", "lon", "lat",
-                                       "upload_id", "row"])
+        rows = s.execute(stmt.order_by(PowerRecord.upload_id, PowerRecord.id)).all()
+    df = pd.DataFrame(rows, columns=["account", "meter_no", "month", "kwh", "use_class", "lon", "lat", "upload_id",
+                                     "row"])
+    key = df["meter_no"].where(df["meter_no"] != "", "#" + df["account"])
+    df = df[~pd.DataFrame({"k": key, "m": df["month"]}).duplicated(keep="last").to_numpy()]
+    return df.sort_values(["meter_no", "account", "month"]).reset_index(drop=True)
 
 
 def _template(headers: list[str], example: list) -> bytes:

@@ -198,6 +198,22 @@ def cmd_import_power(args: argparse.Namespace) -> int:
     return 2 if check.problems else 0
 
 
+def cmd_abstraction(args: argparse.Namespace) -> int:
+    """The year's abstraction by source and township (the ledger's totals)."""
+    from gwmap.ledger import year_summary
+
+    if not 2000 <= args.year <= 2100:
+        raise GwmapError("err.abstraction.year", "The year must be between 2000 and 2100.", year=args.year)
+    out = year_summary(_store(), args.year)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(f"{args.year}: {out['total_m3']:,.0f} m³ ({', '.join(f'{k} {v:,.0f}' for k, v in out['by_source'].items())})")
+        for tw in out["townships"]:
+            print(f"  {tw['name'] or tw['code']}: {tw['m3']:,.0f} m³")
+    return 0
+
+
 def cmd_surface(args: argparse.Namespace) -> int:
     from gwmap.io.rasters import geotiff_bytes
 
@@ -425,6 +441,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_power)
+
+    s = sub.add_parser("abstraction", help="a year's groundwater abstraction: metered, from electricity (以电折水) "
+                                           "or by quota, per township")
+    s.add_argument("--year", type=int, required=True)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_abstraction)
 
     s = sub.add_parser("surface", help="interpolate points onto a grid and write a GeoTIFF")
     _add_surface_options(s)

@@ -1,0 +1,237 @@
+"""The abstraction ledger (取水一本账, issue 13): how much water each well drew, and how that is known.
+
+Three sources, each figure saying which:
+
+* ``metered``: a water meter's readings (m³), spread over the months between two readings;
+* ``electricity``: the pump's kWh from the grid company times the well's coefficient (以电折水);
+* ``quota``: wells with neither, a twelfth of the permitted volume per month (定额估算).
+
+The coefficient comes from physics.  Lifting 1 m³ of water by H metres takes ρ·g·H joules, so one kWh
+(3.6 MJ) lifts 3.6e6 / (1000 · 9.80665) = 367.1 m³ by one metre; a pump set of efficiency η lifting by H
+gives ``m³/kWh = 367.1 · η / H``.  H is the depth to water (from the latest depth surface at the well)
+plus drawdown, pipe losses and discharge head.  A well with its own calibration (a water meter and a
+power meter over the same months) has its coefficient measured; its η = c · H / 367.1 is what the
+others of its aquifer and township borrow, scaled by their own lift.  As water levels rise, H falls and
+the same kWh means more water: the ledger shows the lift used for every well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from gwmap.store.db import Store
+from gwmap.store.models import MeterReading, PowerUpload, SurfaceRun, Survey
+
+__all__ = ["LIFT_PER_KWH", "DEFAULT_EFFICIENCY", "EXTRA_LIFT_M", "coefficient", "depth_at_wells",
+           "calibrations", "coefficients", "monthly_ledger", "year_summary", "SOURCES"]
+
+#: m³ lifted one metre by one kWh of work: 3.6e6 J / (1000 kg/m³ · 9.80665 m/s²).
+LIFT_PER_KWH = 3.6e6 / (1000 * 9.80665)
+#: Wire-to-water efficiency of a rural submersible pump set when nothing better is known.
+DEFAULT_EFFICIENCY = 0.45
+#: Drawdown, pipe losses and discharge head added to the depth to water (m).
+EXTRA_LIFT_M = 8.0
+#: Depth to water when no surface covers a well (m): the county's shallow aquifer in the 2020s.
+FALLBACK_DEPTH_M = {"shallow": 12.0, "deep": 45.0}
+SOURCES = ("metered", "electricity", "quota")
+
+
+def coefficient(efficiency: float, lift_m: float) -> float:
+    """m³ per kWh for a pump set of ``efficiency`` lifting by ``lift_m`` metres.
+
+    >>> round(coefficient(0.45, 20.0), 2)
+    8.26
+    """
+    return LIFT_PER_KWH * efficiency / lift_m
+
+
+@dataclass(frozen=True)
+class _Depths:
+    values: pd.Series  # depth to water (m) by well code
+    survey: dict[str, str]  # aquifer -> survey code used
+
+
+def depth_at_wells(store: Store, wells: pd.DataFrame) -> _Depths:
+    """Depth to water at each well from the latest stored depth surface of its aquifer (NaN where none)."""
+    from pyproj import Transformer
+
+    from gwmap.runs import load_surface
+
+    out = pd.Series(np.nan, index=wells["well_code"].to_numpy(), dtype=float)
+    used = {}
+    with store.session() as s:
+        runs = s.execute(select(SurfaceRun, Survey.code, Survey.aquifer).join(Survey, Survey.id == SurfaceRun.survey_id)
+                         .where(SurfaceRun.value == "depth_to_water_m", ~Survey.superseded)
+                         .order_by(Survey.year.desc(), Survey.code.desc(), SurfaceRun.id.desc())).all()
+    for aquifer in ("shallow", "deep"):
+        pick = next(((run, code) for run, code, aq in runs if aq == aquifer and Path(run.raster_path).exists()), None)
+        these = wells[wells["aquifer"] == aquifer]
+        if pick is None or not len(these):
+            continue
+        surf = load_surface(pick[0])
+        x, y = Transformer.from_crs(4326, surf.crs, always_xy=True).transform(these["lon"].to_numpy(),
+                                                                             these["lat"].to_numpy())
+        g = surf.grid  # north-up: row 0 is the northern edge
+        col = np.rint((np.asarray(x) - g.x0) / g.cell_m).astype(int)
+        row = np.rint((g.y0 - np.asarray(y)) / g.cell_m).astype(int)
+        ok = (col >= 0) & (col < g.nx) & (row >= 0) & (row < g.ny)
+        vals = np.full(len(these), np.nan)
+        vals[ok] = surf.values[row[ok], col[ok]]
+        out.loc[these["well_code"].to_numpy()] = vals
+        used[aquifer] = pick[1]
+    return _Depths(out, used)
+
+
+def _readings(store: Store) -> pd.DataFrame:
+    """Each (well, date)'s reading as last uploaded."""
+    with store.session() as s:
+        rows = s.execute(select(MeterReading.well_code, MeterReading.read_on, MeterReading.reading_m3,
+                                MeterReading.upload_id).join(PowerUpload, PowerUpload.id == MeterReading.upload_id)
+                         .order_by(MeterReading.upload_id)).all()
+    df = pd.DataFrame(rows, columns=["well_code", "read_on", "reading_m3", "upload_id"])
+    return df.drop_duplicates(["well_code", "read_on"], keep="last").sort_values(["well_code", "read_on"])
+
+
+def _metered_monthly(readings: pd.DataFrame) -> pd.DataFrame:
+    """m³ per (well, month) from cumulative readings, each interval's volume spread evenly over its days.
+
+    Vectorised: every day of every interval is one array element (a county's quarterly readings over five
+    years are about two million days), summed by month.
+    """
+    if readings.empty:
+        return pd.DataFrame(columns=["well_code", "month", "m3"])
+    r = readings.sort_values(["well_code", "read_on"])
+    day = pd.to_datetime(r["read_on"]).to_numpy().astype("datetime64[D]")
+    val = r["reading_m3"].to_numpy(float)
+    code = r["well_code"].to_numpy()
+    same = np.r_[False, code[1:] == code[:-1]]  # a reading with an earlier one of the same well
+    start = day[:-1][same[1:]] + np.timedelta64(1, "D")
+    end = day[1:][same[1:]]
+    vol = (val[1:] - val[:-1])[same[1:]]
+    wells = code[1:][same[1:]]
+    ndays = (end - start).astype(int) + 1
+    keep = ndays > 0
+    start, vol, wells, ndays = start[keep], vol[keep], wells[keep], ndays[keep]
+    idx = np.repeat(np.arange(len(ndays)), ndays)
+    offset = np.arange(len(idx)) - np.repeat(np.cumsum(ndays) - ndays, ndays)
+    days = start[idx] + offset.astype("timedelta64[D]")
+    out = pd.DataFrame({"well_code": wells[idx], "month": days.astype("datetime64[M]").astype(str),
+                        "m3": (vol / ndays)[idx]})
+    return out.groupby(["well_code", "month"], as_index=False)["m3"].sum()
+
+
+def calibrations(store: Store, wells: pd.DataFrame, power: pd.DataFrame) -> pd.DataFrame:
+    """Wells with a water meter and a power meter: m³ and kWh over the same whole months, and their ratio.
+
+    Only months fully covered by the readings count (the first reading's month is left out).
+    """
+    metered = _metered_monthly(_readings(store))
+    if metered.empty or power.empty:
+        return pd.DataFrame(columns=["well_code", "months", "m3", "kwh", "coefficient"])
+    by_meter = power[power["meter_no"] != ""].groupby(["meter_no", "month"])["kwh"].sum()
+    meters = wells.set_index("well_code")["power_meter_no"]
+    out = []
+    for code, grp in metered.groupby("well_code"):
+        meter = meters.get(code, "")
+        if not meter:
+            continue
+        months = sorted(grp["month"])[1:]  # the first month is only partly covered
+        kwh = [by_meter.get((meter, m), np.nan) for m in months]
+        both = [(m, k) for m, k in zip(months, kwh, strict=True) if pd.notna(k)]
+        if len(both) < 3:
+            continue
+        m3 = float(grp.set_index("month").loc[[m for m, _ in both], "m3"].sum())
+        kwh_total = float(sum(k for _, k in both))
+        if kwh_total <= 0 or m3 <= 0:
+            continue
+        out.append({"well_code": code, "months": len(both), "m3": m3, "kwh": kwh_total, "coefficient": m3 / kwh_total})
+    return pd.DataFrame(out, columns=["well_code", "months", "m3", "kwh", "coefficient"])
+
+
+def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame) -> pd.DataFrame:
+    """Every electricity-metered well's m³/kWh, its source, the lift and the efficiency behind it.
+
+    ``source``: ``calibrated`` (its own paired kWh and m³), ``township`` (the median efficiency of calibrated
+    wells of its aquifer and township), ``aquifer`` (of its aquifer county-wide), ``default`` (η = 0.45).
+    """
+    elec = wells[(wells["metering"] == "electricity") & (wells["power_meter_no"] != "")].copy()
+    depths = depth_at_wells(store, elec)
+    depth = elec["well_code"].map(depths.values)
+    elec["depth_m"] = depth.fillna(elec["aquifer"].map(FALLBACK_DEPTH_M)).astype(float)
+    elec["depth_source"] = np.where(depth.notna(), elec["aquifer"].map(depths.survey).fillna(""), "fallback")
+    elec["lift_m"] = elec["depth_m"].clip(lower=0.0) + EXTRA_LIFT_M
+    cal = calibrations(store, wells, power).set_index("well_code")
+    elec["calibrated"] = elec["well_code"].map(cal["coefficient"]) if len(cal) else np.nan
+    elec["efficiency"] = elec["calibrated"] * elec["lift_m"] / LIFT_PER_KWH
+    known = elec[elec["efficiency"].notna()]
+    by_tw = known.groupby(["aquifer", "township_code"])["efficiency"].median()
+    by_aq = known.groupby("aquifer")["efficiency"].median()
+    source = np.where(elec["efficiency"].notna(), "calibrated", "")
+    eff = elec["efficiency"].to_numpy(float).copy()
+    for i, (aq, tw) in enumerate(zip(elec["aquifer"], elec["township_code"], strict=True)):
+        if source[i]:
+            continue
+        if (aq, tw) in by_tw.index:
+            eff[i], source[i] = by_tw[(aq, tw)], "township"
+        elif aq in by_aq.index:
+            eff[i], source[i] = by_aq[aq], "aquifer"
+        else:
+            eff[i], source[i] = DEFAULT_EFFICIENCY, "default"
+    elec["efficiency"] = eff
+    elec["source"] = source
+    elec["coefficient"] = np.where(source == "calibrated", elec["calibrated"],
+                                   LIFT_PER_KWH * elec["efficiency"] / elec["lift_m"])
+    return elec[["well_code", "township_code", "aquifer", "power_meter_no", "depth_m", "depth_source", "lift_m",
+                 "efficiency", "coefficient", "source"]].reset_index(drop=True)
+
+
+def monthly_ledger(store: Store, year: int, *, wells: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per (well, month) of ``year``: ``m3`` and its ``source``, with the kWh and coefficient used."""
+    from gwmap.abstraction import latest_power
+    from gwmap.store.repo import wells_frame
+
+    wells = wells_frame(store) if wells is None else wells
+    wells = wells[~wells["archived"]] if "archived" in wells else wells
+    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    power = latest_power(store)
+    coef = coefficients(store, wells, power).set_index("well_code")
+    kwh = power[(power["meter_no"] != "") & power["month"].isin(months)].groupby(["meter_no", "month"])["kwh"].sum()
+    metered = _metered_monthly(_readings(store))
+    metered = metered[metered["month"].isin(months)].set_index(["well_code", "month"])["m3"]
+    rows = []
+    for w in wells.itertuples():
+        for m in months:
+            if (w.well_code, m) in metered.index:
+                rows.append((w.well_code, m, float(metered[(w.well_code, m)]), "metered", np.nan, np.nan))
+            elif w.well_code in coef.index and (w.power_meter_no, m) in kwh.index:
+                k = float(kwh[(w.power_meter_no, m)])
+                c = float(coef.at[w.well_code, "coefficient"])
+                rows.append((w.well_code, m, k * c, "electricity", k, c))
+            elif w.status == "in_use" and pd.notna(w.permitted_m3_per_year):
+                rows.append((w.well_code, m, float(w.permitted_m3_per_year) / 12, "quota", np.nan, np.nan))
+    out = pd.DataFrame(rows, columns=["well_code", "month", "m3", "source", "kwh", "coefficient"])
+    info = wells.set_index("well_code")[["township_code", "aquifer", "use", "permitted_m3_per_year"]]
+    return out.join(info, on="well_code")
+
+
+def year_summary(store: Store, year: int) -> dict:
+    """``total_m3``, ``townships: [{code, name, m3}]`` and ``by_source`` for ``year``."""
+    from gwmap.errors import NotFound
+    from gwmap.store.repo import current_boundaries
+
+    led = monthly_ledger(store, year)
+    try:
+        names = dict(zip(*current_boundaries(store)[1][["code", "name"]].to_numpy().T, strict=True))
+    except NotFound:
+        names = {}
+    by_tw = led.groupby("township_code")["m3"].sum().sort_index()
+    return {
+        "year": year, "total_m3": round(float(led["m3"].sum()), 1),
+        "townships": [{"code": c, "name": names.get(c, ""), "m3": round(float(v), 1)} for c, v in by_tw.items()],
+        "by_source": {s: round(float(led.loc[led["source"] == s, "m3"].sum()), 1) for s in SOURCES},
+    }

@@ -1,0 +1,114 @@
+"""The abstraction ledger (issue 13): coefficients from physics and calibration, sources stated, totals."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gwmap import ledger
+from gwmap.abstraction import import_upload, latest_power, read_upload
+from gwmap.config import PROJECT_ROOT
+from gwmap.store import Store, repo
+from gwmap.store.users import system_user
+
+HYDRO = system_user("hydro")
+MONTHS = ["2025-03", "2025-04", "2025-05", "2025-06", "2025-07", "2025-08"]
+
+
+def test_the_coefficient_is_the_physics_of_lifting_water():
+    # 1 kWh = 3.6 MJ lifts 367.1 m³ by one metre; at 45% and 20 m: 8.26 m³
+    assert ledger.LIFT_PER_KWH == pytest.approx(367.1, abs=0.05)
+    assert ledger.coefficient(0.45, 20.0) == pytest.approx(8.26, abs=0.005)
+    # water 2 m nearer the surface: the same kWh lifts more water
+    assert ledger.coefficient(0.45, 18.0) / ledger.coefficient(0.45, 20.0) == pytest.approx(20 / 18)
+
+
+@pytest.fixture
+def two_wells(demo_db_path):
+    """Two electricity wells of one township and aquifer; A has a water meter too (its calibration)."""
+    store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
+    wells = repo.wells_frame(store)
+    elec = wells[(wells.metering == "electricity") & (wells.power_meter_no != "") & (wells.status == "in_use")]
+    a, b = next(g.iloc[:2] for _, g in elec.groupby(["township_code", "aquifer"]) if len(g) >= 2).itertuples()
+    kwh_a, kwh_b = [1000, 1200, 900, 600, 200, 100], [500, 700, 800, 300, 100, 50]
+    power = "电表号,年月,用电量kWh\n" + "".join(
+        f"{w.power_meter_no},{m},{k}\n" for w, ks in ((a, kwh_a), (b, kwh_b)) for m, k in zip(MONTHS, ks, strict=True))
+    # A's meter read at each month's end: exactly 8.0 m³ per kWh
+    total, lines = 10_000.0, [f"{a.well_code},2025-02-28,10000\n"]
+    ends = ["2025-03-31", "2025-04-30", "2025-05-31", "2025-06-30", "2025-07-31", "2025-08-31"]
+    for end, k in zip(ends, kwh_a, strict=True):
+        total += 8.0 * k
+        lines.append(f"{a.well_code},{end},{total}\n")
+    meters = "机井编号,抄表日期,读数m3\n" + "".join(lines)
+    for kind, text, name in (("power", power, "power.csv"), ("meter", meters, "meters.csv")):
+        raw = text.encode("gbk")
+        check = read_upload(store, raw, name, kind=kind)
+        assert check.problems == ()
+        import_upload(store, HYDRO, check, source_name=name, raw=raw, uploads_dir=demo_db_path / "uploads")
+    return store, a, b, kwh_a, kwh_b
+
+
+def test_a_calibrated_well_lends_its_efficiency_scaled_by_the_neighbours_lift(two_wells):
+    store, a, b, _, _ = two_wells
+    wells = repo.wells_frame(store)
+    coef = ledger.coefficients(store, wells, latest_power(store)).set_index("well_code")
+    assert coef.at[a.well_code, "source"] == "calibrated"
+    assert coef.at[a.well_code, "coefficient"] == pytest.approx(8.0, rel=1e-9)
+    assert coef.at[b.well_code, "source"] == "township"
+    # the same pump-set efficiency, B's own lift: c_B = 8.0 · H_A / H_B
+    assert coef.at[b.well_code, "coefficient"] == pytest.approx(
+        8.0 * coef.at[a.well_code, "lift_m"] / coef.at[b.well_code, "lift_m"], rel=1e-9)
+    assert coef.at[a.well_code, "efficiency"] == pytest.approx(8.0 * coef.at[a.well_code, "lift_m"] / 367.1, rel=1e-3)
+    assert (coef["lift_m"] == coef["depth_m"] + ledger.EXTRA_LIFT_M).all()
+
+
+def test_the_ledger_states_each_figure_s_source_and_the_year_adds_up(two_wells):
+    store, a, b, kwh_a, kwh_b = two_wells
+    led = ledger.monthly_ledger(store, 2025)
+    row_a = led[(led.well_code == a.well_code) & (led.month == "2025-04")].iloc[0]
+    assert row_a.source == "metered" and row_a.m3 == pytest.approx(8.0 * 1200)
+    row_b = led[(led.well_code == b.well_code) & (led.month == "2025-04")].iloc[0]
+    assert row_b.source == "electricity" and row_b.kwh == 700 and row_b.m3 == pytest.approx(700 * row_b.coefficient)
+    # wells with neither meter nor kWh this year: a twelfth of the permit a month, the year = the permit
+    quota_only = led.groupby("well_code")["source"].agg(set).map(lambda s: s == {"quota"})
+    quota = led[led.well_code.isin(quota_only[quota_only].index)]
+    assert len(quota) > 1000
+    by_well = quota.groupby("well_code").agg(m3=("m3", "sum"), permit=("permitted_m3_per_year", "first"))
+    assert by_well["m3"].to_numpy() == pytest.approx(by_well["permit"].to_numpy())
+    # months of A and B without a kWh record are estimated by quota, and say so
+    assert set(led[led.well_code == b.well_code].source) == {"electricity", "quota"}
+    summary = ledger.year_summary(store, 2025)
+    assert summary["total_m3"] == pytest.approx(led["m3"].sum(), abs=0.1)
+    assert summary["total_m3"] == pytest.approx(sum(summary["by_source"].values()), abs=1)
+    assert sum(t["m3"] for t in summary["townships"]) == pytest.approx(summary["total_m3"], abs=1)
+    assert summary["by_source"]["metered"] == pytest.approx(8.0 * sum(kwh_a), abs=0.5)
+
+
+def test_the_command_line_prints_the_year(two_wells, demo_db_path):
+    env = {"GWMAP_DATA_DIR": str(demo_db_path), "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "gwmap", "abstraction", "--year", "2025", "--json"], cwd=PROJECT_ROOT,
+                         env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert set(out) >= {"total_m3", "townships", "by_source"} and set(out["by_source"]) == set(ledger.SOURCES)
+    assert {"code", "name", "m3"} <= set(out["townships"][0])
+    bad = subprocess.run([sys.executable, "-m", "gwmap", "abstraction", "--year", "99999"], cwd=PROJECT_ROOT, env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_demo_records_recover_the_pump_sets_physics(demo_db_path):
+    """The demo's planted truth: calibrated coefficients within the physics' range (η 0.25–0.65 at their lifts)."""
+    from gwmap.demo import DEMO_LOADER
+    from gwmap.demo_power import PLANTED, add_demo_power
+
+    store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
+    made = add_demo_power(store, DEMO_LOADER)
+    assert made["calibrated_wells"] == 40 and made["power_records"] > 50_000
+    wells = repo.wells_frame(store)
+    coef = ledger.coefficients(store, wells, latest_power(store))
+    cal = coef[coef.source == "calibrated"]
+    assert len(cal) == 40 and cal["efficiency"].between(0.2, 0.7).all()
+    assert set(coef.source) <= {"calibrated", "township", "aquifer", "default"}
+    assert {"over_permit", "expired_permit", "power_without_well", "unknown_meter"} <= set(PLANTED)
