@@ -214,6 +214,25 @@ def cmd_abstraction(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_screen(args: argparse.Namespace) -> int:
+    """Leads the data suggests for a year (none is registered: a person accepts or dismisses each)."""
+    from gwmap import clock
+    from gwmap.screening import screen
+
+    year = args.year or clock.today().year
+    if not 2000 <= year <= 2100:
+        raise GwmapError("err.abstraction.year", "The year must be between 2000 and 2100.", year=year)
+    found = screen(_store(), year=year)
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False))
+    else:
+        for f in found:
+            who = f.get("well_code") or f.get("meter_no") or f.get("account")
+            print(f"{f['reason']:<20} {who}: {json.dumps(f['figures'], ensure_ascii=False)}")
+        print(f"{len(found)} suggestions for {year}")
+    return 0
+
+
 def cmd_surface(args: argparse.Namespace) -> int:
     from gwmap.io.rasters import geotiff_bytes
 
@@ -447,6 +466,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--year", type=int, required=True)
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_abstraction)
+
+    s = sub.add_parser("screen", help="leads the data suggests (power after sealing, unknown meters, over or "
+                                      "expired permits), for a person to accept or dismiss")
+    s.add_argument("--year", type=int, help="default: this year")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_screen)
 
     s = sub.add_parser("surface", help="interpolate points onto a grid and write a GeoTIFF")
     _add_surface_options(s)

@@ -53,8 +53,9 @@ def add_demo_power(store: Store, user: CurrentUser, *, seed: int = 13) -> dict[s
             Well.permitted_m3_per_year, Well.status, Well.lon, Well.lat, Well.permit_valid_to)).all(),
             columns=["well_code", "township_code", "aquifer", "use", "metering", "power_meter_no", "permitted",
                      "status", "lon", "lat", "permit_valid_to"]).sort_values("well_code").reset_index(drop=True)
-        sealed = dict(s.execute(select(Well.well_code, Sealing.plan_year).join(Sealing, Sealing.well_id == Well.id)
-                                .where(Sealing.stage == "accepted")).all())
+        sealed = {c: d.strftime("%Y-%m") for c, d in s.execute(
+            select(Well.well_code, Sealing.accepted_on).join(Sealing, Sealing.well_id == Well.id)
+            .where(Sealing.stage == "accepted", Sealing.accepted_on.is_not(None))).all()}
     elec = wells[(wells["metering"] == "electricity") & (wells["power_meter_no"] != "")].reset_index(drop=True)
     townships = sorted(elec["township_code"].unique())
     eta_tw = dict(zip(townships, rng.uniform(0.36, 0.54, len(townships)), strict=True))
@@ -82,8 +83,8 @@ def add_demo_power(store: Store, user: CurrentUser, *, seed: int = 13) -> dict[s
         cumulative = float(rng.integers(1_000, 50_000))
         for m in months:
             year, mo = int(m[:4]), int(m[5:])
-            stop = sealed.get(w.well_code)
-            if w.status != "in_use" and (stop is None or year > int(stop)) and i != still_draws:
+            stop = sealed.get(w.well_code)  # the month its sealing was accepted
+            if w.status != "in_use" and (stop is None or m > stop) and i != still_draws:
                 continue  # sealed or out of use: the meter is quiet
             volume = (w.permitted or 0.0) * share[i] * (0.97 ** (year - FIRST_YEAR)) * IRRIGATION_SHARE[mo - 1]
             volume *= rng.uniform(0.85, 1.15)
@@ -102,7 +103,7 @@ def add_demo_power(store: Store, user: CurrentUser, *, seed: int = 13) -> dict[s
         if d > 1_000:
             far = cand
             break
-    for m in months[-8:]:
+    for m in months[-22:]:  # January 2025 to October 2026
         mo = int(m[5:])
         kwh = round(40_000 * IRRIGATION_SHARE[mo - 1] / 9.0 + 50, 1)
         if far is not None:

@@ -112,3 +112,34 @@ def test_demo_records_recover_the_pump_sets_physics(demo_db_path):
     assert len(cal) == 40 and cal["efficiency"].between(0.2, 0.7).all()
     assert set(coef.source) <= {"calibrated", "township", "aquifer", "default"}
     assert {"over_permit", "expired_permit", "power_without_well", "unknown_meter"} <= set(PLANTED)
+
+
+def test_screening_finds_every_planted_case_of_the_demo(demo_db_path):
+    """The demo plants one case of each reason; the screening names each, with its figures and data rows."""
+    from gwmap.demo import DEMO_LOADER
+    from gwmap.demo_power import PLANTED, add_demo_power
+    from gwmap.screening import screen
+
+    store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
+    add_demo_power(store, DEMO_LOADER)
+    found = screen(store, year=2025)
+    by_reason = {}
+    for f in found:
+        by_reason.setdefault(f["reason"], []).append(f)
+    assert PLANTED["over_permit"] in {f["well_code"] for f in by_reason["over_permit"]}
+    over = next(f for f in by_reason["over_permit"] if f["well_code"] == PLANTED["over_permit"])
+    assert over["figures"]["share"] > 1.1 and over["figures"]["sources"] == ["electricity"]
+    assert PLANTED["unknown_meter"] in {f["meter_no"] for f in by_reason["unknown_meter"]}
+    assert PLANTED["power_without_well"] in {f["account"] for f in by_reason["power_without_well"]}
+    far = next(f for f in by_reason["power_without_well"] if f["account"] == PLANTED["power_without_well"])
+    assert far["figures"]["nearest_well_m"] > 200 and far["rows"] and far["rows"][0]["upload_id"] >= 1
+    assert PLANTED["expired_permit"] in {f["well_code"] for f in by_reason["expired_permit"]}
+    # the one sealed well whose meter still draws, and none of the ten others sealed that year or before
+    assert [f["well_code"] for f in by_reason["power_after_sealing"]] == [PLANTED["power_after_sealing"]]
+    for year in (2024, 2026):
+        assert [f["well_code"] for f in screen(store, year=year) if f["reason"] == "power_after_sealing"] in (
+            [PLANTED["power_after_sealing"]], [])
+    # nothing in the registry of leads changed: suggestions are a queue, not leads
+    assert len(repo.leads_frame(store)) == 60
+    # an honest well is not suggested: most electricity wells draw within their permit
+    assert len(by_reason["over_permit"]) < 50
