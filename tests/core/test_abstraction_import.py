@@ -43,12 +43,14 @@ def test_a_gbk_file_with_chinese_headers_is_read_and_stored_with_its_original(de
                        uploads_dir=data_dir / "uploads")
     assert (data_dir / "uploads" / f"{check.sha256}.csv").read_bytes() == raw
     got = latest_power(store)
+    got = got[got.upload_id == up]  # the demo's own records are there too
     assert got[["meter_no", "month", "kwh"]].values.tolist() == [
         ["", "2026-04", 0.0], ["372239092010", "2026-03", 1830.0], ["372239092010", "2026-04", 2210.5]]
     with store.session() as s:
         u = s.get(PowerUpload, up)
         assert (u.first_month, u.last_month, u.rows, u.created_by) == ("2026-03", "2026-04", 3, "hydro")
-        audited = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.table_name == "power_records"))
+        audited = s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.table_name == "power_records", AuditEvent.actor == "hydro"))
     assert audited == 3
 
 
@@ -95,7 +97,7 @@ def test_every_problem_is_named_with_its_row_and_nothing_is_stored(demo):
         import_upload(store, HYDRO, check, source_name="bad.csv", raw=raw, uploads_dir=data_dir / "uploads")
     assert err.value.code == "err.power.has_errors" and err.value.params["count"] == 10
     with store.session() as s:
-        assert s.scalar(select(func.count()).select_from(PowerRecord)) == 0
+        assert s.scalar(select(func.count()).select_from(PowerUpload).where(PowerUpload.source_name == "bad.csv")) == 0
     assert not (data_dir / "uploads").exists() or not list((data_dir / "uploads").glob(f"{check.sha256}*"))
 
 
@@ -117,8 +119,8 @@ def test_a_later_upload_supersedes_a_month_and_keeps_the_earlier_figures(demo):
     got = latest_power(store).set_index(["meter_no", "month"])
     assert got.loc[("372239092010", "2026-03"), "kwh"] == 1900 and got.loc[("372239092010", "2026-03"), "upload_id"] == up2
     assert got.loc[("372239092010", "2026-04"), "kwh"] == 2210.5  # a month not in the new file stays
-    with store.session() as s:
-        assert s.scalar(select(func.count()).select_from(PowerRecord)) == 4  # nothing deleted
+    with store.session() as s:  # nothing deleted: both files' records are stored
+        assert s.scalar(select(func.count()).select_from(PowerRecord).where(PowerRecord.upload_id >= up2 - 1)) == 4
 
 
 def test_only_hydrologists_and_admins_import_and_a_refusal_is_audited(demo):
@@ -128,7 +130,7 @@ def test_only_hydrologists_and_admins_import_and_a_refusal_is_audited(demo):
         import_upload(store, CurrentUser("leader", "leader", "局领导"), check, source_name="a.csv", raw=raw,
                       uploads_dir=data_dir / "uploads")
     with store.session() as s:
-        assert s.scalar(select(func.count()).select_from(PowerRecord)) == 0
+        assert s.scalar(select(func.count()).select_from(PowerUpload).where(PowerUpload.source_name == "a.csv")) == 0
         assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "denied",
                                                                            AuditEvent.actor == "leader")) >= 1
 
@@ -175,7 +177,8 @@ def test_the_command_line_reports_problems_with_exit_2_and_stores_a_clean_file(d
     run = subprocess.run([sys.executable, "-m", "gwmap", "import-power", str(good), "--json"], cwd=PROJECT_ROOT,
                          env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["upload_id"] >= 1 and len(latest_power(store)) == 3
+    up = json.loads(run.stdout)["upload_id"]
+    assert up >= 1 and (latest_power(store)["upload_id"] == up).sum() == 3
     assert "Traceback" not in run.stderr
 
 
