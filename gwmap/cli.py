@@ -33,7 +33,7 @@ def _store():
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from gwmap.demo import ensure_demo_users, load_demo
+    from gwmap.demo import DEMO_LOADER, ensure_demo_users, load_demo
 
     settings = get_settings()
     store = _store()
@@ -41,6 +41,11 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.demo:
         out["demo_users_created"] = ensure_demo_users(store)
         out["demo_loaded"] = load_demo(store, settings.demo_data_dir, settings.evidence_dir)
+        if out["demo_loaded"]:
+            from gwmap.demo_power import add_demo_power
+
+            # the abstraction ledger's records: kept out of load_demo, whose database every test copies
+            out["demo_power"] = add_demo_power(store, DEMO_LOADER)
     else:
         from gwmap.store.users import disable_demo_accounts
 

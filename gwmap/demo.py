@@ -164,8 +164,5 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
                                   depth_to_water_m=depth,
                                   head_m=round(mw.ground_elev_m - depth, 3) if ok else None,
                                   qc_flag="" if ok else "implausible"))
-    from gwmap.demo_power import add_demo_power
-
-    add_demo_power(store, DEMO_LOADER)  # electricity and water-meter records for the abstraction ledger
     logger.info("demo county loaded from %s", data_dir)
     return True
