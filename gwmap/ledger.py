@@ -163,7 +163,7 @@ def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame) -> pd.D
     depths = depth_at_wells(store, elec)
     depth = elec["well_code"].map(depths.values)
     elec["depth_m"] = depth.fillna(elec["aquifer"].map(FALLBACK_DEPTH_M)).astype(float)
-    elec["depth_source"] = np.where(depth.notna(), elec["aquifer"].map(depths.survey).fillna(""), "fallback")
+    elec["depth_source"] = np.where(depth.notna(), elec["aquifer"].map(lambda a: depths.survey.get(a, "")), "fallback")
     elec["lift_m"] = elec["depth_m"].clip(lower=0.0) + EXTRA_LIFT_M
     cal = calibrations(store, wells, power).set_index("well_code")
     elec["calibrated"] = elec["well_code"].map(cal["coefficient"]) if len(cal) else np.nan
