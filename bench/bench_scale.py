@@ -91,6 +91,22 @@ def _clear_data_caches() -> None:
     data.dashboard_cone.clear()
 
 
+def _click(at, kind: str, key: str, value, *, cold: bool = False) -> float:
+    """Change one widget as a user would and time the rerun it causes (``cold``: data caches emptied first)."""
+    widget = getattr(at, kind)(key=key)
+    if kind == "selectbox" and isinstance(value, int):
+        widget.select_index(value)
+    elif kind == "selectbox":
+        widget.select(value)
+    else:
+        widget.set_value(value)
+    if cold:
+        _clear_data_caches()
+    t0 = time.perf_counter()
+    at.run()
+    return time.perf_counter() - t0
+
+
 def measure(clicks: int) -> dict:
     out = {}
     for name, (page, key, kind, values) in CLICKS.items():
@@ -100,34 +116,9 @@ def measure(clicks: int) -> dict:
         first = time.perf_counter() - t0
         if at.exception:
             raise SystemExit(f"{name}: {at.exception[0].value}")
-        times = []
-        for i in range(clicks):
-            widget = getattr(at, kind)(key=key)
-            value = values[i % len(values)]
-            if kind == "selectbox" and isinstance(value, int):
-                widget.select_index(value)
-            elif kind == "selectbox":
-                widget.select(value)
-            else:
-                widget.set_value(value)
-            t0 = time.perf_counter()
-            at.run()
-            times.append(time.perf_counter() - t0)
+        times = [_click(at, kind, key, values[i % len(values)]) for i in range(clicks)]
         # the same click with every data cache emptied, as after someone changed the data: nothing reused
-        cold = []
-        for i in range(clicks):
-            widget = getattr(at, kind)(key=key)
-            value = values[i % len(values)]
-            if kind == "selectbox" and isinstance(value, int):
-                widget.select_index(value)
-            elif kind == "selectbox":
-                widget.select(value)
-            else:
-                widget.set_value(value)
-            _clear_data_caches()
-            t0 = time.perf_counter()
-            at.run()
-            cold.append(time.perf_counter() - t0)
+        cold = [_click(at, kind, key, values[i % len(values)], cold=True) for i in range(clicks)]
         out[f"{name}_first_s"] = round(first, 3)
         out[f"{name}_click_s"] = round(sorted(times)[len(times) // 2], 3)
         out[f"{name}_cold_click_s"] = round(sorted(cold)[len(cold) // 2], 3)
