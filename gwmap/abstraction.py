@@ -340,10 +340,8 @@ def latest_power(store: Store, *, first_month: str | None = None, last_month: st
         stmt = stmt.where(PowerRecord.month >= first_month)
     if last_month:
         stmt = stmt.where(PowerRecord.month <= last_month)
-    with store.session() as s:
-        rows = s.execute(stmt.order_by(PowerRecord.upload_id, PowerRecord.id)).all()
-    df = pd.DataFrame(rows, columns=["account", "meter_no", "month", "kwh", "use_class", "lon", "lat", "upload_id",
-                                     "row"])
+    with store.engine.connect() as conn:  # read_sql: no Row object per record (a third of the time)
+        df = pd.read_sql(stmt.order_by(PowerRecord.upload_id, PowerRecord.id), conn)
     key = df["meter_no"].where(df["meter_no"] != "", "#" + df["account"])
     df = df[~pd.DataFrame({"k": key, "m": df["month"]}).duplicated(keep="last").to_numpy()]
     return df.sort_values(["meter_no", "account", "month"]).reset_index(drop=True)

@@ -89,11 +89,10 @@ def depth_at_wells(store: Store, wells: pd.DataFrame) -> _Depths:
 
 def _readings(store: Store) -> pd.DataFrame:
     """Each (well, date)'s reading as last uploaded."""
-    with store.session() as s:
-        rows = s.execute(select(MeterReading.well_code, MeterReading.read_on, MeterReading.reading_m3,
+    with store.engine.connect() as conn:
+        df = pd.read_sql(select(MeterReading.well_code, MeterReading.read_on, MeterReading.reading_m3,
                                 MeterReading.upload_id).join(PowerUpload, PowerUpload.id == MeterReading.upload_id)
-                         .order_by(MeterReading.upload_id)).all()
-    df = pd.DataFrame(rows, columns=["well_code", "read_on", "reading_m3", "upload_id"])
+                         .order_by(MeterReading.upload_id, MeterReading.id), conn)
     return df.drop_duplicates(["well_code", "read_on"], keep="last").sort_values(["well_code", "read_on"])
 
 
@@ -101,14 +100,15 @@ def _metered_monthly(readings: pd.DataFrame) -> pd.DataFrame:
     """m³ per (well, month) from cumulative readings, each interval's volume spread evenly over its days.
 
     Vectorised: every day of every interval is one array element (a county's quarterly readings over five
-    years are about two million days), summed by month.
+    years are about two million days), summed by (well, month) with one ``bincount``; month labels are
+    made once per distinct month, not per day.
     """
     if readings.empty:
         return pd.DataFrame(columns=["well_code", "month", "m3"])
     r = readings.sort_values(["well_code", "read_on"])
     day = pd.to_datetime(r["read_on"]).to_numpy().astype("datetime64[D]")
     val = r["reading_m3"].to_numpy(float)
-    code = r["well_code"].to_numpy()
+    code, names = pd.factorize(r["well_code"].to_numpy())
     same = np.r_[False, code[1:] == code[:-1]]  # a reading with an earlier one of the same well
     start = day[:-1][same[1:]] + np.timedelta64(1, "D")
     end = day[1:][same[1:]]
@@ -117,43 +117,47 @@ def _metered_monthly(readings: pd.DataFrame) -> pd.DataFrame:
     ndays = (end - start).astype(int) + 1
     keep = ndays > 0
     start, vol, wells, ndays = start[keep], vol[keep], wells[keep], ndays[keep]
+    if not len(ndays):
+        return pd.DataFrame(columns=["well_code", "month", "m3"])
     idx = np.repeat(np.arange(len(ndays)), ndays)
     offset = np.arange(len(idx)) - np.repeat(np.cumsum(ndays) - ndays, ndays)
-    days = start[idx] + offset.astype("timedelta64[D]")
-    out = pd.DataFrame({"well_code": wells[idx], "month": days.astype("datetime64[M]").astype(str),
-                        "m3": (vol / ndays)[idx]})
-    return out.groupby(["well_code", "month"], as_index=False)["m3"].sum()
+    month = (start[idx] + offset.astype("timedelta64[D]")).astype("datetime64[M]").astype(np.int64)
+    m0 = int(month.min())
+    span = int(month.max()) - m0 + 1
+    key = wells[idx].astype(np.int64) * span + (month - m0)
+    total = np.bincount(key, weights=(vol / ndays)[idx])
+    hit = np.flatnonzero(np.bincount(key))
+    labels = (np.arange(m0, m0 + span).astype("datetime64[M]")).astype(str)
+    return pd.DataFrame({"well_code": np.asarray(names)[hit // span], "month": labels[hit % span],
+                         "m3": total[hit]})
 
 
-def calibrations(store: Store, wells: pd.DataFrame, power: pd.DataFrame) -> pd.DataFrame:
+def calibrations(store: Store, wells: pd.DataFrame, power: pd.DataFrame,
+                 metered: pd.DataFrame | None = None) -> pd.DataFrame:
     """Wells with a water meter and a power meter: m³ and kWh over the same whole months, and their ratio.
 
-    Only months fully covered by the readings count (the first reading's month is left out).
+    Only months fully covered by the readings count (the first reading's month is left out); a well needs
+    three such months with kWh to count as calibrated.
     """
-    metered = _metered_monthly(_readings(store))
+    cols = ["well_code", "months", "m3", "kwh", "coefficient"]
+    metered = _metered_monthly(_readings(store)) if metered is None else metered
     if metered.empty or power.empty:
-        return pd.DataFrame(columns=["well_code", "months", "m3", "kwh", "coefficient"])
-    by_meter = power[power["meter_no"] != ""].groupby(["meter_no", "month"])["kwh"].sum()
-    meters = wells.set_index("well_code")["power_meter_no"]
-    out = []
-    for code, grp in metered.groupby("well_code"):
-        meter = meters.get(code, "")
-        if not meter:
-            continue
-        months = sorted(grp["month"])[1:]  # the first month is only partly covered
-        kwh = [by_meter.get((meter, m), np.nan) for m in months]
-        both = [(m, k) for m, k in zip(months, kwh, strict=True) if pd.notna(k)]
-        if len(both) < 3:
-            continue
-        m3 = float(grp.set_index("month").loc[[m for m, _ in both], "m3"].sum())
-        kwh_total = float(sum(k for _, k in both))
-        if kwh_total <= 0 or m3 <= 0:
-            continue
-        out.append({"well_code": code, "months": len(both), "m3": m3, "kwh": kwh_total, "coefficient": m3 / kwh_total})
-    return pd.DataFrame(out, columns=["well_code", "months", "m3", "kwh", "coefficient"])
+        return pd.DataFrame(columns=cols)
+    m = metered.sort_values(["well_code", "month"])
+    m = m[m["well_code"].duplicated()]  # each well's first month is only partly covered
+    meters = wells.loc[wells["power_meter_no"] != "", ["well_code", "power_meter_no"]]
+    m = m.merge(meters, on="well_code")
+    kwh = power[power["meter_no"] != ""].groupby(["meter_no", "month"], as_index=False)["kwh"].sum()
+    both = m.merge(kwh, left_on=["power_meter_no", "month"], right_on=["meter_no", "month"])
+    out = both.groupby("well_code", as_index=False).agg(months=("month", "size"), m3=("m3", "sum"),
+                                                        kwh=("kwh", "sum"))
+    out = out[(out["months"] >= 3) & (out["m3"] > 0) & (out["kwh"] > 0)].copy()
+    out["coefficient"] = out["m3"] / out["kwh"]
+    return out[cols].reset_index(drop=True)
 
 
-def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame) -> pd.DataFrame:
+def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame,
+                 metered: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every electricity-metered well's m³/kWh, its source, the lift and the efficiency behind it.
 
     ``source``: ``calibrated`` (its own paired kWh and m³), ``township`` (the median efficiency of calibrated
@@ -165,7 +169,7 @@ def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame) -> pd.D
     elec["depth_m"] = depth.fillna(elec["aquifer"].map(FALLBACK_DEPTH_M)).astype(float)
     elec["depth_source"] = np.where(depth.notna(), elec["aquifer"].map(lambda a: depths.survey.get(a, "")), "fallback")
     elec["lift_m"] = elec["depth_m"].clip(lower=0.0) + EXTRA_LIFT_M
-    cal = calibrations(store, wells, power).set_index("well_code")
+    cal = calibrations(store, wells, power, metered).set_index("well_code")
     elec["calibrated"] = elec["well_code"].map(cal["coefficient"]) if len(cal) else np.nan
     elec["efficiency"] = elec["calibrated"] * elec["lift_m"] / LIFT_PER_KWH
     known = elec[elec["efficiency"].notna()]
@@ -191,7 +195,13 @@ def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame) -> pd.D
 
 
 def monthly_ledger(store: Store, year: int, *, wells: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per (well, month) of ``year``: ``m3`` and its ``source``, with the kWh and coefficient used."""
+    """One row per (well, month) of ``year``: ``m3`` and its ``source``, with the kWh and coefficient used.
+
+    A water meter's figure wins over the electricity's, which wins over the quota (a twelfth of the
+    permitted volume, for wells in use with a permit and neither record).  Columns: ``well_code``,
+    ``month``, ``m3``, ``source``, ``kwh``, ``coefficient``, ``township_code``, ``aquifer``, ``use``,
+    ``permitted_m3_per_year``.
+    """
     from gwmap.abstraction import latest_power
     from gwmap.store.repo import wells_frame
 
@@ -199,24 +209,27 @@ def monthly_ledger(store: Store, year: int, *, wells: pd.DataFrame | None = None
     wells = wells[~wells["archived"]] if "archived" in wells else wells
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     power = latest_power(store)
-    coef = coefficients(store, wells, power).set_index("well_code")
-    kwh = power[(power["meter_no"] != "") & power["month"].isin(months)].groupby(["meter_no", "month"])["kwh"].sum()
-    metered = _metered_monthly(_readings(store))
-    metered = metered[metered["month"].isin(months)].set_index(["well_code", "month"])["m3"]
-    rows = []
-    for w in wells.itertuples():
-        for m in months:
-            if (w.well_code, m) in metered.index:
-                rows.append((w.well_code, m, float(metered[(w.well_code, m)]), "metered", np.nan, np.nan))
-            elif w.well_code in coef.index and (w.power_meter_no, m) in kwh.index:
-                k = float(kwh[(w.power_meter_no, m)])
-                c = float(coef.at[w.well_code, "coefficient"])
-                rows.append((w.well_code, m, k * c, "electricity", k, c))
-            elif w.status == "in_use" and pd.notna(w.permitted_m3_per_year):
-                rows.append((w.well_code, m, float(w.permitted_m3_per_year) / 12, "quota", np.nan, np.nan))
-    out = pd.DataFrame(rows, columns=["well_code", "month", "m3", "source", "kwh", "coefficient"])
+    metered_all = _metered_monthly(_readings(store))
+    coef = coefficients(store, wells, power, metered_all).set_index("well_code")["coefficient"]
+    kwh = (power[(power["meter_no"] != "") & power["month"].isin(months)]
+           .groupby(["meter_no", "month"], as_index=False)["kwh"].sum())
+    metered = metered_all[metered_all["month"].isin(months)]
+    grid = wells[["well_code", "power_meter_no", "status", "permitted_m3_per_year"]].merge(
+        pd.DataFrame({"month": months}), how="cross")
+    grid = grid.merge(metered, on=["well_code", "month"], how="left")
+    grid = grid.merge(kwh, left_on=["power_meter_no", "month"], right_on=["meter_no", "month"], how="left")
+    grid["coefficient"] = grid["well_code"].map(coef)
+    has_meter = grid["m3"].notna()
+    has_power = ~has_meter & grid["kwh"].notna() & grid["coefficient"].notna()
+    quota = ~has_meter & ~has_power & (grid["status"] == "in_use") & grid["permitted_m3_per_year"].notna()
+    grid["source"] = np.select([has_meter, has_power, quota], ["metered", "electricity", "quota"], "")
+    grid["m3"] = np.select([has_meter, has_power, quota],
+                           [grid["m3"], grid["kwh"] * grid["coefficient"], grid["permitted_m3_per_year"] / 12],
+                           np.nan)
+    grid.loc[~has_power, ["kwh", "coefficient"]] = np.nan
+    out = grid.loc[grid["source"] != "", ["well_code", "month", "m3", "source", "kwh", "coefficient"]]
     info = wells.set_index("well_code")[["township_code", "aquifer", "use", "permitted_m3_per_year"]]
-    return out.join(info, on="well_code")
+    return out.join(info, on="well_code").reset_index(drop=True)
 
 
 def year_summary(store: Store, year: int) -> dict:
