@@ -44,7 +44,7 @@ from gwmap.store.users import CurrentUser, authorize
 from gwmap.store.validate import clean_text_problem
 
 __all__ = ["POWER_COLUMNS", "METER_COLUMNS", "Problem", "UploadCheck", "check_power", "check_meter_readings",
-           "import_upload", "power_template_xlsx", "meter_template_xlsx", "read_upload", "latest_power",
+           "known_wells", "import_upload", "power_template_xlsx", "meter_template_xlsx", "read_upload", "latest_power",
            "MAX_KWH_PER_MONTH"]
 
 #: field -> accepted headers (Chinese first), as in the template.
@@ -289,9 +289,13 @@ def read_upload(store: Store, raw: bytes, filename: str, *, kind: str, encoding:
             except NotFound:
                 outline = None
         return check_power(df, outline=outline, raw=raw, today=today)
+    return check_meter_readings(df, wells=known_wells(store), raw=raw, today=today)
+
+
+def known_wells(store: Store) -> set[str]:
+    """The registry's well codes (not archived): what a meter reading may name."""
     with store.session() as s:
-        wells = set(s.scalars(select(Well.well_code).where(~Well.archived)))
-    return check_meter_readings(df, wells=wells, raw=raw, today=today)
+        return set(s.scalars(select(Well.well_code).where(~Well.archived)))
 
 
 def import_upload(store: Store, user: CurrentUser, check: UploadCheck, *, source_name: str, raw: bytes,

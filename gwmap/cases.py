@@ -129,11 +129,14 @@ def nearby_open_leads(store: Store, lon: float, lat: float, *, radius_m: float =
 
 
 def register_lead(store: Store, user: CurrentUser, *, lon: float, lat: float, source: str, description: str,
-                  townships: gpd.GeoDataFrame, outline=None, gcj02: bool = False) -> tuple[str, list[str]]:
+                  townships: gpd.GeoDataFrame, outline=None, gcj02: bool = False,
+                  within=None) -> tuple[str, list[str]]:
     """Register a lead; returns its code and the codes of open leads within 50 m (possible duplicates).
 
     ``gcj02`` says the position came from a phone map (AMap/Tencent) and is
-    converted to WGS84.  The township is filled in from the boundaries.
+    converted to WGS84.  The township is filled in from the boundaries.  ``within(session, lead, step)``
+    runs in the same transaction (the screening queue attaches its snapshot and records its decision
+    there: the lead and the decision are stored together or not at all).
     """
     authorize(store, user, "leads.edit", target="new lead")
     if source not in LEAD_SOURCES:
@@ -159,8 +162,12 @@ def register_lead(store: Store, user: CurrentUser, *, lon: float, lat: float, so
                     stage="registered", registered_on=today)
         s.add(lead)
         s.flush()
-        s.add(LeadStep(lead_id=lead.id, stage="registered", by=user.username, note=description.strip()[:2000],
-                       lon=lead.lon, lat=lead.lat))
+        step = LeadStep(lead_id=lead.id, stage="registered", by=user.username, note=description.strip()[:2000],
+                        lon=lead.lon, lat=lead.lat)
+        s.add(step)
+        if within is not None:
+            s.flush()
+            within(s, lead, step)
     return code, dups
 
 

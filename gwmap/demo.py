@@ -35,6 +35,9 @@ __all__ = ["load_demo", "ensure_demo_users", "DEMO_ACTOR"]
 
 DEMO_ACTOR = "demo-loader"
 DEMO_LOADER = system_user(DEMO_ACTOR, "演示数据")
+#: The monitoring well whose water table ``scripts/build_demo_data.py`` makes fall 0.8 m a year from 2023 while
+#: its neighbours hold steady: the screening's planted ``level_anomaly``.
+PLANTED_LEVEL_ANOMALY = "JC017"
 #: Depths outside this range (m) are impossible for the county and flagged on load.
 PLAUSIBLE_DEPTH_M = (0.0, 150.0)
 #: Synthetic yearly figures of the county sewage plant (m³): sewage treated, reclaimed water used.

@@ -28,7 +28,8 @@ from gwmap.store.db import Store
 from gwmap.store.models import MeterReading, PowerUpload, SurfaceRun, Survey
 
 __all__ = ["LIFT_PER_KWH", "DEFAULT_EFFICIENCY", "EXTRA_LIFT_M", "coefficient", "depth_at_wells",
-           "calibrations", "coefficients", "monthly_ledger", "year_summary", "SOURCES"]
+           "calibrations", "coefficients", "monthly_ledger", "year_summary", "SOURCES", "YearLedger", "year_ledger",
+           "against_baseline", "ledger_xlsx", "data_years"]
 
 #: m³ lifted one metre by one kWh of work: 3.6e6 J / (1000 kg/m³ · 9.80665 m/s²).
 LIFT_PER_KWH = 3.6e6 / (1000 * 9.80665)
@@ -248,3 +249,169 @@ def year_summary(store: Store, year: int) -> dict:
         "townships": [{"code": c, "name": names.get(c, ""), "m3": round(float(v), 1)} for c, v in by_tw.items()],
         "by_source": {s: round(float(led.loc[led["source"] == s, "m3"].sum()), 1) for s in SOURCES},
     }
+
+
+@dataclass(frozen=True)
+class YearLedger:
+    """A year's ledger as the page and the Excel show it.
+
+    ``monthly``: :func:`monthly_ledger`.  ``wells``: one row per well with the year's ``m3``, the m³ from each
+    source, the months of each, the kWh, the coefficient with its ``coef_source``, ``lift_m``, ``depth_m``,
+    ``depth_source`` and ``efficiency``, the permitted volume and ``share`` of it (NaN without a permit).
+    ``townships``: m³ per township and source.
+    """
+
+    year: int
+    monthly: pd.DataFrame
+    wells: pd.DataFrame
+    townships: pd.DataFrame
+
+    @property
+    def total_m3(self) -> float:
+        return float(self.monthly["m3"].sum())
+
+    def by_source(self) -> dict[str, float]:
+        return {s: float(self.monthly.loc[self.monthly["source"] == s, "m3"].sum()) for s in SOURCES}
+
+
+def year_ledger(store: Store, year: int) -> YearLedger:
+    """The ledger of ``year`` by well and by township, with each well's coefficient, lift and sources."""
+    from gwmap.abstraction import latest_power
+    from gwmap.store.repo import wells_frame
+
+    wells = wells_frame(store)
+    monthly = monthly_ledger(store, year, wells=wells)
+    coef = coefficients(store, wells, latest_power(store))
+    per = monthly.pivot_table(index="well_code", columns="source", values="m3", aggfunc="sum").reindex(
+        columns=list(SOURCES)).fillna(0.0)
+    months = monthly.pivot_table(index="well_code", columns="source", values="month", aggfunc="count").reindex(
+        columns=list(SOURCES)).fillna(0).astype(int)
+    table = wells[["well_code", "township_code", "village", "aquifer", "use", "status", "metering", "lon", "lat",
+                   "power_meter_no", "permit_no", "permitted_m3_per_year"]].copy() if "village" in wells else \
+        wells[["well_code", "township_code", "aquifer", "use", "status", "metering", "lon", "lat", "power_meter_no",
+               "permit_no", "permitted_m3_per_year"]].copy()
+    table = table.join(per.add_prefix("m3_"), on="well_code").join(months.add_prefix("months_"), on="well_code")
+    for src in SOURCES:
+        table[f"m3_{src}"] = table[f"m3_{src}"].fillna(0.0)
+        table[f"months_{src}"] = table[f"months_{src}"].fillna(0).astype(int)
+    table["m3"] = table[[f"m3_{s}" for s in SOURCES]].sum(axis=1)
+    table["kwh"] = table["well_code"].map(monthly.groupby("well_code")["kwh"].sum(min_count=1))
+    c = coef.set_index("well_code")
+    for col, name in (("coefficient", "coefficient"), ("source", "coef_source"), ("lift_m", "lift_m"),
+                      ("depth_m", "depth_m"), ("depth_source", "depth_source"), ("efficiency", "efficiency")):
+        table[name] = table["well_code"].map(c[col]) if len(c) else np.nan
+    permitted = table["permitted_m3_per_year"]
+    table["share"] = np.where(permitted > 0, table["m3"] / permitted.where(permitted > 0), np.nan)
+    table = table.sort_values("m3", ascending=False).reset_index(drop=True)
+    tw = monthly.pivot_table(index="township_code", columns="source", values="m3", aggfunc="sum").reindex(
+        columns=list(SOURCES)).fillna(0.0)
+    tw["m3"] = tw.sum(axis=1)
+    tw["wells"] = monthly.groupby("township_code")["well_code"].nunique()
+    return YearLedger(year, monthly, table, tw.reset_index())
+
+
+def data_years(store: Store) -> list[int]:
+    """Years with power or meter records, oldest first."""
+    from sqlalchemy import func
+
+    with store.session() as s:
+        lo, hi = s.execute(select(func.min(PowerUpload.first_month), func.max(PowerUpload.last_month))).one()
+    if not lo or not hi:
+        return []
+    return list(range(int(lo[:4]), int(hi[:4]) + 1))
+
+
+def against_baseline(now: YearLedger, base: YearLedger) -> dict:
+    """The county's abstraction of ``now`` against a baseline year, and the cut against the plan's 115万 m³.
+
+    ``cut_m3`` is baseline minus now (positive: less water drawn).  The sources are given for both years,
+    because a cut read from a year counted by quota and a year counted by meters is partly a change of method.
+    """
+    from gwmap.targets import PLAN_CUT_M3
+
+    cut = base.total_m3 - now.total_m3
+    return {"year": now.year, "baseline_year": base.year, "year_m3": round(now.total_m3, 1),
+            "baseline_m3": round(base.total_m3, 1), "cut_m3": round(cut, 1), "target_cut_m3": PLAN_CUT_M3,
+            "met": bool(cut >= PLAN_CUT_M3), "by_source": {k: round(v, 1) for k, v in now.by_source().items()},
+            "baseline_by_source": {k: round(v, 1) for k, v in base.by_source().items()}}
+
+
+def ledger_xlsx(led: YearLedger, *, tr, names: dict[str, str], baseline: dict | None = None) -> bytes:
+    """The 取水一本账 as Excel: summary, wells (coefficient, lift, sources), townships and months.
+
+    Headed in the user's language; figures as numbers, the way the county's tables are kept.
+    """
+    import io
+
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = tr("abs.xlsx.summary")
+    bold = Font(bold=True)
+    ws.append([tr("abs.xlsx.title", year=led.year)])
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.append([tr("abs.total"), round(led.total_m3, 1), "m³"])
+    for src, v in led.by_source().items():
+        ws.append([tr(f"abs.source.{src}"), round(v, 1), "m³"])
+    if baseline:
+        ws.append([tr("abs.baseline_total", year=baseline["baseline_year"]), baseline["baseline_m3"], "m³"])
+        ws.append([tr("abs.cut"), baseline["cut_m3"], "m³"])
+        ws.append([tr("abs.plan_cut"), baseline["target_cut_m3"], "m³"])
+    ws.append([])
+    ws.append([tr("abs.method_note")])
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 18
+
+    def sheet(title, header, rows):
+        sh = wb.create_sheet(title)
+        sh.append(header)
+        for cell in sh[1]:
+            cell.font = bold
+        for r in rows:
+            sh.append([None if (isinstance(v, float) and not np.isfinite(v)) else v for v in r])
+        sh.freeze_panes = "B2"
+        for i in range(len(header)):
+            sh.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width = 14
+        return sh
+
+    w = led.wells
+    cols = [("well_code", "field.well_code"), ("township_code", "field.township"), ("aquifer", "field.aquifer"),
+            ("use", "field.use"), ("status", "field.status"), ("m3", "abs.col.m3"),
+            ("m3_metered", "abs.col.m3_metered"), ("m3_electricity", "abs.col.m3_electricity"),
+            ("m3_quota", "abs.col.m3_quota"), ("kwh", "abs.col.kwh"), ("coefficient", "abs.col.coefficient"),
+            ("coef_source", "abs.col.coef_source"), ("lift_m", "abs.col.lift_m"), ("depth_m", "abs.col.depth_m"),
+            ("depth_source", "abs.col.depth_source"), ("efficiency", "abs.col.efficiency"),
+            ("permit_no", "field.permit_no"), ("permitted_m3_per_year", "abs.col.permitted"),
+            ("share", "abs.col.share"), ("lon", "field.lon"), ("lat", "field.lat")]
+
+    def shown(col, v):
+        if col == "township_code":
+            return names.get(v, v)
+        if col in ("aquifer", "use", "status") and isinstance(v, str) and v:
+            return tr(f"vocab.{col}.{v}")
+        if col == "coef_source" and isinstance(v, str) and v:
+            return tr(f"abs.coef_source.{v}")
+        if col in ("m3", "m3_metered", "m3_electricity", "m3_quota", "kwh"):
+            return None if pd.isna(v) else round(float(v), 1)
+        if col in ("coefficient", "lift_m", "depth_m", "efficiency", "share"):
+            return None if pd.isna(v) else round(float(v), 3)
+        return None if (not isinstance(v, str) and pd.isna(v)) else v
+
+    sheet(tr("abs.xlsx.wells"), [tr(k) for _, k in cols],
+          ([shown(c, v) for (c, _), v in zip(cols, row, strict=True)] for row in w[[c for c, _ in cols]].itertuples(index=False)))
+    t = led.townships
+    sheet(tr("abs.xlsx.townships"), [tr("field.township"), tr("abs.col.wells"), tr("abs.col.m3"),
+                                     tr("abs.col.m3_metered"), tr("abs.col.m3_electricity"), tr("abs.col.m3_quota")],
+          ([names.get(r.township_code, r.township_code), int(r.wells), round(r.m3, 1), round(r.metered, 1),
+            round(r.electricity, 1), round(r.quota, 1)] for r in t.itertuples()))
+    m = led.monthly
+    sheet(tr("abs.xlsx.months"), [tr("field.well_code"), tr("abs.col.month"), tr("abs.col.m3"),
+                                  tr("abs.col.source"), tr("abs.col.kwh"), tr("abs.col.coefficient")],
+          ([r.well_code, r.month, round(r.m3, 1), tr(f"abs.source.{r.source}"),
+            None if pd.isna(r.kwh) else round(r.kwh, 1), None if pd.isna(r.coefficient) else round(r.coefficient, 3)]
+           for r in m.sort_values(["well_code", "month"]).itertuples()))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

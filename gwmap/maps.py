@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -163,7 +164,9 @@ class CanvasPoints(folium.map.Layer):
             for (var i = 0; i < rows.length; i++) {
                 var r = rows[i];
                 var m = L.circleMarker([r[1], r[0]], {
-                    renderer: renderer, pane: "gwPoints", radius: {{ this.radius }}, color: "{{ this.stroke }}",
+                    renderer: renderer, pane: "gwPoints",
+                    radius: {% if this.radius_col is not none %}r[{{ this.radius_col }}]{% else %}{{ this.radius }}{% endif %},
+                    color: "{{ this.stroke }}",
                     weight: {{ this.weight }}, fillColor: colors[r[2]], fillOpacity: 0.9
                 });
                 m.gwRow = r;
@@ -186,7 +189,9 @@ class CanvasPoints(folium.map.Layer):
     )
 
     def __init__(self, *, name: str, key: str, rows: list, colors: Sequence[str], fields: Sequence[tuple[str, int]],
-                 radius: float = 4, stroke: str = "#222", weight: float = 0.5, show: bool = True) -> None:
+                 radius: float = 4, stroke: str = "#222", weight: float = 0.5, show: bool = True,
+                 radius_col: int | None = None) -> None:
+        """``radius_col``: the row column holding each point's radius in pixels (else ``radius`` for all)."""
         super().__init__(name=name, overlay=True, control=True, show=show)
         self._name = "CanvasPoints"
         self.key = key
@@ -194,6 +199,7 @@ class CanvasPoints(folium.map.Layer):
         self.colors_json = json.dumps(list(colors))
         self.fields_json = json.dumps([[_esc(label), int(col)] for label, col in fields], ensure_ascii=False)
         self.radius, self.stroke, self.weight = float(radius), stroke, float(weight)
+        self.radius_col = None if radius_col is None else int(radius_col)
 
 
 class _Legend(MacroElement):
@@ -707,6 +713,36 @@ def build_leads_map(leads: pd.DataFrame, *, townships: gpd.GeoDataFrame, tr: Tra
                      colors=["#ffff00"], fields=[], radius=9, stroke="#000", weight=2.5).add_to(m)
     m.add_child(_Legend([(tr("map.layer.leads"), [(v, tr(f"map.legend.lead.{k}")) for k, v in LEAD_COLORS.items()])]))
     folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)
+
+
+SOURCE_COLORS = {"metered": "#1a9850", "electricity": "#2b83ba", "quota": "#fdae61"}
+#: wells drawn on the abstraction map at most (the largest first); all are in the table and the Excel file
+ABSTRACTION_MAP_MAX = 5000
+
+
+def build_abstraction_map(wells: pd.DataFrame, *, townships: gpd.GeoDataFrame, tr: Translate,
+                          basemap: Basemap = Basemap(), asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """Wells sized by the year's abstraction (area ∝ m³) and coloured by their main source.
+
+    ``wells``: :attr:`gwmap.ledger.YearLedger.wells` (``m3`` and ``m3_<source>`` per well), largest first.
+    """
+    m = _base_map(townships, tr, basemap)
+    names = dict(zip(townships["code"], townships["name"]))
+    w = wells[wells["m3"] > 0].head(ABSTRACTION_MAP_MAX)
+    top = float(w["m3"].max()) if len(w) else 1.0
+    cats = list(SOURCE_COLORS)
+    main = w[[f"m3_{c}" for c in cats]].to_numpy().argmax(axis=1) if len(w) else []
+    rows = [[round(float(r.lon), 6), round(float(r.lat), 6), int(k), _esc(r.well_code),
+             f"{r.m3:,.0f}", _esc(tr(f"abs.source.{cats[k]}")),
+             "" if pd.isna(r.coefficient) else f"{r.coefficient:.2f}",
+             _esc(names.get(r.township_code, "")), round(2.5 + 11.5 * math.sqrt(r.m3 / top), 1)]
+            for r, k in zip(w.itertuples(), main, strict=True)]
+    CanvasPoints(name=tr("abs.map_title"), key="abstraction", rows=rows, colors=list(SOURCE_COLORS.values()),
+                 fields=[(tr("field.well_code"), 3), (tr("abs.col.m3"), 4), (tr("abs.col.source"), 5),
+                         (tr("abs.col.coefficient"), 6), (tr("field.township"), 7)],
+                 stroke="#333", weight=0.5, radius_col=8).add_to(m)
+    m.add_child(_Legend([(tr("abs.col.source"), [(v, tr(f"abs.source.{k}")) for k, v in SOURCE_COLORS.items()])]))
     return localize_assets(m, asset_base)
 
 

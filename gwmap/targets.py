@@ -126,6 +126,10 @@ def level_change(store: Store, *, aquifer: str | None = None, today: date | None
     return float(both["change_m"].mean()), len(both), *codes
 
 
+#: The plan's cut of groundwater abstraction (压减地下水开采量 115万m³, DOMAIN.md §1).
+PLAN_CUT_M3 = 1_150_000.0
+
+
 def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
     """The plan's targets with today's figures (DOMAIN.md §1)."""
     from gwmap.sealing import progress
@@ -138,7 +142,7 @@ def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
         src = prog.reset_index()[["year", "target_wells", "accepted", "target_cut_m3", "cut_m3"]]
         out.append(Target("wells_sealed_2023", float(p["accepted"]), float(p["target_wells"]), "wells", "2023",
                           p["accepted"] >= p["target_wells"], source=src))
-        out.append(Target("cut_2023", float(p["cut_m3"]), 1_150_000.0, "m3", "2023", p["cut_m3"] >= 1_150_000,
+        out.append(Target("cut_2023", float(p["cut_m3"]), PLAN_CUT_M3, "m3", "2023", p["cut_m3"] >= PLAN_CUT_M3,
                           source=src))
     deep = _deep_in_use_by_township(store, today)
     out.append(Target("deep_remaining", float(deep["permitted_m3_per_year"].sum()), 0.0, "m3", "2024-12-31",

@@ -30,7 +30,7 @@ METERING = ("water_meter", "electricity")
 #: DB37/T 4634-2023: 机井封填, 封存备用, 改建监测井
 DISPOSITIONS = ("fill", "standby", "convert_monitoring")
 SEALING_STAGES = ("planned", "works_done", "accepted")
-LEAD_SOURCES = ("patrol", "public_report", "meter_anomaly", "remote_sensing", "level_anomaly")
+LEAD_SOURCES = ("patrol", "public_report", "meter_anomaly", "remote_sensing", "level_anomaly", "data_screening")
 #: 登记 → 核查 → 认定/排除 → 整改 → 复查 → 销号
 LEAD_STAGES = ("registered", "inspected", "confirmed", "dismissed", "rectifying", "reinspected", "closed")
 OPEN_LEAD_STAGES = ("registered", "inspected", "confirmed", "rectifying", "reinspected")

@@ -267,6 +267,19 @@ def build(out_root: Path = ROOT / "data") -> None:
         v = surveys.at[b, "depth_to_water_m"]
         surveys.at[b, "depth_to_water_m"] = [-v, 999.0, round(v * 100, 0), round(v * 10, 1)][k % 4]
 
+    # a planted level anomaly (issue 13's level_anomaly): one shallow well far from the pumping centre whose
+    # water table falls 0.8 m a year from 2023 while its neighbours hold steady (a hidden pump nearby);
+    # no random draw, so every other value stays as it was
+    far = np.hypot(px - cxy["shallow"].x, py - cxy["shallow"].y)
+    shallow = np.where(mw.aquifer == "shallow")[0]
+    crowd = [int((np.hypot(px[shallow] - px[j], py[shallow] - py[j]) <= 6000).sum()) for j in shallow]
+    pick = max((j for j, n in zip(shallow, crowd) if far[j] > 15000), key=lambda j: crowd[list(shallow).index(j)])
+    when = pd.to_datetime(surveys["measured_on"])
+    years_since = ((when - pd.Timestamp("2022-10-01")).dt.days / 365.25).clip(lower=0)
+    hit = (surveys["mw_code"] == mw.mw_code[pick]) & surveys["depth_to_water_m"].between(0, 150)
+    surveys.loc[hit, "depth_to_water_m"] = (surveys.loc[hit, "depth_to_water_m"] + 0.8 * years_since[hit]).round(2)
+    print(f"planted level anomaly: {mw.mw_code[pick]}")
+
     wells.to_csv(OUT_W / "registry.csv", index=False, encoding="utf-8")
     sealings.to_csv(OUT_W / "sealings.csv", index=False, encoding="utf-8")
     leads.to_csv(OUT_W / "leads.csv", index=False, encoding="utf-8")

@@ -24,6 +24,9 @@ from gwmap.ui import data, mapview, resources, shell, state
 from gwmap.ui.i18n import file_name, t, t_error, translator
 from gwmap.vocab import LEAD_SOURCES, LEAD_STAGES
 
+#: 数据筛查 leads come from the abstraction page's queue, with their snapshot; not typed in here
+MANUAL_SOURCES = [v for v in LEAD_SOURCES if v != "data_screening"]
+
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("leads.header"))
 tr = translator()  # captures the language now; widgets call it later
@@ -61,7 +64,8 @@ if editor:
             c1, c2, c3 = st.columns(3)
             lon = c1.number_input(t("report.ledger.lon"), 114.0, 117.0, value=float(pick[0]) if pick else 115.5, format="%.6f")
             lat = c2.number_input(t("report.ledger.lat"), 35.5, 37.5, value=float(pick[1]) if pick else 36.55, format="%.6f")
-            source = data.selectbox(c3, t("field.source"), LEAD_SOURCES, format_func=lambda v: tr(f"vocab.lead_source.{v}"))
+            source = data.selectbox(c3, t("field.source"), MANUAL_SOURCES,
+                                    format_func=lambda v: tr(f"vocab.lead_source.{v}"))
             gcj = st.checkbox(t("leads.gcj02"))
             description = st.text_area(t("field.description"))
             if st.form_submit_button(t("leads.register_submit"), type="primary"):

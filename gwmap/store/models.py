@@ -491,6 +491,29 @@ class MeterReading(Base):
     row: Mapped[int] = mapped_column(Integer)
 
 
+class ScreenDecision(Base):
+    """What a person decided about a suggestion of the data screening (issue 13): accepted as a lead or dismissed.
+
+    One decision per (year, reason, subject): the subject is the well code, meter number, account or
+    monitoring well the suggestion is about.  The figures it showed are kept as JSON; an accepted one names
+    its lead and the SHA-256 of the snapshot attached to it as evidence.
+    """
+
+    __tablename__ = "screen_decisions"
+    __table_args__ = (UniqueConstraint("year", "reason", "subject"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    decision: Mapped[str] = mapped_column(String(16))  # accepted, dismissed
+    note: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[str] = mapped_column(Text, default="")  # JSON of the suggestion as shown
+    lead_code: Mapped[str] = mapped_column(String(32), default="")
+    snapshot_sha256: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+
+
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic filter: ignore what gwmap's models do not describe.
 

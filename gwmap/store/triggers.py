@@ -37,7 +37,7 @@ __all__ = ["AUDITED_TABLES", "install", "register_sqlite_functions", "chain_hash
 AUDITED_TABLES = (
     "users", "boundary_versions", "townships", "wells", "sealings", "leads", "monitoring_wells", "surveys",
     "measurements", "column_mappings", "lead_steps", "evidence", "sealing_plans", "sealing_photos", "dispatches",
-    "dispatch_stops", "reclaimed_water", "power_uploads", "power_records", "meter_readings",
+    "dispatch_stops", "reclaimed_water", "power_uploads", "power_records", "meter_readings", "screen_decisions",
 )
 _SECRET_COLUMNS = {"password_hash"}
 

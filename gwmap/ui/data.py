@@ -353,3 +353,47 @@ def precompute_dashboard(user) -> int:
                                                                     survey=survey_label(code))))
     bar.progress(1.0, text=t("dash.precomputed", n=n))
     return n
+
+
+#: What the abstraction ledger reads (surface runs are not audited: a new depth surface shows with the next
+#: survey or upload; the ledger page names the survey its lifts come from).
+ABSTRACTION_TABLES = ("power_uploads", "power_records", "meter_readings", "wells", "sealings", "surveys",
+                      "measurements")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _year_ledger(version: int, year: int):
+    from gwmap.ledger import year_ledger
+
+    return year_ledger(store(), year)
+
+
+def year_ledger(year: int):
+    """:func:`gwmap.ledger.year_ledger`, kept until the records, wells or surveys change."""
+    return _year_ledger(version(*ABSTRACTION_TABLES), int(year))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _queue(version: int, year: int, today):
+    from gwmap.screening import queue
+
+    return queue(store(), year=year, today=today)
+
+
+def screening_queue(year: int) -> list[dict]:
+    """The year's undecided suggestions, kept until the data or a decision change (or the day does)."""
+    from gwmap import clock
+
+    return _queue(version(*ABSTRACTION_TABLES, "screen_decisions", "leads"), int(year), clock.today())
+
+
+def data_years() -> list[int]:
+    from gwmap.ledger import data_years as years
+
+    memo = run_memo()
+    if memo is not None and "abs_years" in memo:
+        return memo["abs_years"]
+    out = years(store())
+    if memo is not None:
+        memo["abs_years"] = out
+    return out

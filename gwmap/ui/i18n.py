@@ -55,9 +55,9 @@ def t_error(exc: GwmapError) -> str:
 
 
 def translator(lang: str | None = None):
-    """A one-argument translate function for the UI-free core (map labels)."""
+    """A translate function for the UI-free core (map labels, exports): ``tr(key, **params)``, not escaped."""
     lang = lang or get_lang()
-    return lambda key: translate(key, lang)
+    return lambda key, **params: translate(key, lang, **params)
 
 
 def survey_label(code: str, lang: str | None = None) -> str:
