@@ -383,9 +383,10 @@ def _uploads(store: Store, suggestion: dict) -> dict[int, tuple[str, str]]:
 
 
 def _description(suggestion: dict, tr) -> str:
-    figures = "；".join(f"{tr(f'screen.fig.{k}')}: {v}" for k, v in suggestion["figures"].items()
-                       if not isinstance(v, list))
-    return f"{tr('screen.reason.' + suggestion['reason'])}（{subject(suggestion)}）。{figures}"
+    figures = tr("list.sep").join(f"{tr(f'screen.fig.{k}')} {v}" for k, v in suggestion["figures"].items()
+                                  if not isinstance(v, list))
+    return tr("screen.description", reason=tr(f"screen.reason.{suggestion['reason']}"), subject=subject(suggestion),
+              figures=figures)
 
 
 def accept(store: Store, user, *, year: int, reason: str, subject_: str, townships, outline, evidence_dir,

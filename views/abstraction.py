@@ -29,6 +29,7 @@ user = shell.require_user()  # before anything is read: this page may run withou
 st.header(t("abs.header"))
 st.caption(t("abs.intro"))
 tr = translator()  # captures the language now; widgets call it later
+SEP = tr("list.sep")
 store, settings = resources.store(), resources.settings()
 info, townships, outline = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
@@ -116,7 +117,7 @@ if year != base_year:
 
 def _mix(by_source: dict) -> str:
     total = sum(by_source.values()) or 1.0
-    return "、".join(f"{tr(f'abs.source.{k}')} {v / total:.0%}" for k, v in by_source.items() if v > 0)
+    return SEP.join(f"{tr(f'abs.source.{k}')} {v / total:.0%}" for k, v in by_source.items() if v > 0)
 
 
 now_mix, base_mix = led.by_source(), base.by_source()
@@ -159,7 +160,7 @@ data.table(pd.DataFrame({
     t("field.well_code"): w["well_code"], t("field.township"): w["township_code"].map(lambda c: names.get(c, c)),
     t("field.aquifer"): w["aquifer"].map(lambda a: tr(f"vocab.aquifer.{a}")),
     t("abs.col.m3"): w["m3"].round(0),
-    t("abs.col.source"): ["、".join(tr(f"abs.source.{s}") for s in SOURCES if getattr(r, f"m3_{s}") > 0)
+    t("abs.col.source"): [SEP.join(tr(f"abs.source.{s}") for s in SOURCES if getattr(r, f"m3_{s}") > 0)
                           for r in w.itertuples()],
     t("abs.col.kwh"): w["kwh"].round(0), t("abs.col.coefficient"): w["coefficient"].round(2),
     t("abs.col.coef_source"): w["coef_source"].map(lambda s: tr(f"abs.coef_source.{s}") if isinstance(s, str) else ""),
@@ -188,7 +189,7 @@ if not queue:
 
 
 def _summary(x: dict) -> str:
-    return "；".join(f"{tr(f'screen.fig.{k}')} {v}" for k, v in x["figures"].items() if not isinstance(v, list))
+    return SEP.join(f"{tr(f'screen.fig.{k}')} {v}" for k, v in x["figures"].items() if not isinstance(v, list))
 
 
 groups = {r: [x for x in queue if x["reason"] == r] for r in REASONS}

@@ -130,6 +130,14 @@ if codes:
                      use_container_width=True, hide_index=True)
         data.photos(ev, evidence_dir, caption=lambda r: f"{tr('vocab.lead_stage.' + r.stage)} · "
                     f"{to_local(r.taken_at if pd.notna(r.taken_at) else r.uploaded_at):%Y-%m-%d %H:%M}")
+        # documents (PDFs, the screening's snapshot) are offered as they were stored, read only when asked
+        for r in ev[~ev["mime"].isin(["image/jpeg", "image/png"])].itertuples():
+            if not (evidence_dir / r.sha256).exists():
+                st.error(t("err.evidence.missing", sha=r.sha256[:12]))
+                continue
+            st.download_button(t("leads.evidence_download", file=r.filename),
+                               lambda sha=r.sha256: read_evidence(evidence_dir, sha), file_name=r.filename,
+                               mime=r.mime, key=f"ev_{r.id}")
     lead_row = lead.copy()
     lead_row["lead_code"] = code
     # built when asked (a callable), with the photos embedded

@@ -142,7 +142,61 @@ def test_screening_finds_every_planted_case_of_the_demo(demo_db_path):
     for year in (2024, 2026):
         assert [f["well_code"] for f in screen(store, year=year) if f["reason"] == "power_after_sealing"] in (
             [PLANTED["power_after_sealing"]], [])
+    # the monitoring well planted in the demo's surveys (its level falls while its neighbours recover)
+    from gwmap.demo import PLANTED_LEVEL_ANOMALY
+
+    assert [f["mw_code"] for f in by_reason["level_anomaly"]] == [PLANTED_LEVEL_ANOMALY]
     # nothing in the registry of leads changed: suggestions are a queue, not leads
     assert len(repo.leads_frame(store)) == 60
     # an honest well is not suggested: most electricity wells draw within their permit
     assert len(by_reason["over_permit"]) < 50
+
+
+def test_the_year_ledger_by_well_adds_up_and_its_excel_says_the_same(demo_db_path):
+    """Per well: the year's m³ is the sum of its months and sources; the 台账 Excel holds the same figures."""
+    import io
+
+    import openpyxl
+
+    from gwmap.demo import DEMO_LOADER
+    from gwmap.demo_power import add_demo_power
+    from gwmap.ui.i18n import translator
+
+    store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
+    add_demo_power(store, DEMO_LOADER)
+    led = ledger.year_ledger(store, 2025)
+    w = led.wells.set_index("well_code")
+    assert w["m3"].sum() == pytest.approx(led.total_m3, rel=1e-9)
+    assert (w["m3"] - w[["m3_metered", "m3_electricity", "m3_quota"]].sum(axis=1)).abs().max() < 1e-6
+    per_month = led.monthly.groupby("well_code")["m3"].sum()
+    assert (w.loc[per_month.index, "m3"] - per_month).abs().max() < 1e-6
+    # an electricity well: kWh × coefficient; its lift is the depth plus the extra lift; the source named
+    e = w[(w["m3_electricity"] > 0) & (w["m3_metered"] == 0) & (w["m3_quota"] == 0)].iloc[0]
+    assert e["m3"] == pytest.approx(e["kwh"] * e["coefficient"], rel=1e-9)
+    assert e["lift_m"] == pytest.approx(max(e["depth_m"], 0) + ledger.EXTRA_LIFT_M)
+    assert e["coef_source"] in ("calibrated", "township", "aquifer", "default")
+    permitted = w[w["permitted_m3_per_year"] > 0]
+    assert (permitted["share"] - permitted["m3"] / permitted["permitted_m3_per_year"]).abs().max() < 1e-9
+    assert led.townships["m3"].sum() == pytest.approx(led.total_m3, rel=1e-9)
+    # against a baseline: the cut and the plan's target
+    base = ledger.year_ledger(store, 2022)
+    cmp_ = ledger.against_baseline(led, base)
+    assert cmp_["cut_m3"] == pytest.approx(base.total_m3 - led.total_m3, abs=0.1)
+    assert cmp_["target_cut_m3"] == 1_150_000 and cmp_["met"] == (cmp_["cut_m3"] >= 1_150_000)
+    # the Excel
+    wb = openpyxl.load_workbook(io.BytesIO(ledger.ledger_xlsx(led, tr=translator("zh"), names={}, baseline=cmp_)))
+    assert wb.sheetnames == ["汇总", "按井", "按乡镇", "按月"]
+    summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(values_only=True) if r and r[0]}
+    assert summary["年取水量"] == pytest.approx(led.total_m3, abs=0.1)
+    assert summary["比基准年压减"] == pytest.approx(cmp_["cut_m3"], abs=0.1)
+    rows = list(wb["按井"].iter_rows(values_only=True))
+    head = rows[0]
+    assert head[:2] == ("机井编号", "乡镇") and len(rows) - 1 == len(led.wells)
+    by_code = {r[0]: r for r in rows[1:]}
+    got = by_code[e.name]
+    assert got[head.index("取水量 m³")] == pytest.approx(e["m3"], abs=0.1)
+    assert got[head.index("折算系数 m³/kWh")] == pytest.approx(e["coefficient"], abs=0.001)
+    assert got[head.index("提水扬程 m")] == pytest.approx(e["lift_m"], abs=0.001)
+    months = list(wb["按月"].iter_rows(values_only=True))
+    assert len(months) - 1 == len(led.monthly)
+    assert sum(r[2] for r in months[1:]) == pytest.approx(led.total_m3, rel=1e-6)

@@ -1,0 +1,165 @@
+"""The abstraction ledger page (issue 13) through AppTest, in Chinese and in English."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from gwmap.config import PROJECT_ROOT
+from gwmap.demo import DEMO_LOADER, PLANTED_LEVEL_ANOMALY
+from gwmap.i18n import translate
+from gwmap.ledger import year_ledger
+from gwmap.store import Store, repo
+from gwmap.store.users import CurrentUser
+from gwmap.ui.state import LANG_KEY
+from tests.conftest import signed_in
+
+LANGS = ["zh", "en"]
+LEADER = CurrentUser("leader", "leader", "局领导")
+HYDRO = CurrentUser("hydro", "hydrologist", "水资源科")
+ENFORCER = CurrentUser("enforce", "enforcement", "执法大队")
+PAGE = "views/abstraction.py"
+
+
+@pytest.fixture(scope="module")
+def _power_template(tmp_path_factory, _demo_template):
+    """The demo database with init --demo's power records and meter readings, made once for this module."""
+    from tests.conftest import copy_demo
+
+    from gwmap.demo_power import add_demo_power
+
+    folder = tmp_path_factory.mktemp("power-demo")
+    copy_demo(_demo_template, folder)
+    store = Store(f"sqlite:///{folder / 'gwmap.sqlite'}")
+    add_demo_power(store, DEMO_LOADER)
+    store.dispose()
+    return folder
+
+
+@pytest.fixture
+def data_dir(_power_template, tmp_path):
+    import shutil
+
+    shutil.copytree(_power_template, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+@pytest.fixture
+def store(data_dir):
+    s = Store(f"sqlite:///{data_dir / 'gwmap.sqlite'}")
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def open_page(data_dir, monkeypatch):
+    monkeypatch.setenv("GWMAP_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("GWMAP_DEMO", "1")
+    monkeypatch.delenv("GWMAP_DATABASE_URL", raising=False)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    def make(lang: str, user: CurrentUser) -> AppTest:
+        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180)
+        at.session_state[LANG_KEY] = lang
+        signed_in(at, Store(f"sqlite:///{data_dir / 'gwmap.sqlite'}"), user)
+        at.switch_page(PAGE)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield make
+    st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_leader_reads_the_ledger_and_the_queue_but_cannot_act(open_page, store, lang):
+    at = open_page(lang, LEADER)
+    assert at.header[0].value == translate("abs.header", lang)
+    led, base = year_ledger(store, 2025), year_ledger(store, 2022)  # last whole year; the first with records
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[translate("abs.total", lang)] == f"{led.total_m3:,.0f} m³"
+    assert metrics[translate("abs.baseline_total", lang, year=2022)] == f"{base.total_m3:,.0f} m³"
+    assert metrics[translate("abs.cut", lang)] == f"{base.total_m3 - led.total_m3:,.0f} m³"
+    for src, v in led.by_source().items():
+        assert metrics[translate(f"abs.source.{src}", lang)] == f"{v:,.0f} m³"
+    # the townships table adds up to the county
+    tw = next(d.value for d in at.dataframe if translate("abs.col.wells", lang) in d.value.columns)
+    assert tw[translate("abs.col.m3", lang)].sum() == pytest.approx(led.total_m3, abs=len(tw))
+    # no upload, no accept or dismiss, but the queue is there with every reason the demo plants
+    assert not at.get("file_uploader")
+    assert translate("abs.screen_read_only", lang) in [i.value for i in at.info]
+    labels = [tab.label for tab in at.tabs]
+    for reason in ("power_after_sealing", "unknown_meter", "power_without_well", "over_permit", "expired_permit",
+                   "level_anomaly"):
+        assert any(label.startswith(translate(f"screen.reason.{reason}", lang)) for label in labels), reason
+    assert not [b for b in at.button if b.label == translate("abs.screen_accept", lang)]
+
+
+def _power_file(rows: list[str]) -> bytes:
+    return ("户号,电表号,年月,用电量kWh,用电类别\n" + "".join(r + "\n" for r in rows)).encode("gbk")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_broken_power_file_lists_every_problem_and_stores_nothing(open_page, store, lang):
+    from gwmap.abstraction import latest_power
+
+    before = len(latest_power(store))
+    at = open_page(lang, HYDRO)
+    raw = _power_file(["3700000001,372200000001,2026-03,1830,农业排灌",
+                       "3700000002,372200000002,2026-13,900,农业排灌",     # no such month
+                       "3700000003,372200000003,2026-04,-5,农业排灌",      # negative
+                       "3700000004,372200000004,2026-04,九百,农业排灌"])    # not a number
+    at.file_uploader(key="abs_upload_power").set_value(("国网用电.csv", raw, "text/csv")).run()
+    assert not at.exception, at.exception
+    problems = next(d.value for d in at.dataframe if translate("abs.problem.message", lang) in d.value.columns)
+    assert sorted(problems[translate("abs.problem.row", lang)]) == [3, 4, 5]  # the file's own row numbers
+    messages = set(problems[translate("abs.problem.message", lang)])
+    assert translate("err.power.kwh_negative", lang) in messages and translate("err.power.kwh", lang) in messages
+    assert at.error[0].value == translate("abs.has_problems", lang, count=3)
+    assert next(b for b in at.button if b.label == translate("abs.import", lang)).disabled
+    assert len(latest_power(store)) == before
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_clean_power_file_is_imported_and_kept_by_its_hash(open_page, store, data_dir, lang):
+    import hashlib
+
+    from gwmap.abstraction import latest_power
+
+    at = open_page(lang, HYDRO)
+    raw = _power_file(["3700000001,372200000001,2026-10,1830,农业排灌"])
+    at.file_uploader(key="abs_upload_power").set_value(("国网用电.csv", raw, "text/csv")).run()
+    assert at.success[0].value == translate("abs.clean", lang, rows=1)
+    next(b for b in at.button if b.label == translate("abs.import", lang)).click().run()
+    assert not at.exception, at.exception
+    sha = hashlib.sha256(raw).hexdigest()
+    assert translate("abs.imported", lang, rows=1, first="2026-10", last="2026-10", sha=sha[:12]) in \
+        [s.value for s in at.success]
+    power = latest_power(store)
+    assert power[power.meter_no == "372200000001"]["kwh"].tolist() == [1830.0]
+    assert (data_dir / "uploads").glob(f"{sha}*")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_enforcer_accepts_the_level_anomaly_and_dismisses_needs_a_reason(open_page, store, lang):
+    at = open_page(lang, ENFORCER)
+    tab = next(tab for tab in at.tabs if tab.label.startswith(translate("screen.reason.level_anomaly", lang)))
+    # dismissing without a reason is refused with the message, and nothing is recorded
+    next(b for b in tab.button if b.label == translate("abs.screen_dismiss", lang)).click().run()
+    assert translate("err.screen.why", lang) in [e.value for e in at.error]
+    leads_before = len(repo.leads_frame(store))
+    tab = next(tab for tab in at.tabs if tab.label.startswith(translate("screen.reason.level_anomaly", lang)))
+    next(b for b in tab.button if b.label == translate("abs.screen_accept", lang)).click().run()
+    assert not at.exception, at.exception
+    leads = repo.leads_frame(store)
+    assert len(leads) == leads_before + 1
+    new = leads[leads.source == "data_screening"].iloc[0]
+    mw = repo.monitoring_wells_frame(store).set_index("mw_code").loc[PLANTED_LEVEL_ANOMALY]
+    assert (round(new.lon, 6), round(new.lat, 6)) == (round(mw.lon, 6), round(mw.lat, 6))
+    assert at.success[-1].value == translate("abs.screen_accepted", lang, code=new.lead_code)
+    # the suggestion left the queue and is listed as decided, with its lead
+    assert not any(tab.label.startswith(translate("screen.reason.level_anomaly", lang)) for tab in at.tabs)
+    decided = next(d.value for d in at.dataframe if translate("screen.col.lead", lang) in d.value.columns)
+    assert decided[translate("screen.col.lead", lang)].tolist() == [new.lead_code]
