@@ -25,9 +25,8 @@ PAGE = "views/abstraction.py"
 @pytest.fixture(scope="module")
 def _power_template(tmp_path_factory, _demo_template):
     """The demo database with init --demo's power records and meter readings, made once for this module."""
-    from tests.conftest import copy_demo
-
     from gwmap.demo_power import add_demo_power
+    from tests.conftest import copy_demo
 
     folder = tmp_path_factory.mktemp("power-demo")
     copy_demo(_demo_template, folder)
