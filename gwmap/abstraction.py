@@ -44,8 +44,8 @@ from gwmap.store.users import CurrentUser, authorize
 from gwmap.store.validate import clean_text_problem
 
 __all__ = ["POWER_COLUMNS", "METER_COLUMNS", "Problem", "UploadCheck", "check_power", "check_meter_readings",
-           "known_wells", "import_upload", "power_template_xlsx", "meter_template_xlsx", "read_upload", "latest_power",
-           "MAX_KWH_PER_MONTH"]
+           "known_wells", "uploads_frame", "import_upload", "power_template_xlsx", "meter_template_xlsx",
+           "read_upload", "latest_power", "MAX_KWH_PER_MONTH"]
 
 #: field -> accepted headers (Chinese first), as in the template.
 POWER_COLUMNS = {
@@ -330,6 +330,15 @@ def import_upload(store: Store, user: CurrentUser, check: UploadCheck, *, source
             s.add_all(MeterReading(upload_id=up.id, well_code=r.well_code, read_on=r.read_on,
                                    reading_m3=float(r.reading_m3), row=int(r.row)) for r in rows.itertuples())
         return up.id
+
+
+def uploads_frame(store: Store) -> pd.DataFrame:
+    """Every upload of power records or meter readings, newest first (the versions the ledger reads)."""
+    with store.engine.connect() as conn:
+        return pd.read_sql(select(PowerUpload.id, PowerUpload.kind, PowerUpload.source_name, PowerUpload.rows,
+                                  PowerUpload.first_month, PowerUpload.last_month, PowerUpload.created_by,
+                                  PowerUpload.created_at, PowerUpload.source_sha256)
+                           .order_by(PowerUpload.id.desc()), conn)
 
 
 def latest_power(store: Store, *, first_month: str | None = None, last_month: str | None = None) -> pd.DataFrame:

@@ -204,25 +204,43 @@ def cmd_import_power(args: argparse.Namespace) -> int:
 
 
 def cmd_abstraction(args: argparse.Namespace) -> int:
-    """The year's abstraction by source and township (the ledger's totals)."""
-    from gwmap.ledger import year_summary
+    """The year's abstraction by source and township (the ledger's totals), against a baseline year."""
+    from gwmap.ledger import against_baseline, ledger_xlsx, year_ledger, year_summary
 
-    if not 2000 <= args.year <= 2100:
-        raise GwmapError("err.abstraction.year", "The year must be between 2000 and 2100.", year=args.year)
-    out = year_summary(_store(), args.year)
+    for y in (args.year, args.baseline):
+        if y is not None and not 2000 <= y <= 2100:
+            raise GwmapError("err.abstraction.year", "The year must be between 2000 and 2100.", year=y)
+    store = _store()
+    out = year_summary(store, args.year)
+    led = year_ledger(store, args.year) if (args.baseline or args.out) else None
+    cmp_ = against_baseline(led, year_ledger(store, args.baseline)) if args.baseline else None
+    if cmp_:
+        out["baseline"] = {"year": args.baseline, "m3": cmp_["baseline_m3"], "cut_m3": cmp_["cut_m3"],
+                           "target_cut_m3": cmp_["target_cut_m3"], "met": cmp_["met"],
+                           "by_source": cmp_["baseline_by_source"]}
+    if args.out:
+        from gwmap.store.repo import current_boundaries
+        from gwmap.ui.i18n import translator
+
+        names = dict(zip(current_boundaries(store)[1]["code"], current_boundaries(store)[1]["name"], strict=True))
+        Path(args.out).write_bytes(ledger_xlsx(led, tr=translator("zh"), names=names, baseline=cmp_))
+        out["out"] = args.out
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:
         print(f"{args.year}: {out['total_m3']:,.0f} m³ ({', '.join(f'{k} {v:,.0f}' for k, v in out['by_source'].items())})")
         for tw in out["townships"]:
             print(f"  {tw['name'] or tw['code']}: {tw['m3']:,.0f} m³")
+        if cmp_:
+            print(f"baseline {args.baseline}: {cmp_['baseline_m3']:,.0f} m³; cut {cmp_['cut_m3']:,.0f} m³ "
+                  f"(plan {cmp_['target_cut_m3']:,.0f} m³: {'met' if cmp_['met'] else 'not met'})")
     return 0
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
     """Leads the data suggests for a year (none is registered: a person accepts or dismisses each)."""
     from gwmap import clock
-    from gwmap.screening import screen
+    from gwmap.screening import screen, subject
 
     year = args.year or clock.today().year
     if not 2000 <= year <= 2100:
@@ -232,7 +250,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         print(json.dumps(found, ensure_ascii=False))
     else:
         for f in found:
-            who = f.get("well_code") or f.get("meter_no") or f.get("account")
+            who = subject(f)
             print(f"{f['reason']:<20} {who}: {json.dumps(f['figures'], ensure_ascii=False)}")
         print(f"{len(found)} suggestions for {year}")
     return 0
@@ -469,11 +487,13 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("abstraction", help="a year's groundwater abstraction: metered, from electricity (以电折水) "
                                            "or by quota, per township")
     s.add_argument("--year", type=int, required=True)
+    s.add_argument("--baseline", type=int, help="compare with this year's total and the plan's cut (115万 m³)")
+    s.add_argument("--out", help="also write the ledger (台账) as Excel: summary, wells, townships, months")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_abstraction)
 
     s = sub.add_parser("screen", help="leads the data suggests (power after sealing, unknown meters, over or "
-                                      "expired permits), for a person to accept or dismiss")
+                                      "expired permits, level anomalies), for a person to accept or dismiss")
     s.add_argument("--year", type=int, help="default: this year")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_screen)

@@ -355,6 +355,8 @@ def ledger_xlsx(led: YearLedger, *, tr, names: dict[str, str], baseline: dict | 
     ws.append([tr("abs.total"), round(led.total_m3, 1), "m³"])
     for src, v in led.by_source().items():
         ws.append([tr(f"abs.source.{src}"), round(v, 1), "m³"])
+    for aq, v in led.monthly.groupby("aquifer")["m3"].sum().items():
+        ws.append([tr(f"vocab.aquifer.{aq}"), round(float(v), 1), "m³"])
     if baseline:
         ws.append([tr("abs.baseline_total", year=baseline["baseline_year"]), baseline["baseline_m3"], "m³"])
         ws.append([tr("abs.cut"), baseline["cut_m3"], "m³"])
@@ -406,12 +408,16 @@ def ledger_xlsx(led: YearLedger, *, tr, names: dict[str, str], baseline: dict | 
                                      tr("abs.col.m3_metered"), tr("abs.col.m3_electricity"), tr("abs.col.m3_quota")],
           ([names.get(r.township_code, r.township_code), int(r.wells), round(r.m3, 1), round(r.metered, 1),
             round(r.electricity, 1), round(r.quota, 1)] for r in t.itertuples()))
+    # months as columns, one row per well (the way a 台账 is kept, and within Excel's 1,048,576 rows at any scale)
     m = led.monthly
-    sheet(tr("abs.xlsx.months"), [tr("field.well_code"), tr("abs.col.month"), tr("abs.col.m3"),
-                                  tr("abs.col.source"), tr("abs.col.kwh"), tr("abs.col.coefficient")],
-          ([r.well_code, r.month, round(r.m3, 1), tr(f"abs.source.{r.source}"),
-            None if pd.isna(r.kwh) else round(r.kwh, 1), None if pd.isna(r.coefficient) else round(r.coefficient, 3)]
-           for r in m.sort_values(["well_code", "month"]).itertuples()))
+    grid = m.pivot_table(index="well_code", columns="month", values="m3", aggfunc="sum")
+    months = [f"{led.year}-{k:02d}" for k in range(1, 13)]
+    grid = grid.reindex(columns=months)
+    sources = m.groupby("well_code")["source"].agg(lambda v: tr("list.sep").join(
+        tr(f"abs.source.{x}") for x in SOURCES if x in set(v)))
+    sheet(tr("abs.xlsx.months"), [tr("field.well_code"), tr("abs.col.source"), *months],
+          ([code, sources.get(code, ""), *[None if pd.isna(v) else round(float(v), 1) for v in row]]
+           for code, row in zip(grid.index, grid.to_numpy(), strict=True)))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -12,6 +12,7 @@ from gwmap.abstraction import (
     known_wells,
     meter_template_xlsx,
     power_template_xlsx,
+    uploads_frame,
 )
 from gwmap.errors import GwmapError
 from gwmap.ledger import SOURCES, against_baseline, ledger_xlsx
@@ -87,6 +88,18 @@ if can(user, "abstraction.import"):
                     with st.spinner(t("abs.precomputing", year=newest)):
                         data.year_ledger(newest)
 
+    ups = uploads_frame(store)
+    if len(ups):
+        with st.expander(f"{t('abs.uploads_title')} ({len(ups)})"):
+            data.table(pd.DataFrame({
+                t("abs.kind_label"): ups["kind"].map(lambda k: tr(f"abs.kind_short.{k}")),
+                t("surveys.source_file"): ups["source_name"], t("abs.metric.rows"): ups["rows"],
+                t("abs.col.month"): ups["first_month"] + " – " + ups["last_month"],
+                t("audit.actor"): ups["created_by"],
+                t("audit.at"): ups["created_at"].map(lambda v: f"{clock.to_local(v):%Y-%m-%d %H:%M}"),
+                "SHA-256": ups["source_sha256"].map(lambda v: v[:16] if v else "—")}),
+                use_container_width=True, hide_index=True)
+
 years = data.data_years()
 if not years:
     st.info(t("abs.no_data"))
@@ -124,9 +137,12 @@ now_mix, base_mix = led.by_source(), base.by_source()
 if year != base_year and any(abs(now_mix[k] / (led.total_m3 or 1) - base_mix[k] / (base.total_m3 or 1)) > 0.05
                              for k in SOURCES):
     st.info(t("abs.sources_differ", year=year, now=_mix(now_mix), base=base_year, then=_mix(base_mix)))
-s1, s2, s3 = st.columns(3)
-for col, src in zip((s1, s2, s3), SOURCES, strict=True):
+cols = st.columns(5)
+for col, src in zip(cols[:3], SOURCES, strict=True):
     col.metric(t(f"abs.source.{src}"), f"{now_mix[src]:,.0f} m³")
+by_aquifer = led.monthly.groupby("aquifer")["m3"].sum()
+for col, aq in zip(cols[3:], ("shallow", "deep"), strict=True):
+    col.metric(t(f"vocab.aquifer.{aq}"), f"{by_aquifer.get(aq, 0.0):,.0f} m³")
 
 st.subheader(t("abs.map_title"))
 fmap = data.rendered_map("abstraction", (*data.ABSTRACTION_TABLES, "boundary_versions", "townships"), (year,),

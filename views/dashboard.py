@@ -10,6 +10,7 @@ from gwmap.bulletin import build_bulletin, bulletin_docx, bulletin_pdf
 from gwmap.cone import describe_change
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.i18n import translate
+from gwmap.ledger import against_baseline
 from gwmap.maps import build_cone_map
 from gwmap.runs import DASHBOARD_CONE
 from gwmap.store.users import can
@@ -70,6 +71,16 @@ for target in targets:
             source["after"] = source["after"].map(lambda c: survey_label(c, lang) if isinstance(c, str) else c)
         source.columns = [named("targets.col", c, lang) for c in source.columns]
         data.table(source, hide_index=True, use_container_width=True)
+
+# the cut read from the abstraction ledger (meters and electricity), beside the permits of the sealed wells
+ledger_years = data.data_years()
+if len(ledger_years) >= 2:
+    last = max((y for y in ledger_years if y < clock.today().year), default=ledger_years[-1])
+    cut = against_baseline(data.year_ledger(last), data.year_ledger(ledger_years[0]))
+    c1, c2 = st.columns([4, 1])
+    c1.caption(t("dash.ledger_cut" if cut["cut_m3"] >= 0 else "dash.ledger_more", year=last, base=ledger_years[0],
+                 cut=f"{abs(cut['cut_m3']):,.0f}", goal=f"{cut['target_cut_m3']:,.0f}"))
+    c2.page_link("views/abstraction.py", label=t("nav.abstraction"), icon=":material/water_drop:")
 
 st.subheader(t("dash.enforcement"))
 e1, e2, e3 = st.columns(3)

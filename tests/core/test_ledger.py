@@ -98,6 +98,22 @@ def test_the_command_line_prints_the_year(two_wells, demo_db_path):
     bad = subprocess.run([sys.executable, "-m", "gwmap", "abstraction", "--year", "99999"], cwd=PROJECT_ROOT, env=env,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    # against a baseline, with the Excel 台账 written
+    xlsx = demo_db_path / "台账.xlsx"
+    run = subprocess.run([sys.executable, "-m", "gwmap", "abstraction", "--year", "2025", "--baseline", "2024",
+                          "--out", str(xlsx), "--json"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    both = json.loads(run.stdout)
+    base = ledger.year_summary(Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}"), 2024)["total_m3"]
+    assert both["baseline"]["m3"] == pytest.approx(base, abs=0.1)
+    assert both["baseline"]["cut_m3"] == pytest.approx(base - both["total_m3"], abs=0.2)
+    assert both["baseline"]["met"] == (both["baseline"]["cut_m3"] >= 1_150_000)
+    import openpyxl
+
+    assert openpyxl.load_workbook(xlsx).sheetnames == ["汇总", "按井", "按乡镇", "按月"]
+    bad = subprocess.run([sys.executable, "-m", "gwmap", "abstraction", "--year", "2025", "--baseline", "1"],
+                         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
 def test_demo_records_recover_the_pump_sets_physics(demo_db_path):
@@ -198,5 +214,8 @@ def test_the_year_ledger_by_well_adds_up_and_its_excel_says_the_same(demo_db_pat
     assert got[head.index("折算系数 m³/kWh")] == pytest.approx(e["coefficient"], abs=0.001)
     assert got[head.index("提水扬程 m")] == pytest.approx(e["lift_m"], abs=0.001)
     months = list(wb["按月"].iter_rows(values_only=True))
-    assert len(months) - 1 == len(led.monthly)
-    assert sum(r[2] for r in months[1:]) == pytest.approx(led.total_m3, rel=1e-6)
+    assert months[0][2:] == tuple(f"2025-{k:02d}" for k in range(1, 13))
+    assert len(months) - 1 == led.monthly["well_code"].nunique()
+    assert sum(v or 0 for r in months[1:] for v in r[2:]) == pytest.approx(led.total_m3, rel=1e-6)
+    e_row = next(r for r in months[1:] if r[0] == e.name)
+    assert sum(v or 0 for v in e_row[2:]) == pytest.approx(e["m3"], abs=1.3) and e_row[1] == "以电折水"

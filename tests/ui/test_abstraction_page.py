@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from gwmap.config import PROJECT_ROOT
 from gwmap.demo import DEMO_LOADER, PLANTED_LEVEL_ANOMALY
 from gwmap.i18n import translate
 from gwmap.ledger import year_ledger
 from gwmap.store import Store, repo
 from gwmap.store.users import CurrentUser
-from gwmap.ui.state import LANG_KEY
-from tests.conftest import signed_in
+from tests.ui.conftest import app_opener
 
 LANGS = ["zh", "en"]
 LEADER = CurrentUser("leader", "leader", "局领导")
@@ -53,22 +50,8 @@ def store(data_dir):
 
 @pytest.fixture
 def open_page(data_dir, monkeypatch):
-    monkeypatch.setenv("GWMAP_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("GWMAP_DEMO", "1")
-    monkeypatch.delenv("GWMAP_DATABASE_URL", raising=False)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-    def make(lang: str, user: CurrentUser) -> AppTest:
-        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=180)
-        at.session_state[LANG_KEY] = lang
-        signed_in(at, Store(f"sqlite:///{data_dir / 'gwmap.sqlite'}"), user)
-        at.switch_page(PAGE)
-        at.run()
-        assert not at.exception, at.exception
-        return at
-
-    yield make
+    make = app_opener(data_dir, monkeypatch, timeout=180)
+    yield lambda lang, user: make(lang, user, PAGE)
     st.cache_resource.clear()
 
 
@@ -162,3 +145,14 @@ def test_an_enforcer_accepts_the_level_anomaly_and_dismisses_needs_a_reason(open
     assert not any(tab.label.startswith(translate("screen.reason.level_anomaly", lang)) for tab in at.tabs)
     decided = next(d.value for d in at.dataframe if translate("screen.col.lead", lang) in d.value.columns)
     assert decided[translate("screen.col.lead", lang)].tolist() == [new.lead_code]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_dashboard_reads_the_cut_from_the_ledger(data_dir, monkeypatch, store, lang):
+    from gwmap.ledger import against_baseline
+
+    at = app_opener(data_dir, monkeypatch, timeout=180)(lang, LEADER, "views/dashboard.py")
+    cut = against_baseline(year_ledger(store, 2025), year_ledger(store, 2022))
+    assert translate("dash.ledger_cut", lang, year=2025, base=2022, cut=f"{cut['cut_m3']:,.0f}",
+                     goal="1,150,000") in [c.value for c in at.caption]
+    st.cache_resource.clear()

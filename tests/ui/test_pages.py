@@ -15,6 +15,7 @@ from gwmap.store import Store, repo
 from gwmap.store.users import CurrentUser
 from gwmap.ui.state import LANG_KEY, USER_KEY
 from tests.conftest import signed_in
+from tests.ui.conftest import app_opener
 
 LANGS = ["zh", "en"]
 
@@ -30,24 +31,7 @@ LEADER = CurrentUser("leader", "leader", "局领导")
 
 @pytest.fixture
 def make_app(demo_db_path, monkeypatch):
-    monkeypatch.setenv("GWMAP_DATA_DIR", str(demo_db_path))
-    monkeypatch.setenv("GWMAP_DEMO", "1")
-    monkeypatch.delenv("GWMAP_DATABASE_URL", raising=False)
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-    def make(lang: str, user: CurrentUser | None = None, page: str | None = None) -> AppTest:
-        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=90)
-        at.session_state[LANG_KEY] = lang
-        if user is not None:
-            signed_in(at, _store(demo_db_path), user)
-        if page:  # open the page directly, as a link would, without running the home page first
-            at.switch_page(page)
-        at.run()
-        assert not at.exception, at.exception
-        return at
-
-    yield make
+    yield app_opener(demo_db_path, monkeypatch)
     st.cache_resource.clear()
 
 
