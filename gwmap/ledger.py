@@ -174,20 +174,13 @@ def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame,
     elec["calibrated"] = elec["well_code"].map(cal["coefficient"]) if len(cal) else np.nan
     elec["efficiency"] = elec["calibrated"] * elec["lift_m"] / LIFT_PER_KWH
     known = elec[elec["efficiency"].notna()]
-    by_tw = known.groupby(["aquifer", "township_code"])["efficiency"].median()
-    by_aq = known.groupby("aquifer")["efficiency"].median()
-    source = np.where(elec["efficiency"].notna(), "calibrated", "")
-    eff = elec["efficiency"].to_numpy(float).copy()
-    for i, (aq, tw) in enumerate(zip(elec["aquifer"], elec["township_code"], strict=True)):
-        if source[i]:
-            continue
-        if (aq, tw) in by_tw.index:
-            eff[i], source[i] = by_tw[(aq, tw)], "township"
-        elif aq in by_aq.index:
-            eff[i], source[i] = by_aq[aq], "aquifer"
-        else:
-            eff[i], source[i] = DEFAULT_EFFICIENCY, "default"
-    elec["efficiency"] = eff
+    by_tw = known.groupby(["aquifer", "township_code"])["efficiency"].median().rename("eff_township")
+    by_aq = known.groupby("aquifer")["efficiency"].median().rename("eff_aquifer")
+    elec = elec.join(by_tw, on=["aquifer", "township_code"]).join(by_aq, on="aquifer")
+    source = np.select([elec["efficiency"].notna(), elec["eff_township"].notna(), elec["eff_aquifer"].notna()],
+                       ["calibrated", "township", "aquifer"], "default")
+    elec["efficiency"] = (elec["efficiency"].fillna(elec["eff_township"]).fillna(elec["eff_aquifer"])
+                          .fillna(DEFAULT_EFFICIENCY).astype(float))
     elec["source"] = source
     elec["coefficient"] = np.where(source == "calibrated", elec["calibrated"],
                                    LIFT_PER_KWH * elec["efficiency"] / elec["lift_m"])
@@ -195,7 +188,17 @@ def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame,
                  "efficiency", "coefficient", "source"]].reset_index(drop=True)
 
 
-def monthly_ledger(store: Store, year: int, *, wells: pd.DataFrame | None = None) -> pd.DataFrame:
+def ledger_inputs(store: Store, wells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What every year's ledger reads, read once: the power records, the metered months, the coefficients."""
+    from gwmap.abstraction import latest_power
+
+    power = latest_power(store)
+    metered = _metered_monthly(_readings(store))
+    return power, metered, coefficients(store, wells, power, metered)
+
+
+def monthly_ledger(store: Store, year: int, *, wells: pd.DataFrame | None = None,
+                   inputs: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """One row per (well, month) of ``year``: ``m3`` and its ``source``, with the kWh and coefficient used.
 
     A water meter's figure wins over the electricity's, which wins over the quota (a twelfth of the
@@ -203,15 +206,13 @@ def monthly_ledger(store: Store, year: int, *, wells: pd.DataFrame | None = None
     ``month``, ``m3``, ``source``, ``kwh``, ``coefficient``, ``township_code``, ``aquifer``, ``use``,
     ``permitted_m3_per_year``.
     """
-    from gwmap.abstraction import latest_power
     from gwmap.store.repo import wells_frame
 
     wells = wells_frame(store) if wells is None else wells
     wells = wells[~wells["archived"]] if "archived" in wells else wells
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
-    power = latest_power(store)
-    metered_all = _metered_monthly(_readings(store))
-    coef = coefficients(store, wells, power, metered_all).set_index("well_code")["coefficient"]
+    power, metered_all, coefs = inputs if inputs is not None else ledger_inputs(store, wells)
+    coef = coefs.set_index("well_code")["coefficient"]
     kwh = (power[(power["meter_no"] != "") & power["month"].isin(months)]
            .groupby(["meter_no", "month"], as_index=False)["kwh"].sum())
     metered = metered_all[metered_all["month"].isin(months)]
@@ -276,16 +277,15 @@ class YearLedger:
 
 def year_ledger(store: Store, year: int) -> YearLedger:
     """The ledger of ``year`` by well and by township, with each well's coefficient, lift and sources."""
-    from gwmap.abstraction import latest_power
     from gwmap.store.repo import wells_frame
 
     wells = wells_frame(store)
-    monthly = monthly_ledger(store, year, wells=wells)
-    coef = coefficients(store, wells, latest_power(store))
-    per = monthly.pivot_table(index="well_code", columns="source", values="m3", aggfunc="sum").reindex(
-        columns=list(SOURCES)).fillna(0.0)
-    months = monthly.pivot_table(index="well_code", columns="source", values="month", aggfunc="count").reindex(
-        columns=list(SOURCES)).fillna(0).astype(int)
+    inputs = ledger_inputs(store, wells)
+    monthly = monthly_ledger(store, year, wells=wells, inputs=inputs)
+    coef = inputs[2]
+    by = monthly.groupby(["well_code", "source"])
+    per = by["m3"].sum().unstack().reindex(columns=list(SOURCES)).fillna(0.0)
+    months = by.size().unstack().reindex(columns=list(SOURCES)).fillna(0).astype(int)
     table = wells[["well_code", "township_code", "village", "aquifer", "use", "status", "metering", "lon", "lat",
                    "power_meter_no", "permit_no", "permitted_m3_per_year"]].copy() if "village" in wells else \
         wells[["well_code", "township_code", "aquifer", "use", "status", "metering", "lon", "lat", "power_meter_no",
@@ -303,7 +303,7 @@ def year_ledger(store: Store, year: int) -> YearLedger:
     permitted = table["permitted_m3_per_year"]
     table["share"] = np.where(permitted > 0, table["m3"] / permitted.where(permitted > 0), np.nan)
     table = table.sort_values("m3", ascending=False).reset_index(drop=True)
-    tw = monthly.pivot_table(index="township_code", columns="source", values="m3", aggfunc="sum").reindex(
+    tw = monthly.groupby(["township_code", "source"])["m3"].sum().unstack().reindex(
         columns=list(SOURCES)).fillna(0.0)
     tw["m3"] = tw.sum(axis=1)
     tw["wells"] = monthly.groupby("township_code")["well_code"].nunique()

@@ -55,8 +55,9 @@ _IRRIGATION = ("农业", "排灌", "灌溉", "irrigation", "agricultural")
 
 
 def _irrigation(use_class: pd.Series) -> pd.Series:
-    text = use_class.fillna("").str.lower()
-    return text.map(lambda v: v == "" or any(w in v for w in _IRRIGATION))
+    text = use_class.fillna("").astype(str).str.lower()
+    # bool even when empty: an empty object Series would index columns, not rows
+    return text.map(lambda v: v == "" or any(w in v for w in _IRRIGATION)).astype(bool)
 
 
 def _month_end(month: str) -> date:
@@ -71,9 +72,16 @@ def _rows(records: pd.DataFrame, limit: int = 24) -> list[dict]:
 def screen(store: Store, *, year: int, today: date | None = None) -> list[dict]:
     """Every suggestion for ``year`` (power records of that year; the ledger of that year), strongest first."""
     from gwmap import clock
-    from gwmap.ledger import monthly_ledger
+    from gwmap.ledger import ledger_inputs, monthly_ledger
+    from gwmap.store.repo import wells_frame
 
     today = today or clock.today()
+    registry = wells_frame(store)
+    inputs = ledger_inputs(store, registry)  # read once for every year's ledger below
+
+    def ledger_of(y: int) -> pd.DataFrame:
+        return monthly_ledger(store, y, wells=registry, inputs=inputs)
+
     first, last = f"{year}-01", f"{year}-12"
     power = latest_power(store, first_month=first, last_month=last)
     with store.session() as s:
@@ -126,32 +134,33 @@ def screen(store: Store, *, year: int, today: date | None = None) -> list[dict]:
                                         "kwh": round(float(grp.kwh.sum()), 1)}, "rows": _rows(grp)})
 
     # the ledger against the permit
-    led = monthly_ledger(store, year)
-    drawn = led.groupby("well_code").agg(m3=("m3", "sum"), sources=("source", lambda s: sorted(set(s))))
+    led = ledger_of(year)
+    # (vectorised: a province's ledger has a million rows; only the wells that stand out are looped over)
     info = wells.set_index("well_code")
+    months_by = led.groupby(["well_code", "source"]).size().unstack(fill_value=0)
+    measured = months_by.drop(columns="quota", errors="ignore").sum(axis=1) > 0  # a quota cannot exceed its permit
+    drawn = led.groupby("well_code")["m3"].sum().to_frame().join(info[["lon", "lat", "permitted"]], how="inner")
+    drawn = drawn[measured.reindex(drawn.index, fill_value=False).to_numpy() & (drawn["permitted"] > 0)
+                  & (drawn["m3"] > OVER_PERMIT_SHARE * drawn["permitted"])]
     for code, r in drawn.iterrows():
-        if code not in info.index:
-            continue
-        w = info.loc[code]
-        if "quota" in r.sources and len(r.sources) == 1:
-            continue  # a quota estimate cannot exceed the permit it is made from
-        if pd.notna(w.permitted) and w.permitted > 0 and r.m3 > OVER_PERMIT_SHARE * w.permitted:
-            out.append({"reason": "over_permit", "well_code": code, "lon": float(w.lon), "lat": float(w.lat),
-                        "figures": {"m3": round(float(r.m3)), "permitted_m3": round(float(w.permitted)),
-                                    "share": round(float(r.m3 / w.permitted), 3), "sources": r.sources},
-                        "rows": []})
-    for code, grp in led[led.source != "quota"].groupby("well_code"):
-        w = info.loc[code] if code in info.index else None
-        if w is None or not w.permit_no or pd.isna(w.permit_valid_to):
-            continue
-        ended = pd.Timestamp(w.permit_valid_to).strftime("%Y-%m")
-        late = grp[(grp.month > ended) & (grp.m3 > 0)]
-        if len(late):
-            out.append({"reason": "expired_permit", "well_code": code, "lon": float(w.lon), "lat": float(w.lat),
-                        "figures": {"permit_no": w.permit_no, "valid_to": pd.Timestamp(w.permit_valid_to).date().isoformat(),
-                                    "months": len(late), "m3": round(float(late.m3.sum()))},
-                        "rows": [{"month": m, "m3": round(float(v))} for m, v in zip(late.month, late.m3, strict=True)]})
-    out += level_anomalies(store, year=year, ledger_now=led)
+        sources = sorted(c for c in months_by.columns if months_by.at[code, c] > 0)
+        out.append({"reason": "over_permit", "well_code": code, "lon": float(r.lon), "lat": float(r.lat),
+                    "figures": {"m3": round(float(r.m3)), "permitted_m3": round(float(r.permitted)),
+                                "share": round(float(r.m3 / r.permitted), 3), "sources": sources},
+                    "rows": []})
+    nonq = led.loc[led["source"] != "quota", ["well_code", "month", "m3"]].join(
+        info[["lon", "lat", "permit_no", "permit_valid_to"]], on="well_code", how="inner").reset_index(drop=True)
+    nonq = nonq[(nonq["permit_no"].fillna("") != "") & nonq["permit_valid_to"].notna()]
+    ended = pd.to_datetime(nonq["permit_valid_to"]).dt.strftime("%Y-%m")
+    late_all = nonq[(nonq["month"] > ended) & (nonq["m3"] > 0)]
+    for code, late in late_all.groupby("well_code"):
+        w = late.iloc[0]
+        out.append({"reason": "expired_permit", "well_code": code, "lon": float(w.lon), "lat": float(w.lat),
+                    "figures": {"permit_no": w.permit_no,
+                                "valid_to": pd.Timestamp(w.permit_valid_to).date().isoformat(),
+                                "months": len(late), "m3": round(float(late.m3.sum()))},
+                    "rows": [{"month": m, "m3": round(float(v))} for m, v in zip(late.month, late.m3, strict=True)]})
+    out += level_anomalies(store, year=year, ledger_of=lambda y: led if y == year else ledger_of(y))
     order = {r: i for i, r in enumerate(REASONS)}
     return sorted(out, key=lambda x: (order[x["reason"]], -float(x["figures"].get("kwh", x["figures"].get("m3", 0)))))
 
@@ -173,7 +182,7 @@ def _xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return (np.asarray(lon, float) * 111_320 * np.cos(np.radians(36.5)), np.asarray(lat, float) * 110_570)
 
 
-def level_anomalies(store: Store, *, year: int, ledger_now: pd.DataFrame | None = None) -> list[dict]:
+def level_anomalies(store: Store, *, year: int, ledger_of=None) -> list[dict]:
     """Monitoring wells falling clearly faster than their neighbours with no abstraction increase to explain it.
 
     Each well's trend is the seasonal Sen slope of its depth to water over the ``TREND_YEARS`` years up to
@@ -182,6 +191,7 @@ def level_anomalies(store: Store, *, year: int, ledger_now: pd.DataFrame | None 
     slopes, three at least): an excess over ``EXCESS_M_PER_YEAR`` and over three robust standard deviations
     (1.4826 · MAD) of all wells' excesses in the aquifer is an anomaly, unless the ledger's abstraction
     within ``NEARBY_M`` grew by ``EXPLAINED_INCREASE`` or more from the first year of the window to ``year``.
+    ``ledger_of(year)`` gives a year's monthly ledger (read only when a well stands out).
     """
     from gwmap.ledger import monthly_ledger
     from gwmap.store.models import Measurement, MonitoringWell, Survey
@@ -236,8 +246,8 @@ def level_anomalies(store: Store, *, year: int, ledger_now: pd.DataFrame | None 
             candidates.append((wells.iloc[k], float(expected[k]), spread, float(resid[k]), int(counts[k])))
     if not candidates:
         return []
-    led_now = monthly_ledger(store, year) if ledger_now is None else ledger_now
-    led_then = monthly_ledger(store, first)
+    ledger_of = ledger_of or (lambda y: monthly_ledger(store, y))
+    led_now, led_then = ledger_of(year), ledger_of(first)
     from gwmap.store.models import Well
 
     with store.session() as s:

@@ -52,6 +52,28 @@ def _demo_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def _power_template(tmp_path_factory, _demo_template) -> Path:
+    """The demo database with what ``init --demo`` adds besides: the power records and meter readings
+    (kept out of the plain demo template, which most tests copy: 89,000 records with their audit rows)."""
+    from gwmap.demo import DEMO_LOADER
+    from gwmap.demo_power import add_demo_power
+
+    folder = tmp_path_factory.mktemp("power-demo")
+    copy_demo(_demo_template, folder, "demo.sqlite")
+    st = Store(f"sqlite:///{folder / 'demo.sqlite'}")
+    add_demo_power(st, DEMO_LOADER)
+    st.dispose()
+    return folder / "demo.sqlite"
+
+
+@pytest.fixture
+def power_db_path(_power_template, tmp_path) -> Path:
+    """A data dir holding a copy of the demo database with its power records, as ``gwmap.sqlite``."""
+    copy_demo(_power_template, tmp_path)
+    return tmp_path
+
+
 def copy_demo(template: Path, data_dir: Path, name: str = "gwmap.sqlite") -> Path:
     """The demo database and its evidence folder copied into ``data_dir`` (the layout a data dir has)."""
     shutil.copyfile(template, data_dir / name)

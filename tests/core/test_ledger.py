@@ -133,14 +133,12 @@ def test_demo_records_recover_the_pump_sets_physics(demo_db_path):
     assert {"over_permit", "expired_permit", "power_without_well", "unknown_meter"} <= set(PLANTED)
 
 
-def test_screening_finds_every_planted_case_of_the_demo(demo_db_path):
+def test_screening_finds_every_planted_case_of_the_demo(power_db_path):
     """The demo plants one case of each reason; the screening names each, with its figures and data rows."""
-    from gwmap.demo import DEMO_LOADER
-    from gwmap.demo_power import PLANTED, add_demo_power
+    from gwmap.demo_power import PLANTED
     from gwmap.screening import screen
 
-    store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
-    add_demo_power(store, DEMO_LOADER)  # what init --demo adds
+    store = Store(f"sqlite:///{power_db_path / 'gwmap.sqlite'}")  # the demo with what init --demo adds
     found = screen(store, year=2025)
     by_reason = {}
     for f in found:
@@ -168,18 +166,15 @@ def test_screening_finds_every_planted_case_of_the_demo(demo_db_path):
     assert len(by_reason["over_permit"]) < 50
 
 
-def test_the_year_ledger_by_well_adds_up_and_its_excel_says_the_same(demo_db_path):
+def test_the_year_ledger_by_well_adds_up_and_its_excel_says_the_same(power_db_path):
     """Per well: the year's m³ is the sum of its months and sources; the 台账 Excel holds the same figures."""
     import io
 
     import openpyxl
 
-    from gwmap.demo import DEMO_LOADER
-    from gwmap.demo_power import add_demo_power
     from gwmap.ui.i18n import translator
 
-    store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
-    add_demo_power(store, DEMO_LOADER)
+    store = Store(f"sqlite:///{power_db_path / 'gwmap.sqlite'}")
     led = ledger.year_ledger(store, 2025)
     w = led.wells.set_index("well_code")
     assert w["m3"].sum() == pytest.approx(led.total_m3, rel=1e-9)

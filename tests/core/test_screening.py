@@ -11,7 +11,7 @@ from sqlalchemy import select
 from gwmap import screening
 from gwmap.abstraction import import_upload, read_upload
 from gwmap.cases import lead_evidence, lead_steps
-from gwmap.demo import DEMO_LOADER, PLANTED_LEVEL_ANOMALY
+from gwmap.demo import PLANTED_LEVEL_ANOMALY
 from gwmap.errors import ConflictError, InputDataError, PermissionDenied
 from gwmap.store import Store, repo
 from gwmap.store.models import AuditEvent, ScreenDecision
@@ -29,11 +29,8 @@ def store(demo_db_path):
 
 
 @pytest.fixture
-def with_power(store):
-    from gwmap.demo_power import add_demo_power
-
-    add_demo_power(store, DEMO_LOADER)  # what init --demo adds
-    return store
+def with_power(power_db_path):
+    return Store(f"sqlite:///{power_db_path / 'gwmap.sqlite'}")  # the demo with what init --demo adds
 
 
 def test_the_planted_falling_well_is_found_and_its_neighbours_are_not(store):
@@ -85,7 +82,8 @@ def _pdf_text(raw: bytes, tmp_path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
-def test_accepting_registers_a_lead_with_the_snapshot_as_evidence(with_power, demo_db_path, tmp_path):
+def test_accepting_registers_a_lead_with_the_snapshot_as_evidence(with_power, power_db_path, tmp_path):
+    demo_db_path = power_db_path
     store = with_power
     _, townships, outline = repo.current_boundaries(store)
     x = _suggestion(store, "power_after_sealing")
@@ -134,7 +132,8 @@ def test_accepting_registers_a_lead_with_the_snapshot_as_evidence(with_power, de
     assert len(repo.leads_frame(store)) == leads_before + 1
 
 
-def test_a_suggestion_without_a_position_needs_one(with_power, demo_db_path):
+def test_a_suggestion_without_a_position_needs_one(with_power, power_db_path):
+    demo_db_path = power_db_path
     store = with_power
     _, townships, outline = repo.current_boundaries(store)
     x = _suggestion(store, "unknown_meter")
@@ -173,7 +172,8 @@ def test_dismissing_needs_a_reason_and_the_right_role(with_power):
         screening.dismiss(store, ENFORCER, year=2025, reason="over_permit", subject_=x["well_code"], note="again")
 
 
-def test_a_suggestion_the_data_no_longer_make_cannot_be_accepted(with_power, demo_db_path):
+def test_a_suggestion_the_data_no_longer_make_cannot_be_accepted(with_power, power_db_path):
+    demo_db_path = power_db_path
     store = with_power
     _, townships, outline = repo.current_boundaries(store)
     with pytest.raises(Exception) as exc:
@@ -181,3 +181,18 @@ def test_a_suggestion_the_data_no_longer_make_cannot_be_accepted(with_power, dem
                          townships=townships, outline=outline, evidence_dir=demo_db_path / "evidence")
     assert getattr(exc.value, "code", "") == "err.screen.gone"
     assert len(repo.leads_frame(store)) == 60
+
+
+def test_without_any_power_records_only_the_levels_speak(store, demo_db_path):
+    """A county that has not uploaded the grid company's files yet: no crash, no quota-made suggestion."""
+    import sys
+
+    from gwmap.config import PROJECT_ROOT
+
+    found = screening.screen(store, year=2025)
+    assert [(f["reason"], f.get("mw_code")) for f in found] == [("level_anomaly", PLANTED_LEVEL_ANOMALY)]
+    run = subprocess.run([sys.executable, "-m", "gwmap", "screen", "--year", "2025", "--json"], cwd=PROJECT_ROOT,
+                         env={"GWMAP_DATA_DIR": str(demo_db_path), "PATH": "/usr/bin:/bin"}, capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert [f["mw_code"] for f in json.loads(run.stdout)] == [PLANTED_LEVEL_ANOMALY]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import streamlit as st
 
-from gwmap.demo import DEMO_LOADER, PLANTED_LEVEL_ANOMALY
+from gwmap.demo import PLANTED_LEVEL_ANOMALY
 from gwmap.i18n import translate
 from gwmap.ledger import year_ledger
 from gwmap.store import Store, repo
@@ -19,26 +19,9 @@ ENFORCER = CurrentUser("enforce", "enforcement", "执法大队")
 PAGE = "views/abstraction.py"
 
 
-@pytest.fixture(scope="module")
-def _power_template(tmp_path_factory, _demo_template):
-    """The demo database with init --demo's power records and meter readings, made once for this module."""
-    from gwmap.demo_power import add_demo_power
-    from tests.conftest import copy_demo
-
-    folder = tmp_path_factory.mktemp("power-demo")
-    copy_demo(_demo_template, folder)
-    store = Store(f"sqlite:///{folder / 'gwmap.sqlite'}")
-    add_demo_power(store, DEMO_LOADER)
-    store.dispose()
-    return folder
-
-
 @pytest.fixture
-def data_dir(_power_template, tmp_path):
-    import shutil
-
-    shutil.copytree(_power_template, tmp_path, dirs_exist_ok=True)
-    return tmp_path
+def data_dir(power_db_path):
+    return power_db_path
 
 
 @pytest.fixture
