@@ -736,7 +736,7 @@ def build_abstraction_map(wells: pd.DataFrame, *, townships: gpd.GeoDataFrame, t
     rows = [[round(float(r.lon), 6), round(float(r.lat), 6), int(k), _esc(r.well_code),
              f"{r.m3:,.0f}", _esc(tr(f"abs.source.{cats[k]}")),
              "" if pd.isna(r.coefficient) else f"{r.coefficient:.2f}",
-             _esc(names.get(r.township_code, "")), round(2.5 + 11.5 * math.sqrt(r.m3 / top), 1)]
+             _esc(names.get(r.township_code, "")), round(1.5 + 7.5 * math.sqrt(r.m3 / top), 1)]
             for r, k in zip(w.itertuples(), main, strict=True)]
     CanvasPoints(name=tr("abs.map_title"), key="abstraction", rows=rows, colors=list(SOURCE_COLORS.values()),
                  fields=[(tr("field.well_code"), 3), (tr("abs.col.m3"), 4), (tr("abs.col.source"), 5),

@@ -31,6 +31,13 @@ st.header(t("abs.header"))
 st.caption(t("abs.intro"))
 tr = translator()  # captures the language now; widgets call it later
 SEP = tr("list.sep")
+
+
+def vol(m3: float) -> str:
+    """A county-sized volume as the plan writes it: 万m³ in Chinese, million m³ in English."""
+    return t("abs.volume", v=f"{m3 / 1e4:,.1f}", mv=f"{m3 / 1e6:,.2f}")
+
+
 store, settings = resources.store(), resources.settings()
 info, townships, outline = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
@@ -117,10 +124,10 @@ with st.spinner(t("abs.precomputing", year=year)):
 cmp_ = against_baseline(led, base)
 
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(t("abs.total"), f"{led.total_m3:,.0f} m³")
-m2.metric(t("abs.baseline_total", year=base_year), f"{base.total_m3:,.0f} m³")
-m3.metric(t("abs.cut"), f"{cmp_['cut_m3']:,.0f} m³")
-m4.metric(t("abs.plan_cut"), f"{cmp_['target_cut_m3']:,.0f} m³")
+m1.metric(t("abs.total"), vol(led.total_m3))
+m2.metric(t("abs.baseline_total", year=base_year), vol(base.total_m3))
+m3.metric(t("abs.cut"), vol(cmp_["cut_m3"]))
+m4.metric(t("abs.plan_cut"), vol(cmp_["target_cut_m3"]))
 if year != base_year:
     if cmp_["met"]:
         st.success(t("abs.cut_met"))
@@ -137,12 +144,11 @@ now_mix, base_mix = led.by_source(), base.by_source()
 if year != base_year and any(abs(now_mix[k] / (led.total_m3 or 1) - base_mix[k] / (base.total_m3 or 1)) > 0.05
                              for k in SOURCES):
     st.info(t("abs.sources_differ", year=year, now=_mix(now_mix), base=base_year, then=_mix(base_mix)))
-cols = st.columns(5)
+cols = st.columns(4)
 for col, src in zip(cols[:3], SOURCES, strict=True):
-    col.metric(t(f"abs.source.{src}"), f"{now_mix[src]:,.0f} m³")
+    col.metric(t(f"abs.source.{src}"), vol(now_mix[src]))
 by_aquifer = led.monthly.groupby("aquifer")["m3"].sum()
-for col, aq in zip(cols[3:], ("shallow", "deep"), strict=True):
-    col.metric(t(f"vocab.aquifer.{aq}"), f"{by_aquifer.get(aq, 0.0):,.0f} m³")
+cols[3].caption(SEP.join(f"{tr(f'vocab.aquifer.{aq}')} {vol(by_aquifer.get(aq, 0.0))}" for aq in ("shallow", "deep")))
 
 st.subheader(t("abs.map_title"))
 fmap = data.rendered_map("abstraction", (*data.ABSTRACTION_TABLES, "boundary_versions", "townships"), (year,),

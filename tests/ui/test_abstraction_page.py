@@ -44,11 +44,16 @@ def test_a_leader_reads_the_ledger_and_the_queue_but_cannot_act(open_page, store
     assert at.header[0].value == translate("abs.header", lang)
     led, base = year_ledger(store, 2025), year_ledger(store, 2022)  # last whole year; the first with records
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics[translate("abs.total", lang)] == f"{led.total_m3:,.0f} m³"
-    assert metrics[translate("abs.baseline_total", lang, year=2022)] == f"{base.total_m3:,.0f} m³"
-    assert metrics[translate("abs.cut", lang)] == f"{base.total_m3 - led.total_m3:,.0f} m³"
+
+    def vol(m3):  # as the plan writes volumes: 万m³ (million m³ in English)
+        return translate("abs.volume", lang, v=f"{m3 / 1e4:,.1f}", mv=f"{m3 / 1e6:,.2f}")
+
+    assert metrics[translate("abs.total", lang)] == vol(led.total_m3)
+    assert metrics[translate("abs.baseline_total", lang, year=2022)] == vol(base.total_m3)
+    assert metrics[translate("abs.cut", lang)] == vol(base.total_m3 - led.total_m3)
+    assert metrics[translate("abs.plan_cut", lang)] == {"zh": "115.0 万m³", "en": "1.15 million m³"}[lang]
     for src, v in led.by_source().items():
-        assert metrics[translate(f"abs.source.{src}", lang)] == f"{v:,.0f} m³"
+        assert metrics[translate(f"abs.source.{src}", lang)] == vol(v)
     # the townships table adds up to the county
     tw = next(d.value for d in at.dataframe if translate("abs.col.wells", lang) in d.value.columns)
     assert tw[translate("abs.col.m3", lang)].sum() == pytest.approx(led.total_m3, abs=len(tw))
