@@ -31,8 +31,8 @@ from gwmap.store.db import Store
 from gwmap.store.models import Sealing, Well
 
 __all__ = ["screen", "REASONS", "NO_WELL_RADIUS_M", "OVER_PERMIT_SHARE", "MIN_KWH", "level_anomalies", "subject",
-           "queue", "decisions", "accept", "dismiss", "snapshot_pdf", "snapshot_rows", "TREND_YEARS", "NEIGHBOUR_RADIUS_M",
-           "EXCESS_M_PER_YEAR", "NEARBY_M", "EXPLAINED_INCREASE"]
+           "queue", "decisions", "accept", "dismiss", "snapshot_pdf", "snapshot_rows", "figure_text", "TREND_YEARS",
+           "NEIGHBOUR_RADIUS_M", "EXCESS_M_PER_YEAR", "NEARBY_M", "EXPLAINED_INCREASE"]
 
 REASONS = ("power_after_sealing", "unknown_meter", "power_without_well", "over_permit", "expired_permit",
            "level_anomaly")
@@ -280,6 +280,19 @@ def level_anomalies(store: Store, *, year: int, ledger_of=None) -> list[dict]:
     return sorted(out, key=lambda x: -x["figures"]["excess_m_per_year"])
 
 
+def figure_text(key: str, value, tr) -> str:
+    """A suggestion's figure as a person reads it: codes (sources, aquifer) in words, shares in percent."""
+    if key == "sources":
+        return tr("list.sep").join(tr(f"abs.source.{v}") for v in value)
+    if key == "aquifer":
+        return tr(f"vocab.aquifer.{value}")
+    if key in ("share", "nearby_change") and value is not None:
+        return f"{float(value):+.0%}" if key == "nearby_change" else f"{float(value):.0%}"
+    if isinstance(value, float) and value.is_integer() or isinstance(value, int):
+        return f"{value:,.0f}" if abs(value) >= 10_000 and key not in ("months", "neighbours") else str(value)
+    return "—" if value is None else str(value)
+
+
 def subject(suggestion: dict) -> str:
     """What a suggestion is about: the well, meter, account or monitoring well, as its decision is keyed."""
     for key in ("well_code", "mw_code", "meter_no", "account"):
@@ -329,7 +342,7 @@ def snapshot_rows(suggestion: dict, *, year: int, by: str, tr,
              (tr("screen.col.position"), "" if suggestion.get("lon") is None
               else f"{suggestion['lon']:.6f}, {suggestion['lat']:.6f}")]
     for key, value in suggestion["figures"].items():
-        basis.append((tr(f"screen.fig.{key}"), ", ".join(map(str, value)) if isinstance(value, list) else str(value)))
+        basis.append((tr(f"screen.fig.{key}"), figure_text(key, value, tr)))
     basis += [(tr("screen.col.made_by"), by), (tr("screen.col.made_at"), f"{to_local(clock.now()):%Y-%m-%d %H:%M}")]
     for uid, (name, sha) in sorted(uploads.items()):
         basis.append((tr("screen.col.source_file", id=uid),
@@ -393,8 +406,8 @@ def _uploads(store: Store, suggestion: dict) -> dict[int, tuple[str, str]]:
 
 
 def _description(suggestion: dict, tr) -> str:
-    figures = tr("list.sep").join(f"{tr(f'screen.fig.{k}')} {v}" for k, v in suggestion["figures"].items()
-                                  if not isinstance(v, list))
+    figures = tr("list.sep").join(f"{tr(f'screen.fig.{k}')} {figure_text(k, v, tr)}"
+                                  for k, v in suggestion["figures"].items())
     return tr("screen.description", reason=tr(f"screen.reason.{suggestion['reason']}"), subject=subject(suggestion),
               figures=figures)
 

@@ -17,7 +17,7 @@ from gwmap.abstraction import (
 from gwmap.errors import GwmapError
 from gwmap.ledger import SOURCES, against_baseline, ledger_xlsx
 from gwmap.maps import ABSTRACTION_MAP_MAX, build_abstraction_map
-from gwmap.screening import REASONS, accept, decisions, dismiss, subject
+from gwmap.screening import REASONS, accept, decisions, dismiss, figure_text, subject
 from gwmap.store.users import can
 from gwmap.ui import data, mapview, resources, shell, state
 from gwmap.ui.i18n import file_name, t, t_error, translator
@@ -211,7 +211,7 @@ if not queue:
 
 
 def _summary(x: dict) -> str:
-    return SEP.join(f"{tr(f'screen.fig.{k}')} {v}" for k, v in x["figures"].items() if not isinstance(v, list))
+    return SEP.join(f"{tr(f'screen.fig.{k}')} {figure_text(k, v, tr)}" for k, v in x["figures"].items())
 
 
 groups = {r: [x for x in queue if x["reason"] == r] for r in REASONS}
@@ -236,8 +236,8 @@ if present:
             c1, c2 = st.columns([2, 3])
             with c1:
                 data.table(pd.DataFrame({t("screen.col.field"): [tr(f"screen.fig.{k}") for k in x["figures"]],
-                                         t("screen.col.value"): [", ".join(map(str, v)) if isinstance(v, list)
-                                                                 else str(v) for v in x["figures"].values()]}),
+                                         t("screen.col.value"): [figure_text(k, v, tr)
+                                                                 for k, v in x["figures"].items()]}),
                            use_container_width=True, hide_index=True)
             with c2:
                 rows = pd.DataFrame(x.get("rows") or [])

@@ -65,6 +65,12 @@ def test_a_leader_reads_the_ledger_and_the_queue_but_cannot_act(open_page, store
                    "level_anomaly"):
         assert any(label.startswith(translate(f"screen.reason.{reason}", lang)) for label in labels), reason
     assert not [b for b in at.button if b.label == translate("abs.screen_accept", lang)]
+    # codes are shown in words: the over-permit figures name their sources in the user's language
+    over = next(tab for tab in at.tabs if tab.label.startswith(translate("screen.reason.over_permit", lang)))
+    summary = " ".join(over.dataframe[0].value[translate("screen.col.summary", lang)].astype(str))
+    assert translate("abs.source.electricity", lang) in summary
+    if lang == "zh":
+        assert "electricity" not in summary and "metered" not in summary
 
 
 def _power_file(rows: list[str]) -> bytes:
