@@ -95,12 +95,18 @@ def add_demo_power(store: Store, user: CurrentUser, *, seed: int = 13) -> dict[s
                 end = (pd.Timestamp(f"{m}-01") + pd.offsets.MonthEnd(0)).date()
                 readings.append((w.well_code, end, round(cumulative, 1)))
     # an irrigation account with no well within 1 km, and a meter the registry does not know
+    import shapely
+
+    from gwmap.store.repo import current_boundaries
+
+    outline = current_boundaries(store)[2]
     lonlat = wells[["lon", "lat"]].to_numpy()
     far = None
-    for _ in range(200):
+    for _ in range(2000):
         cand = rng.uniform([lonlat[:, 0].min(), lonlat[:, 1].min()], [lonlat[:, 0].max(), lonlat[:, 1].max()])
         d = np.hypot((lonlat[:, 0] - cand[0]) * 89_000, (lonlat[:, 1] - cand[1]) * 111_000).min()
-        if d > 1_000:
+        # inside the county (a grid company's position outside it is refused on upload) and 1 km from any well
+        if d > 1_000 and shapely.contains_xy(outline, float(cand[0]), float(cand[1])):
             far = cand
             break
     for m in months[-22:]:  # January 2025 to October 2026

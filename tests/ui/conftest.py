@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
@@ -38,3 +39,19 @@ def app_opener(data_dir: Path, monkeypatch, *, timeout: float = 90):
         return at
 
     return make
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[str]:
+    """The file names the pages offer for download, in order (Streamlit keeps them off the element)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    names: list[str] = []
+    offer = DeltaGenerator.download_button
+
+    def spy(self, label, data, file_name=None, *args, **kwargs):
+        names.append(file_name)
+        return offer(self, label, data, file_name, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
+    return names

@@ -150,3 +150,31 @@ def test_the_dashboard_reads_the_cut_from_the_ledger(data_dir, monkeypatch, stor
     assert translate("dash.ledger_cut", lang, year=2025, base=2022, cut=f"{cut['cut_m3']:,.0f}",
                      goal="1,150,000") in [c.value for c in at.caption]
     st.cache_resource.clear()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_accepted_lead_offers_its_snapshot_on_the_case_page(data_dir, monkeypatch, store, lang):
+    from streamlit.testing.v1 import AppTest
+
+    from gwmap.cases import lead_evidence
+    from gwmap.config import PROJECT_ROOT
+    from gwmap.screening import accept, queue
+    from gwmap.ui.state import LANG_KEY
+    from tests.conftest import signed_in
+
+    app_opener(data_dir, monkeypatch)  # the data dir and empty caches
+    _, townships, outline = repo.current_boundaries(store)
+    x = next(q for q in queue(store, year=2025) if q["reason"] == "power_without_well")
+    code = accept(store, ENFORCER, year=2025, reason=x["reason"], subject_=x["account"], townships=townships,
+                  outline=outline, evidence_dir=data_dir / "evidence")
+    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "leads.py"), default_timeout=90)
+    at.session_state[LANG_KEY] = lang
+    signed_in(at, store, ENFORCER)
+    at.query_params.update(lead=code)
+    at.run()
+    assert not at.exception, at.exception
+    name = lead_evidence(store, code)["filename"].iloc[0]
+    assert name.startswith("筛查依据快照_") and name.endswith(".pdf") and x["account"] in name  # named when accepted
+    assert translate("leads.evidence_download", lang, file=name.replace("_", "\\_")) in \
+        [b.label for b in at.get("download_button")]
+    st.cache_resource.clear()

@@ -35,22 +35,6 @@ def make_app(demo_db_path, monkeypatch):
     st.cache_resource.clear()
 
 
-@pytest.fixture
-def downloads(monkeypatch) -> list[str]:
-    """The file names the pages offer for download, in order (Streamlit keeps them off the element)."""
-    from streamlit.delta_generator import DeltaGenerator
-
-    names: list[str] = []
-    offer = DeltaGenerator.download_button
-
-    def spy(self, label, data, file_name=None, *args, **kwargs):
-        names.append(file_name)
-        return offer(self, label, data, file_name, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", spy)
-    return names
-
-
 def _store(demo_db_path) -> Store:
     return Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
 
