@@ -256,6 +256,30 @@ def cmd_screen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_permits(args: argparse.Namespace) -> int:
+    """Permit screening for 行政审批: each permit holder's verdict (limit or ok) with the figures."""
+    import math
+
+    from gwmap.reclaimed import screen_permits
+
+    if not (math.isfinite(args.reach) and 0 < args.reach <= 50_000):
+        raise GwmapError("err.permits.reach", "The reach must be between 0 and 50,000 m.", reach=args.reach)
+    keys = ("user", "industry", "permit_no", "permit_m3", "expires", "distance_to_network_m", "uses_reclaimed",
+            "verdict", "reason")
+    found = [{k: r[k] for k in keys} | {"pipeline": r["pipeline"], "spare_m3_d": r["spare_m3_d"],
+                                         "expires_within_12_months": r["expires_within_12_months"]}
+             for r in screen_permits(_store(), reach_m=args.reach)]
+    if args.json:
+        print(json.dumps(found, ensure_ascii=False))
+    else:
+        for r in found:
+            d = "—" if r["distance_to_network_m"] is None else f"{r['distance_to_network_m']:,.0f} m"
+            print(f"{r['verdict']:<6} {r['user']} ({r['industry']}) {r['permit_no']} {r['permit_m3']:,.0f} m³ "
+                  f"→ {r['expires']}; network {d}; {r['reason']}")
+        print(f"{sum(r['verdict'] == 'limit' for r in found)} of {len(found)} permit holders: limit")
+    return 0
+
+
 def cmd_surface(args: argparse.Namespace) -> int:
     from gwmap.io.rasters import geotiff_bytes
 
@@ -492,6 +516,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_abstraction)
 
+    s = sub.add_parser("permits", help="permit screening for 行政审批: high-water-use permit holders within reach "
+                                       "of reclaimed water with spare capacity that do not take it (limit)")
+    s.add_argument("--reach", type=float, default=2000.0, help="metres to a pipeline with spare capacity (2000)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_permits)
+
     s = sub.add_parser("screen", help="leads the data suggests (power after sealing, unknown meters, over or "
                                       "expired permits, level anomalies), for a person to accept or dismiss")
     s.add_argument("--year", type=int, help="default: this year")
@@ -560,6 +590,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, text in getattr(exc, "previews", {}).items():  # an unclear encoding: show each reading
             print(f"--encoding {name}:\n{text}\n", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader stopped (`| head`): not an error of ours
+        sys.stderr.close()
+        return 141
     except Exception as exc:  # a bug: one line with an id, the traceback only with -v
         import uuid
 

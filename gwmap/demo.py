@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from gwmap.boundaries import prepare_boundaries
 from gwmap.demo_cases import add_histories
+from gwmap.demo_reclaimed import add_demo_reclaimed
 from gwmap.store.db import Store
 from gwmap.store.models import (
     BoundaryVersion,
@@ -108,6 +109,7 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
             for use, share in DEMO_RECLAIMED_SPLIT.items():
                 s.add(ReclaimedWater(year=year, use=use, sewage_treated_m3=round(treated * share),
                                      reclaimed_used_m3=round(used * share)))
+        add_demo_reclaimed(s, DEMO_RECLAIMED)  # plants, pipelines, users, permit holders, monthly records
         seal_rows = read("sealings.csv")
         for year, grp in seal_rows.groupby("plan_year"):
             cut = sum(float(v) for v in grp["cut_m3_per_year"])

@@ -17,6 +17,11 @@ __all__ = [
     "LEAD_STAGES",
     "OPEN_LEAD_STAGES",
     "ROLES",
+    "RECLAIMED_USER_USES",
+    "INDUSTRIES",
+    "HIGH_WATER_USE",
+    "EFFLUENT_CLASSES",
+    "PLANT_KINDS",
 ]
 
 #: 在用, 封存备用, 已封填, 改建监测井, 停用
@@ -35,3 +40,13 @@ LEAD_SOURCES = ("patrol", "public_report", "meter_anomaly", "remote_sensing", "l
 LEAD_STAGES = ("registered", "inspected", "confirmed", "dismissed", "rectifying", "reinspected", "closed")
 OPEN_LEAD_STAGES = ("registered", "inspected", "confirmed", "rectifying", "reinspected")
 ROLES = ("admin", "hydrologist", "enforcement", "leader")
+#: who takes reclaimed water: 工业企业, 城市绿化, 道路清扫, 生态补水
+RECLAIMED_USER_USES = ("industry", "greening", "road_cleaning", "ecological")
+#: 取水户 industries; the plan names 火电、钢铁、有色金属、造纸、印染 as high water use (高耗水)
+INDUSTRIES = ("thermal_power", "steel", "nonferrous", "paper", "dyeing", "chemical", "food", "building_materials",
+              "other")
+HIGH_WATER_USE = ("thermal_power", "steel", "nonferrous", "paper", "dyeing")
+#: surface-water classes of GB 3838-2002 an effluent meets; V+ is worse than V (劣Ⅴ类)
+EFFLUENT_CLASSES = ("I", "II", "III", "IV", "V", "V+")
+#: 县污水处理厂, 乡镇污水处理厂
+PLANT_KINDS = ("county", "township")

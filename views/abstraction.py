@@ -35,7 +35,8 @@ SEP = tr("list.sep")
 
 def vol(m3: float) -> str:
     """A county-sized volume as the plan writes it: 万m³ in Chinese, million m³ in English."""
-    return t("abs.volume", v=f"{m3 / 1e4:,.1f}", mv=f"{m3 / 1e6:,.2f}")
+    scale, digits = (1e4, 1) if state.get_lang() == "zh" else (1e6, 2)
+    return t("abs.volume", v=f"{m3 / scale:,.{digits}f}")
 
 
 store, settings = resources.store(), resources.settings()

@@ -491,6 +491,90 @@ class MeterReading(Base):
     row: Mapped[int] = mapped_column(Integer)
 
 
+class ReclaimedPlant(Versioned, Base):
+    """A sewage plant that supplies reclaimed water (再生水厂), with its capacity in t/d (issue 14)."""
+
+    __tablename__ = "reclaimed_plants"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(16))  # county, township
+    capacity_t_d: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PlantMonth(Versioned, Base):
+    """A plant's month: sewage treated, reclaimed water supplied (m³) and the effluent's quality class.
+
+    ``effluent_class`` is the surface-water class of GB 3838-2002 the effluent met (I–V), or ``V+`` for
+    worse than V (劣Ⅴ类); corrections are updates, kept in the audit trail.
+    """
+
+    __tablename__ = "plant_months"
+    __table_args__ = (UniqueConstraint("plant_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plant_id: Mapped[int] = mapped_column(ForeignKey("reclaimed_plants.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    treated_m3: Mapped[float] = mapped_column(Float)
+    reclaimed_m3: Mapped[float] = mapped_column(Float, default=0.0)
+    effluent_class: Mapped[str] = mapped_column(String(4), default="")
+
+
+class ReclaimedPipeline(Versioned, Base):
+    """A reclaimed-water main (再生水管网), imported like a road network; capacity in m³/d."""
+
+    __tablename__ = "reclaimed_pipelines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    plant_id: Mapped[int | None] = mapped_column(ForeignKey("reclaimed_plants.id"), nullable=True)
+    capacity_m3_d: Mapped[float] = mapped_column(Float)
+    geojson: Mapped[str] = mapped_column(Text)  # LineString or MultiLineString, WGS84
+    length_m: Mapped[float] = mapped_column(Float)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReclaimedUser(Versioned, Base):
+    """Who takes reclaimed water: an enterprise, urban greening, road cleaning or ecological replenishment."""
+
+    __tablename__ = "reclaimed_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    use: Mapped[str] = mapped_column(String(32))  # industry, greening, road_cleaning, ecological
+    pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("reclaimed_pipelines.id"), nullable=True)
+    water_user_id: Mapped[int | None] = mapped_column(ForeignKey("water_users.id"), nullable=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReclaimedUse(Versioned, Base):
+    """Reclaimed water a user took in one month (m³)."""
+
+    __tablename__ = "reclaimed_uses"
+    __table_args__ = (UniqueConstraint("user_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("reclaimed_users.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7))
+    m3: Mapped[float] = mapped_column(Float)
+
+
+class WaterUser(Versioned, Base):
+    """A groundwater abstractor holding a permit (取水户), screened for 行政审批 (issue 14)."""
+
+    __tablename__ = "water_users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    industry: Mapped[str] = mapped_column(String(32))  # thermal_power, steel, nonferrous, paper, dyeing, ...
+    permit_no: Mapped[str] = mapped_column(String(64), default="")
+    permit_m3_per_year: Mapped[float] = mapped_column(Float, default=0.0)
+    permit_expires: Mapped[date | None] = mapped_column(Date, nullable=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
 class ScreenDecision(Base):
     """What a person decided about a suggestion of the data screening (issue 13): accepted as a lead or dismissed.
 

@@ -35,7 +35,9 @@ def test_every_error_and_warning_code_is_translated():
 @pytest.mark.parametrize("group, values", [
     ("status", vocab.WELL_STATUSES), ("use", vocab.WELL_USES), ("aquifer", vocab.AQUIFERS),
     ("disposition", vocab.DISPOSITIONS), ("sealing_stage", vocab.SEALING_STAGES),
-    ("lead_source", vocab.LEAD_SOURCES), ("lead_stage", vocab.LEAD_STAGES),
+    ("lead_source", vocab.LEAD_SOURCES), ("lead_stage", vocab.LEAD_STAGES), ("industry", vocab.INDUSTRIES),
+    ("reclaimed_use", vocab.RECLAIMED_USER_USES), ("plant_kind", vocab.PLANT_KINDS),
+    ("effluent_class", vocab.EFFLUENT_CLASSES),
 ])
 def test_vocabularies_are_translated(group, values):
     for v in values:

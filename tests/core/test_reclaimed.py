@@ -1,0 +1,105 @@
+"""The reclaimed-water system and the permit screening for 行政审批 (issue 14), on the demo's records."""
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from gwmap import reclaimed
+from gwmap.config import PROJECT_ROOT
+from gwmap.demo import DEMO_RECLAIMED
+from gwmap.demo_reclaimed import BAD_EFFLUENT, DEMO_PIPELINES, LIMITED
+
+TODAY = date(2026, 11, 28)  # the demo's day
+
+
+def test_the_utilisation_rate_is_used_over_treated_from_the_records(demo_store):
+    years = reclaimed.utilisation(demo_store).set_index("period")
+    for year, (treated, used) in DEMO_RECLAIMED.items():
+        assert years.at[year, "treated_m3"] == pytest.approx(treated, abs=1)
+        assert years.at[year, "used_m3"] == pytest.approx(used, abs=1)
+        assert years.at[year, "rate"] == pytest.approx(used / treated, rel=1e-6)
+    # 2023: 7.2 million m³ used against the plan's 7 million; 2025: 52% against 50%
+    assert years.at[2023, "used_m3"] >= reclaimed.TARGET_USED_M3 and years.at[2025, "rate"] >= reclaimed.TARGET_RATE
+    # by use, and by month (the months add up to their year)
+    assert {"used_industry_m3", "used_greening_m3", "used_road_cleaning_m3", "used_ecological_m3"} <= set(years.columns)
+    months = reclaimed.utilisation(demo_store, by="month").set_index("period")
+    assert months.loc[[m for m in months.index if m.startswith("2025")], "used_m3"].sum() == \
+        pytest.approx(years.at[2025, "used_m3"], rel=1e-9)
+    assert len([m for m in months.index if m.startswith("2026")]) == 10 and years.at[2026, "months"] == 10
+    m = months.loc["2025-07"]
+    assert m.rate == pytest.approx(m.used_m3 / m.treated_m3)
+
+
+def test_a_month_worse_than_class_v_is_flagged(demo_store):
+    flags = reclaimed.effluent_flags(demo_store)
+    assert list(zip(flags["code"], flags["month"], strict=True)) == [BAD_EFFLUENT]
+
+
+def test_spare_capacity_is_capacity_less_the_last_twelve_months_load(demo_store):
+    pipes = reclaimed.pipelines_frame(demo_store, today=TODAY).set_index("name")
+    main = pipes.loc[DEMO_PIPELINES[0][0]]
+    # the two enterprises on the park main: their m³ from 2025-11 to 2026-10, per day
+    with demo_store.engine.connect() as conn:
+        m3 = conn.exec_driver_sql(
+            "SELECT SUM(u.m3) FROM reclaimed_uses u JOIN reclaimed_users r ON r.id = u.user_id "
+            "JOIN reclaimed_pipelines p ON p.id = r.pipeline_id WHERE p.name = ? AND u.month BETWEEN ? AND ?",
+            (DEMO_PIPELINES[0][0], "2025-11", "2026-10")).scalar()
+    assert main.load_m3_d == pytest.approx(m3 / 365, rel=1e-9)
+    assert main.spare_m3_d == pytest.approx(DEMO_PIPELINES[0][2] - m3 / 365, rel=1e-9)
+    # its length, measured independently on UTM 50N: within 0.5%
+    utm = gpd.GeoSeries([shapely.LineString(DEMO_PIPELINES[0][3])], crs=4326).to_crs(32650).length.iloc[0]
+    assert main.length_m == pytest.approx(utm, rel=5e-3)
+
+
+def test_high_water_use_within_reach_without_reclaimed_water_is_limited(demo_store):
+    found = reclaimed.screen_permits(demo_store, today=TODAY)
+    limited = [r["user"] for r in found if r["verdict"] == "limit"]
+    assert sorted(limited) == sorted(LIMITED)
+    # limits first, the permit expiring within 12 months first of them
+    assert [r["user"] for r in found[:2]] == ["鲁西纸业（冠县）有限公司", "冠县宏达印染有限公司"]
+    assert found[0]["expires_within_12_months"] and not found[1]["expires_within_12_months"]
+    by = {r["user"]: r for r in found}
+    paper = by["鲁西纸业（冠县）有限公司"]
+    assert paper["reason"] == "could_take_reclaimed" and paper["pipeline"] == DEMO_PIPELINES[0][0]
+    assert paper["spare_m3_d"] > 0 and not paper["uses_reclaimed"]
+    # the distance, measured independently on UTM 50N
+    line = gpd.GeoSeries([shapely.LineString(DEMO_PIPELINES[0][3])], crs=4326).to_crs(32650).iloc[0]
+    pt = gpd.GeoSeries([shapely.Point(paper["lon"], paper["lat"])], crs=4326).to_crs(32650).iloc[0]
+    assert paper["distance_to_network_m"] == pytest.approx(line.distance(pt), abs=5)
+    # high water use that takes reclaimed water, or is out of reach, or is not high use: ok, with the reason
+    assert (by["冠县热电有限公司"]["verdict"], by["冠县热电有限公司"]["reason"]) == ("ok", "takes_reclaimed")
+    assert by["冠县热电有限公司"]["uses_reclaimed"]
+    assert by["冠县金源有色金属有限公司"]["reason"] == "out_of_reach"
+    assert by["冠县恒通化工有限公司"]["reason"] == "not_high_use"
+    # a longer reach the approval office sets: the far dyeing works is within it now
+    wide = {r["user"]: r for r in reclaimed.screen_permits(demo_store, reach_m=15_000, today=TODAY)}
+    assert wide["东古城镇兴业印染厂"]["verdict"] == "limit"
+
+
+def test_a_candidate_site_gets_the_same_answer(demo_store):
+    near = reclaimed.site_verdict(demo_store, lon=115.50, lat=36.48, industry="paper", today=TODAY)
+    assert near.verdict == "limit" and 900 < near.distance_to_network_m < 1200
+    assert reclaimed.site_verdict(demo_store, lon=115.50, lat=36.48, industry="food", today=TODAY).verdict == "ok"
+    far = reclaimed.site_verdict(demo_store, lon=115.30, lat=36.62, industry="paper", today=TODAY)
+    assert (far.verdict, far.reason) == ("ok", "out_of_reach")
+
+
+def test_the_command_line_prints_the_screening(demo_db_path):
+    env = {"GWMAP_DATA_DIR": str(demo_db_path), "PATH": "/usr/bin:/bin"}
+    run = subprocess.run([sys.executable, "-m", "gwmap", "permits", "--json"], cwd=PROJECT_ROOT, env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout)
+    assert len(out) == 20
+    assert {"user", "industry", "permit_no", "permit_m3", "expires", "distance_to_network_m", "uses_reclaimed",
+            "verdict", "reason"} <= set(out[0])
+    assert {r["user"] for r in out if r["verdict"] == "limit"} == set(LIMITED)
+    for bad in ("0", "-5", "nan", "inf", "1e9"):
+        r = subprocess.run([sys.executable, "-m", "gwmap", "permits", "--reach", bad], cwd=PROJECT_ROOT, env=env,
+                           capture_output=True, text=True)
+        assert r.returncode == 2 and "Traceback" not in r.stderr and "err.permits.reach" in r.stderr, bad
