@@ -23,7 +23,7 @@ from gwmap.store.users import CurrentUser, authorize
 logger = logging.getLogger(__name__)
 
 __all__ = ["RECLAIMED_USES", "Target", "plan_targets", "level_change", "enforcement_glance", "township_ranking",
-           "set_reclaimed", "reclaimed_table"]
+           "set_reclaimed", "reclaimed_table", "reclaimed_figures"]
 
 RECLAIMED_USES = ("industry", "greening", "ecological")
 
@@ -89,6 +89,23 @@ def reclaimed_table(store: Store) -> pd.DataFrame:
     return out
 
 
+def reclaimed_figures(store: Store) -> pd.DataFrame:
+    """Per year: sewage treated, reclaimed water used, rate, and where they come from (``source``).
+
+    The plants' and users' monthly records where a year has plant records (issue 14); the yearly form's
+    figures for years without them.
+    """
+    from gwmap.reclaimed import utilisation
+
+    form = reclaimed_table(store).assign(source="form")
+    rec = utilisation(store, by="year")
+    rec = rec[rec["months"] > 0]
+    rec = pd.DataFrame({"year": rec["period"].astype(int), "sewage_treated_m3": rec["treated_m3"],
+                        "reclaimed_used_m3": rec["used_m3"], "rate": rec["rate"], "source": "records"})
+    out = pd.concat([rec, form[~form["year"].isin(rec["year"])]], ignore_index=True)
+    return out.sort_values("year").reset_index(drop=True)
+
+
 def _surveys_until(store: Store, today: date | None):
     """The current surveys measured by ``today`` (all of them when None), oldest first."""
     from gwmap.surveys import list_surveys, survey_date
@@ -147,7 +164,7 @@ def plan_targets(store: Store, *, today: date | None = None) -> list[Target]:
     deep = _deep_in_use_by_township(store, today)
     out.append(Target("deep_remaining", float(deep["permitted_m3_per_year"].sum()), 0.0, "m3", "2024-12-31",
                       int(deep["wells"].sum()) == 0, higher_is_better=False, source=deep))
-    rw = reclaimed_table(store)
+    rw = reclaimed_figures(store)
     rw = rw[rw["year"] <= today.year]
     if len(rw):
         last = rw.iloc[-1]

@@ -14,7 +14,7 @@ from gwmap.ledger import against_baseline
 from gwmap.maps import build_cone_map
 from gwmap.runs import DASHBOARD_CONE
 from gwmap.store.users import can
-from gwmap.targets import RECLAIMED_USES, reclaimed_table, set_reclaimed
+from gwmap.targets import RECLAIMED_USES, reclaimed_figures, reclaimed_table, set_reclaimed
 from gwmap.ui import charts, data, mapview, resources, shell, state
 from gwmap.ui.i18n import file_name, named, survey_label, t, t_error, translator
 
@@ -23,6 +23,7 @@ CONE = DASHBOARD_CONE  # the cone the dashboard shows (and the bulletin prints)
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("dash.header"))
 tr = translator()  # captures the language now; widgets call it later
+SEP = tr("list.sep")
 lang = state.get_lang()
 store, settings = resources.store(), resources.settings()
 info, townships, _ = data.require_boundaries()
@@ -69,6 +70,8 @@ for target in targets:
         if "before" in source:  # survey codes, as people read them
             source["before"] = source["before"].map(lambda c: survey_label(c, lang) if isinstance(c, str) else c)
             source["after"] = source["after"].map(lambda c: survey_label(c, lang) if isinstance(c, str) else c)
+        if "source" in source:  # reclaimed water: from the monthly records or the yearly form
+            source["source"] = source["source"].map(lambda v: tr(f"targets.source.{v}"))
         source.columns = [named("targets.col", c, lang) for c in source.columns]
         data.table(source, hide_index=True, use_container_width=True)
 
@@ -117,6 +120,9 @@ if can(user, "reclaimed.edit"):
                                         vocab=lambda f, v: f"{v:,.0f}")
                 except GwmapError as exc:
                     st.error(t_error(exc))
+        recorded = set(reclaimed_figures(store).query("source == 'records'")["year"])
+        if recorded:  # the targets read those years from the records; the form is for years without them
+            st.info(t("dash.reclaimed_from_records", years=SEP.join(map(str, sorted(recorded)))))
         rw = reclaimed_table(store)
         data.table(pd.DataFrame({t("sealing.year"): rw["year"], t("dash.sewage_treated"): rw["sewage_treated_m3"],
                                    t("dash.reclaimed_used"): rw["reclaimed_used_m3"],

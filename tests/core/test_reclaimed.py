@@ -103,3 +103,24 @@ def test_the_command_line_prints_the_screening(demo_db_path):
         r = subprocess.run([sys.executable, "-m", "gwmap", "permits", "--reach", bad], cwd=PROJECT_ROOT, env=env,
                            capture_output=True, text=True)
         assert r.returncode == 2 and "Traceback" not in r.stderr and "err.permits.reach" in r.stderr, bad
+
+
+def test_the_targets_count_years_with_records_from_them_and_the_form_for_the_rest(demo_store):
+    from gwmap.store.users import CurrentUser
+    from gwmap.targets import plan_targets, reclaimed_figures, set_reclaimed
+
+    figures = reclaimed_figures(demo_store).set_index("year")
+    assert set(figures.loc[list(DEMO_RECLAIMED), "source"]) == {"records"}
+    # a year without records is counted from the form
+    hydro = CurrentUser("hydro", "hydrologist")
+    set_reclaimed(demo_store, hydro, year=2021, use="industry", sewage_treated_m3=5e6, reclaimed_used_m3=1e6)
+    figures = reclaimed_figures(demo_store).set_index("year")
+    assert figures.at[2021, "source"] == "form" and figures.at[2021, "rate"] == pytest.approx(0.2)
+    # the form's figures for a year with records do not override them
+    set_reclaimed(demo_store, hydro, year=2026, use="industry", sewage_treated_m3=1e6, reclaimed_used_m3=9e5,
+                  replace=True)
+    t = {x.key: x for x in plan_targets(demo_store, today=TODAY)}
+    records = reclaimed.utilisation(demo_store).set_index("period").loc[2026]
+    assert t["reclaimed_used"].actual == pytest.approx(records.used_m3) == pytest.approx(7.3e6, abs=1)
+    assert t["reclaimed_rate"].actual == pytest.approx(records.rate)
+    assert list(t["reclaimed_used"].source.set_index("year").loc[[2021, 2026], "source"]) == ["form", "records"]
