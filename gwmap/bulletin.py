@@ -55,6 +55,8 @@ class Bulletin:
     enforcement: dict
     ranking: pd.DataFrame
     names: dict = field(default_factory=dict)
+    #: the month's reclaimed water (:func:`gwmap.reclaimed.month_figures`), None without plant records
+    reclaimed: dict | None = None
 
 
 def build_bulletin(store: Store, user: CurrentUser, *, month: str, townships: gpd.GeoDataFrame,
@@ -82,10 +84,12 @@ def build_bulletin(store: Store, user: CurrentUser, *, month: str, townships: gp
                                       data_dir=data_dir)
         cone, _ = cone_for(store, user, surf, run_id, kind=DASHBOARD_CONE["kind"],
                            threshold=DASHBOARD_CONE["threshold"], townships=townships)
+    from gwmap.reclaimed import month_figures
+
     return Bulletin(month, series, cone, surf, code, plan_targets(store, today=end),
                     enforcement_glance(store, today=end),
                     township_ranking(store, townships, cone_split=cone.by_township if cone else None, today=end),
-                    dict(zip(townships["code"], townships["name"])))
+                    dict(zip(townships["code"], townships["name"])), month_figures(store, month))
 
 
 def _nice_km(km: float) -> float:
@@ -207,6 +211,17 @@ def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
                      + tr(code).format(**params))
     e = b.enforcement
     parts.append(tr("bulletin.enforcement").format(open=e["open"], overdue=e["overdue"], closed=e["closed_this_month"]))
+    if b.reclaimed is not None:
+        r = b.reclaimed
+        wan = 1e4 if lang == "zh" else 1e6
+        y, m = r["month"].split("-")
+        parts.append(tr("bulletin.reclaimed").format(year=y, month=int(m),
+            used=f"{r['used_m3'] / wan:,.1f}" if lang == "zh" else f"{r['used_m3'] / wan:,.2f}",
+            treated=f"{r['treated_m3'] / wan:,.1f}" if lang == "zh" else f"{r['treated_m3'] / wan:,.2f}",
+            rate=f"{r['rate']:.0%}", ytd=f"{r['ytd_used_m3'] / wan:,.1f}" if lang == "zh" else f"{r['ytd_used_m3'] / wan:,.2f}",
+            ytd_rate=f"{r['ytd_rate']:.0%}"))
+        if r["bad_effluent"]:
+            parts.append(tr("bulletin.bad_effluent").format(plants=tr("list.sep").join(r["bad_effluent"])))
     met = sum(1 for x in b.targets if x.met)
     parts.append(tr("bulletin.targets").format(met=met, total=len(b.targets)))
     return "".join(parts)

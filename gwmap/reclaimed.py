@@ -41,7 +41,7 @@ from gwmap.vocab import HIGH_WATER_USE
 
 __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisation", "effluent_flags",
            "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "screen_permits",
-           "site_verdict", "Verdict"]
+           "site_verdict", "Verdict", "month_figures"]
 
 #: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
 TARGET_USED_M3 = 7_000_000.0
@@ -199,3 +199,25 @@ def site_verdict(store: Store, *, lon: float, lat: float, industry: str, reach_m
 
 def geojson_line(geom) -> str:
     return json.dumps(shapely.geometry.mapping(geom))
+
+
+def month_figures(store: Store, month: str) -> dict | None:
+    """Reclaimed water for the bulletin of ``month``, from its latest month with plant records.
+
+    Plants report after the month ends, so that is the latest month up to ``month`` with records: treated,
+    used and rate, the year to that month, and the plants whose effluent was worse than class V that
+    month; None when there are no records by then.
+    """
+    months = utilisation(store, by="month").set_index("period")
+    known = [m for m in months.index if m <= month and months.at[m, "months"] > 0]
+    if not known:
+        return None
+    month = max(known)
+    ytd = months[(months.index.str[:4] == month[:4]) & (months.index <= month)]
+    flags = effluent_flags(store)
+    treated = float(ytd["treated_m3"].sum())
+    return {"month": month, "treated_m3": float(months.at[month, "treated_m3"]),
+            "used_m3": float(months.at[month, "used_m3"]), "rate": float(months.at[month, "rate"]),
+            "ytd_used_m3": float(ytd["used_m3"].sum()), "ytd_treated_m3": treated,
+            "ytd_rate": float(ytd["used_m3"].sum() / treated) if treated > 0 else float("nan"),
+            "bad_effluent": list(flags.loc[flags["month"] == month, "name"])}

@@ -186,3 +186,30 @@ def test_the_cone_map_has_a_legend_and_a_scale_bar(bulletin):
     length_px = np.flatnonzero(row[:w // 2]).max() - 20
     km_per_px = b.surface.grid.cell_m * b.surface.values.shape[1] / w / 1000
     assert round(length_px * km_per_px, 1) in (1.0, 2.0, 5.0, 10.0, 20.0, 50.0)
+
+
+def test_the_bulletin_has_the_reclaimed_water_of_its_latest_reported_month(demo_store, bulletin):
+    """November's bulletin: the plants have reported up to October; the lines name October and its figures."""
+    from gwmap.reclaimed import utilisation
+
+    b, tw = bulletin
+    oct_ = utilisation(demo_store, by="month").set_index("period").loc["2026-10"]
+    year = utilisation(demo_store).set_index("period").loc[2026]
+    assert b.reclaimed["month"] == "2026-10" and b.reclaimed["used_m3"] == pytest.approx(oct_.used_m3)
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(bulletin_docx(b, tw, tr=tr))).paragraphs)
+    assert (f"2026年10月再生水利用 {oct_.used_m3 / 1e4:,.1f} 万m³，污水处理 {oct_.treated_m3 / 1e4:,.1f} 万m³，"
+            f"利用率 {oct_.rate:.0%}；年内累计利用 {year.used_m3 / 1e4:,.1f} 万m³，利用率 {year.rate:.0%}。") in text
+    assert "劣于" not in text
+
+
+def test_a_month_with_bad_effluent_says_so(demo_store, tmp_path):
+    from gwmap.bulletin import summary_text
+    from gwmap.demo_reclaimed import BAD_EFFLUENT
+
+    info, tw, _ = repo.current_boundaries(demo_store)
+    b = build_bulletin(demo_store, LEADER, month=BAD_EFFLUENT[1], townships=tw, boundary_version=info.id,
+                       data_dir=tmp_path)
+    assert b.reclaimed["bad_effluent"] == ["东古城镇污水处理厂"]
+    assert "出水劣于地表水Ⅴ类：东古城镇污水处理厂" in summary_text(b, tr)
+    assert "Effluent worse than surface-water class V: 东古城镇污水处理厂" in summary_text(
+        b, lambda k: translate(k, "en"), "en")
