@@ -317,8 +317,12 @@ def build_onemap(
     asset_base: str = "/" + STATIC_PREFIX,
     grid: tuple[pd.DataFrame, float] | None = None,
     view: tuple[float, float, int] | None = None,
+    reclaimed: dict | None = None,
 ) -> folium.Map:
-    """The one-map (一张图): townships, wells, sealings, leads and monitoring wells.
+    """The one-map (一张图): townships, wells, sealings, leads and monitoring wells; reclaimed water.
+
+    ``reclaimed`` (from :func:`gwmap.reclaimed.map_layers`) adds the plants sized by the sewage they treated
+    in the last twelve months, the pipelines with their spare capacity, and the users.
 
     With ``grid`` (from :func:`gwmap.registry.well_grid`: cells and their size) the wells show
     as counts per grid cell instead of one by one (a view with too many to draw); ``view``
@@ -429,6 +433,8 @@ def build_onemap(
         radius=5, stroke="#fff", weight=2,
     ).add_to(m)
 
+    if reclaimed is not None:
+        legend_rw = _reclaimed_layers(m, reclaimed, tr)
     legend = [
         grid_legend if grid is not None else (tr(f"map.legend.wells_by_{well_color_by}"),
                                               [(palette[c], tr(f"vocab.{cat_col}.{c}")) for c in cats]),
@@ -436,6 +442,8 @@ def build_onemap(
         (tr("map.layer.leads"), [(v, tr(f"map.legend.lead.{k}")) for k, v in LEAD_COLORS.items()]),
         (tr("map.layer.monitoring"), [(v, tr(f"vocab.aquifer.{k}")) for k, v in MONITORING_COLORS.items()]),
     ]
+    if reclaimed is not None:
+        legend.append(legend_rw)
     m.add_child(_Legend(legend, note=tr("map.schematic") if schematic else ""))
     folium.LayerControl(collapsed=False).add_to(m)
 
@@ -446,6 +454,45 @@ def build_onemap(
         minx, miny, maxx, maxy = (focus if len(focus) else townships).total_bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     return localize_assets(m, asset_base)
+
+
+PIPELINE_COLOR = "#0571b0"
+PLANT_COLOR = "#7b3294"
+RECLAIMED_USER_COLORS = {"industry": "#e66101", "greening": "#4dac26", "road_cleaning": "#878787",
+                         "ecological": "#0571b0"}
+
+
+def _reclaimed_layers(m: folium.Map, layers: dict, tr: Translate) -> tuple:
+    """Pipelines (lines), plants (sized by sewage treated) and users (by use) on ``m``; the legend entry."""
+    pipes = layers["pipelines"]
+    if len(pipes):
+        gj = pipes[["name", "capacity_m3_d", "spare_m3_d", "geometry"]].copy()
+        gj["label"] = gj["name"].map(_esc)
+        gj["capacity"] = gj["capacity_m3_d"].map(lambda v: f"{v:,.0f}")
+        gj["spare"] = gj["spare_m3_d"].map(lambda v: f"{v:,.0f}")
+        folium.GeoJson(gj[["label", "capacity", "spare", "geometry"]].to_json(), name=tr("map.layer.pipelines"),
+                       style_function=lambda f: {"color": PIPELINE_COLOR, "weight": 4, "opacity": 0.85},
+                       tooltip=folium.GeoJsonTooltip(fields=["label", "capacity", "spare"], aliases=[
+                           _esc(tr("field.name")), _esc(tr("field.capacity_m3_d")), _esc(tr("map.spare_m3_d"))])
+                       ).add_to(m)
+    plants = layers["plants"]
+    top = float(plants["treated_12m_m3"].max()) if len(plants) and plants["treated_12m_m3"].max() > 0 else 1.0
+    rows = [[round(float(r.lon), 6), round(float(r.lat), 6), 0, _esc(r.name), _esc(tr(f"vocab.plant_kind.{r.kind}")),
+             f"{r.capacity_t_d:,.0f}", f"{r.treated_12m_m3:,.0f}", round(6 + 12 * math.sqrt(r.treated_12m_m3 / top), 1)]
+            for r in plants.itertuples()]
+    CanvasPoints(name=tr("map.layer.plants"), key="plants", rows=rows, colors=[PLANT_COLOR],
+                 fields=[(tr("field.name"), 3), (tr("map.plant_kind"), 4), (tr("field.capacity_t_d"), 5),
+                         (tr("map.treated_12m"), 6)], stroke="#fff", weight=2, radius_col=7).add_to(m)
+    users = layers["users"]
+    cats = list(RECLAIMED_USER_COLORS)
+    rows = [[round(float(r.lon), 6), round(float(r.lat), 6), cats.index(r.use), _esc(r.name),
+             _esc(tr(f"vocab.reclaimed_use.{r.use}")), f"{r.m3_12m:,.0f}"] for r in users.itertuples()]
+    CanvasPoints(name=tr("map.layer.reclaimed_users"), key="reclaimed_users", rows=rows,
+                 colors=list(RECLAIMED_USER_COLORS.values()),
+                 fields=[(tr("field.name"), 3), (tr("field.use"), 4), (tr("map.used_12m"), 5)], radius=6,
+                 stroke="#fff", weight=1.5).add_to(m)
+    return (tr("map.layer.reclaimed"), [(PLANT_COLOR, tr("map.layer.plants")), (PIPELINE_COLOR, tr("map.layer.pipelines"))]
+            + [(v, tr(f"vocab.reclaimed_use.{k}")) for k, v in RECLAIMED_USER_COLORS.items()])
 
 
 #: Fill colours of the well-count grid, light to dark (counts per cell, binned by quantiles).

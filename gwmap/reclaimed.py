@@ -41,7 +41,7 @@ from gwmap.vocab import HIGH_WATER_USE
 
 __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisation", "effluent_flags",
            "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "screen_permits",
-           "site_verdict", "Verdict", "month_figures"]
+           "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES"]
 
 #: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
 TARGET_USED_M3 = 7_000_000.0
@@ -51,6 +51,16 @@ REACH_M = 2000.0
 WORSE_THAN_V = "V+"
 #: months of records a pipeline's load is averaged over
 LOAD_MONTHS = 12
+#: the tables the reclaimed-water figures read (what a cached answer is keyed by)
+RECLAIMED_TABLES = ("reclaimed_plants", "plant_months", "reclaimed_pipelines", "reclaimed_users", "reclaimed_uses",
+                    "water_users")
+
+
+def _last_twelve(today: date) -> tuple[str, str]:
+    """The twelve whole months before ``today``'s month, as (first, last) ``YYYY-MM``."""
+    first = f"{today.year - 1}-{today.month:02d}"
+    last = f"{today.year}-{today.month - 1:02d}" if today.month > 1 else f"{today.year - 1}-12"
+    return first, last
 
 
 def _frame(store: Store, stmt) -> pd.DataFrame:
@@ -109,8 +119,7 @@ def pipelines_frame(store: Store, *, today: date | None = None) -> gpd.GeoDataFr
     pipes = _frame(store, select(ReclaimedPipeline).where(~ReclaimedPipeline.archived).order_by(ReclaimedPipeline.id))
     geoms = [shapely.from_geojson(g) for g in pipes["geojson"]]
     gdf = gpd.GeoDataFrame(pipes.drop(columns=["geojson"]), geometry=geoms, crs=4326)
-    first = f"{today.year - 1}-{today.month:02d}"  # the twelve whole months before this one
-    last = f"{today.year}-{today.month - 1:02d}" if today.month > 1 else f"{today.year - 1}-12"
+    first, last = _last_twelve(today)
     load = _frame(store, select(ReclaimedUser.pipeline_id, ReclaimedUse.m3)
                   .join(ReclaimedUse, ReclaimedUse.user_id == ReclaimedUser.id)
                   .where(ReclaimedUse.month >= first, ReclaimedUse.month <= last, ~ReclaimedUser.archived,
@@ -221,3 +230,21 @@ def month_figures(store: Store, month: str) -> dict | None:
             "ytd_used_m3": float(ytd["used_m3"].sum()), "ytd_treated_m3": treated,
             "ytd_rate": float(ytd["used_m3"].sum() / treated) if treated > 0 else float("nan"),
             "bad_effluent": list(flags.loc[flags["month"] == month, "name"])}
+
+
+def map_layers(store: Store, *, today: date | None = None) -> dict:
+    """The one-map's reclaimed-water layers, volumes over the last twelve whole months.
+
+    ``plants`` with ``treated_12m_m3``, ``pipelines`` with their spare capacity, ``users`` with ``m3_12m``.
+    """
+    today = today or clock.today()
+    first, last = _last_twelve(today)
+    plants = plants_frame(store)
+    treated = _frame(store, select(PlantMonth.plant_id, PlantMonth.treated_m3)
+                     .where(PlantMonth.month >= first, PlantMonth.month <= last))
+    plants["treated_12m_m3"] = plants["id"].map(treated.groupby("plant_id")["treated_m3"].sum()).fillna(0.0)
+    users = users_frame(store)
+    used = _frame(store, select(ReclaimedUse.user_id, ReclaimedUse.m3)
+                  .where(ReclaimedUse.month >= first, ReclaimedUse.month <= last))
+    users["m3_12m"] = users["id"].map(used.groupby("user_id")["m3"].sum()).fillna(0.0)
+    return {"plants": plants, "pipelines": pipelines_frame(store, today=today), "users": users}

@@ -397,3 +397,18 @@ def data_years() -> list[int]:
     if memo is not None:
         memo["abs_years"] = out
     return out
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _reclaimed_layers(version: int, today):
+    from gwmap.reclaimed import map_layers
+
+    return map_layers(store(), today=today)
+
+
+def reclaimed_layers() -> dict:
+    """The one-map's reclaimed-water layers, kept until a plant, pipeline, user or record changes."""
+    from gwmap import clock
+    from gwmap.reclaimed import RECLAIMED_TABLES
+
+    return _reclaimed_layers(version(*RECLAIMED_TABLES), clock.today())

@@ -124,3 +124,29 @@ def test_the_targets_count_years_with_records_from_them_and_the_form_for_the_res
     assert t["reclaimed_used"].actual == pytest.approx(records.used_m3) == pytest.approx(7.3e6, abs=1)
     assert t["reclaimed_rate"].actual == pytest.approx(records.rate)
     assert list(t["reclaimed_used"].source.set_index("year").loc[[2021, 2026], "source"]) == ["form", "records"]
+
+
+def test_the_one_map_draws_plants_by_volume_pipelines_and_users(demo_store):
+    from gwmap.maps import build_onemap
+    from gwmap.ui.i18n import translator
+
+    layers = reclaimed.map_layers(demo_store, today=TODAY)
+    plants = layers["plants"].set_index("code")
+    with demo_store.engine.connect() as conn:
+        ws01 = conn.exec_driver_sql(
+            "SELECT SUM(treated_m3) FROM plant_months m JOIN reclaimed_plants p ON p.id = m.plant_id "
+            "WHERE p.code = 'WS01' AND m.month BETWEEN '2025-11' AND '2026-10'").scalar()
+    assert plants.at["WS01", "treated_12m_m3"] == pytest.approx(ws01)
+    assert len(layers["pipelines"]) == len(DEMO_PIPELINES) and len(layers["users"]) == 6
+    from gwmap.store import repo
+
+    _, tw, _ = repo.current_boundaries(demo_store)
+    empty = repo.sealings_frame(demo_store).head(0)
+    html = build_onemap(townships=tw, wells=repo.wells_frame(demo_store).head(0), sealings=empty,
+                        leads=repo.leads_frame(demo_store).head(0).assign(overdue=False),
+                        monitoring=repo.monitoring_wells_frame(demo_store).head(0), tr=translator("zh"),
+                        reclaimed=layers).get_root().render()
+    for name in (p[0] for p in DEMO_PIPELINES):  # each main once, in the lines' GeoJSON (escaped there)
+        assert html.count(json.dumps(name)[1:-1]) == 1, name
+    assert "冠县污水处理厂（一期）" in html and "城区园林绿化" in html  # plants and users, with their popups
+    assert '"plants"' in html and '"reclaimed_users"' in html
