@@ -41,7 +41,8 @@ from gwmap.vocab import HIGH_WATER_USE
 
 __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisation", "effluent_flags",
            "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "screen_permits",
-           "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES"]
+           "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES", "permits_xlsx",
+           "permits_memo_docx"]
 
 #: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
 TARGET_USED_M3 = 7_000_000.0
@@ -248,3 +249,77 @@ def map_layers(store: Store, *, today: date | None = None) -> dict:
                   .where(ReclaimedUse.month >= first, ReclaimedUse.month <= last))
     users["m3_12m"] = users["id"].map(used.groupby("user_id")["m3"].sum()).fillna(0.0)
     return {"plants": plants, "pipelines": pipelines_frame(store, today=today), "users": users}
+
+
+def _reason_text(r: dict, tr, reach_m: float) -> str:
+    d = "—" if r["distance_to_network_m"] is None else f"{r['distance_to_network_m']:,.0f}"
+    return tr(f"permits.reason.{r['reason']}", distance=d, reach=f"{reach_m:,.0f}")
+
+
+def permits_xlsx(rows: list[dict], *, tr, reach_m: float = REACH_M) -> bytes:
+    """The screening list as Excel for the approval office: one row per permit holder, ``limit`` rows red."""
+    import io
+
+    import openpyxl
+    from openpyxl.styles import Font, PatternFill
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = tr("permits.sheet")
+    head = ["permits.col.user", "vocab_industry", "field.permit_no", "field.permit_m3_per_year", "field.permit_expires",
+            "permits.col.expires_soon", "permits.col.distance", "permits.col.pipeline", "map.spare_m3_d",
+            "permits.col.uses_reclaimed", "permits.col.verdict", "permits.col.reason"]
+    ws.append([tr("field.industry") if h == "vocab_industry" else tr(h) for h in head])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    red = PatternFill("solid", fgColor="FDE0DC")
+    yes, no = tr("permits.yes"), tr("permits.no")
+    for r in rows:
+        ws.append([r["user"], tr(f"vocab.industry.{r['industry']}"), r["permit_no"], r["permit_m3"], r["expires"],
+                   yes if r["expires_within_12_months"] else no, r["distance_to_network_m"], r["pipeline"] or None,
+                   r["spare_m3_d"], yes if r["uses_reclaimed"] else no, tr(f"permits.verdict.{r['verdict']}"),
+                   _reason_text(r, tr, reach_m)])
+        if r["verdict"] == "limit":
+            for c in ws[ws.max_row]:
+                c.fill = red
+    for col, width in zip("ABCDEFGHIJKL", (26, 10, 24, 14, 12, 10, 12, 20, 14, 12, 22, 60), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "B2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def permits_memo_docx(rows: list[dict], *, tr, lang: str = "zh", reach_m: float = REACH_M,
+                      today: date | None = None) -> bytes:
+    """A memo to the approval office (行政审批局): the rule, then each permit holder to limit with its figures."""
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    today = today or clock.today()
+    limited = [r for r in rows if r["verdict"] == "limit"]
+    doc = Document()
+    st = doc.styles["Normal"]
+    st.font.name = "SimSun"
+    st.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
+    st.font.size = Pt(12)
+    doc.add_heading(tr("permits.memo.title"), level=1)
+    doc.add_paragraph(tr("permits.memo.to"))
+    doc.add_paragraph(tr("permits.memo.rule", reach=f"{reach_m:,.0f}", count=len(limited)))
+    for k, r in enumerate(limited, 1):
+        doc.add_paragraph(tr("permits.memo.item", n=k, user=r["user"], industry=tr(f"vocab.industry.{r['industry']}"),
+                             permit=r["permit_no"], m3=f"{r['permit_m3']:,.0f}", expires=r["expires"] or "—",
+                             distance=f"{r['distance_to_network_m']:,.0f}", pipeline=r["pipeline"],
+                             spare=f"{r['spare_m3_d']:,.0f}")
+                          + (tr("permits.memo.soon") if r["expires_within_12_months"] else ""))
+    if not limited:
+        doc.add_paragraph(tr("permits.memo.none"))
+    doc.add_paragraph(tr("permits.memo.ask"))
+    doc.add_paragraph(tr("permits.memo.from", date=f"{today.year}年{today.month}月{today.day}日" if lang == "zh"
+                         else today.isoformat()))
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()

@@ -150,3 +150,30 @@ def test_the_one_map_draws_plants_by_volume_pipelines_and_users(demo_store):
         assert html.count(json.dumps(name)[1:-1]) == 1, name
     assert "冠县污水处理厂（一期）" in html and "城区园林绿化" in html  # plants and users, with their popups
     assert '"plants"' in html and '"reclaimed_users"' in html
+
+
+def test_the_list_and_the_memo_for_the_approval_office(demo_store):
+    import io
+
+    import docx
+    import openpyxl
+
+    from gwmap.ui.i18n import translator
+
+    rows = reclaimed.screen_permits(demo_store, today=TODAY)
+    wb = openpyxl.load_workbook(io.BytesIO(reclaimed.permits_xlsx(rows, tr=translator("zh"))))
+    ws = wb.active
+    table = list(ws.iter_rows(values_only=True))
+    assert table[0][0] == "取水户" and len(table) == 21
+    first = table[1]
+    assert first[0] == "鲁西纸业（冠县）有限公司" and first[1] == "造纸" and first[5] == "是"
+    assert first[6] == rows[0]["distance_to_network_m"] and first[10].startswith("限批")
+    assert "700 m（在 2,000 m 内）" in first[11]
+    assert ws["A2"].fill.fgColor.rgb.endswith("FDE0DC") and not ws["A4"].fill.fgColor.rgb.endswith("FDE0DC")
+    memo = docx.Document(io.BytesIO(reclaimed.permits_memo_docx(rows, tr=translator("zh"), today=TODAY)))
+    text = "\n".join(p.text for p in memo.paragraphs)
+    assert "共 2 户" in text and "1. 鲁西纸业（冠县）有限公司（造纸）" in text and "2. 冠县宏达印染有限公司（印染）" in text
+    assert "该许可证一年内到期" in text and "2026年11月28日" in text
+    assert text.count("许可证一年内到期") == 1  # the paper mill's; the dyeing works' runs to 2028
+    en = docx.Document(io.BytesIO(reclaimed.permits_memo_docx(rows, tr=translator("en"), lang="en", today=TODAY)))
+    assert "found 2 high-water-use holders" in "\n".join(p.text for p in en.paragraphs)
