@@ -20,6 +20,7 @@ pages = [
     st.Page("views/routes.py", title=t("nav.routes"), icon=":material/route:", url_path="routes"),
     st.Page("views/sealing.py", title=t("nav.sealing"), icon=":material/block:", url_path="sealing"),
     st.Page("views/abstraction.py", title=t("nav.abstraction"), icon=":material/water_drop:", url_path="abstraction"),
+    st.Page("views/reclaimed.py", title=t("nav.reclaimed"), icon=":material/recycling:", url_path="reclaimed"),
     st.Page("views/registry.py", title=t("nav.registry"), icon=":material/table_view:", url_path="registry"),
     st.Page("views/surveys.py", title=t("nav.surveys"), icon=":material/water:", url_path="surveys"),
     st.Page("views/surface.py", title=t("nav.surface"), icon=":material/layers:", url_path="surface"),

@@ -793,6 +793,37 @@ def build_abstraction_map(wells: pd.DataFrame, *, townships: gpd.GeoDataFrame, t
     return localize_assets(m, asset_base)
 
 
+VERDICT_COLORS = {"limit": "#d7191c", "ok": "#1a9641"}
+
+
+def build_reclaimed_map(layers: dict, permits: list[dict], *, townships: gpd.GeoDataFrame, tr: Translate,
+                        site: tuple[float, float] | None = None, basemap: Basemap = Basemap(),
+                        asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """The reclaimed-water system with the permit holders coloured by the screening's verdict.
+
+    ``site`` marks a candidate site the user clicked (its verdict is shown beside the map).
+    """
+    m = _base_map(townships, tr, basemap)
+    legend_rw = _reclaimed_layers(m, layers, tr)
+    cats = list(VERDICT_COLORS)
+    rows = [[round(float(r["lon"]), 6), round(float(r["lat"]), 6), cats.index(r["verdict"]), _esc(r["user"]),
+             _esc(tr(f"vocab.industry.{r['industry']}")), _esc(r["permit_no"]), f"{r['permit_m3']:,.0f}",
+             _esc(r["expires"] or ""), "" if r["distance_to_network_m"] is None else f"{r['distance_to_network_m']:,.0f}",
+             _esc(tr(f"permits.verdict.{r['verdict']}"))] for r in permits]
+    CanvasPoints(name=tr("map.layer.water_users"), key="water_users", rows=rows, colors=list(VERDICT_COLORS.values()),
+                 fields=[(tr("permits.col.user"), 3), (tr("field.industry"), 4), (tr("field.permit_no"), 5),
+                         (tr("field.permit_m3_per_year"), 6), (tr("field.permit_expires"), 7),
+                         (tr("permits.col.distance"), 8), (tr("permits.col.verdict"), 9)],
+                 radius=7, stroke="#000", weight=1.5).add_to(m)
+    if site is not None:
+        CanvasPoints(name=tr("permits.site"), key="site", rows=[[round(site[0], 6), round(site[1], 6), 0]],
+                     colors=["#ffff00"], fields=[], radius=9, stroke="#000", weight=2.5).add_to(m)
+    m.add_child(_Legend([legend_rw, (tr("map.layer.water_users"),
+                                     [(v, tr(f"permits.verdict.{k}")) for k, v in VERDICT_COLORS.items()])]))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)
+
+
 TEAM_COLORS = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628"]
 
 

@@ -1,0 +1,77 @@
+"""The reclaimed-water and permit-screening page (issue 14) through AppTest, in Chinese and in English."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+
+from gwmap.demo_reclaimed import BAD_EFFLUENT, LIMITED
+from gwmap.i18n import translate
+from gwmap.reclaimed import utilisation
+from gwmap.store import Store
+from gwmap.store.users import CurrentUser
+from tests.ui.conftest import app_opener
+
+LANGS = ["zh", "en"]
+LEADER = CurrentUser("leader", "leader", "局领导")
+PAGE = "views/reclaimed.py"
+
+
+@pytest.fixture
+def open_page(demo_db_path, monkeypatch):
+    make = app_opener(demo_db_path, monkeypatch)
+    yield lambda lang, user=LEADER: make(lang, user, PAGE)
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def store(demo_db_path):
+    s = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
+    yield s
+    s.dispose()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_targets_from_the_records_and_the_screening_list(open_page, store, lang):
+    at = open_page(lang)
+    assert at.header[0].value == translate("rw.header", lang)
+    years = utilisation(store).set_index("period")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[translate("rw.used_2023", lang)] == f"{years.at[2023, 'used_m3']:,.0f} m³"
+    assert metrics[translate("rw.rate_2025", lang)] == f"{years.at[2025, 'rate']:.1%}"
+    assert translate("rw.used_met", lang, used=f"{years.at[2023, 'used_m3']:,.0f}", goal="7,000,000") in \
+        [s.value for s in at.success]
+    # the month whose effluent was worse than class V
+    plant = "东古城镇污水处理厂"
+    assert translate("rw.bad_effluent", lang, plant=plant, month=BAD_EFFLUENT[1]) in [e.value for e in at.error]
+    # the screening: the paper mill first, two to limit of twenty
+    assert metrics[translate("rw.limited", lang)] == f"{len(LIMITED)} / 20"
+    table = next(d.value for d in at.dataframe if translate("permits.col.verdict", lang) in d.value.columns)
+    assert table.iloc[0][translate("permits.col.user", lang)] == LIMITED[0]
+    assert table.iloc[0][translate("permits.col.verdict", lang)] == translate("permits.verdict.limit", lang)
+    assert set(table[table[translate("permits.col.verdict", lang)] == translate("permits.verdict.limit", lang)]
+               [translate("permits.col.user", lang)]) == set(LIMITED)
+    labels = [b.label for b in at.get("download_button")]
+    assert translate("rw.export_list", lang) in labels and translate("rw.export_memo", lang) in labels
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_wider_reach_and_a_clicked_site(open_page, store, lang):
+    from gwmap.reclaimed import screen_permits
+
+    at = open_page(lang)
+    at.number_input(key="rw_reach").set_value(15_000.0).run()
+    metrics = {m.label: m.value for m in at.metric}
+    wide = {r["user"] for r in screen_permits(store, reach_m=15_000) if r["verdict"] == "limit"}
+    assert wide > set(LIMITED) and "东古城镇兴业印染厂" in wide  # the far dyeing works too
+    assert metrics[translate("rw.limited", lang)] == f"{len(wide)} / 20"
+    # a candidate paper mill 1 km north of the park main (as a click on the map leaves it)
+    at.session_state["gwmap_val_rw_site"] = (115.50, 36.48)
+    at.selectbox(key="rw_industry").set_value("paper").run()
+    assert not at.exception, at.exception
+    answer = next(e.value for e in at.error if e.value.startswith(translate("rw.site_answer", lang, lon="115.50000",
+                                                                             lat="36.48000", industry="X",
+                                                                             verdict="", reason="").split("X")[0]))
+    assert translate("permits.verdict.limit", lang) in answer
+    at.selectbox(key="rw_industry").set_value("food").run()
+    assert any(translate("permits.verdict.ok", lang) in s.value for s in at.success)

@@ -1,0 +1,126 @@
+"""再生水与取水许可: the reclaimed-water system against the plan's targets, and the permit screening for
+行政审批 (a list, a memo, and the answer for a candidate site clicked on the map)."""
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from gwmap import clock
+from gwmap.maps import build_reclaimed_map
+from gwmap.reclaimed import (
+    REACH_M,
+    RECLAIMED_TABLES,
+    TARGET_RATE,
+    TARGET_USED_M3,
+    effluent_flags,
+    permits_memo_docx,
+    permits_xlsx,
+    screen_permits,
+    site_verdict,
+    utilisation,
+)
+from gwmap.ui import charts, data, mapview, resources, shell, state
+from gwmap.ui.i18n import file_name, t, translator
+from gwmap.vocab import INDUSTRIES, RECLAIMED_USER_USES
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+user = shell.require_user()  # before anything is read: this page may run without app.py
+st.header(t("rw.header"))
+st.caption(t("rw.definition"))
+tr = translator()  # captures the language now; widgets call it later
+lang = state.get_lang()
+store = resources.store()
+info, townships, outline = data.require_boundaries()
+
+years = utilisation(store)
+if years.empty:
+    st.info(t("rw.no_records"))
+else:
+    years = years.set_index("period")
+    m1, m2, m3, m4 = st.columns(4)
+    latest = int(years.index.max())
+    used23 = float(years.at[2023, "used_m3"]) if 2023 in years.index else float("nan")
+    rate25 = float(years.at[2025, "rate"]) if 2025 in years.index else float("nan")
+    m1.metric(t("rw.used_2023"), "—" if math.isnan(used23) else f"{used23:,.0f} m³",
+              help=t("rw.goal_used", goal=f"{TARGET_USED_M3:,.0f}"))
+    m2.metric(t("rw.rate_2025"), "—" if math.isnan(rate25) else f"{rate25:.1%}",
+              help=t("rw.goal_rate", goal=f"{TARGET_RATE:.0%}"))
+    m3.metric(t("rw.used_year", year=latest), f"{years.at[latest, 'used_m3']:,.0f} m³")
+    m4.metric(t("rw.rate_year", year=latest), f"{years.at[latest, 'rate']:.1%}")
+    if not math.isnan(used23):
+        (st.success if used23 >= TARGET_USED_M3 else st.warning)(
+            t("rw.used_met" if used23 >= TARGET_USED_M3 else "rw.used_not_met", used=f"{used23:,.0f}",
+              goal=f"{TARGET_USED_M3:,.0f}"))
+    if not math.isnan(rate25):
+        (st.success if rate25 >= TARGET_RATE else st.warning)(
+            t("rw.rate_met" if rate25 >= TARGET_RATE else "rw.rate_not_met", rate=f"{rate25:.1%}",
+              goal=f"{TARGET_RATE:.0%}"))
+    uses = [u for u in RECLAIMED_USER_USES if f"used_{u}_m3" in years.columns]
+    data.table(pd.DataFrame({
+        t("rw.year"): years.index.astype(str), t("field.treated_m3"): years["treated_m3"].round(0),
+        t("rw.used"): years["used_m3"].round(0),
+        **{tr(f"vocab.reclaimed_use.{u}"): years[f"used_{u}_m3"].round(0) for u in uses},
+        t("rw.rate"): (100 * years["rate"]).round(1), t("rw.months"): years["months"]}),
+        use_container_width=True, hide_index=True)
+    months = utilisation(store, by="month")
+    months["rate_pct"] = 100 * months["rate"]
+    charts.show(charts.time_series(months.assign(period=months["period"] + "-01"), x="period", y="rate_pct",
+                                   x_title=t("rw.month"), y_title=t("rw.rate_pct"), height=260))
+    flags = effluent_flags(store)
+    for r in flags.itertuples():
+        st.error(t("rw.bad_effluent", plant=r.name, month=r.month))
+
+st.subheader(t("rw.screen_title"))
+st.caption(t("rw.screen_intro"))
+c1, c2 = st.columns(2)
+reach = c1.number_input(t("rw.reach"), min_value=100.0, max_value=50_000.0, value=REACH_M, step=100.0,
+                        key="rw_reach")
+industry = data.selectbox(c2, t("rw.site_industry"), list(INDUSTRIES), key="rw_industry",
+                          format_func=lambda v: tr(f"vocab.industry.{v}"))
+rows = screen_permits(store, reach_m=float(reach))
+layers = data.reclaimed_layers()
+site = state.get_value("rw_site")
+fmap = data.rendered_map("reclaimed", (*RECLAIMED_TABLES, "boundary_versions", "townships"), (float(reach), site),
+                         lambda: build_reclaimed_map(layers, rows, townships=townships, tr=tr, site=site,
+                                                     basemap=resources.basemap()))
+out = mapview.show(fmap, height=480, returned_objects=["last_clicked"], key="rw_map")
+clicked = (out or {}).get("last_clicked")
+if clicked and (clicked["lng"], clicked["lat"]) != site:
+    state.set_value("rw_site", (clicked["lng"], clicked["lat"]))
+    st.rerun()
+if site is None:
+    st.caption(t("rw.site_hint"))
+else:
+    v = site_verdict(store, lon=site[0], lat=site[1], industry=industry, reach_m=float(reach))
+    d = "—" if v.distance_to_network_m is None else f"{v.distance_to_network_m:,.0f}"
+    text = t("rw.site_answer", lon=f"{site[0]:.5f}", lat=f"{site[1]:.5f}",
+             industry=tr(f"vocab.industry.{industry}"), verdict=tr(f"permits.verdict.{v.verdict}"),
+             reason=tr(f"permits.reason.{v.reason}", distance=d, reach=f"{float(reach):,.0f}"))
+    (st.error if v.verdict == "limit" else st.success)(text)
+
+limited = [r for r in rows if r["verdict"] == "limit"]
+st.metric(t("rw.limited"), f"{len(limited)} / {len(rows)}")
+data.table(pd.DataFrame({
+    t("permits.col.user"): [r["user"] for r in rows],
+    t("field.industry"): [tr(f"vocab.industry.{r['industry']}") for r in rows],
+    t("field.permit_no"): [r["permit_no"] for r in rows],
+    t("field.permit_m3_per_year"): [r["permit_m3"] for r in rows],
+    t("field.permit_expires"): [r["expires"] for r in rows],
+    t("permits.col.expires_soon"): [tr("permits.yes") if r["expires_within_12_months"] else "" for r in rows],
+    t("permits.col.distance"): [r["distance_to_network_m"] for r in rows],
+    t("permits.col.uses_reclaimed"): [tr("permits.yes") if r["uses_reclaimed"] else tr("permits.no") for r in rows],
+    t("permits.col.verdict"): [tr(f"permits.verdict.{r['verdict']}") for r in rows],
+    t("permits.col.reason"): [tr(f"permits.reason.{r['reason']}", reach=f"{float(reach):,.0f}",
+                                 distance="—" if r["distance_to_network_m"] is None
+                                 else f"{r['distance_to_network_m']:,.0f}") for r in rows]}),
+    use_container_width=True, hide_index=True, height=380)
+d1, d2 = st.columns(2)
+today = clock.today()
+d1.download_button(t("rw.export_list"), lambda: permits_xlsx(rows, tr=tr, reach_m=float(reach)),  # made when asked
+                   file_name=file_name(t("permits.sheet"), today.isoformat(), ext="xlsx"), mime=XLSX, key="rw_xlsx")
+d2.download_button(t("rw.export_memo"), lambda: permits_memo_docx(rows, tr=tr, lang=lang, reach_m=float(reach)),
+                   file_name=file_name(t("permits.memo.title"), today.isoformat(), ext="docx"), mime=DOCX,
+                   key="rw_memo")
