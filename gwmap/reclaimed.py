@@ -42,7 +42,8 @@ from gwmap.vocab import HIGH_WATER_USE
 __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisation", "effluent_flags",
            "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "screen_permits",
            "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES", "permits_xlsx",
-           "permits_memo_docx"]
+           "permits_memo_docx", "check_plant_months", "check_user_volumes", "import_months", "PLANT_MONTH_COLUMNS",
+           "USER_MONTH_COLUMNS"]
 
 #: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
 TARGET_USED_M3 = 7_000_000.0
@@ -323,3 +324,156 @@ def permits_memo_docx(rows: list[dict], *, tr, lang: str = "zh", reach_m: float 
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()
+
+
+# --- monthly records in from files (the plants' reports, the users' meters) --------------------------------
+
+PLANT_MONTH_COLUMNS = {
+    "plant": ("厂站编码", "plant_code"), "month": ("年月", "month"), "treated_m3": ("污水处理量m3", "treated_m3"),
+    "reclaimed_m3": ("再生水供水量m3", "reclaimed_m3"), "effluent_class": ("出水水质类别", "effluent_class"),
+}
+USER_MONTH_COLUMNS = {"user": ("用户名称", "user"), "month": ("年月", "month"), "m3": ("用水量m3", "m3")}
+#: a county plant is at most 100,000 t/d: a month beyond 31 days of it is a typo
+MAX_MONTH_M3 = 3_100_000.0
+_CLASS_WORDS = {"i": "I", "ii": "II", "iii": "III", "iv": "IV", "v": "V", "1": "I", "2": "II", "3": "III", "4": "IV",
+                "5": "V", "ⅰ": "I", "ⅱ": "II", "ⅲ": "III", "ⅳ": "IV", "ⅴ": "V", "劣v": "V+", "劣ⅴ": "V+", "v+": "V+",
+                "劣5": "V+", "worsethanv": "V+"}
+
+
+def _effluent(values: pd.Series) -> pd.Series:
+    """``I``–``V`` or ``V+`` from 'Ⅳ类', 'IV', '4', '劣Ⅴ类', 'V+'; NaN otherwise (blank stays blank)."""
+    from gwmap.abstraction import _text
+
+    text = _text(values).str.lower().str.replace("类", "", regex=False).str.replace(" ", "", regex=False)
+    return text.map(lambda v: "" if v == "" else _CLASS_WORDS.get(v, np.nan))
+
+
+def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], value_cols: tuple[str, ...],
+                  kind: str, raw: bytes, today: date | None, extra=None):
+    """The shared checks of a monthly file.
+
+    The key (plant or user) is known, the month real and not after this one, volumes ≥ 0 and plausible,
+    one row per key and month.
+    """
+    import hashlib
+
+    from gwmap.abstraction import FIRST_MONTH, Problem, UploadCheck, _columns, _months, _numbers, _text
+
+    today = today or clock.today()
+    cols = _columns(df, spec, (key, "month", value_cols[0]))
+    n = len(df)
+    rownum = np.arange(n) + 2
+    problems: list = []
+    bad = np.zeros(n, bool)
+
+    def add(mask, name, code, values, **params):
+        nonlocal bad
+        for i in np.flatnonzero(np.asarray(mask, bool)):
+            problems.append(Problem(int(rownum[i]), str(cols.get(name, spec[name][0])), str(values.iloc[i])[:60], code,
+                                    params))
+        bad |= np.asarray(mask, bool)
+
+    ident = _text(df[cols[key]])
+    add(ident == "", key, "err.rw.no_key", ident)
+    add((ident != "") & ~ident.isin(known), key, f"err.rw.unknown_{key}", ident)
+    month_raw = _text(df[cols["month"]])
+    month = _months(df[cols["month"]])
+    latest = f"{today.year:04d}-{today.month:02d}"
+    add(month.isna(), "month", "err.power.month", month_raw)
+    add(month.notna() & ((month < FIRST_MONTH) | (month > latest)), "month", "err.power.month_range", month_raw,
+        earliest=FIRST_MONTH, latest=latest)
+    out = {"row": rownum, key: ident, "month": month}
+    for name in value_cols:
+        if name not in cols:
+            out[name] = pd.Series(0.0, index=df.index)
+            continue
+        raw_v = _text(df[cols[name]])
+        v = _numbers(df[cols[name]])
+        required = name == value_cols[0]
+        add((v.isna() & (raw_v != "" if not required else True)) | ~np.isfinite(v.fillna(0)), name, "err.rw.volume",
+            raw_v)
+        add(v < 0, name, "err.power.kwh_negative", raw_v)
+        add(v > MAX_MONTH_M3, name, "err.rw.volume_large", raw_v, most=f"{MAX_MONTH_M3:,.0f}")
+        out[name] = v.fillna(0.0)
+    if extra is not None:
+        extra(cols, add, out)
+    keys = pd.Series(list(zip(ident, month, strict=True)), index=df.index)
+    dup = (~bad) & keys.duplicated(keep="first").to_numpy()
+    firsts = {k: int(rownum[i]) for i, k in reversed(list(enumerate(keys)))}
+    for i in np.flatnonzero(dup):
+        problems.append(Problem(int(rownum[i]), str(cols["month"]), str(month_raw.iloc[i]), "err.rw.duplicate",
+                                {"first": firsts[keys.iloc[i]]}))
+    bad |= dup
+    rows = pd.DataFrame(out)[~bad].reset_index(drop=True)
+    problems.sort(key=lambda p: (p.row, p.column))
+    return UploadCheck(kind, rows, tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+
+
+def check_plant_months(df: pd.DataFrame, *, plants: set[str], raw: bytes = b"", today: date | None = None):
+    """A plants' monthly report file: plant code, month, sewage treated, reclaimed supplied, effluent class."""
+    from gwmap.abstraction import _text
+
+    def effluent(cols, add, out):
+        if "effluent_class" in cols:
+            raw_c = _text(df[cols["effluent_class"]])
+            cls = _effluent(df[cols["effluent_class"]])
+            add(cls.isna(), "effluent_class", "err.rw.effluent", raw_c)
+            out["effluent_class"] = cls.fillna("")
+        else:
+            out["effluent_class"] = pd.Series("", index=df.index)
+        add((out["treated_m3"] >= 0) & (out["reclaimed_m3"] > out["treated_m3"] * 1.0001), "reclaimed_m3",
+            "err.rw.more_than_treated",
+            out["reclaimed_m3"].astype(str))
+
+    return _check_months(df, PLANT_MONTH_COLUMNS, key="plant", known=plants, value_cols=("treated_m3", "reclaimed_m3"),
+                         kind="plant_months", raw=raw, today=today, extra=effluent)
+
+
+def check_user_volumes(df: pd.DataFrame, *, users: set[str], raw: bytes = b"", today: date | None = None):
+    """Reclaimed-water users' monthly volumes: user name (as registered), month, m³."""
+    return _check_months(df, USER_MONTH_COLUMNS, key="user", known=users, value_cols=("m3",), kind="user_months",
+                         raw=raw, today=today)
+
+
+def import_months(store: Store, user, check) -> dict[str, int]:
+    """Store a clean file of plant months or user volumes in one transaction; the counts of each outcome.
+
+    New months are added; months already stored are updated (a correction: the audit trail keeps the old
+    figures).
+    """
+    from gwmap.errors import InputDataError
+    from gwmap.store.users import authorize
+
+    authorize(store, user, "reclaimed.edit", target=check.kind)
+    if check.problems or not len(check.rows):
+        raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(check.problems))
+    added = updated = 0
+    with store.session(user) as s:
+        if check.kind == "plant_months":
+            ids = dict(s.execute(select(ReclaimedPlant.code, ReclaimedPlant.id)).all())
+            have = {(r.plant_id, r.month): r for r in s.scalars(select(PlantMonth).where(
+                PlantMonth.plant_id.in_([ids[c] for c in set(check.rows["plant"])])))}
+            for r in check.rows.itertuples():
+                rec = have.get((ids[r.plant], r.month))
+                values = {"treated_m3": float(r.treated_m3), "reclaimed_m3": float(r.reclaimed_m3),
+                          "effluent_class": r.effluent_class}
+                if rec is None:
+                    s.add(PlantMonth(plant_id=ids[r.plant], month=r.month, **values))
+                    added += 1
+                elif any(getattr(rec, k) != v for k, v in values.items()):
+                    for k, v in values.items():
+                        setattr(rec, k, v)
+                    updated += 1
+        else:
+            ids = dict(s.execute(select(ReclaimedUser.name, ReclaimedUser.id).where(~ReclaimedUser.archived)).all())
+            have = {(r.user_id, r.month): r for r in s.scalars(select(ReclaimedUse).where(
+                ReclaimedUse.user_id.in_([ids[c] for c in set(check.rows["user"])])))}
+            for r in check.rows.itertuples():
+                rec = have.get((ids[r.user], r.month))
+                if rec is None:
+                    s.add(ReclaimedUse(user_id=ids[r.user], month=r.month, m3=float(r.m3)))
+                    added += 1
+                elif rec.m3 != float(r.m3):
+                    rec.m3 = float(r.m3)
+                    updated += 1
+    return {"added": added, "updated": updated, "unchanged": len(check.rows) - added - updated}

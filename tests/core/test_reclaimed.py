@@ -177,3 +177,66 @@ def test_the_list_and_the_memo_for_the_approval_office(demo_store):
     assert text.count("许可证一年内到期") == 1  # the paper mill's; the dyeing works' runs to 2028
     en = docx.Document(io.BytesIO(reclaimed.permits_memo_docx(rows, tr=translator("en"), lang="en", today=TODAY)))
     assert "found 2 high-water-use holders" in "\n".join(p.text for p in en.paragraphs)
+
+
+def test_a_plants_report_is_checked_whole_then_added_or_corrected(demo_store):
+    from gwmap.errors import InputDataError, PermissionDenied
+    from gwmap.io.tables import read_table
+    from gwmap.store.users import CurrentUser
+
+    text = ("厂站编码,年月,污水处理量(m3),再生水供水量m3,出水水质类别\n"
+            "WS01,2026年11月,620000,300000,Ⅳ类\n"           # a new month
+            "WS03,2026-10,88000,,劣Ⅴ类\n"                    # a correction of a stored month, and bad effluent
+            "WS09,2026-11,1000,0,IV\n"                       # no such plant
+            "WS04,2026-13,1000,0,IV\n"                       # no such month
+            "WS04,2026-11,-5,0,IV\n"                         # negative
+            "WS04,2026-11,5e7,0,IV\n"                        # a typo of a volume
+            "WS04,2026-11,1000,2000,IV\n"                    # more reclaimed than treated
+            "WS04,2026-11,1000,0,六类\n"                      # no such class
+            "WS01,2026-11,1,0,IV\n").encode("gbk")            # the same plant and month twice
+    df, enc = read_table(text, "水厂月报.csv")
+    assert enc == "GBK"
+    plants = set(reclaimed.plants_frame(demo_store)["code"])
+    check = reclaimed.check_plant_months(df, plants=plants, raw=text, today=TODAY)
+    got = {(p.row, p.code) for p in check.problems}
+    assert got == {(4, "err.rw.unknown_plant"), (5, "err.power.month"), (6, "err.power.kwh_negative"),
+                   (7, "err.rw.volume_large"), (8, "err.rw.more_than_treated"), (9, "err.rw.effluent"),
+                   (10, "err.rw.duplicate")}
+    assert next(p for p in check.problems if p.code == "err.rw.duplicate").params == {"first": 2}
+    hydro = CurrentUser("hydro", "hydrologist")
+    with pytest.raises(InputDataError):  # nothing stored while any problem is left
+        reclaimed.import_months(demo_store, hydro, check)
+    clean = reclaimed.check_plant_months(df.iloc[:2], plants=plants, raw=text, today=TODAY)
+    assert clean.problems == () and list(clean.rows["effluent_class"]) == ["IV", "V+"]
+    with pytest.raises(PermissionDenied):
+        reclaimed.import_months(demo_store, CurrentUser("boss", "leader"), clean)
+    before = reclaimed.utilisation(demo_store, by="month").set_index("period")
+    assert reclaimed.import_months(demo_store, hydro, clean) == {"added": 1, "updated": 1, "unchanged": 0}
+    after = reclaimed.utilisation(demo_store, by="month").set_index("period")
+    ws03_oct = demo_store.engine.connect().exec_driver_sql(
+        "SELECT treated_m3 FROM plant_months m JOIN reclaimed_plants p ON p.id = m.plant_id "
+        "WHERE p.code = 'WS03' AND month = '2026-10'").scalar()
+    assert ws03_oct == 88000.0
+    assert after.at["2026-11", "treated_m3"] == 620000.0 and "2026-11" not in before.index
+    assert ("WS03", "2026-10") in set(zip(reclaimed.effluent_flags(demo_store)["code"],
+                                          reclaimed.effluent_flags(demo_store)["month"], strict=True))
+    # the correction is in the audit trail with the old figure
+    with demo_store.engine.connect() as conn:
+        audit = conn.exec_driver_sql("SELECT before FROM audit_events WHERE table_name = 'plant_months' "
+                                     "AND action = 'update' ORDER BY id DESC LIMIT 1").scalar()
+    assert '"effluent_class": "V"' in audit
+
+
+def test_users_volumes_by_their_registered_names(demo_store):
+    from gwmap.io.tables import read_table
+    from gwmap.store.users import CurrentUser
+
+    names = set(reclaimed.users_frame(demo_store)["name"])
+    raw = "用户名称,年月,用水量m3\n城区园林绿化,2026-11,52000\n不存在的用户,2026-11,1000\n".encode()
+    df, _ = read_table(raw, "用户月报.csv")
+    check = reclaimed.check_user_volumes(df, users=names, raw=raw, today=TODAY)
+    assert [(p.row, p.code) for p in check.problems] == [(3, "err.rw.unknown_user")]
+    ok = reclaimed.check_user_volumes(df.iloc[:1], users=names, raw=raw, today=TODAY)
+    assert reclaimed.import_months(demo_store, CurrentUser("hydro", "hydrologist"), ok)["added"] == 1
+    months = reclaimed.utilisation(demo_store, by="month").set_index("period")
+    assert months.at["2026-11", "used_greening_m3"] == 52000.0
