@@ -43,7 +43,7 @@ __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisat
            "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "screen_permits",
            "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES", "permits_xlsx",
            "permits_memo_docx", "check_plant_months", "check_user_volumes", "import_months", "PLANT_MONTH_COLUMNS",
-           "USER_MONTH_COLUMNS"]
+           "USER_MONTH_COLUMNS", "plant_months_template_xlsx", "user_volumes_template_xlsx"]
 
 #: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
 TARGET_USED_M3 = 7_000_000.0
@@ -477,3 +477,15 @@ def import_months(store: Store, user, check) -> dict[str, int]:
                     rec.m3 = float(r.m3)
                     updated += 1
     return {"added": added, "updated": updated, "unchanged": len(check.rows) - added - updated}
+
+
+def plant_months_template_xlsx() -> bytes:
+    from gwmap.abstraction import _template
+
+    return _template([h[0] for h in PLANT_MONTH_COLUMNS.values()], ["WS01", "2026-11", 620000, 300000, "Ⅳ类"])
+
+
+def user_volumes_template_xlsx() -> bytes:
+    from gwmap.abstraction import _template
+
+    return _template([h[0] for h in USER_MONTH_COLUMNS.values()], ["城区园林绿化", "2026-11", 52000])

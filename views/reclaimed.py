@@ -7,21 +7,30 @@ import pandas as pd
 import streamlit as st
 
 from gwmap import clock
+from gwmap.errors import GwmapError
 from gwmap.maps import build_reclaimed_map
 from gwmap.reclaimed import (
     REACH_M,
     RECLAIMED_TABLES,
     TARGET_RATE,
     TARGET_USED_M3,
+    check_plant_months,
+    check_user_volumes,
     effluent_flags,
+    import_months,
     permits_memo_docx,
     permits_xlsx,
+    plant_months_template_xlsx,
+    plants_frame,
     screen_permits,
     site_verdict,
+    user_volumes_template_xlsx,
+    users_frame,
     utilisation,
 )
+from gwmap.store.users import can
 from gwmap.ui import charts, data, mapview, resources, shell, state
-from gwmap.ui.i18n import file_name, t, translator
+from gwmap.ui.i18n import file_name, t, t_error, translator
 from gwmap.vocab import INDUSTRIES, RECLAIMED_USER_USES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,6 +43,43 @@ tr = translator()  # captures the language now; widgets call it later
 lang = state.get_lang()
 store = resources.store()
 info, townships, outline = data.require_boundaries()
+
+if can(user, "reclaimed.edit"):
+    with st.expander(t("rw.upload_title")):
+        kind = st.radio(t("abs.kind_label"), ["plant_months", "user_months"], key="rw_kind", horizontal=True,
+                        format_func=lambda k: tr(f"rw.kind.{k}"))
+        template = plant_months_template_xlsx if kind == "plant_months" else user_volumes_template_xlsx
+        st.download_button(t("rw.template"), template(), mime=XLSX, key=f"rw_template_{kind}",
+                           file_name=file_name(tr(f"rw.kind.{kind}"), ext="xlsx"))
+        upload = st.file_uploader(t("abs.upload"), type=["csv", "xlsx"], key=f"rw_upload_{kind}")
+        if upload is not None:
+            raw = upload.getvalue()
+            table, encoding = data.read_upload(upload, f"rw_upload_{kind}")
+            try:
+                if kind == "plant_months":
+                    check = check_plant_months(table, plants=set(plants_frame(store)["code"]), raw=raw)
+                else:
+                    check = check_user_volumes(table, users=set(users_frame(store)["name"]), raw=raw)
+            except GwmapError as exc:
+                st.error(t_error(exc))
+                st.stop()
+            if check.problems:
+                data.table(pd.DataFrame({
+                    t("abs.problem.row"): [p.row for p in check.problems],
+                    t("abs.problem.column"): [p.column for p in check.problems],
+                    t("abs.problem.value"): [p.value for p in check.problems],
+                    t("abs.problem.message"): [t(p.code, **p.params) for p in check.problems]}),
+                    use_container_width=True, hide_index=True)
+                st.error(t("abs.has_problems", count=len(check.problems)))
+            else:
+                st.success(t("abs.clean", rows=len(check.rows)))
+            if st.button(t("abs.import"), type="primary", disabled=not check.clean, key="rw_import"):
+                try:
+                    done = import_months(store, user, check)
+                except GwmapError as exc:
+                    st.error(t_error(exc))
+                else:
+                    st.success(t("rw.imported", **done))
 
 years = utilisation(store)
 if years.empty:

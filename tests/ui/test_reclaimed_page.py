@@ -75,3 +75,29 @@ def test_a_wider_reach_and_a_clicked_site(open_page, store, lang):
     assert translate("permits.verdict.limit", lang) in answer
     at.selectbox(key="rw_industry").set_value("food").run()
     assert any(translate("permits.verdict.ok", lang) in s.value for s in at.success)
+
+
+HYDRO = CurrentUser("hydro", "hydrologist", "水资源科")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_hydrologist_uploads_a_plants_report(open_page, store, lang):
+    at = open_page(lang, HYDRO)
+    bad = "厂站编码,年月,污水处理量m3,再生水供水量m3,出水水质类别\nWS01,2026-11,620000,300000,Ⅳ类\nWS09,2026-11,1,0,IV\n"
+    at.file_uploader(key="rw_upload_plant_months").set_value(("月报.csv", bad.encode("gbk"), "text/csv")).run()
+    assert not at.exception, at.exception
+    problems = next(d.value for d in at.dataframe if translate("abs.problem.message", lang) in d.value.columns)
+    assert list(problems[translate("abs.problem.row", lang)]) == [3]
+    assert list(problems[translate("abs.problem.message", lang)]) == [translate("err.rw.unknown_plant", lang)]
+    assert next(b for b in at.button if b.label == translate("abs.import", lang)).disabled
+    good = "厂站编码,年月,污水处理量m3,再生水供水量m3,出水水质类别\nWS01,2026-11,620000,300000,Ⅳ类\n"
+    at.file_uploader(key="rw_upload_plant_months").set_value(("月报.csv", good.encode("gbk"), "text/csv")).run()
+    next(b for b in at.button if b.label == translate("abs.import", lang)).click().run()
+    assert translate("rw.imported", lang, added=1, updated=0, unchanged=0) in [s.value for s in at.success]
+    assert utilisation(store, by="month").set_index("period").at["2026-11", "treated_m3"] == 620000.0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_leader_has_no_upload(open_page, lang):
+    at = open_page(lang)
+    assert not at.get("file_uploader")
