@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -43,7 +44,8 @@ __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisat
            "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "screen_permits",
            "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES", "permits_xlsx",
            "permits_memo_docx", "check_plant_months", "check_user_volumes", "import_months", "PLANT_MONTH_COLUMNS",
-           "USER_MONTH_COLUMNS", "plant_months_template_xlsx", "user_volumes_template_xlsx"]
+           "USER_MONTH_COLUMNS", "plant_months_template_xlsx", "user_volumes_template_xlsx", "check_pipelines",
+           "import_pipelines", "PipelineImport"]
 
 #: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
 TARGET_USED_M3 = 7_000_000.0
@@ -489,3 +491,98 @@ def user_volumes_template_xlsx() -> bytes:
     from gwmap.abstraction import _template
 
     return _template([h[0] for h in USER_MONTH_COLUMNS.values()], ["城区园林绿化", "2026-11", 52000])
+
+
+# --- pipelines from a line file (GeoJSON, zipped Shapefile, GeoPackage, KML), as road networks are read -------
+
+#: a main far larger than any county's (a 1.5 m pipe at 2 m/s carries about 300,000 m³/d) is a typo
+MAX_CAPACITY_M3_D = 1_000_000.0
+#: lines must touch the county or lie within this distance of it (m)
+NEAR_COUNTY_M = 5000.0
+
+
+@dataclass(frozen=True)
+class PipelineImport:
+    """A checked line file: the mains to store (name, capacity, geometry, length) and every problem."""
+
+    lines: gpd.GeoDataFrame
+    problems: tuple
+    fields: tuple[str, ...]
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems and len(self.lines) > 0
+
+
+def check_pipelines(raw: bytes, filename: str, *, name_field: str | None, capacity_field: str | None,
+                    default_capacity_m3_d: float | None, outline, crs: str | None = None) -> PipelineImport:
+    """Read the mains from a line file and check them: lines only, a name, a capacity, near the county."""
+    from gwmap.abstraction import Problem, _numbers, _text
+    from gwmap.errors import InputDataError
+    from gwmap.io.boundaries import read_boundary_file
+
+    read = read_boundary_file(raw, filename, crs=crs)
+    gdf = read.gdf
+    lines = gdf[gdf.geometry.geom_type.isin(["LineString", "MultiLineString"])].reset_index(drop=True)
+    if lines.empty:
+        raise InputDataError("err.rw.no_lines", "The file has no lines.", name=filename,
+                             kinds="、".join(sorted(set(gdf.geometry.geom_type.dropna()))) or "—")
+    problems = []
+    row = np.arange(len(lines)) + 1  # the feature's number in the file's lines
+    names = _text(lines[name_field]) if name_field and name_field in lines else pd.Series(
+        [f"{Path(filename).stem}-{i}" for i in row])
+    for i in np.flatnonzero((names == "").to_numpy()):
+        problems.append(Problem(int(row[i]), name_field or "", "", "err.rw.no_key", {}))
+    if capacity_field and capacity_field in lines:
+        cap = _numbers(lines[capacity_field])
+        cap_raw = _text(lines[capacity_field])
+    else:
+        cap = pd.Series(np.nan if default_capacity_m3_d is None else float(default_capacity_m3_d), index=lines.index)
+        cap_raw = cap.astype(str)
+    for i in np.flatnonzero((cap.isna() | ~np.isfinite(cap.fillna(0)) | (cap <= 0) | (cap > MAX_CAPACITY_M3_D))
+                            .to_numpy()):
+        problems.append(Problem(int(row[i]), capacity_field or "", cap_raw.iloc[i][:40], "err.rw.capacity",
+                                {"most": f"{MAX_CAPACITY_M3_D:,.0f}"}))
+    proj = area_crs()
+    metric = lines.to_crs(proj)
+    if outline is not None:
+        county = gpd.GeoSeries([outline], crs=4326).to_crs(proj).iloc[0]
+        far = metric.distance(county) > NEAR_COUNTY_M
+        for i in np.flatnonzero(far.to_numpy()):
+            problems.append(Problem(int(row[i]), "", f"{metric.distance(county).iloc[i] / 1000:,.1f} km",
+                                    "err.rw.line_far", {"km": f"{NEAR_COUNTY_M / 1000:,.0f}"}))
+    dup = names.duplicated(keep="first") & (names != "")
+    for i in np.flatnonzero(dup.to_numpy()):
+        problems.append(Problem(int(row[i]), name_field or "", names.iloc[i][:40], "err.rw.duplicate_line", {}))
+    out = gpd.GeoDataFrame({"name": names.str[:128], "capacity_m3_d": cap, "length_m": metric.length.round(1)},
+                           geometry=lines.geometry.to_numpy(), crs=4326)
+    problems.sort(key=lambda p: p.row)
+    return PipelineImport(out, tuple(problems), tuple(c for c in gdf.columns if c != "geometry"))
+
+
+def import_pipelines(store: Store, user, checked: PipelineImport) -> dict[str, int]:
+    """Store the mains; the counts of added and updated.
+
+    A name already stored gets the new line and capacity (audited), a new name is added; mains not in the
+    file stay as they are.
+    """
+    from gwmap.errors import InputDataError
+    from gwmap.store.users import authorize
+
+    authorize(store, user, "reclaimed.edit", target="pipelines")
+    if not checked.clean:
+        raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(checked.problems))
+    added = updated = 0
+    with store.session(user) as s:
+        have = {p.name: p for p in s.scalars(select(ReclaimedPipeline).where(~ReclaimedPipeline.archived))}
+        for r in checked.lines.itertuples():
+            values = {"capacity_m3_d": float(r.capacity_m3_d), "geojson": geojson_line(r.geometry),
+                      "length_m": float(r.length_m)}
+            if r.name in have:
+                for k, v in values.items():
+                    setattr(have[r.name], k, v)
+                updated += 1
+            else:
+                s.add(ReclaimedPipeline(name=r.name, **values))
+                added += 1
+    return {"added": added, "updated": updated}

@@ -240,3 +240,50 @@ def test_users_volumes_by_their_registered_names(demo_store):
     assert reclaimed.import_months(demo_store, CurrentUser("hydro", "hydrologist"), ok)["added"] == 1
     months = reclaimed.utilisation(demo_store, by="month").set_index("period")
     assert months.at["2026-11", "used_greening_m3"] == 52000.0
+
+
+def _lines_file(tmp_path, features, name="管网.geojson"):
+    path = tmp_path / name
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": props, "geometry": geom} for props, geom in features]}, ensure_ascii=False),
+        encoding="utf-8")
+    return path.read_bytes()
+
+
+def test_mains_are_imported_from_a_line_file(demo_store, tmp_path):
+    from gwmap.errors import InputDataError
+    from gwmap.store import repo
+    from gwmap.store.users import CurrentUser
+
+    _, _, outline = repo.current_boundaries(demo_store)
+    park = DEMO_PIPELINES[0]
+    raw = _lines_file(tmp_path, [
+        ({"名称": park[0], "能力": "30000"},  # the park main, now larger and a little longer
+         {"type": "LineString", "coordinates": [*park[3], [115.545, 36.470]]}),
+        ({"名称": "清水镇新建支管", "能力": "3000"}, {"type": "LineString", "coordinates": [[115.53, 36.61],
+                                                                                 [115.54, 36.62]]}),
+        ({"名称": "坐标错误", "能力": "3000"}, {"type": "LineString", "coordinates": [[117.5, 36.6], [117.6, 36.7]]}),
+        ({"名称": "无能力", "能力": "n/a"}, {"type": "LineString", "coordinates": [[115.50, 36.50], [115.51, 36.51]]}),
+        ({"名称": "一个点"}, {"type": "Point", "coordinates": [115.5, 36.5]}),
+    ])
+    checked = reclaimed.check_pipelines(raw, "管网.geojson", name_field="名称", capacity_field="能力",
+                                        default_capacity_m3_d=None, outline=outline)
+    assert [(p.row, p.code) for p in checked.problems] == [(3, "err.rw.line_far"), (4, "err.rw.capacity")]
+    hydro = CurrentUser("hydro", "hydrologist")
+    with pytest.raises(InputDataError):
+        reclaimed.import_pipelines(demo_store, hydro, checked)
+    good = reclaimed.check_pipelines(raw, "管网.geojson", name_field="名称", capacity_field="能力",
+                                     default_capacity_m3_d=None, outline=None)
+    good = reclaimed.PipelineImport(good.lines.iloc[:2], (), good.fields)
+    assert reclaimed.import_pipelines(demo_store, hydro, good) == {"added": 1, "updated": 1}
+    pipes = reclaimed.pipelines_frame(demo_store, today=TODAY).set_index("name")
+    assert pipes.at[park[0], "capacity_m3_d"] == 30000.0 and len(pipes) == len(DEMO_PIPELINES) + 1
+    utm = gpd.GeoSeries([shapely.LineString([*park[3], (115.545, 36.470)])], crs=4326).to_crs(32650).length.iloc[0]
+    assert pipes.at[park[0], "length_m"] == pytest.approx(utm, rel=5e-3)
+    # a file of points is refused with what it holds
+    with pytest.raises(InputDataError) as exc:
+        reclaimed.check_pipelines(_lines_file(tmp_path, [({"名称": "点"}, {"type": "Point",
+                                                                       "coordinates": [115.5, 36.5]})], "点.geojson"),
+                                  "点.geojson", name_field="名称", capacity_field=None, default_capacity_m3_d=1000,
+                                  outline=outline)
+    assert exc.value.code == "err.rw.no_lines"
