@@ -541,7 +541,8 @@ def check_pipelines(raw: bytes, filename: str, *, name_field: str | None, capaci
         cap_raw = cap.astype(str)
     for i in np.flatnonzero((cap.isna() | ~np.isfinite(cap.fillna(0)) | (cap <= 0) | (cap > MAX_CAPACITY_M3_D))
                             .to_numpy()):
-        problems.append(Problem(int(row[i]), capacity_field or "", cap_raw.iloc[i][:40], "err.rw.capacity",
+        shown = "" if pd.isna(cap_raw.iloc[i]) else str(cap_raw.iloc[i])[:40]
+        problems.append(Problem(int(row[i]), capacity_field or "", shown, "err.rw.capacity",
                                 {"most": f"{MAX_CAPACITY_M3_D:,.0f}"}))
     proj = area_crs()
     metric = lines.to_crs(proj)
@@ -553,7 +554,7 @@ def check_pipelines(raw: bytes, filename: str, *, name_field: str | None, capaci
                                     "err.rw.line_far", {"km": f"{NEAR_COUNTY_M / 1000:,.0f}"}))
     dup = names.duplicated(keep="first") & (names != "")
     for i in np.flatnonzero(dup.to_numpy()):
-        problems.append(Problem(int(row[i]), name_field or "", names.iloc[i][:40], "err.rw.duplicate_line", {}))
+        problems.append(Problem(int(row[i]), name_field or "", str(names.iloc[i])[:40], "err.rw.duplicate_line", {}))
     out = gpd.GeoDataFrame({"name": names.str[:128], "capacity_m3_d": cap, "length_m": metric.length.round(1)},
                            geometry=lines.geometry.to_numpy(), crs=4326)
     problems.sort(key=lambda p: p.row)

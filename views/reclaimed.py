@@ -14,10 +14,12 @@ from gwmap.reclaimed import (
     RECLAIMED_TABLES,
     TARGET_RATE,
     TARGET_USED_M3,
+    check_pipelines,
     check_plant_months,
     check_user_volumes,
     effluent_flags,
     import_months,
+    import_pipelines,
     permits_memo_docx,
     permits_xlsx,
     plant_months_template_xlsx,
@@ -44,10 +46,57 @@ lang = state.get_lang()
 store = resources.store()
 info, townships, outline = data.require_boundaries()
 
+
+
+def _pipelines_upload() -> None:
+    """Mains from a line file, read as road networks are: the fields for name and capacity, then the check."""
+    from gwmap.io.boundaries import read_boundary_file
+
+    up = st.file_uploader(t("rw.lines_file"), type=["geojson", "json", "zip", "gpkg", "kml"], key="rw_lines")
+    if up is None:
+        return
+    raw = up.getvalue()
+    try:
+        fields = [c for c in read_boundary_file(raw, up.name).gdf.columns if c != "geometry"]
+    except GwmapError as exc:
+        st.error(t_error(exc))
+        return
+    c1, c2, c3 = st.columns(3)
+    name_field = data.selectbox(c1, t("rw.name_field"), [""] + fields, key="rw_name_field",
+                                format_func=lambda c: c or tr("surveys.none"))
+    cap_field = data.selectbox(c2, t("rw.capacity_field"), [""] + fields, key="rw_cap_field",
+                               format_func=lambda c: c or tr("surveys.none"))
+    default = c3.number_input(t("rw.default_capacity"), 0.0, 1_000_000.0, 0.0, step=1000.0, key="rw_default_cap")
+    try:
+        checked = check_pipelines(raw, up.name, name_field=name_field or None, capacity_field=cap_field or None,
+                                  default_capacity_m3_d=default or None, outline=outline)
+    except GwmapError as exc:
+        st.error(t_error(exc))
+        return
+    if checked.problems:
+        data.table(pd.DataFrame({t("rw.line_no"): [p.row for p in checked.problems],
+                                 t("abs.problem.value"): [p.value for p in checked.problems],
+                                 t("abs.problem.message"): [t(p.code, **p.params) for p in checked.problems]}),
+                   use_container_width=True, hide_index=True)
+        st.error(t("abs.has_problems", count=len(checked.problems)))
+    else:
+        st.success(t("rw.lines_clean", n=len(checked.lines), km=f"{checked.lines['length_m'].sum() / 1000:,.1f}"))
+    if st.button(t("abs.import"), type="primary", disabled=not checked.clean, key="rw_lines_import"):
+        try:
+            done = import_pipelines(store, user, checked)
+        except GwmapError as exc:
+            st.error(t_error(exc))
+        else:
+            st.success(t("rw.lines_imported", **done))
+
+
 if can(user, "reclaimed.edit"):
     with st.expander(t("rw.upload_title")):
-        kind = st.radio(t("abs.kind_label"), ["plant_months", "user_months"], key="rw_kind", horizontal=True,
-                        format_func=lambda k: tr(f"rw.kind.{k}"))
+        kind = st.radio(t("abs.kind_label"), ["plant_months", "user_months", "pipelines"], key="rw_kind",
+                        horizontal=True, format_func=lambda k: tr(f"rw.kind.{k}"))
+        if kind == "pipelines":
+            _pipelines_upload()
+            st.stop()
         template = plant_months_template_xlsx if kind == "plant_months" else user_volumes_template_xlsx
         st.download_button(t("rw.template"), template(), mime=XLSX, key=f"rw_template_{kind}",
                            file_name=file_name(tr(f"rw.kind.{kind}"), ext="xlsx"))

@@ -287,3 +287,10 @@ def test_mains_are_imported_from_a_line_file(demo_store, tmp_path):
                                   "点.geojson", name_field="名称", capacity_field=None, default_capacity_m3_d=1000,
                                   outline=outline)
     assert exc.value.code == "err.rw.no_lines"
+
+
+def test_mains_without_any_capacity_are_refused_by_line_not_by_a_crash(demo_store, tmp_path):
+    raw = _lines_file(tmp_path, [({"名称": "支管"}, {"type": "LineString", "coordinates": [[115.5, 36.5], [115.51, 36.5]]})])
+    checked = reclaimed.check_pipelines(raw, "管网.geojson", name_field="名称", capacity_field=None,
+                                        default_capacity_m3_d=None, outline=None)
+    assert [(p.row, p.code, p.value) for p in checked.problems] == [(1, "err.rw.capacity", "")]

@@ -101,3 +101,25 @@ def test_a_hydrologist_uploads_a_plants_report(open_page, store, lang):
 def test_a_leader_has_no_upload(open_page, lang):
     at = open_page(lang)
     assert not at.get("file_uploader")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_hydrologist_imports_a_main(open_page, store, lang):
+    import json
+
+    from gwmap.reclaimed import pipelines_frame
+
+    at = open_page(lang, HYDRO)
+    at.radio(key="rw_kind").set_value("pipelines").run()
+    gj = json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"名称": "清水镇新建支管"},
+                     "geometry": {"type": "LineString", "coordinates": [[115.53, 36.61], [115.54, 36.62]]}}]},
+                    ensure_ascii=False).encode()
+    at.file_uploader(key="rw_lines").set_value(("管网.geojson", gj, "application/geo+json")).run()
+    assert not at.exception, at.exception
+    at.selectbox(key="rw_name_field").set_value("名称").run()
+    # no capacity yet: one problem, no import
+    assert next(b for b in at.button if b.label == translate("abs.import", lang)).disabled
+    at.number_input(key="rw_default_cap").set_value(3000.0).run()
+    next(b for b in at.button if b.label == translate("abs.import", lang)).click().run()
+    assert translate("rw.lines_imported", lang, added=1, updated=0) in [s.value for s in at.success]
+    assert pipelines_frame(store).set_index("name").at["清水镇新建支管", "capacity_m3_d"] == 3000.0
