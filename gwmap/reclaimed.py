@@ -45,7 +45,8 @@ __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisat
            "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES", "permits_xlsx",
            "permits_memo_docx", "check_plant_months", "check_user_volumes", "import_months", "PLANT_MONTH_COLUMNS",
            "USER_MONTH_COLUMNS", "plant_months_template_xlsx", "user_volumes_template_xlsx", "check_pipelines",
-           "import_pipelines", "PipelineImport"]
+           "import_pipelines", "PipelineImport", "check_water_users", "import_water_users", "water_users_template_xlsx",
+           "WATER_USER_COLUMNS"]
 
 #: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
 TARGET_USED_M3 = 7_000_000.0
@@ -587,3 +588,109 @@ def import_pipelines(store: Store, user, checked: PipelineImport) -> dict[str, i
                 s.add(ReclaimedPipeline(name=r.name, **values))
                 added += 1
     return {"added": added, "updated": updated}
+
+
+# --- permit holders (取水户) from the approval office's list --------------------------------------------------
+
+WATER_USER_COLUMNS = {
+    "name": ("取水户名称", "name"), "industry": ("行业", "industry"), "permit_no": ("取水许可证号", "permit_no"),
+    "permit_m3": ("许可水量m3/年", "permit_m3"), "expires": ("有效期至", "expires"), "lon": ("经度", "lon"),
+    "lat": ("纬度", "lat"),
+}
+
+
+def _industry(values: pd.Series) -> pd.Series:
+    """An industry key from its key or its Chinese name (火电, 造纸 …); NaN when neither."""
+    from gwmap.abstraction import _text
+    from gwmap.i18n import translate
+    from gwmap.vocab import INDUSTRIES
+
+    words = {translate(f"vocab.industry.{k}", "zh"): k for k in INDUSTRIES} | {k: k for k in INDUSTRIES}
+    return _text(values).map(lambda v: words.get(v, words.get(v.lower(), np.nan)))
+
+
+def check_water_users(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date | None = None):
+    """The approval office's list of permit holders: every problem at once, with its row."""
+    import hashlib
+
+    import shapely
+
+    from gwmap.abstraction import Problem, UploadCheck, _columns, _numbers, _text
+    from gwmap.dates import parse_dates
+
+    cols = _columns(df, WATER_USER_COLUMNS, ("name", "industry", "permit_no", "permit_m3", "lon", "lat"))
+    n = len(df)
+    rownum = np.arange(n) + 2
+    problems, bad = [], np.zeros(n, bool)
+
+    def add(mask, name, code, values, **params):
+        nonlocal bad
+        for i in np.flatnonzero(np.asarray(mask, bool)):
+            problems.append(Problem(int(rownum[i]), str(cols.get(name, name)), str(values.iloc[i])[:60], code, params))
+        bad |= np.asarray(mask, bool)
+
+    name, permit = _text(df[cols["name"]]), _text(df[cols["permit_no"]])
+    add(name == "", "name", "err.rw.no_key", name)
+    add(name.str.len() > 128, "name", "err.power.text_long", name, most=128)
+    add(permit.str.len() > 64, "permit_no", "err.power.text_long", permit, most=64)
+    add(permit == "", "permit_no", "err.rw.no_key", permit)
+    ind_raw = _text(df[cols["industry"]])
+    industry = _industry(df[cols["industry"]])
+    add(industry.isna(), "industry", "err.rw.industry", ind_raw)
+    m3_raw = _text(df[cols["permit_m3"]])
+    m3 = _numbers(df[cols["permit_m3"]])
+    add(m3.isna() | (m3 < 0) | (m3 > 1e8), "permit_m3", "err.rw.permit_m3", m3_raw)
+    expires = pd.Series([None] * n, index=df.index, dtype=object)
+    if "expires" in cols:
+        exp_raw = _text(df[cols["expires"]])
+        parsed = parse_dates(df[cols["expires"]])
+        add((exp_raw != "") & (parsed.isna() | (parsed.dt.year < 1990) | (parsed.dt.year > 2100)), "expires",
+            "err.rw.expires", exp_raw)
+        expires = parsed.dt.date.where(parsed.notna(), None)
+    lon, lat = _numbers(df[cols["lon"]]), _numbers(df[cols["lat"]])
+    pos_raw = _text(df[cols["lon"]]) + " " + _text(df[cols["lat"]])
+    add(lon.isna() | lat.isna(), "lon", "err.power.position_number", pos_raw)
+    if outline is not None:
+        ok = lon.notna() & lat.notna()
+        inside = np.zeros(n, bool)
+        idx = np.flatnonzero(ok.to_numpy())
+        inside[idx] = shapely.contains_xy(outline, lon.to_numpy()[idx], lat.to_numpy()[idx])
+        add(ok.to_numpy() & ~inside, "lon", "err.power.outside", pos_raw)
+    dup = (~bad) & permit.duplicated(keep="first").to_numpy() & (permit != "").to_numpy()
+    add(dup, "permit_no", "err.rw.duplicate_permit", permit)
+    rows = pd.DataFrame({"row": rownum, "name": name, "industry": industry, "permit_no": permit, "permit_m3": m3,
+                         "expires": expires, "lon": lon, "lat": lat})[~bad].reset_index(drop=True)
+    problems.sort(key=lambda p: (p.row, p.column))
+    return UploadCheck("water_users", rows, tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+
+
+def import_water_users(store: Store, user, check) -> dict[str, int]:
+    """Add new permit holders and update the stored ones by permit number (audited); the counts."""
+    from gwmap.errors import InputDataError
+    from gwmap.store.users import authorize
+
+    authorize(store, user, "reclaimed.edit", target="water_users")
+    if check.problems or not len(check.rows):
+        raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(check.problems))
+    added = updated = 0
+    with store.session(user) as s:
+        have = {w.permit_no: w for w in s.scalars(select(WaterUser).where(~WaterUser.archived))}
+        for r in check.rows.itertuples():
+            values = {"name": r.name, "industry": r.industry, "permit_m3_per_year": float(r.permit_m3),
+                      "permit_expires": r.expires, "lon": round(float(r.lon), 7), "lat": round(float(r.lat), 7)}
+            w = have.get(r.permit_no)
+            if w is None:
+                s.add(WaterUser(permit_no=r.permit_no, **values))
+                added += 1
+            elif any(getattr(w, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(w, k, v)
+                updated += 1
+    return {"added": added, "updated": updated, "unchanged": len(check.rows) - added - updated}
+
+
+def water_users_template_xlsx() -> bytes:
+    from gwmap.abstraction import _template
+
+    return _template([h[0] for h in WATER_USER_COLUMNS.values()],
+                     ["冠县某某造纸有限公司", "造纸", "取水(冠)字[2024]第001号", 200000, "2028-12-31", 115.505, 36.477])

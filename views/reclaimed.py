@@ -17,9 +17,11 @@ from gwmap.reclaimed import (
     check_pipelines,
     check_plant_months,
     check_user_volumes,
+    check_water_users,
     effluent_flags,
     import_months,
     import_pipelines,
+    import_water_users,
     permits_memo_docx,
     permits_xlsx,
     plant_months_template_xlsx,
@@ -29,6 +31,7 @@ from gwmap.reclaimed import (
     user_volumes_template_xlsx,
     users_frame,
     utilisation,
+    water_users_template_xlsx,
 )
 from gwmap.store.users import can
 from gwmap.ui import charts, data, mapview, resources, shell, state
@@ -92,12 +95,13 @@ def _pipelines_upload() -> None:
 
 if can(user, "reclaimed.edit"):
     with st.expander(t("rw.upload_title")):
-        kind = st.radio(t("abs.kind_label"), ["plant_months", "user_months", "pipelines"], key="rw_kind",
+        kind = st.radio(t("abs.kind_label"), ["plant_months", "user_months", "pipelines", "water_users"], key="rw_kind",
                         horizontal=True, format_func=lambda k: tr(f"rw.kind.{k}"))
         if kind == "pipelines":
             _pipelines_upload()
             st.stop()
-        template = plant_months_template_xlsx if kind == "plant_months" else user_volumes_template_xlsx
+        template = {"plant_months": plant_months_template_xlsx, "user_months": user_volumes_template_xlsx,
+                    "water_users": water_users_template_xlsx}[kind]
         st.download_button(t("rw.template"), template(), mime=XLSX, key=f"rw_template_{kind}",
                            file_name=file_name(tr(f"rw.kind.{kind}"), ext="xlsx"))
         upload = st.file_uploader(t("abs.upload"), type=["csv", "xlsx"], key=f"rw_upload_{kind}")
@@ -107,6 +111,8 @@ if can(user, "reclaimed.edit"):
             try:
                 if kind == "plant_months":
                     check = check_plant_months(table, plants=set(plants_frame(store)["code"]), raw=raw)
+                elif kind == "water_users":
+                    check = check_water_users(table, outline=outline, raw=raw)
                 else:
                     check = check_user_volumes(table, users=set(users_frame(store)["name"]), raw=raw)
             except GwmapError as exc:
@@ -124,11 +130,11 @@ if can(user, "reclaimed.edit"):
                 st.success(t("abs.clean", rows=len(check.rows)))
             if st.button(t("abs.import"), type="primary", disabled=not check.clean, key="rw_import"):
                 try:
-                    done = import_months(store, user, check)
+                    done = (import_water_users if kind == "water_users" else import_months)(store, user, check)
                 except GwmapError as exc:
                     st.error(t_error(exc))
                 else:
-                    st.success(t("rw.imported", **done))
+                    st.success(t("rw.imported_users" if kind == "water_users" else "rw.imported", **done))
 
 years = utilisation(store)
 if years.empty:

@@ -294,3 +294,29 @@ def test_mains_without_any_capacity_are_refused_by_line_not_by_a_crash(demo_stor
     checked = reclaimed.check_pipelines(raw, "管网.geojson", name_field="名称", capacity_field=None,
                                         default_capacity_m3_d=None, outline=None)
     assert [(p.row, p.code, p.value) for p in checked.problems] == [(1, "err.rw.capacity", "")]
+
+
+def test_the_approval_offices_list_of_permit_holders(demo_store):
+    from gwmap.io.tables import read_table
+    from gwmap.store import repo
+    from gwmap.store.users import CurrentUser
+
+    _, _, outline = repo.current_boundaries(demo_store)
+    text = ("取水户名称,行业,取水许可证号,许可水量m3/年,有效期至,经度,纬度\n"
+            "鲁西纸业（冠县）有限公司,造纸,取水(冠)字[2022]第004号,400000,2027-03-31,115.505,36.477\n"  # updated
+            "冠县新建印染厂,印染,取水(冠)字[2026]第030号,120000,2031-06-30,115.515,36.476\n"  # new, near the main
+            "某厂,纺织,取水(冠)字[2026]第031号,1000,2030-01-01,115.5,36.5\n"  # no such industry word
+            "某厂二,造纸,取水(冠)字[2026]第032号,一万,2030-01-01,115.5,36.5\n"  # not a number
+            "某厂三,造纸,取水(冠)字[2026]第033号,1000,2030-13-45,115.5,36.5\n"  # no such date
+            "某厂四,造纸,取水(冠)字[2026]第034号,1000,2030-01-01,117.5,36.5\n"  # outside the county
+            "冠县新建印染厂,印染,取水(冠)字[2026]第030号,120000,2031-06-30,115.515,36.476\n").encode("gbk")
+    df, _ = read_table(text, "取水户.csv")
+    check = reclaimed.check_water_users(df, outline=outline, raw=text)
+    assert [(p.row, p.code) for p in check.problems] == [
+        (4, "err.rw.industry"), (5, "err.rw.permit_m3"), (6, "err.rw.expires"), (7, "err.power.outside"),
+        (8, "err.rw.duplicate_permit")]
+    ok = reclaimed.check_water_users(df.iloc[:2], outline=outline, raw=text)
+    assert reclaimed.import_water_users(demo_store, CurrentUser("hydro", "hydrologist"), ok) == {
+        "added": 1, "updated": 1, "unchanged": 0}
+    found = {r["user"]: r for r in reclaimed.screen_permits(demo_store, today=TODAY)}
+    assert found["冠县新建印染厂"]["verdict"] == "limit" and found["鲁西纸业（冠县）有限公司"]["permit_m3"] == 400000
