@@ -46,7 +46,7 @@ __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisat
            "permits_memo_docx", "check_plant_months", "check_user_volumes", "import_months", "PLANT_MONTH_COLUMNS",
            "USER_MONTH_COLUMNS", "plant_months_template_xlsx", "user_volumes_template_xlsx", "check_pipelines",
            "import_pipelines", "PipelineImport", "check_water_users", "import_water_users", "water_users_template_xlsx",
-           "WATER_USER_COLUMNS"]
+           "WATER_USER_COLUMNS", "check_register", "import_register", "register_template_xlsx"]
 
 #: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
 TARGET_USED_M3 = 7_000_000.0
@@ -694,3 +694,132 @@ def water_users_template_xlsx() -> bytes:
 
     return _template([h[0] for h in WATER_USER_COLUMNS.values()],
                      ["冠县某某造纸有限公司", "造纸", "取水(冠)字[2024]第001号", 200000, "2028-12-31", 115.505, 36.477])
+
+
+# --- the register of plants and of reclaimed-water users ------------------------------------------------------
+
+PLANT_COLUMNS = {"code": ("厂站编码", "code"), "name": ("名称", "name"), "kind": ("类型", "kind"),
+                 "capacity": ("处理规模t/d", "capacity_t_d"), "lon": ("经度", "lon"), "lat": ("纬度", "lat")}
+USER_COLUMNS = {"name": ("用户名称", "name"), "use": ("用途", "use"), "pipeline": ("管线名称", "pipeline"),
+                "permit_no": ("取水许可证号", "permit_no"), "lon": ("经度", "lon"), "lat": ("纬度", "lat")}
+
+
+def _vocab(values: pd.Series, group: str, keys) -> pd.Series:
+    from gwmap.abstraction import _text
+    from gwmap.i18n import translate
+
+    words = {translate(f"vocab.{group}.{k}", "zh"): k for k in keys} | {k: k for k in keys}
+    words |= {"县": "county", "乡镇": "township", "绿化": "greening", "工业": "industry", "生态": "ecological",
+              "道路": "road_cleaning"} if group in ("plant_kind", "reclaimed_use") else {}
+    return _text(values).map(lambda v: words.get(v, np.nan))
+
+
+def check_register(df: pd.DataFrame, *, kind: str, store: Store, outline=None, raw: bytes = b""):
+    """A list of sewage plants (``kind="plants"``) or reclaimed-water users (``kind="users"``), checked whole."""
+    import hashlib
+
+    import shapely
+
+    from gwmap.abstraction import Problem, UploadCheck, _columns, _numbers, _text
+    from gwmap.vocab import PLANT_KINDS, RECLAIMED_USER_USES
+
+    spec = PLANT_COLUMNS if kind == "plants" else USER_COLUMNS
+    required = ("code", "name", "kind", "capacity", "lon", "lat") if kind == "plants" else ("name", "use", "lon", "lat")
+    cols = _columns(df, spec, required)
+    n = len(df)
+    rownum = np.arange(n) + 2
+    problems, bad = [], np.zeros(n, bool)
+
+    def add(mask, name, code, values, **params):
+        nonlocal bad
+        for i in np.flatnonzero(np.asarray(mask, bool)):
+            problems.append(Problem(int(rownum[i]), str(cols.get(name, name)), str(values.iloc[i])[:60], code, params))
+        bad |= np.asarray(mask, bool)
+
+    def text(name):
+        return _text(df[cols[name]]) if name in cols else pd.Series("", index=df.index)
+
+    out = {"row": rownum}
+    key = "code" if kind == "plants" else "name"
+    for name in (("code", "name") if kind == "plants" else ("name",)):
+        v = text(name)
+        add(v == "", name, "err.rw.no_key", v)
+        add(v.str.len() > (32 if name == "code" else 128), name, "err.power.text_long", v,
+            most=32 if name == "code" else 128)
+        out[name] = v
+    if kind == "plants":
+        out["kind"] = _vocab(df[cols["kind"]], "plant_kind", PLANT_KINDS)
+        add(out["kind"].isna(), "kind", "err.rw.plant_kind", text("kind"))
+        cap = _numbers(df[cols["capacity"]])
+        add(cap.isna() | (cap <= 0) | (cap > 1_000_000), "capacity", "err.rw.plant_capacity", text("capacity"))
+        out["capacity_t_d"] = cap
+    else:
+        out["use"] = _vocab(df[cols["use"]], "reclaimed_use", RECLAIMED_USER_USES)
+        add(out["use"].isna(), "use", "err.rw.use", text("use"))
+        pipes = set(_frame(store, select(ReclaimedPipeline.name).where(~ReclaimedPipeline.archived))["name"])
+        permits = set(_frame(store, select(WaterUser.permit_no).where(~WaterUser.archived))["permit_no"])
+        pipe, permit = text("pipeline"), text("permit_no")
+        add((pipe != "") & ~pipe.isin(pipes), "pipeline", "err.rw.unknown_pipeline", pipe)
+        add((permit != "") & ~permit.isin(permits), "permit_no", "err.rw.unknown_permit", permit)
+        out["pipeline"], out["permit_no"] = pipe, permit
+    lon, lat = _numbers(df[cols["lon"]]), _numbers(df[cols["lat"]])
+    pos = text("lon") + " " + text("lat")
+    add(lon.isna() | lat.isna(), "lon", "err.power.position_number", pos)
+    if outline is not None:
+        ok = (lon.notna() & lat.notna()).to_numpy()
+        inside = np.zeros(n, bool)
+        idx = np.flatnonzero(ok)
+        inside[idx] = shapely.contains_xy(outline, lon.to_numpy()[idx], lat.to_numpy()[idx])
+        add(ok & ~inside, "lon", "err.power.outside", pos)
+    out["lon"], out["lat"] = lon, lat
+    dup = (~bad) & out[key].duplicated(keep="first").to_numpy()
+    add(dup, key, "err.rw.duplicate_user" if kind == "users" else "err.rw.duplicate_plant", out[key])
+    rows = pd.DataFrame(out)[~bad].reset_index(drop=True)
+    problems.sort(key=lambda p: (p.row, p.column))
+    return UploadCheck(kind, rows, tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+
+
+def import_register(store: Store, user, check) -> dict[str, int]:
+    """Add new plants or users and update the stored ones (by plant code, by user name); audited."""
+    from gwmap.errors import InputDataError
+    from gwmap.store.users import authorize
+
+    authorize(store, user, "reclaimed.edit", target=check.kind)
+    if check.problems or not len(check.rows):
+        raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(check.problems))
+    added = updated = 0
+    with store.session(user) as s:
+        if check.kind == "plants":
+            have = {p.code: p for p in s.scalars(select(ReclaimedPlant))}
+            model, key = ReclaimedPlant, "code"
+            records = [(r.code, {"name": r.name, "kind": r.kind, "capacity_t_d": float(r.capacity_t_d),
+                                 "lon": float(r.lon), "lat": float(r.lat)}) for r in check.rows.itertuples()]
+        else:
+            have = {u.name: u for u in s.scalars(select(ReclaimedUser).where(~ReclaimedUser.archived))}
+            pipes = dict(s.execute(select(ReclaimedPipeline.name, ReclaimedPipeline.id)
+                                   .where(~ReclaimedPipeline.archived)).all())
+            permits = dict(s.execute(select(WaterUser.permit_no, WaterUser.id).where(~WaterUser.archived)).all())
+            model, key = ReclaimedUser, "name"
+            records = [(r.name, {"use": r.use, "pipeline_id": pipes.get(r.pipeline), "lon": float(r.lon),
+                                 "lat": float(r.lat), "water_user_id": permits.get(r.permit_no)})
+                       for r in check.rows.itertuples()]
+        for k, values in records:
+            rec = have.get(k)
+            if rec is None:
+                s.add(model(**{key: k}, **values))
+                added += 1
+            elif any(getattr(rec, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(rec, f, v)
+                updated += 1
+    return {"added": added, "updated": updated, "unchanged": len(check.rows) - added - updated}
+
+
+def register_template_xlsx(kind: str) -> bytes:
+    from gwmap.abstraction import _template
+
+    if kind == "plants":
+        return _template([h[0] for h in PLANT_COLUMNS.values()], ["WS05", "清水镇污水处理厂", "乡镇污水处理厂", 3000,
+                                                                  115.532, 36.619])
+    return _template([h[0] for h in USER_COLUMNS.values()], ["冠县某某热电有限公司", "工业企业", "开发区再生水主管",
+                                                             "取水(冠)字[2021]第001号", 115.520, 36.474])

@@ -16,16 +16,19 @@ from gwmap.reclaimed import (
     TARGET_USED_M3,
     check_pipelines,
     check_plant_months,
+    check_register,
     check_user_volumes,
     check_water_users,
     effluent_flags,
     import_months,
     import_pipelines,
+    import_register,
     import_water_users,
     permits_memo_docx,
     permits_xlsx,
     plant_months_template_xlsx,
     plants_frame,
+    register_template_xlsx,
     screen_permits,
     site_verdict,
     user_volumes_template_xlsx,
@@ -95,13 +98,15 @@ def _pipelines_upload() -> None:
 
 if can(user, "reclaimed.edit"):
     with st.expander(t("rw.upload_title")):
-        kind = st.radio(t("abs.kind_label"), ["plant_months", "user_months", "pipelines", "water_users"], key="rw_kind",
+        kind = st.radio(t("abs.kind_label"), ["plant_months", "user_months", "pipelines", "water_users", "plants",
+                                              "users"], key="rw_kind",
                         horizontal=True, format_func=lambda k: tr(f"rw.kind.{k}"))
         if kind == "pipelines":
             _pipelines_upload()
             st.stop()
         template = {"plant_months": plant_months_template_xlsx, "user_months": user_volumes_template_xlsx,
-                    "water_users": water_users_template_xlsx}[kind]
+                    "water_users": water_users_template_xlsx, "plants": lambda: register_template_xlsx("plants"),
+                    "users": lambda: register_template_xlsx("users")}[kind]
         st.download_button(t("rw.template"), template(), mime=XLSX, key=f"rw_template_{kind}",
                            file_name=file_name(tr(f"rw.kind.{kind}"), ext="xlsx"))
         upload = st.file_uploader(t("abs.upload"), type=["csv", "xlsx"], key=f"rw_upload_{kind}")
@@ -113,6 +118,8 @@ if can(user, "reclaimed.edit"):
                     check = check_plant_months(table, plants=set(plants_frame(store)["code"]), raw=raw)
                 elif kind == "water_users":
                     check = check_water_users(table, outline=outline, raw=raw)
+                elif kind in ("plants", "users"):
+                    check = check_register(table, kind=kind, store=store, outline=outline, raw=raw)
                 else:
                     check = check_user_volumes(table, users=set(users_frame(store)["name"]), raw=raw)
             except GwmapError as exc:
@@ -130,11 +137,12 @@ if can(user, "reclaimed.edit"):
                 st.success(t("abs.clean", rows=len(check.rows)))
             if st.button(t("abs.import"), type="primary", disabled=not check.clean, key="rw_import"):
                 try:
-                    done = (import_water_users if kind == "water_users" else import_months)(store, user, check)
+                    done = {"water_users": import_water_users, "plants": import_register,
+                            "users": import_register}.get(kind, import_months)(store, user, check)
                 except GwmapError as exc:
                     st.error(t_error(exc))
                 else:
-                    st.success(t("rw.imported_users" if kind == "water_users" else "rw.imported", **done))
+                    st.success(t("rw.imported" if kind.endswith("_months") else "rw.imported_register", **done))
 
 years = utilisation(store)
 if years.empty:

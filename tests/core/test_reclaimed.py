@@ -320,3 +320,36 @@ def test_the_approval_offices_list_of_permit_holders(demo_store):
         "added": 1, "updated": 1, "unchanged": 0}
     found = {r["user"]: r for r in reclaimed.screen_permits(demo_store, today=TODAY)}
     assert found["冠县新建印染厂"]["verdict"] == "limit" and found["鲁西纸业（冠县）有限公司"]["permit_m3"] == 400000
+
+
+def test_the_register_of_plants_and_of_users(demo_store):
+    from gwmap.io.tables import read_table
+    from gwmap.store import repo
+    from gwmap.store.users import CurrentUser
+
+    _, _, outline = repo.current_boundaries(demo_store)
+    hydro = CurrentUser("hydro", "hydrologist")
+    text = ("厂站编码,名称,类型,处理规模t/d,经度,纬度\n"
+            "WS05,清水镇污水处理厂,乡镇污水处理厂,3000,115.532,36.619\n"
+            "WS03,柳林镇污水处理厂,乡镇污水处理厂,8000,115.690,36.648\n"   # expanded
+            "WS06,某厂,水厂,3000,115.5,36.5\n"                              # no such kind
+            "WS07,某厂二,县污水处理厂,-1,115.5,36.5\n").encode("gbk")         # no capacity
+    df, _ = read_table(text, "水厂.csv")
+    check = reclaimed.check_register(df, kind="plants", store=demo_store, outline=outline, raw=text)
+    assert [(p.row, p.code) for p in check.problems] == [(4, "err.rw.plant_kind"), (5, "err.rw.plant_capacity")]
+    ok = reclaimed.check_register(df.iloc[:2], kind="plants", store=demo_store, outline=outline, raw=text)
+    assert reclaimed.import_register(demo_store, hydro, ok) == {"added": 1, "updated": 1, "unchanged": 0}
+    plants = reclaimed.plants_frame(demo_store).set_index("code")
+    assert plants.at["WS03", "capacity_t_d"] == 8000 and plants.at["WS05", "kind"] == "township"
+    users = ("用户名称,用途,管线名称,取水许可证号,经度,纬度\n"
+             "冠县宏达印染有限公司,工业企业,开发区再生水主管,取水(冠)字[2023]第002号,115.521,36.456\n"
+             "某用户,洗车,开发区再生水主管,,115.5,36.5\n"                     # no such use
+             "某用户二,城市绿化,不存在的管线,,115.5,36.5\n").encode("gbk")      # no such main
+    df, _ = read_table(users, "用户.csv")
+    check = reclaimed.check_register(df, kind="users", store=demo_store, outline=outline, raw=users)
+    assert [(p.row, p.code) for p in check.problems] == [(3, "err.rw.use"), (4, "err.rw.unknown_pipeline")]
+    ok = reclaimed.check_register(df.iloc[:1], kind="users", store=demo_store, outline=outline, raw=users)
+    assert reclaimed.import_register(demo_store, hydro, ok)["added"] == 1
+    # the dyeing works takes reclaimed water now: it is no longer to be limited
+    found = {r["user"]: r for r in reclaimed.screen_permits(demo_store, today=TODAY)}
+    assert found["冠县宏达印染有限公司"]["verdict"] == "ok" and found["冠县宏达印染有限公司"]["uses_reclaimed"]
