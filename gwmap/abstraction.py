@@ -45,7 +45,7 @@ from gwmap.store.validate import clean_text_problem
 
 __all__ = ["POWER_COLUMNS", "METER_COLUMNS", "Problem", "UploadCheck", "check_power", "check_meter_readings",
            "known_wells", "uploads_frame", "import_upload", "power_template_xlsx", "meter_template_xlsx",
-           "read_upload", "latest_power", "MAX_KWH_PER_MONTH"]
+           "read_upload", "latest_power", "MAX_KWH_PER_MONTH", "RowCheck"]
 
 #: field -> accepted headers (Chinese first), as in the template.
 POWER_COLUMNS = {
@@ -86,6 +86,34 @@ class UploadCheck:
     @property
     def clean(self) -> bool:
         return not self.problems and len(self.rows) > 0
+
+
+class RowCheck:
+    """Findings on a table read from a file, one per cell, with the spreadsheet row (the header is row 1).
+
+    ``add(mask, name, code, values, **params)`` records ``code`` for every row where ``mask`` holds, under
+    the file's own header for field ``name``; those rows are left out of the clean rows (:meth:`result`).
+    """
+
+    def __init__(self, n: int, cols: dict[str, str], spec: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.rownum = np.arange(n) + 2
+        self.cols = {**{k: v[0] for k, v in (spec or {}).items()}, **cols}  # a missing column: its template header
+        self.problems: list[Problem] = []
+        self.bad = np.zeros(n, bool)
+
+    def add(self, mask, name: str, code: str, values, **params) -> None:
+        mask = np.asarray(mask, bool)
+        for i in np.flatnonzero(mask):
+            self.problems.append(Problem(int(self.rownum[i]), str(self.cols.get(name, name)), str(values.iloc[i])[:60],
+                                         code, params))
+        self.bad |= mask
+
+    def result(self, kind: str, rows: dict, raw: bytes) -> UploadCheck:
+        import hashlib
+
+        clean = pd.DataFrame({"row": self.rownum, **rows})[~self.bad].reset_index(drop=True)
+        self.problems.sort(key=lambda p: (p.row, p.column))
+        return UploadCheck(kind, clean, tuple(self.problems), hashlib.sha256(raw).hexdigest(), len(self.rownum))
 
 
 def _key(header: object) -> str:

@@ -358,24 +358,12 @@ def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], va
     The key (plant or user) is known, the month real and not after this one, volumes ≥ 0 and plausible,
     one row per key and month.
     """
-    import hashlib
-
-    from gwmap.abstraction import FIRST_MONTH, Problem, UploadCheck, _columns, _months, _numbers, _text
+    from gwmap.abstraction import FIRST_MONTH, RowCheck, _columns, _months, _numbers, _text
 
     today = today or clock.today()
     cols = _columns(df, spec, (key, "month", value_cols[0]))
-    n = len(df)
-    rownum = np.arange(n) + 2
-    problems: list = []
-    bad = np.zeros(n, bool)
-
-    def add(mask, name, code, values, **params):
-        nonlocal bad
-        for i in np.flatnonzero(np.asarray(mask, bool)):
-            problems.append(Problem(int(rownum[i]), str(cols.get(name, spec[name][0])), str(values.iloc[i])[:60], code,
-                                    params))
-        bad |= np.asarray(mask, bool)
-
+    rc = RowCheck(len(df), cols, spec)
+    add = rc.add
     ident = _text(df[cols[key]])
     add(ident == "", key, "err.rw.no_key", ident)
     add((ident != "") & ~ident.isin(known), key, f"err.rw.unknown_{key}", ident)
@@ -385,7 +373,7 @@ def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], va
     add(month.isna(), "month", "err.power.month", month_raw)
     add(month.notna() & ((month < FIRST_MONTH) | (month > latest)), "month", "err.power.month_range", month_raw,
         earliest=FIRST_MONTH, latest=latest)
-    out = {"row": rownum, key: ident, "month": month}
+    out = {key: ident, "month": month}
     for name in value_cols:
         if name not in cols:
             out[name] = pd.Series(0.0, index=df.index)
@@ -401,15 +389,11 @@ def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], va
     if extra is not None:
         extra(cols, add, out)
     keys = pd.Series(list(zip(ident, month, strict=True)), index=df.index)
-    dup = (~bad) & keys.duplicated(keep="first").to_numpy()
-    firsts = {k: int(rownum[i]) for i, k in reversed(list(enumerate(keys)))}
+    dup = (~rc.bad) & keys.duplicated(keep="first").to_numpy()
+    firsts = {k: int(rc.rownum[i]) for i, k in reversed(list(enumerate(keys)))}
     for i in np.flatnonzero(dup):
-        problems.append(Problem(int(rownum[i]), str(cols["month"]), str(month_raw.iloc[i]), "err.rw.duplicate",
-                                {"first": firsts[keys.iloc[i]]}))
-    bad |= dup
-    rows = pd.DataFrame(out)[~bad].reset_index(drop=True)
-    problems.sort(key=lambda p: (p.row, p.column))
-    return UploadCheck(kind, rows, tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+        add(np.arange(len(df)) == i, "month", "err.rw.duplicate", month_raw, first=firsts[keys.iloc[i]])
+    return rc.result(kind, out, raw)
 
 
 def check_plant_months(df: pd.DataFrame, *, plants: set[str], raw: bytes = b"", today: date | None = None):
@@ -611,23 +595,15 @@ def _industry(values: pd.Series) -> pd.Series:
 
 def check_water_users(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date | None = None):
     """The approval office's list of permit holders: every problem at once, with its row."""
-    import hashlib
-
     import shapely
 
-    from gwmap.abstraction import Problem, UploadCheck, _columns, _numbers, _text
+    from gwmap.abstraction import RowCheck, _columns, _numbers, _text
     from gwmap.dates import parse_dates
 
     cols = _columns(df, WATER_USER_COLUMNS, ("name", "industry", "permit_no", "permit_m3", "lon", "lat"))
     n = len(df)
-    rownum = np.arange(n) + 2
-    problems, bad = [], np.zeros(n, bool)
-
-    def add(mask, name, code, values, **params):
-        nonlocal bad
-        for i in np.flatnonzero(np.asarray(mask, bool)):
-            problems.append(Problem(int(rownum[i]), str(cols.get(name, name)), str(values.iloc[i])[:60], code, params))
-        bad |= np.asarray(mask, bool)
+    rc = RowCheck(n, cols, WATER_USER_COLUMNS)
+    add = rc.add
 
     name, permit = _text(df[cols["name"]]), _text(df[cols["permit_no"]])
     add(name == "", "name", "err.rw.no_key", name)
@@ -656,12 +632,10 @@ def check_water_users(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today
         idx = np.flatnonzero(ok.to_numpy())
         inside[idx] = shapely.contains_xy(outline, lon.to_numpy()[idx], lat.to_numpy()[idx])
         add(ok.to_numpy() & ~inside, "lon", "err.power.outside", pos_raw)
-    dup = (~bad) & permit.duplicated(keep="first").to_numpy() & (permit != "").to_numpy()
+    dup = (~rc.bad) & permit.duplicated(keep="first").to_numpy() & (permit != "").to_numpy()
     add(dup, "permit_no", "err.rw.duplicate_permit", permit)
-    rows = pd.DataFrame({"row": rownum, "name": name, "industry": industry, "permit_no": permit, "permit_m3": m3,
-                         "expires": expires, "lon": lon, "lat": lat})[~bad].reset_index(drop=True)
-    problems.sort(key=lambda p: (p.row, p.column))
-    return UploadCheck("water_users", rows, tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+    return rc.result("water_users", {"name": name, "industry": industry, "permit_no": permit, "permit_m3": m3,
+                                     "expires": expires, "lon": lon, "lat": lat}, raw)
 
 
 def import_water_users(store: Store, user, check) -> dict[str, int]:
@@ -716,30 +690,22 @@ def _vocab(values: pd.Series, group: str, keys) -> pd.Series:
 
 def check_register(df: pd.DataFrame, *, kind: str, store: Store, outline=None, raw: bytes = b""):
     """A list of sewage plants (``kind="plants"``) or reclaimed-water users (``kind="users"``), checked whole."""
-    import hashlib
-
     import shapely
 
-    from gwmap.abstraction import Problem, UploadCheck, _columns, _numbers, _text
+    from gwmap.abstraction import RowCheck, _columns, _numbers, _text
     from gwmap.vocab import PLANT_KINDS, RECLAIMED_USER_USES
 
     spec = PLANT_COLUMNS if kind == "plants" else USER_COLUMNS
     required = ("code", "name", "kind", "capacity", "lon", "lat") if kind == "plants" else ("name", "use", "lon", "lat")
     cols = _columns(df, spec, required)
     n = len(df)
-    rownum = np.arange(n) + 2
-    problems, bad = [], np.zeros(n, bool)
-
-    def add(mask, name, code, values, **params):
-        nonlocal bad
-        for i in np.flatnonzero(np.asarray(mask, bool)):
-            problems.append(Problem(int(rownum[i]), str(cols.get(name, name)), str(values.iloc[i])[:60], code, params))
-        bad |= np.asarray(mask, bool)
+    rc = RowCheck(n, cols, spec)
+    add = rc.add
 
     def text(name):
         return _text(df[cols[name]]) if name in cols else pd.Series("", index=df.index)
 
-    out = {"row": rownum}
+    out = {}
     key = "code" if kind == "plants" else "name"
     for name in (("code", "name") if kind == "plants" else ("name",)):
         v = text(name)
@@ -772,11 +738,9 @@ def check_register(df: pd.DataFrame, *, kind: str, store: Store, outline=None, r
         inside[idx] = shapely.contains_xy(outline, lon.to_numpy()[idx], lat.to_numpy()[idx])
         add(ok & ~inside, "lon", "err.power.outside", pos)
     out["lon"], out["lat"] = lon, lat
-    dup = (~bad) & out[key].duplicated(keep="first").to_numpy()
+    dup = (~rc.bad) & out[key].duplicated(keep="first").to_numpy()
     add(dup, key, "err.rw.duplicate_user" if kind == "users" else "err.rw.duplicate_plant", out[key])
-    rows = pd.DataFrame(out)[~bad].reset_index(drop=True)
-    problems.sort(key=lambda p: (p.row, p.column))
-    return UploadCheck(kind, rows, tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+    return rc.result(kind, out, raw)
 
 
 def import_register(store: Store, user, check) -> dict[str, int]:

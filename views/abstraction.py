@@ -72,16 +72,7 @@ if can(user, "abstraction.import"):
             m1.metric(t("abs.metric.rows"), check.n_input)
             m2.metric(t("abs.metric.problems"), len(check.problems))
             m3.metric(t("abs.metric.months"), int(months.nunique()) if len(months) else 0)
-            if check.problems:
-                data.table(pd.DataFrame({
-                    t("abs.problem.row"): [p.row for p in check.problems],
-                    t("abs.problem.column"): [p.column for p in check.problems],
-                    t("abs.problem.value"): [p.value for p in check.problems],
-                    t("abs.problem.message"): [t(p.code, **p.params) for p in check.problems]}),
-                    use_container_width=True, hide_index=True)
-                st.error(t("abs.has_problems", count=len(check.problems)))
-            else:
-                st.success(t("abs.clean", rows=len(check.rows)))
+            data.show_problems(check.problems, len(check.rows))
             if st.button(t("abs.import"), type="primary", disabled=bool(check.problems), key="abs_import"):
                 try:
                     import_upload(store, user, check, source_name=upload.name, raw=raw,

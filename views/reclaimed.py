@@ -79,14 +79,9 @@ def _pipelines_upload() -> None:
     except GwmapError as exc:
         st.error(t_error(exc))
         return
-    if checked.problems:
-        data.table(pd.DataFrame({t("rw.line_no"): [p.row for p in checked.problems],
-                                 t("abs.problem.value"): [p.value for p in checked.problems],
-                                 t("abs.problem.message"): [t(p.code, **p.params) for p in checked.problems]}),
-                   use_container_width=True, hide_index=True)
-        st.error(t("abs.has_problems", count=len(checked.problems)))
-    else:
-        st.success(t("rw.lines_clean", n=len(checked.lines), km=f"{checked.lines['length_m'].sum() / 1000:,.1f}"))
+    data.show_problems(checked.problems, len(checked.lines), row_label="rw.line_no", column=False)
+    if not checked.problems:
+        st.caption(t("rw.lines_clean", n=len(checked.lines), km=f"{checked.lines['length_m'].sum() / 1000:,.1f}"))
     if st.button(t("abs.import"), type="primary", disabled=not checked.clean, key="rw_lines_import"):
         try:
             done = import_pipelines(store, user, checked)
@@ -125,16 +120,7 @@ if can(user, "reclaimed.edit"):
             except GwmapError as exc:
                 st.error(t_error(exc))
                 st.stop()
-            if check.problems:
-                data.table(pd.DataFrame({
-                    t("abs.problem.row"): [p.row for p in check.problems],
-                    t("abs.problem.column"): [p.column for p in check.problems],
-                    t("abs.problem.value"): [p.value for p in check.problems],
-                    t("abs.problem.message"): [t(p.code, **p.params) for p in check.problems]}),
-                    use_container_width=True, hide_index=True)
-                st.error(t("abs.has_problems", count=len(check.problems)))
-            else:
-                st.success(t("abs.clean", rows=len(check.rows)))
+            data.show_problems(check.problems, len(check.rows))
             if st.button(t("abs.import"), type="primary", disabled=not check.clean, key="rw_import"):
                 try:
                     done = {"water_users": import_water_users, "plants": import_register,

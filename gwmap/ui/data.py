@@ -412,3 +412,21 @@ def reclaimed_layers() -> dict:
     from gwmap.reclaimed import RECLAIMED_TABLES
 
     return _reclaimed_layers(version(*RECLAIMED_TABLES), clock.today())
+
+
+def show_problems(problems, n_clean: int, *, row_label: str = "abs.problem.row", column: bool = True) -> None:
+    """A checked file's problems as a table (row, column, value, the message with its fix) and the verdict."""
+    import pandas as pd
+
+    from gwmap.ui.i18n import t
+
+    if problems:
+        cols = {t(row_label): [p.row for p in problems]}
+        if column:
+            cols[t("abs.problem.column")] = [p.column for p in problems]
+        cols |= {t("abs.problem.value"): [p.value for p in problems],
+                 t("abs.problem.message"): [t(p.code, **p.params) for p in problems]}
+        table(pd.DataFrame(cols), use_container_width=True, hide_index=True)
+        st.error(t("abs.has_problems", count=len(problems)))
+    else:
+        st.success(t("abs.clean", rows=n_clean))
