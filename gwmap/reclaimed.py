@@ -30,6 +30,7 @@ from sqlalchemy import select
 from gwmap import clock
 from gwmap.crs import area_crs
 from gwmap.store.db import Store
+from gwmap.store.repo import _frame
 from gwmap.store.models import (
     PlantMonth,
     ReclaimedPipeline,
@@ -66,11 +67,6 @@ def _last_twelve(today: date) -> tuple[str, str]:
     first = f"{today.year - 1}-{today.month:02d}"
     last = f"{today.year}-{today.month - 1:02d}" if today.month > 1 else f"{today.year - 1}-12"
     return first, last
-
-
-def _frame(store: Store, stmt) -> pd.DataFrame:
-    with store.engine.connect() as conn:
-        return pd.read_sql(stmt, conn)
 
 
 def plants_frame(store: Store) -> pd.DataFrame:
