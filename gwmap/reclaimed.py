@@ -30,7 +30,6 @@ from sqlalchemy import select
 from gwmap import clock
 from gwmap.crs import area_crs
 from gwmap.store.db import Store
-from gwmap.store.repo import _frame
 from gwmap.store.models import (
     PlantMonth,
     ReclaimedPipeline,
@@ -39,6 +38,7 @@ from gwmap.store.models import (
     ReclaimedUser,
     WaterUser,
 )
+from gwmap.store.repo import _frame
 from gwmap.vocab import HIGH_WATER_USE
 
 __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisation", "effluent_flags",
