@@ -34,4 +34,4 @@ def time_series(df: pd.DataFrame, *, x: str, y: str, x_title: str, y_title: str,
 
 
 def show(chart: alt.Chart) -> None:
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")

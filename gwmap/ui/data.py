@@ -164,6 +164,8 @@ def table(obj, **kwargs):
     import pandas as pd
 
     kwargs.setdefault("placeholder", EMPTY)  # the browser draws an empty cell by this, Styler or not
+    if kwargs.pop("use_container_width", False):  # Streamlit's new spelling (the old one warns on every run)
+        kwargs["width"] = "stretch"
     if not isinstance(obj, pd.DataFrame):
         obj = readable(obj)
     return st.dataframe(obj, **kwargs)
