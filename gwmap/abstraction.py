@@ -45,7 +45,7 @@ from gwmap.store.validate import clean_text_problem
 
 __all__ = ["POWER_COLUMNS", "METER_COLUMNS", "Problem", "UploadCheck", "check_power", "check_meter_readings",
            "known_wells", "uploads_frame", "import_upload", "power_template_xlsx", "meter_template_xlsx",
-           "read_upload", "latest_power", "MAX_KWH_PER_MONTH", "RowCheck"]
+           "read_upload", "latest_power", "MAX_KWH_PER_MONTH", "RowCheck", "month_column"]
 
 #: field -> accepted headers (Chinese first), as in the template.
 POWER_COLUMNS = {
@@ -116,6 +116,20 @@ class RowCheck:
         return UploadCheck(kind, clean, tuple(self.problems), hashlib.sha256(raw).hexdigest(), len(self.rownum))
 
 
+def month_column(rc: RowCheck, df: pd.DataFrame, cols: dict[str, str], today: date) -> tuple[pd.Series, pd.Series]:
+    """The ``month`` column as typed and as ``YYYY-MM``.
+
+    An unreadable month, or one before :data:`FIRST_MONTH` or after this one, is a finding.
+    """
+    month_raw = _text(df[cols["month"]])
+    month = _months(df[cols["month"]])
+    latest = f"{today.year:04d}-{today.month:02d}"
+    rc.add(month.isna(), "month", "err.power.month", month_raw)
+    rc.add(month.notna() & ((month < FIRST_MONTH) | (month > latest)), "month", "err.power.month_range", month_raw,
+           earliest=FIRST_MONTH, latest=latest)
+    return month_raw, month
+
+
 def _key(header: object) -> str:
     """A header as compared: no spaces, no unit brackets' spacing, lower case (``用电量 (kWh)`` = ``用电量kwh``)."""
     text = re.sub(r"[\s（）()]", "", str(header)).lower()
@@ -181,16 +195,8 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
         raise InputDataError("err.power.no_id", "Neither account nor meter number.",
                              columns="、".join(map(str, df.columns)))
     n = len(df)
-    rownum = np.arange(n) + 2
-    problems: list[Problem] = []
-    bad = np.zeros(n, bool)
-
-    def add(mask, field_name: str, code: str, values, **params) -> None:
-        nonlocal bad
-        header = cols.get(field_name, POWER_COLUMNS[field_name][0])
-        for i in np.flatnonzero(np.asarray(mask, bool)):
-            problems.append(Problem(int(rownum[i]), str(header), str(values.iloc[i])[:60], code, params))
-        bad |= np.asarray(mask, bool)
+    rc = RowCheck(n, cols, POWER_COLUMNS)
+    add, problems, bad, rownum = rc.add, rc.problems, rc.bad, rc.rownum  # bad is updated in place
 
     account = _text(df[cols["account"]]) if "account" in cols else pd.Series("", index=df.index)
     meter = _text(df[cols["meter_no"]]) if "meter_no" in cols else pd.Series("", index=df.index)
@@ -201,12 +207,7 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
             add(values.str.len() > _ID_MAX, name, "err.power.id_long", values, most=_ID_MAX)
             add(values.map(lambda v: clean_text_problem(v, multiline=False) is not None), name,
                 "err.power.id_control", values)
-    month_raw = _text(df[cols["month"]])
-    month = _months(df[cols["month"]])
-    latest = f"{today.year:04d}-{today.month:02d}"
-    add(month.isna(), "month", "err.power.month", month_raw)
-    add(month.notna() & ((month < FIRST_MONTH) | (month > latest)), "month", "err.power.month_range", month_raw,
-        earliest=FIRST_MONTH, latest=latest)
+    month_raw, month = month_column(rc, df, cols, today)
     kwh_raw = _text(df[cols["kwh"]])
     kwh = _numbers(df[cols["kwh"]])
     add(kwh.isna() | ~np.isfinite(kwh.fillna(0)), "kwh", "err.power.kwh", kwh_raw)
@@ -257,15 +258,8 @@ def check_meter_readings(df: pd.DataFrame, *, wells: set[str], raw: bytes = b"",
     today = today or clock.today()
     cols = _columns(df, METER_COLUMNS, ("well_code", "date", "reading_m3"))
     n = len(df)
-    rownum = np.arange(n) + 2
-    problems: list[Problem] = []
-    bad = np.zeros(n, bool)
-
-    def add(mask, field_name: str, code: str, values, **params) -> None:
-        nonlocal bad
-        for i in np.flatnonzero(np.asarray(mask, bool)):
-            problems.append(Problem(int(rownum[i]), str(cols[field_name]), str(values.iloc[i])[:60], code, params))
-        bad |= np.asarray(mask, bool)
+    rc = RowCheck(n, cols)
+    add, problems, bad, rownum = rc.add, rc.problems, rc.bad, rc.rownum
 
     well = _text(df[cols["well_code"]])
     add(well == "", "well_code", "err.meter.no_well", well)

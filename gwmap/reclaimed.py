@@ -354,7 +354,7 @@ def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], va
     The key (plant or user) is known, the month real and not after this one, volumes ≥ 0 and plausible,
     one row per key and month.
     """
-    from gwmap.abstraction import FIRST_MONTH, RowCheck, _columns, _months, _numbers, _text
+    from gwmap.abstraction import RowCheck, _columns, _numbers, _text, month_column
 
     today = today or clock.today()
     cols = _columns(df, spec, (key, "month", value_cols[0]))
@@ -363,12 +363,7 @@ def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], va
     ident = _text(df[cols[key]])
     add(ident == "", key, "err.rw.no_key", ident)
     add((ident != "") & ~ident.isin(known), key, f"err.rw.unknown_{key}", ident)
-    month_raw = _text(df[cols["month"]])
-    month = _months(df[cols["month"]])
-    latest = f"{today.year:04d}-{today.month:02d}"
-    add(month.isna(), "month", "err.power.month", month_raw)
-    add(month.notna() & ((month < FIRST_MONTH) | (month > latest)), "month", "err.power.month_range", month_raw,
-        earliest=FIRST_MONTH, latest=latest)
+    month_raw, month = month_column(rc, df, cols, today)
     out = {key: ident, "month": month}
     for name in value_cols:
         if name not in cols:
@@ -418,6 +413,24 @@ def check_user_volumes(df: pd.DataFrame, *, users: set[str], raw: bytes = b"", t
                          raw=raw, today=today)
 
 
+def _upsert(s, have: dict, records, make) -> tuple[int, int]:
+    """Add ``make(key, values)`` for each new key, set the values of a stored one that differs (audited).
+
+    ``records``: (key, values) pairs; ``have``: the stored records by key.  Returns (added, updated).
+    """
+    added = updated = 0
+    for k, values in records:
+        rec = have.get(k)
+        if rec is None:
+            s.add(make(k, values))
+            added += 1
+        elif any(getattr(rec, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(rec, f, v)
+            updated += 1
+    return added, updated
+
+
 def import_months(store: Store, user, check) -> dict[str, int]:
     """Store a clean file of plant months or user volumes in one transaction; the counts of each outcome.
 
@@ -430,35 +443,22 @@ def import_months(store: Store, user, check) -> dict[str, int]:
     authorize(store, user, "reclaimed.edit", target=check.kind)
     if check.problems or not len(check.rows):
         raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(check.problems))
-    added = updated = 0
     with store.session(user) as s:
         if check.kind == "plant_months":
             ids = dict(s.execute(select(ReclaimedPlant.code, ReclaimedPlant.id)).all())
             have = {(r.plant_id, r.month): r for r in s.scalars(select(PlantMonth).where(
                 PlantMonth.plant_id.in_([ids[c] for c in set(check.rows["plant"])])))}
-            for r in check.rows.itertuples():
-                rec = have.get((ids[r.plant], r.month))
-                values = {"treated_m3": float(r.treated_m3), "reclaimed_m3": float(r.reclaimed_m3),
-                          "effluent_class": r.effluent_class}
-                if rec is None:
-                    s.add(PlantMonth(plant_id=ids[r.plant], month=r.month, **values))
-                    added += 1
-                elif any(getattr(rec, k) != v for k, v in values.items()):
-                    for k, v in values.items():
-                        setattr(rec, k, v)
-                    updated += 1
+            added, updated = _upsert(s, have, (((ids[r.plant], r.month), {
+                "treated_m3": float(r.treated_m3), "reclaimed_m3": float(r.reclaimed_m3),
+                "effluent_class": r.effluent_class}) for r in check.rows.itertuples()),
+                lambda k, v: PlantMonth(plant_id=k[0], month=k[1], **v))
         else:
             ids = dict(s.execute(select(ReclaimedUser.name, ReclaimedUser.id).where(~ReclaimedUser.archived)).all())
             have = {(r.user_id, r.month): r for r in s.scalars(select(ReclaimedUse).where(
                 ReclaimedUse.user_id.in_([ids[c] for c in set(check.rows["user"])])))}
-            for r in check.rows.itertuples():
-                rec = have.get((ids[r.user], r.month))
-                if rec is None:
-                    s.add(ReclaimedUse(user_id=ids[r.user], month=r.month, m3=float(r.m3)))
-                    added += 1
-                elif rec.m3 != float(r.m3):
-                    rec.m3 = float(r.m3)
-                    updated += 1
+            added, updated = _upsert(s, have, (((ids[r.user], r.month), {"m3": float(r.m3)})
+                                               for r in check.rows.itertuples()),
+                                     lambda k, v: ReclaimedUse(user_id=k[0], month=k[1], **v))
     return {"added": added, "updated": updated, "unchanged": len(check.rows) - added - updated}
 
 
@@ -545,8 +545,8 @@ def check_pipelines(raw: bytes, filename: str, *, name_field: str | None, capaci
 def import_pipelines(store: Store, user, checked: PipelineImport) -> dict[str, int]:
     """Store the mains; the counts of added and updated.
 
-    A name already stored gets the new line and capacity (audited), a new name is added; mains not in the
-    file stay as they are.
+    A name already stored gets the new line and capacity (audited, counted when they differ), a new name is
+    added; mains not in the file stay as they are.
     """
     from gwmap.errors import InputDataError
     from gwmap.store.users import authorize
@@ -554,19 +554,11 @@ def import_pipelines(store: Store, user, checked: PipelineImport) -> dict[str, i
     authorize(store, user, "reclaimed.edit", target="pipelines")
     if not checked.clean:
         raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(checked.problems))
-    added = updated = 0
     with store.session(user) as s:
         have = {p.name: p for p in s.scalars(select(ReclaimedPipeline).where(~ReclaimedPipeline.archived))}
-        for r in checked.lines.itertuples():
-            values = {"capacity_m3_d": float(r.capacity_m3_d), "geojson": geojson_line(r.geometry),
-                      "length_m": float(r.length_m)}
-            if r.name in have:
-                for k, v in values.items():
-                    setattr(have[r.name], k, v)
-                updated += 1
-            else:
-                s.add(ReclaimedPipeline(name=r.name, **values))
-                added += 1
+        added, updated = _upsert(s, have, ((r.name, {
+            "capacity_m3_d": float(r.capacity_m3_d), "geojson": geojson_line(r.geometry), "length_m": float(r.length_m)})
+            for r in checked.lines.itertuples()), lambda k, v: ReclaimedPipeline(name=k, **v))
     return {"added": added, "updated": updated}
 
 
@@ -642,20 +634,12 @@ def import_water_users(store: Store, user, check) -> dict[str, int]:
     authorize(store, user, "reclaimed.edit", target="water_users")
     if check.problems or not len(check.rows):
         raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(check.problems))
-    added = updated = 0
     with store.session(user) as s:
         have = {w.permit_no: w for w in s.scalars(select(WaterUser).where(~WaterUser.archived))}
-        for r in check.rows.itertuples():
-            values = {"name": r.name, "industry": r.industry, "permit_m3_per_year": float(r.permit_m3),
-                      "permit_expires": r.expires, "lon": round(float(r.lon), 7), "lat": round(float(r.lat), 7)}
-            w = have.get(r.permit_no)
-            if w is None:
-                s.add(WaterUser(permit_no=r.permit_no, **values))
-                added += 1
-            elif any(getattr(w, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(w, k, v)
-                updated += 1
+        added, updated = _upsert(s, have, ((r.permit_no, {
+            "name": r.name, "industry": r.industry, "permit_m3_per_year": float(r.permit_m3),
+            "permit_expires": r.expires, "lon": round(float(r.lon), 7), "lat": round(float(r.lat), 7)})
+            for r in check.rows.itertuples()), lambda k, v: WaterUser(permit_no=k, **v))
     return {"added": added, "updated": updated, "unchanged": len(check.rows) - added - updated}
 
 
@@ -747,7 +731,6 @@ def import_register(store: Store, user, check) -> dict[str, int]:
     authorize(store, user, "reclaimed.edit", target=check.kind)
     if check.problems or not len(check.rows):
         raise InputDataError("err.power.has_errors", "Fix the errors first.", count=len(check.problems))
-    added = updated = 0
     with store.session(user) as s:
         if check.kind == "plants":
             have = {p.code: p for p in s.scalars(select(ReclaimedPlant))}
@@ -763,15 +746,7 @@ def import_register(store: Store, user, check) -> dict[str, int]:
             records = [(r.name, {"use": r.use, "pipeline_id": pipes.get(r.pipeline), "lon": float(r.lon),
                                  "lat": float(r.lat), "water_user_id": permits.get(r.permit_no)})
                        for r in check.rows.itertuples()]
-        for k, values in records:
-            rec = have.get(k)
-            if rec is None:
-                s.add(model(**{key: k}, **values))
-                added += 1
-            elif any(getattr(rec, f) != v for f, v in values.items()):
-                for f, v in values.items():
-                    setattr(rec, f, v)
-                updated += 1
+        added, updated = _upsert(s, have, records, lambda k, v: model(**{key: k}, **v))
     return {"added": added, "updated": updated, "unchanged": len(check.rows) - added - updated}
 
 
