@@ -148,7 +148,7 @@ def _nearest(pipes: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray) -> tuple
     crs = area_crs()
     lines = usable.to_crs(crs).geometry.to_numpy()
     pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(crs).to_numpy()
-    d = np.array([[shapely.distance(p, line) for line in lines] for p in pts])
+    d = shapely.distance(pts[:, None], lines[None, :])  # every point to every main, in one vectorised call
     k = d.argmin(axis=1)
     return d[np.arange(len(pts)), k], usable.index.to_numpy()[k]
 
