@@ -22,7 +22,7 @@ from sqlalchemy import select
 from gwmap import clock
 from gwmap.crs import resolve_crs
 from gwmap.errors import InputDataError
-from gwmap.routing import euclidean_matrix, road_matrix, solve
+from gwmap.routing import Progress, euclidean_matrix, road_matrix, solve
 from gwmap.store.db import Store
 from gwmap.store.models import Dispatch, DispatchStop
 from gwmap.store.users import CurrentUser, authorize
@@ -30,7 +30,7 @@ from gwmap.store.users import CurrentUser, authorize
 logger = logging.getLogger(__name__)
 
 __all__ = ["TARGET_KINDS", "DayPlan", "day_targets", "plan_day", "save_dispatch", "dispatch_for_lead",
-           "DEFAULT_START"]
+           "DEFAULT_START", "time_limit_for"]
 
 #: kind -> priority when the day is too short (higher is kept first)
 TARGET_KINDS = {"overdue": 3, "lead": 2, "sealed_well": 1, "spot_check": 0}
@@ -77,7 +77,28 @@ def day_targets(store: Store, *, open_leads: bool = True, overdue: bool = True, 
     df = pd.DataFrame(rows, columns=["kind", "ref", "label", "lon", "lat", "township_code"])
     df = df.drop_duplicates(["ref"], keep="first").reset_index(drop=True)
     df["priority"] = df["kind"].map(TARGET_KINDS)
+    df["village"] = _villages(df, wells)
     return df
+
+
+def _villages(targets: pd.DataFrame, wells: pd.DataFrame, *, within_m: float = 2_000.0) -> list[str]:
+    """Each target's village: a well's own, else that of the nearest registered well within ``within_m``."""
+    from scipy.spatial import cKDTree
+
+    known = wells[wells["village"].fillna("").astype(str).str.strip() != ""]
+    own = dict(zip(wells["well_code"], wells["village"].fillna("").astype(str), strict=True))
+    out = [own.get(ref, "") for ref in targets["ref"]]
+    need = [i for i, v in enumerate(out) if not v and pd.notna(targets["lon"].iat[i]) and pd.notna(targets["lat"].iat[i])]
+    if not need or known.empty:
+        return out
+    k = np.cos(np.radians(36.5)) * 111_320.0  # metres per degree of longitude at the county's latitude
+    tree = cKDTree(np.column_stack([known["lon"].to_numpy(float) * k, known["lat"].to_numpy(float) * 110_950.0]))
+    pts = np.column_stack([targets["lon"].to_numpy(float)[need] * k, targets["lat"].to_numpy(float)[need] * 110_950.0])
+    dist, idx = tree.query(pts)
+    for i, d, j in zip(need, dist, idx, strict=True):
+        if d <= within_m:
+            out[i] = str(known["village"].iat[j])
+    return out
 
 
 @dataclass(frozen=True)
@@ -95,18 +116,26 @@ class DayPlan:
 MAX_ROAD_NODES = 400_000
 
 
+def time_limit_for(stops: int) -> float:
+    """Seconds the solver gets for a day's plan: 3 s up to 200 stops, then more, 25 s at 4,600 and beyond."""
+    return float(min(25.0, max(3.0, 2.0 + stops / 200.0)))
+
+
 def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_START, teams: int = 2,
              start_time: str = "08:30", hours: float = 8.0, service_min: float = 20.0, speed_kmh: float = 30.0,
-             detour: float = 1.3, roads: gpd.GeoDataFrame | None = None, time_limit_s: float = 3.0) -> DayPlan:
+             detour: float = 1.3, roads: gpd.GeoDataFrame | None = None, time_limit_s: float | None = None,
+             progress: Progress | None = None) -> DayPlan:
     """Routes for the day from ``start`` (lon, lat) and back.
 
     Targets without coordinates, and (with a road network) targets off the
     network, are left out with the reason; the solver leaves out the least
-    urgent stops when the day is too short.
+    urgent stops when the day is too short, and says why for each.
     """
     if targets.empty:
         raise InputDataError("err.route.no_stops", "No targets.")
     t = targets.reset_index(drop=True)
+    if "village" not in t.columns:
+        t["village"] = ""
     no_xy = t["lon"].isna() | t["lat"].isna()
     dropped = [dict(r._asdict(), reason="no_coordinates") for r in t[no_xy].itertuples(index=False)]
     t = t[~no_xy].reset_index(drop=True)
@@ -140,7 +169,8 @@ def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_STAR
     if t.empty:
         raise InputDataError("err.route.no_stops", "No reachable targets.")
     plan = solve(matrix, teams=teams, day_min=hours * 60, speed_kmh=speed_kmh, service_min=service_min,
-                 priority=np.concatenate([[0], t["priority"].to_numpy()]), time_limit_s=time_limit_s)
+                 priority=np.concatenate([[0], t["priority"].to_numpy()]),
+                 time_limit_s=time_limit_s or time_limit_for(len(t)), progress=progress)
     t0 = datetime.strptime(start_time, "%H:%M")
     rows, summary = [], []
     for r in plan.routes:
@@ -154,15 +184,16 @@ def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_STAR
         summary.append({"team": r.team + 1, "stops": len(r.stops), "km": round(r.length_m / 1000, 1),
                         "hours": round(r.duration_min / 60, 2),
                         "back": (t0 + timedelta(minutes=r.duration_min)).strftime("%H:%M")})
-    dropped += [dict(t.iloc[i - 1].to_dict(), reason="day_too_short") for i in plan.dropped]
+    dropped += [dict(t.iloc[i - 1].to_dict(), reason=plan.reasons[i]) for i in plan.dropped]
     params = {"teams": teams, "start": list(start), "start_time": start_time, "hours": hours,
               "service_min": service_min, "speed_kmh": speed_kmh, "detour": detour if method == "straight_line" else None,
-              "distances": method, "solver": "OR-Tools", "seconds": round(plan.seconds, 2)}
-    stops_df = pd.DataFrame(rows, columns=["team", "seq", "kind", "ref", "label", "lon", "lat", "township_code",
-                                           "priority", "arrival", "leg_km"])
+              "distances": method, "solver": plan.params["solver"], "seconds": round(plan.seconds, 2),
+              "notices": plan.notices}
+    stops_df = pd.DataFrame(rows, columns=["team", "seq", "kind", "ref", "label", "village", "lon", "lat",
+                                           "township_code", "priority", "arrival", "leg_km"])
     return DayPlan(stops_df, pd.DataFrame(summary, columns=["team", "stops", "km", "hours", "back"]),
-                   pd.DataFrame(dropped, columns=["kind", "ref", "label", "lon", "lat", "township_code", "priority",
-                                                  "reason"]), params)
+                   pd.DataFrame(dropped, columns=["kind", "ref", "label", "village", "lon", "lat", "township_code",
+                                                  "priority", "reason"]), params)
 
 
 def save_dispatch(store: Store, user: CurrentUser, plan: DayPlan, *, day: date) -> int:
