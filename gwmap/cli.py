@@ -320,48 +320,86 @@ def cmd_cone(args: argparse.Namespace) -> int:
     return 0
 
 
+def _county_outline():
+    """The stored county outline (WGS84), or None when there is no database or no boundary in it yet."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gwmap.errors import NotFound
+    from gwmap.store import open_store
+    from gwmap.store.repo import current_boundaries
+
+    settings = get_settings()
+    url = settings.database_url
+    if url.startswith("sqlite") and not Path(url.split(":///", 1)[-1]).is_file():
+        return None  # a route from a file needs no database; do not create one
+    try:
+        return current_boundaries(open_store(settings, migrate=False))[2]
+    except (NotFound, SQLAlchemyError):
+        return None
+
+
 def cmd_route(args: argparse.Namespace) -> int:
+    import geopandas as gpd
     import numpy as np
 
     from gwmap.crs import resolve_crs
+    from gwmap.dispatch import check_stops, time_limit_for
+    from gwmap.i18n import translate
     from gwmap.io.tables import read_points
-    from gwmap.routing import euclidean_matrix, solve
+    from gwmap.routing import check_request, check_size, euclidean_matrix, solve
 
+    check_request(teams=args.teams, day_min=args.hours * 60 if args.hours is not None else None, speed_kmh=args.speed,
+                  service_min=args.service, time_limit_s=args.time_limit if args.time_limit is not None else 1.0)
     pts = read_points(args.points, x=args.x, y=args.y, crs=args.crs, encoding=args.encoding)
+    if pts.empty:
+        raise GwmapError("err.route.no_stops", "The file has no points.")
     id_col = next((c for c in ("id", "ID", "编号", "井编号", "线索编号", "name") if c in pts.columns), pts.columns[0])
     ids = pts[id_col].astype(str).tolist()
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise GwmapError("err.route.duplicate_ids", f"Duplicate ids: {dup[:5]}", ids=", ".join(dup[:5]))
-    plane = pts.crs if pts.crs.is_projected else resolve_crs("gk3_cm117")
-    xy = np.column_stack([pts.to_crs(plane).geometry.x, pts.to_crs(plane).geometry.y])
-    start_idx = 0
-    if args.start:
-        if args.start in ids:
-            start_idx = ids.index(args.start)
-        else:
-            import geopandas as gpd
-
-            try:
-                sx, sy = (float(v) for v in args.start.split(","))
-            except ValueError as exc:
-                raise GwmapError("err.route.start", f"--start {args.start!r} is neither an id nor LON,LAT.",
-                                 start=args.start) from exc
-            p0 = gpd.GeoSeries(gpd.points_from_xy([sx], [sy]), crs=pts.crs).to_crs(plane).iloc[0]
-            xy = np.vstack([[p0.x, p0.y], xy])
-            ids = ["start"] + ids
+    xs, ys = pts.geometry.x.tolist(), pts.geometry.y.tolist()
+    if args.start and args.start not in ids:
+        try:
+            sx, sy = (float(v) for v in args.start.split(","))
+        except ValueError as exc:
+            raise GwmapError("err.route.start", f"--start {args.start!r} is neither an id nor LON,LAT.",
+                             start=args.start) from exc
+        xs, ys, ids = [sx, *xs], [sy, *ys], ["start", *ids]
+    geo = gpd.GeoSeries(gpd.points_from_xy(xs, ys), crs=pts.crs)
+    check_size(len(ids) - 1)
+    # one check before any solving: not numbers, lon/lat swapped, far from the county
+    wgs = geo if geo.crs.is_geographic else geo.to_crs(4326)
+    check_stops(ids, wgs.x.to_numpy(), wgs.y.to_numpy(), outline=_county_outline(), allow_far=args.allow_far)
+    plane = geo.crs if geo.crs.is_projected else resolve_crs("gk3_cm117")
+    proj = geo.to_crs(plane)
+    xy = np.column_stack([proj.x, proj.y])
+    start_idx = ids.index(args.start) if args.start and args.start in ids else 0
     order = [start_idx] + [i for i in range(len(ids)) if i != start_idx]
     m = euclidean_matrix(xy[order])
-    plan = solve(m, teams=args.teams, day_min=args.hours * 60 if args.hours else None, speed_kmh=args.speed,
-                 service_min=args.service, time_limit_s=args.time_limit)
+    plan = solve(m, teams=args.teams, day_min=args.hours * 60 if args.hours is not None else None,
+                 speed_kmh=args.speed, service_min=args.service,
+                 time_limit_s=args.time_limit if args.time_limit is not None else time_limit_for(len(ids) - 1))
     names = [ids[i] for i in order]
+    lang = os.environ.get("GWMAP_LANG", "zh")
+    notices = [translate(f"routes.notice.{n}", lang, teams=args.teams, stops=len(ids) - 1) for n in plan.notices]
     out = {"start": names[0], "crs": plane.to_string(), "distances": "straight-line metres in that plane",
-           "teams": [{"team": r.team + 1, "order": [names[i] for i in r.stops], "length_m": round(r.length_m, 1)}
-                     for r in plan.routes],
-           "left_out": [names[i] for i in plan.dropped], "length_m": round(plan.length_m, 1),
-           "seconds": round(plan.seconds, 2)}
-    print(json.dumps(out, ensure_ascii=False) if args.json else
-          "\n".join(f"小组 {t['team']}: {' → '.join(t['order'])} ({t['length_m']:.0f} m)" for t in out["teams"]))
+           "teams": [{"team": r.team + 1, "order": [names[i] for i in r.stops], "length_m": round(r.length_m, 1),
+                      "hours": round(r.duration_s / 3600, 2)} for r in plan.routes],
+           "left_out": [names[i] for i in plan.dropped],
+           "left_out_reasons": {names[i]: plan.reasons[i] for i in plan.dropped},
+           "length_m": round(plan.length_m, 1), "seconds": round(plan.seconds, 2), "solver": plan.params["solver"],
+           "notices": notices}
+    for n in notices:
+        print(f"提示 / notice: {n}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        lines = [f"小组 {t['team']}: {' → '.join(t['order'])} ({t['length_m']:.0f} m, {t['hours']:.2f} h)"
+                 for t in out["teams"]]
+        lines += [f"未安排 / left out: {i} ({translate('routes.reason_is.' + r, lang)})"
+                  for i, r in out["left_out_reasons"].items()]
+        print("\n".join(lines))
     return 0
 
 
@@ -540,7 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="also write the outline: .gpkg, .geojson or .shp (zipped)")
     s.set_defaults(func=cmd_cone)
 
-    s = sub.add_parser("route", help="visit order and length in metres per team (OR-Tools)")
+    s = sub.add_parser("route", help="visit order and length in metres per team (fast-tsp, PyVRP)")
     s.add_argument("points", help="CSV or XLSX with an id column and lon/lat (or --x/--y with --crs)")
     s.add_argument("--encoding", choices=["UTF-8", "GBK", "Big5"], help="text encoding of a CSV when it is not clear")
     s.add_argument("--x")
@@ -551,7 +589,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--hours", type=float, help="working hours per team (default: no limit)")
     s.add_argument("--speed", type=float, default=30.0, help="km/h")
     s.add_argument("--service", type=float, default=0.0, help="minutes per stop")
-    s.add_argument("--time-limit", type=float, default=2.0, help="seconds for the solver")
+    s.add_argument("--time-limit", type=float, help="seconds for the solver (default: 3 s, more above 200 stops)")
+    s.add_argument("--allow-far", action="store_true", help="accept points more than 50 km from the county")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_route)
 

@@ -47,7 +47,8 @@ from gwmap.errors import InputDataError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Route", "RoutePlan", "solve", "euclidean_matrix", "road_matrix", "STOP_PRIZE", "MAX_STOPS", "MAX_CHOICE"]
+__all__ = ["Route", "RoutePlan", "solve", "euclidean_matrix", "road_matrix", "check_request", "check_size",
+           "STOP_PRIZE", "MAX_STOPS", "MAX_CHOICE"]
 
 #: What adding a stop to the day is worth, in metres of driving: more than any detour in the county, so
 #: every stop that fits is taken (urgency is handled level by level, see :func:`_choose`).
@@ -158,6 +159,33 @@ def _positive(name: str, value: float | None) -> None:
                              value=str(value))
 
 
+def check_request(*, teams: int = 1, day_min: float | None = None, speed_kmh: float = 30.0,
+                  service_min: float | np.ndarray = 0.0, time_limit_s: float = 2.0) -> None:
+    """Refuse what no plan can be made with, one message naming the value (before any file is read).
+
+    Checked here, not left to a solver: a negative day aborted the process inside OR-Tools.
+    """
+    if not isinstance(teams, (int, np.integer)) or teams < 1:
+        raise InputDataError("err.route.teams", "At least one team is needed.", teams=teams)
+    # named as on the command line, the only place they can be typed freely (the page's fields have limits)
+    _positive("--hours", None if day_min is None else day_min / 60)
+    _positive("--speed", speed_kmh)
+    _positive("--time-limit", time_limit_s)
+    service = np.asarray(service_min, dtype=float)
+    if not np.all(np.isfinite(service)) or np.any(service < 0):
+        raise InputDataError("err.route.positive", "Minutes per stop must be 0 or more.", name="--service",
+                             value=str(service_min))
+
+
+def check_size(stops: int) -> None:
+    """Refuse an empty plan or one over :data:`MAX_STOPS` stops, before a distance matrix is built for it."""
+    if stops < 1:
+        raise InputDataError("err.route.no_stops", "There are no stops to visit.")
+    if stops > MAX_STOPS:
+        raise InputDataError("err.route.too_many", f"{stops} stops; at most {MAX_STOPS} in one plan.",
+                             n=f"{stops:,}", limit=f"{MAX_STOPS:,}")
+
+
 def solve(matrix: np.ndarray, *, teams: int = 1, day_min: float | None = None, speed_kmh: float = 30.0,
           service_min: float | np.ndarray = 0.0, priority: np.ndarray | None = None, time_limit_s: float = 2.0,
           progress: Progress | None = None) -> RoutePlan:
@@ -180,21 +208,10 @@ def solve(matrix: np.ndarray, *, teams: int = 1, day_min: float | None = None, s
     t0 = time.perf_counter()
     matrix = np.asarray(matrix)
     n = len(matrix)
-    if not isinstance(teams, (int, np.integer)) or teams < 1:
-        raise InputDataError("err.route.teams", "At least one team is needed.", teams=teams)
-    if n < 2:
-        raise InputDataError("err.route.no_stops", "There are no stops to visit.")
-    if n - 1 > MAX_STOPS:
-        raise InputDataError("err.route.too_many", f"{n - 1} stops; at most {MAX_STOPS} in one plan.",
-                             n=f"{n - 1:,}", limit=f"{MAX_STOPS:,}")
-    # checked here, not left to a solver: a negative day aborted the process inside OR-Tools
-    _positive("hours", None if day_min is None else day_min / 60)
-    _positive("speed", speed_kmh)
-    _positive("time_limit", time_limit_s)
+    check_request(teams=teams, day_min=day_min, speed_kmh=speed_kmh, service_min=service_min,
+                  time_limit_s=time_limit_s)
+    check_size(n - 1)
     service_arr = np.asarray(service_min, dtype=float)
-    if not np.all(np.isfinite(service_arr)) or np.any(service_arr < 0):
-        raise InputDataError("err.route.positive", "Minutes per stop must be 0 or more.", name="service",
-                             value=str(service_min))
     report = progress or (lambda frac, phase: None)
     service = np.rint(np.broadcast_to(service_arr, (n,)) * 60).astype(np.int64)
     service[0] = 0

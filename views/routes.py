@@ -18,7 +18,7 @@ user = shell.require_user()  # before anything is read: this page may run withou
 st.header(t("routes.header"))
 tr = translator()  # captures the language now; widgets call it later
 store = resources.store()
-info, townships, _ = data.require_boundaries()
+info, townships, outline = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 
 with st.form("rt_targets"):
@@ -50,10 +50,15 @@ if go:
         roads = None
         if roads_file is not None:
             roads = data.read_lines(roads_file.getvalue(), roads_file.name)
-        with st.spinner(t("routes.solving")):
-            plan = plan_day(targets, start=(start_lon, start_lat), teams=int(teams), start_time=start_time.strftime("%H:%M"),
-                            hours=float(hours), service_min=float(service), speed_kmh=float(speed), detour=float(detour),
-                            roads=roads)
+        bar = st.progress(0.0, text=t("routes.solving"))
+
+        def show(frac: float, phase: str) -> None:
+            bar.progress(min(1.0, max(0.0, frac)), text=tr(f"routes.progress.{phase}"))
+
+        plan = plan_day(targets, start=(start_lon, start_lat), teams=int(teams), start_time=start_time.strftime("%H:%M"),
+                        hours=float(hours), service_min=float(service), speed_kmh=float(speed), detour=float(detour),
+                        roads=roads, progress=show, outline=outline)
+        bar.empty()
         state.set_value("route_plan", (plan, day, (start_lon, start_lat)))
     except GwmapError as exc:
         st.error(t_error(exc))
@@ -62,6 +67,8 @@ saved = state.get_value("route_plan")
 if saved:
     plan, day, start = saved
     st.subheader(t("routes.result", n=len(plan.stops), teams=len(plan.teams)))
+    for notice in plan.params.get("notices", []):
+        st.info(t(f"routes.notice.{notice}", teams=plan.params["teams"], stops=len(plan.stops) + len(plan.dropped)))
     data.table(pd.DataFrame({t("route.team"): plan.teams["team"], t("route.stops_col"): plan.teams["stops"],
                                t("route.km"): plan.teams["km"], t("route.hours"): plan.teams["hours"],
                                t("route.back"): plan.teams["back"]}), hide_index=True)
@@ -70,14 +77,16 @@ if saved:
     data.table(pd.DataFrame({
         t("route.team"): plan.stops["team"], t("route.seq"): plan.stops["seq"], t("route.arrival"): plan.stops["arrival"],
         t("route.kind"): plan.stops["kind"].map(lambda k: tr(f"route.kind_name.{k}")), t("route.ref"): plan.stops["ref"],
-        t("field.township"): plan.stops["township_code"].map(names), t("route.what"): plan.stops["label"],
+        t("field.township"): plan.stops["township_code"].map(names), t("field.village"): plan.stops["village"],
+        t("route.what"): plan.stops["label"],
         t("route.nav"): [amap_link(a, b, c) for a, b, c in zip(plan.stops["lon"], plan.stops["lat"], plan.stops["ref"])]}),
-        hide_index=True, use_container_width=True,
-        column_config={t("route.nav"): st.column_config.LinkColumn(display_text=t("routes.open_amap"))})
+        hide_index=True, column_config={t("route.nav"): st.column_config.LinkColumn(display_text=t("routes.open_amap"))})
     if len(plan.dropped):
         st.warning(t("routes.dropped", n=len(plan.dropped)))
         data.table(pd.DataFrame({t("route.ref"): plan.dropped["ref"],
                                    t("route.kind"): plan.dropped["kind"].map(lambda k: tr(f"route.kind_name.{k}")),
+                                   t("field.township"): plan.dropped["township_code"].map(names),
+                                   t("field.village"): plan.dropped["village"],
                                    t("routes.reason"): plan.dropped["reason"].map(lambda r: tr(f"routes.reason_is.{r}"))}),
                      hide_index=True)
     label = day.isoformat()

@@ -27,6 +27,11 @@ def amap_link(lon: float, lat: float, name: str) -> str:
     return f"https://uri.amap.com/marker?position={glon:.6f},{glat:.6f}&name={quote(str(name))}&coordinate=gaode"
 
 
+def _where(r, names: dict[str, str]) -> str:
+    """Township, village and what is there: how a team finds a stop on the printed sheet."""
+    return " ".join(v for v in (names.get(r.township_code, ""), str(getattr(r, "village", "") or ""), str(r.label)) if v)
+
+
 def _label(r, tr: Translate) -> str:
     return f"{r.team}-{r.seq} {tr('route.kind_name.' + r.kind)} {r.ref}"
 
@@ -77,7 +82,8 @@ def _sheet_rows(stops: pd.DataFrame, tr: Translate, names: dict[str, str]) -> pd
     df = pd.DataFrame({
         tr("route.team"): stops["team"], tr("route.seq"): stops["seq"], tr("route.arrival"): stops["arrival"],
         tr("route.kind"): stops["kind"].map(lambda k: tr(f"route.kind_name.{k}")), tr("route.ref"): stops["ref"],
-        tr("field.township"): [names.get(c, "") for c in stops["township_code"]], tr("route.what"): stops["label"],
+        tr("field.township"): [names.get(c, "") for c in stops["township_code"]],
+        tr("field.village"): stops["village"] if "village" in stops.columns else "", tr("route.what"): stops["label"],
         tr("report.ledger.lon"): stops["lon"].round(6), tr("report.ledger.lat"): stops["lat"].round(6),
         tr("route.leg_km"): stops["leg_km"],
         tr("route.nav"): [amap_link(a, b, c) for a, b, c in zip(stops["lon"], stops["lat"], stops["ref"], strict=True)],
@@ -86,9 +92,17 @@ def _sheet_rows(stops: pd.DataFrame, tr: Translate, names: dict[str, str]) -> pd
 
 
 def route_xlsx(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names: dict[str, str]) -> bytes:
+    """The route sheet in Excel: every stop with its coordinates and village, and AMap as a link to click."""
     buf = io.BytesIO()
+    rows = _sheet_rows(stops, tr, names)
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        _sheet_rows(stops, tr, names).to_excel(xw, sheet_name=tr("route.title")[:31], index=False)
+        rows.to_excel(xw, sheet_name=tr("route.title")[:31], index=False)
+        ws = xw.sheets[tr("route.title")[:31]]
+        col = rows.columns.get_loc(tr("route.nav")) + 1
+        links = [amap_link(a, b, c) for a, b, c in zip(stops["lon"], stops["lat"], stops["ref"], strict=True)]
+        for i, url in enumerate(links, start=2):  # the cell reads "打开 / open"; the link is the cell's hyperlink
+            cell = ws.cell(row=i, column=col, value=tr("routes.open_amap"))
+            cell.hyperlink, cell.style = url, "Hyperlink"
         pd.DataFrame({tr("route.team"): teams["team"], tr("route.stops_col"): teams["stops"], tr("route.km"): teams["km"],
                       tr("route.hours"): teams["hours"], tr("route.back"): teams["back"]}).to_excel(
             xw, sheet_name=tr("route.summary")[:31], index=False)
@@ -120,7 +134,7 @@ def route_docx(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names
             cells = tbl.add_row().cells
             cells[0].text, cells[1].text = str(r.seq), r.arrival
             cells[2].text, cells[3].text = tr(f"route.kind_name.{r.kind}"), r.ref
-            cells[4].text = f"{names.get(r.township_code, '')} {r.label}"
+            cells[4].text = _where(r, names)
             cells[5].text = ""
     buf = io.BytesIO()
     doc.save(buf)
@@ -165,7 +179,7 @@ def route_pdf(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names:
                                                         tr("route.ref"), tr("route.what"), tr("route.signed"))]]
         for r in grp.itertuples():
             data.append([Paragraph(escape(str(v)), body) for v in (
-                r.seq, r.arrival, tr(f"route.kind_name.{r.kind}"), r.ref, f"{names.get(r.township_code, '')} {r.label}", "")])
+                r.seq, r.arrival, tr(f"route.kind_name.{r.kind}"), r.ref, _where(r, names), "")])
         tbl = Table(data, colWidths=[28, 40, 60, 80, 230, 60], repeatRows=1)
         tbl.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
                                  ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke), ("VALIGN", (0, 0), (-1, -1), "TOP")]))

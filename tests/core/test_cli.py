@@ -135,7 +135,8 @@ def test_analysis_commands_refuse_bad_input(survey_csv, tmp_path, args, code):
 
 def test_route_command_in_a_projected_plane(tmp_path):
     path = tmp_path / "sq.csv"
-    path.write_text("id,x,y\nA,500000,4040000\nB,503000,4040000\nC,503000,4044000\nD,500000,4044000\n")
+    # a 3 km × 4 km rectangle at the county seat, in the Gauss-Krüger zone of 117°E
+    path.write_text("id,x,y\nA,360000,4040000\nB,363000,4040000\nC,363000,4044000\nD,360000,4044000\n")
     r = run(["route", str(path), "--x", "x", "--y", "y", "--crs", "gk3_cm117", "--time-limit", "0.5", "--json"],
             tmp_path)
     out = json.loads(r.stdout)
@@ -151,12 +152,33 @@ def test_route_command_in_a_projected_plane(tmp_path):
     ("id,x,y\nA,1,2\nA,3,4\n", ["--x", "x", "--y", "y", "--crs", "gk3_cm117"], "err.route.duplicate_ids"),
     ("id,x,y\nA,1,2\nB,3,4\n", ["--x", "x", "--y", "y", "--crs", "gk3_cm117", "--teams", "0"], "err.route.teams"),
     ("id,lon,lat\nA,115.5,36.5\nB,,36.6\n", [], "err.table.bad_coords"),
+    # lon/lat swapped: named as such, not "lengthen the working day"
+    ("id,lon,lat\nA,36.48,115.44\nB,36.52,115.60\n", ["--hours", "8"], "err.route.swapped"),
+    ("id,lon,lat\nA,115.44,36.48\nB,117.40,36.60\n", [], "err.route.far"),  # 150 km east
+    ("id,lon,lat\nA,115.44,36.48\nB,115.5,36.5\n", ["--hours", "-1"], "err.route.positive"),
+    ("id,lon,lat\nA,115.44,36.48\nB,115.5,36.5\n", ["--hours", "nan"], "err.route.positive"),
+    ("id,lon,lat\nA,115.44,36.48\nB,115.5,36.5\n", ["--speed", "0"], "err.route.positive"),
+    ("id,lon,lat\nA,115.44,36.48\nB,115.5,36.5\n", ["--speed", "inf"], "err.route.positive"),
 ])
 def test_route_command_refuses_bad_input(tmp_path, content, args, code):
     path = tmp_path / "p.csv"
     path.write_text(content)
     r = run(["route", str(path), *args], tmp_path)
     assert r.returncode == 2 and code in r.stderr
+
+
+def test_route_command_far_points_when_allowed_notices_and_reasons(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("编号,经度,纬度\nHQ,115.443,36.485\nB,117.40,36.60\nC,115.60,36.50\n", encoding="gbk")
+    r = run(["route", str(path), "--allow-far", "--teams", "3", "--hours", "4", "--json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    # B is 175 km away: more than a 4-hour day there and back, so it is left out with that reason
+    assert out["left_out"] == ["B"] and out["left_out_reasons"] == {"B": "too_far_for_a_day"}
+    assert [t["order"] for t in out["teams"]] == [["C"]]
+    assert out["notices"] and "小组数（3）多于要去的点（2 个）" in out["notices"][0] and "提示 / notice" in r.stderr
+    assert r.stderr.count("\n") == 1  # the notice, and nothing leaked by a solver
+    assert not (tmp_path / "gwmap.sqlite").exists()  # a route from a file creates no database
 
 
 def test_report_command(demo_db_path):

@@ -59,9 +59,22 @@ def test_route_sheets(plan, tmp_path):
     assert len(gpx.findall("g:wpt", ns)) == len(p.stops) and len(gpx.findall("g:rte", ns)) == 2
     kml = ET.fromstring(kml_bytes(p.stops, DEFAULT_START, tr=tr))
     assert len(kml.findall(".//{http://www.opengis.net/kml/2.2}Point")) == len(p.stops)
-    sheet = pd.read_excel(io.BytesIO(route_xlsx(p.stops, p.teams, tr=tr, names=names)))
+    raw = route_xlsx(p.stops, p.teams, tr=tr, names=names)
+    sheet = pd.read_excel(io.BytesIO(raw))
     assert list(sheet.columns[:3]) == ["小组", "顺序", "预计到达"] and len(sheet) == len(p.stops)
-    assert sheet["高德导航"].str.startswith("https://uri.amap.com/marker?position=").all()
+    # each stop: its coordinates, its village, and AMap as a link to click (not a URL to copy)
+    assert sheet["经度"].round(6).tolist() == p.stops["lon"].round(6).tolist()
+    assert sheet["纬度"].round(6).tolist() == p.stops["lat"].round(6).tolist()
+    assert sheet["村"].fillna("").tolist() == p.stops["village"].tolist() and sheet["村"].notna().any()
+    import openpyxl
+
+    ws = openpyxl.load_workbook(io.BytesIO(raw)).worksheets[0]
+    col = [c.value for c in ws[1]].index("高德导航") + 1
+    cells = [ws.cell(row=i, column=col) for i in range(2, len(p.stops) + 2)]
+    assert all(c.value == "打开" and c.hyperlink.target.startswith("https://uri.amap.com/marker?position=")
+               for c in cells)
+    assert [c.hyperlink.target for c in cells] == [amap_link(a, b, c) for a, b, c in
+                                                   zip(p.stops["lon"], p.stops["lat"], p.stops["ref"], strict=True)]
     import docx
 
     d = docx.Document(io.BytesIO(route_docx(p.stops, p.teams, tr=tr, names=names, day="2026-11-29")))

@@ -646,6 +646,29 @@ def test_routes_page_plans_prints_and_saves(make_app, demo_db_path, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+def test_routes_page_short_day_says_why_and_far_start_is_refused(make_app, lang):
+    at = make_app(lang, ENFORCE, "views/routes.py")
+    num = {n.label: n for n in at.number_input}
+    num[translate("routes.teams", lang)].set_value(1)
+    num[translate("routes.hours", lang)].set_value(2.0)
+    next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
+    assert not at.exception and not at.error
+    assert at.warning[0].value.startswith(translate("routes.dropped", lang, n=0).split("0")[0])
+    stops, left = at.dataframe[1].value, at.dataframe[2].value
+    assert translate("field.village", lang) in stops.columns and stops[translate("field.village", lang)].ne("").any()
+    reasons = set(left[translate("routes.reason", lang)])
+    assert reasons and reasons <= {translate(f"routes.reason_is.{r}", lang) for r in ("day_too_short", "too_far_for_a_day")}
+    # overdue cases are kept before anything else when one team has two hours
+    kinds = set(stops[translate("route.kind", lang)])
+    assert kinds == {translate("route.kind_name.overdue", lang)}
+    num = {n.label: n for n in at.number_input}
+    num[translate("routes.start_lon", lang)].set_value(116.9)  # some 110 km east of the county
+    next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
+    assert not at.exception and "116.90000" in at.error[0].value
+    assert at.error[0].value.startswith(translate("err.route.far", lang, limit="50", km="X", ids="Y").split("50")[0])
+
+
+@pytest.mark.parametrize("lang", LANGS)
 def test_leader_can_plan_but_not_dispatch(make_app, lang):
     at = make_app(lang, LEADER, "views/routes.py")
     next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
