@@ -241,7 +241,7 @@ def solve(matrix: np.ndarray, *, teams: int = 1, day_min: float | None = None, s
         if day_s is not None and not (routes and ctx.fits(routes)):
             method = "choice"
             chosen = _shortlist(ctx, stops, pr, teams_used)
-            reasons.update({int(i): "day_too_short" for i in stops if i not in set(chosen.tolist())})
+            reasons.update({int(i): "day_too_short" for i in np.setdiff1d(stops, chosen)})
             routes = _choose(ctx, chosen, pr, teams_used)
             late = [s for r in routes for s, a in zip(r, ctx.arrivals(r)[0], strict=True) if a > due[s]]
             if late:

@@ -1,4 +1,5 @@
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon
@@ -107,8 +108,8 @@ def liaocheng():
     import json
     from importlib import resources
 
+    import shapely
     from shapely.geometry import shape
-    from shapely.ops import transform
 
     from gwmap.crs import gcj02_to_wgs84
 
@@ -117,7 +118,7 @@ def liaocheng():
     for code, name in LIAOCHENG.items():
         geom = shape(json.loads((folder / f"{code}.geojson").read_text(encoding="utf-8")))
         rows.append({"adcode": code, "name": name,
-                     "geometry": transform(lambda x, y, z=None: gcj02_to_wgs84(x, y), geom)})
+                     "geometry": shapely.transform(geom, lambda c: np.column_stack(gcj02_to_wgs84(c[:, 0], c[:, 1])))})
     return gpd.GeoDataFrame(rows, crs="EPSG:4326")
 
 
