@@ -402,6 +402,14 @@ def table_versions(store: Store, tables) -> dict[str, int]:
         return {t: int(v or 0) for t, v in zip(tables, s.execute(select(*newest)).one(), strict=True)}
 
 
+def newest_surface_run(store: Store) -> int:
+    """The id of the newest stored surface run (0 when none): keys what is computed from the latest surface."""
+    from gwmap.store.models import SurfaceRun
+
+    with store.session() as s:
+        return int(s.scalar(select(func.max(SurfaceRun.id))) or 0)
+
+
 def has_users(store: Store) -> bool:
     from gwmap.store.models import User
 

@@ -357,36 +357,44 @@ def precompute_dashboard(user) -> int:
     return n
 
 
-#: What the abstraction ledger reads (surface runs are not audited: a new depth surface shows with the next
-#: survey or upload; the ledger page names the survey its lifts come from).
+#: What the abstraction ledger reads, besides the newest depth surface (:func:`_surfaces`).
 ABSTRACTION_TABLES = ("power_uploads", "power_records", "meter_readings", "wells", "sealings", "surveys",
                       "measurements")
 
 
+def _surfaces() -> int:
+    """The newest stored surface run's id.
+
+    The ledger's lifts come from the latest depth surface, and surface runs are not in the audit trail, so
+    :func:`version` does not see a new one.
+    """
+    return repo.newest_surface_run(store())
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
-def _year_ledger(version: int, year: int):
+def _year_ledger(version: int, surfaces: int, year: int):
     from gwmap.ledger import year_ledger
 
     return year_ledger(store(), year)
 
 
 def year_ledger(year: int):
-    """:func:`gwmap.ledger.year_ledger`, kept until the records, wells or surveys change."""
-    return _year_ledger(version(*ABSTRACTION_TABLES), int(year))
+    """:func:`gwmap.ledger.year_ledger`, kept until the records, wells, surveys or depth surfaces change."""
+    return _year_ledger(version(*ABSTRACTION_TABLES), _surfaces(), int(year))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _queue(version: int, year: int, today):
+def _queue(version: int, surfaces: int, year: int, today):
     from gwmap.screening import queue
 
     return queue(store(), year=year, today=today)
 
 
 def screening_queue(year: int) -> list[dict]:
-    """The year's undecided suggestions, kept until the data or a decision change (or the day does)."""
+    """The year's undecided suggestions, kept until the data, a surface or a decision change (or the day does)."""
     from gwmap import clock
 
-    return _queue(version(*ABSTRACTION_TABLES, "screen_decisions", "leads"), int(year), clock.today())
+    return _queue(version(*ABSTRACTION_TABLES, "screen_decisions", "leads"), _surfaces(), int(year), clock.today())
 
 
 def data_years() -> list[int]:

@@ -178,3 +178,24 @@ def test_the_accepted_lead_offers_its_snapshot_on_the_case_page(data_dir, monkey
     assert translate("leads.evidence_download", lang, file=name.replace("_", "\\_")) in \
         [b.label for b in at.get("download_button")]
     st.cache_resource.clear()
+
+
+def test_a_new_depth_surface_reaches_the_ledger_on_the_next_run(open_page, store, data_dir):
+    # the ledger's lifts come from the latest depth surface; surface runs are not audited, so the page's
+    # cache must see a new one itself
+    from gwmap.runs import SurfaceRequest, surface_for
+    from gwmap.surveys import list_surveys
+
+    at = open_page("zh", LEADER)
+    label = translate("abs.total", "zh")
+    before = {m.label: m.value for m in at.metric}[label]
+    surveys = list_surveys(store)
+    newest = surveys[(surveys.aquifer == "shallow")].sort_values(["year", "code"]).iloc[-1]
+    info, tw, _ = repo.current_boundaries(store)
+    surface_for(store, HYDRO, SurfaceRequest(int(newest.id), method="idw", power=1.0, cell_m=400),
+                townships=tw, boundary_version=info.id, data_dir=data_dir)
+    led = year_ledger(store, 2025)
+    after = translate("abs.volume", "zh", v=f"{led.total_m3 / 1e4:,.1f}")
+    assert after != before  # the new surface moved the electricity wells' lifts
+    at.run()
+    assert {m.label: m.value for m in at.metric}[label] == after
