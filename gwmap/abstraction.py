@@ -54,7 +54,7 @@ POWER_COLUMNS = {
     "lat": ("纬度", "lat"),
 }
 METER_COLUMNS = {"well_code": ("机井编号", "well_code"), "date": ("抄表日期", "date"),
-                 "reading_m3": ("读数m3", "reading_m3")}
+                 "reading_m3": ("读数m3", "reading_m3"), "old_final_m3": ("旧表止码m3", "old_final_m3")}
 #: A pump set far larger than any irrigation well's (200 kW for 31 days) is a typo, not a month.
 MAX_KWH_PER_MONTH = 150_000.0
 #: The earliest month the ledger takes (the plan's baseline years start in the 2010s).
@@ -250,9 +250,14 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
     return UploadCheck("power", rows.reset_index(drop=True), tuple(problems), hashlib.sha256(raw).hexdigest(), n)
 
 
-def check_meter_readings(df: pd.DataFrame, *, wells: set[str], raw: bytes = b"",
-                         today: date | None = None) -> UploadCheck:
-    """Check water-meter readings: known wells, real dates up to today, readings that never go down."""
+def check_meter_readings(df: pd.DataFrame, *, wells: set[str], raw: bytes = b"", today: date | None = None,
+                         stored: pd.DataFrame | None = None) -> UploadCheck:
+    """Check water-meter readings: known wells, real dates up to today, readings that never go down.
+
+    ``stored`` (``well_code``, ``read_on``, ``reading_m3``, ``old_final_m3``): the readings already kept, so a
+    quarterly file with one reading per well is checked against the last quarter's.  A reading lower than
+    the one before is refused unless the row gives the replaced meter's last reading (旧表止码).
+    """
     import hashlib
 
     today = today or clock.today()
@@ -273,18 +278,38 @@ def check_meter_readings(df: pd.DataFrame, *, wells: set[str], raw: bytes = b"",
     reading = _numbers(df[cols["reading_m3"]])
     add(reading.isna() | ~np.isfinite(reading.fillna(0)), "reading_m3", "err.meter.reading", reading_raw)
     add(reading < 0, "reading_m3", "err.meter.reading_negative", reading_raw)
-    rows = pd.DataFrame({"row": rownum, "well_code": well, "read_on": when.dt.date, "reading_m3": reading})[~bad]
+    # a replaced meter: the old meter's last reading (旧表止码) beside the new meter's first; optional column
+    if "old_final_m3" in cols:
+        final_raw = _text(df[cols["old_final_m3"]])
+        final = _numbers(df[cols["old_final_m3"]])
+        given = final_raw != ""
+        add(given & (final.isna() | ~np.isfinite(final.fillna(0))), "old_final_m3", "err.meter.reading", final_raw)
+        add(given & (final < 0), "old_final_m3", "err.meter.reading_negative", final_raw)
+        final = final.where(given)
+    else:
+        final = pd.Series(np.nan, index=df.index)
+    rows = pd.DataFrame({"row": rownum, "well_code": well, "read_on": when.dt.date, "reading_m3": reading,
+                         "old_final_m3": final})[~bad]
     dup = rows.duplicated(["well_code", "read_on"], keep="first")
     for r in rows[dup].itertuples():
         first = rows[(rows.well_code == r.well_code) & (rows.read_on == r.read_on)]["row"].iloc[0]
         problems.append(Problem(int(r.row), str(cols["date"]), str(r.read_on), "err.meter.duplicate",
                                 {"first": int(first)}))
     rows = rows[~dup]
-    for code, grp in rows.sort_values(["well_code", "read_on"]).groupby("well_code"):
-        falls = grp["reading_m3"].diff() < 0
-        for r in grp[falls.to_numpy()].itertuples():
-            problems.append(Problem(int(r.row), str(cols["reading_m3"]), f"{r.reading_m3:g}", "err.meter.goes_down",
-                                    {"well": code}))
+    chain = rows
+    if stored is not None and len(stored):
+        # the kept readings of these wells are the ones before (a row of the file on a kept date corrects it)
+        old = stored[stored["well_code"].isin(set(rows["well_code"]))][["well_code", "read_on", "reading_m3",
+                                                                         "old_final_m3"]]
+        old = old[~old.set_index(["well_code", "read_on"]).index.isin(rows.set_index(["well_code", "read_on"]).index)]
+        chain = pd.concat([old.assign(row=0), rows], ignore_index=True)
+    for code, grp in chain.sort_values(["well_code", "read_on"]).groupby("well_code"):
+        # each reading against the one before: the old meter's last reading on a replacement, else the reading
+        end = grp["old_final_m3"].fillna(grp["reading_m3"])
+        falls = ((end - grp["reading_m3"].shift()) < 0) & (grp["row"] > 0)
+        for r, e in zip(grp[falls.to_numpy()].itertuples(), end[falls.to_numpy()], strict=True):
+            col = "old_final_m3" if pd.notna(r.old_final_m3) else "reading_m3"
+            problems.append(Problem(int(r.row), str(cols[col]), f"{e:g}", "err.meter.goes_down", {"well": code}))
     problems.sort(key=lambda p: (p.row, p.column))
     bad_rows = {p.row for p in problems}
     rows = rows[~rows["row"].isin(bad_rows)]
@@ -311,7 +336,9 @@ def read_upload(store: Store, raw: bytes, filename: str, *, kind: str, encoding:
             except NotFound:
                 outline = None
         return check_power(df, outline=outline, raw=raw, today=today)
-    return check_meter_readings(df, wells=known_wells(store), raw=raw, today=today)
+    from gwmap.ledger import kept_readings
+
+    return check_meter_readings(df, wells=known_wells(store), raw=raw, today=today, stored=kept_readings(store))
 
 
 def known_wells(store: Store) -> set[str]:
@@ -350,7 +377,9 @@ def import_upload(store: Store, user: CurrentUser, check: UploadCheck, *, source
                       for r in rows.itertuples())
         else:
             s.add_all(MeterReading(upload_id=up.id, well_code=r.well_code, read_on=r.read_on,
-                                   reading_m3=float(r.reading_m3), row=int(r.row)) for r in rows.itertuples())
+                                   reading_m3=float(r.reading_m3), row=int(r.row),
+                                   old_final_m3=None if pd.isna(r.old_final_m3) else float(r.old_final_m3))
+                      for r in rows.itertuples())
         return up.id
 
 
@@ -401,4 +430,4 @@ def power_template_xlsx() -> bytes:
 
 
 def meter_template_xlsx() -> bytes:
-    return _template([h[0] for h in METER_COLUMNS.values()], ["371525001J0001", "2026-03-31", 152340])
+    return _template([h[0] for h in METER_COLUMNS.values()], ["371525001J0001", "2026-03-31", 152340, ""])

@@ -29,7 +29,7 @@ from gwmap.store.models import MeterReading, PowerUpload, SurfaceRun, Survey
 
 __all__ = ["LIFT_PER_KWH", "DEFAULT_EFFICIENCY", "EXTRA_LIFT_M", "coefficient", "depth_at_wells",
            "calibrations", "coefficients", "monthly_ledger", "year_summary", "SOURCES", "YearLedger", "year_ledger",
-           "against_baseline", "ledger_xlsx", "data_years"]
+           "against_baseline", "ledger_xlsx", "data_years", "kept_readings"]
 
 #: m³ lifted one metre by one kWh of work: 3.6e6 J / (1000 kg/m³ · 9.80665 m/s²).
 LIFT_PER_KWH = 3.6e6 / (1000 * 9.80665)
@@ -88,11 +88,12 @@ def depth_at_wells(store: Store, wells: pd.DataFrame) -> _Depths:
     return _Depths(out, used)
 
 
-def _readings(store: Store) -> pd.DataFrame:
+def kept_readings(store: Store) -> pd.DataFrame:
     """Each (well, date)'s reading as last uploaded."""
     with store.engine.connect() as conn:
         df = pd.read_sql(select(MeterReading.well_code, MeterReading.read_on, MeterReading.reading_m3,
-                                MeterReading.upload_id).join(PowerUpload, PowerUpload.id == MeterReading.upload_id)
+                                MeterReading.old_final_m3, MeterReading.upload_id)
+                         .join(PowerUpload, PowerUpload.id == MeterReading.upload_id)
                          .order_by(MeterReading.upload_id, MeterReading.id), conn)
     return df.drop_duplicates(["well_code", "read_on"], keep="last").sort_values(["well_code", "read_on"])
 
@@ -113,7 +114,10 @@ def _metered_monthly(readings: pd.DataFrame) -> pd.DataFrame:
     same = np.r_[False, code[1:] == code[:-1]]  # a reading with an earlier one of the same well
     start = day[:-1][same[1:]] + np.timedelta64(1, "D")
     end = day[1:][same[1:]]
-    vol = (val[1:] - val[:-1])[same[1:]]
+    # a replaced meter: the interval ends on the old meter's last reading; the next starts from the new one's
+    final = r["old_final_m3"].to_numpy(float) if "old_final_m3" in r.columns else np.full(len(r), np.nan)
+    end_val = np.where(np.isnan(final), val, final)
+    vol = (end_val[1:] - val[:-1])[same[1:]]
     wells = code[1:][same[1:]]
     ndays = (end - start).astype(int) + 1
     keep = ndays > 0
@@ -141,7 +145,7 @@ def calibrations(store: Store, wells: pd.DataFrame, power: pd.DataFrame,
     three such months with kWh to count as calibrated.
     """
     cols = ["well_code", "months", "m3", "kwh", "coefficient"]
-    metered = _metered_monthly(_readings(store)) if metered is None else metered
+    metered = _metered_monthly(kept_readings(store)) if metered is None else metered
     if metered.empty or power.empty:
         return pd.DataFrame(columns=cols)
     m = metered.sort_values(["well_code", "month"])
@@ -193,7 +197,7 @@ def ledger_inputs(store: Store, wells: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     from gwmap.abstraction import latest_power
 
     power = latest_power(store)
-    metered = _metered_monthly(_readings(store))
+    metered = _metered_monthly(kept_readings(store))
     return power, metered, coefficients(store, wells, power, metered)
 
 

@@ -479,7 +479,11 @@ class PowerRecord(Base):
 
 
 class MeterReading(Base):
-    """A water meter's reading (m³, cumulative) on a date."""
+    """A water meter's reading (m³, cumulative) on a date.
+
+    When the meter was replaced that day, ``reading_m3`` is the new meter's first reading and
+    ``old_final_m3`` the old meter's last (旧表止码): the water up to that day is counted on the old meter.
+    """
 
     __tablename__ = "meter_readings"
     __table_args__ = (Index("ix_meter_readings_well_date", "well_code", "read_on", "upload_id"),)
@@ -489,6 +493,7 @@ class MeterReading(Base):
     read_on: Mapped[date] = mapped_column(Date)
     reading_m3: Mapped[float] = mapped_column(Float)
     row: Mapped[int] = mapped_column(Integer)
+    old_final_m3: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class ReclaimedPlant(Versioned, Base):

@@ -150,6 +150,35 @@ def test_water_meter_readings_known_wells_and_readings_that_never_fall(demo):
     import_upload(store, HYDRO, check, source_name="meters.csv", raw=good, uploads_dir=data_dir / "uploads")
 
 
+def test_a_replaced_meter_and_readings_checked_against_the_last_upload(demo):
+    from gwmap.ledger import _metered_monthly, kept_readings
+
+    store, data_dir = demo
+    code = repo.wells_frame(store).query("metering == 'water_meter'").well_code.iloc[0]
+
+    def upload(text):
+        raw = text.encode("gbk")
+        check = read_upload(store, raw, "meters.csv", kind="meter")
+        if not check.problems:
+            import_upload(store, HYDRO, check, source_name="meters.csv", raw=raw, uploads_dir=data_dir / "uploads")
+        return check
+
+    assert upload(f"机井编号,抄表日期,读数m3\n{code},2026-01-31,1000\n{code},2026-02-28,1400\n").problems == ()
+    # next quarter's file, one reading: lower than the kept 1400, so refused (it was accepted file by file)
+    check = upload(f"机井编号,抄表日期,读数m3\n{code},2026-03-31,20\n")
+    assert [(p.row, p.column, p.code) for p in check.problems] == [(2, "读数m3", "err.meter.goes_down")]
+    # the meter was replaced on 31 March: the old one ended at 1500, the new one starts at 20
+    head = "机井编号,抄表日期,读数m3,旧表止码m3\n"
+    check = upload(head + f"{code},2026-03-31,20,1300\n")  # an old meter's end below its last reading
+    assert [(p.row, p.column, p.value, p.code) for p in check.problems] == [(2, "旧表止码m3", "1300",
+                                                                             "err.meter.goes_down")]
+    assert upload(head + f"{code},2026-03-31,20,1500\n").problems == ()
+    assert upload(head + f"{code},2026-04-30,80,\n").problems == ()
+    m = _metered_monthly(kept_readings(store)).query("well_code == @code").set_index("month")["m3"]
+    # February 400 m³, March 1500 − 1400 = 100 on the old meter, April 80 − 20 = 60 on the new one
+    assert m.round(6).to_dict() == {"2026-02": 400.0, "2026-03": 100.0, "2026-04": 60.0}
+
+
 def test_month_cells_people_write(demo):
     store, _ = demo
     import pandas as pd

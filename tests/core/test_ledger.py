@@ -30,7 +30,7 @@ def two_wells(demo_db_path):
     store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
     wells = repo.wells_frame(store)
     elec = wells[(wells.metering == "electricity") & (wells.power_meter_no != "") & (wells.status == "in_use")]
-    metered_already = set(ledger._readings(store)["well_code"])  # the demo's own calibration wells
+    metered_already = set(ledger.kept_readings(store)["well_code"])  # the demo's own calibration wells
     groups = [g for _, g in elec.groupby(["township_code", "aquifer"])
               if len(g) >= 2 and not set(g.well_code) & metered_already]
     a, b = groups[0].iloc[:2].itertuples()
