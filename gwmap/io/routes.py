@@ -42,7 +42,7 @@ def gpx_bytes(stops: pd.DataFrame, start: tuple[float, float], *, tr: Translate)
            '<gpx version="1.1" creator="gwmap" xmlns="http://www.topografix.com/GPX/1/1">']
     for r in stops.itertuples():
         out.append(f'<wpt lat="{r.lat:.7f}" lon="{r.lon:.7f}"><name>{escape(_label(r, tr))}</name>'
-                   f'<desc>{escape(str(r.label))} {r.arrival}</desc></wpt>')
+                   f'<desc>{escape(_where(r, {}))} {r.arrival}</desc></wpt>')
     for team, grp in stops.groupby("team"):
         out.append(f"<rte><name>{escape(tr('route.team'))} {team}</name>")
         out.append(f'<rtept lat="{start[1]:.7f}" lon="{start[0]:.7f}"><name>{escape(tr("route.start"))}</name></rtept>')
@@ -68,7 +68,7 @@ def kml_bytes(stops: pd.DataFrame, start: tuple[float, float], *, tr: Translate)
                    f"<width>3</width></LineStyle></Style><LineString><coordinates>{' '.join(coords)}</coordinates>"
                    "</LineString></Placemark>")
         for r in grp.itertuples():
-            out.append(f"<Placemark><name>{escape(_label(r, tr))}</name><description>{escape(str(r.label))} "
+            out.append(f"<Placemark><name>{escape(_label(r, tr))}</name><description>{escape(_where(r, {}))} "
                        f"{r.arrival}</description><Point><coordinates>{r.lon:.7f},{r.lat:.7f}</coordinates></Point>"
                        "</Placemark>")
         out.append("</Folder>")
