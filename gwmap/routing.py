@@ -33,6 +33,7 @@ same process, against LKH-3 via elkai):
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import time
@@ -279,6 +280,13 @@ class _Context:
     def left(self) -> float:
         return max(0.05, self.budget_s - (time.perf_counter() - self.t0))
 
+    @functools.cached_property
+    def nearest_s(self) -> np.ndarray:
+        """Each node's shortest leg to any other node (seconds): the least driving out of it in any plan."""
+        d = self.dur.astype(float)
+        np.fill_diagonal(d, np.inf)
+        return d.min(axis=1)
+
     def arrivals(self, route: list[int]) -> tuple[np.ndarray, int]:
         """Arrival second at each stop, and the second the team is back."""
         path = np.asarray([0, *route, 0])
@@ -307,13 +315,10 @@ class _Context:
 def _may_fit(ctx: _Context, stops: np.ndarray, teams: int) -> bool:
     """Whether all stops might fit in the teams' days.
 
-    Each stop's service and the shortest way out of it (to its nearest other stop or the start) is a lower
-    bound on the work, so more than the days hold never fits.
+    Each stop's service and the shortest way out of it (to its nearest other node) is a lower bound on the
+    work, so more than the days hold never fits.
     """
-    sub = np.concatenate([[0], stops])
-    d = ctx.dur[np.ix_(sub, sub)].astype(float)
-    np.fill_diagonal(d, np.inf)
-    return float(ctx.service[stops].sum() + d[1:].min(axis=1).sum()) <= teams * ctx.day_s
+    return float(ctx.service[stops].sum() + ctx.nearest_s[stops].sum()) <= teams * ctx.day_s
 
 
 def _tsp(matrix: np.ndarray, nodes: np.ndarray, seconds: float) -> list[int]:
@@ -430,9 +435,7 @@ def _shortlist(ctx: _Context, stops: np.ndarray, pr: np.ndarray, teams: int) -> 
     """
     if len(stops) <= MAX_CHOICE:
         return stops
-    d = ctx.dur[np.ix_(stops, stops)].astype(float)
-    np.fill_diagonal(d, np.inf)
-    per_stop = ctx.service[stops] + d.min(axis=1)
+    per_stop = ctx.service[stops] + ctx.nearest_s[stops]
     fit = int(teams * ctx.day_s / max(1.0, float(np.sort(per_stop)[: len(stops) // 2].mean())))
     take: list[np.ndarray] = []
     for level in (3, 2, 1, 0):
