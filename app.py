@@ -4,10 +4,11 @@ import streamlit as st
 
 from gwmap.config import PROJECT_ROOT
 from gwmap.store.users import can
-from gwmap.ui import shell, state
+from gwmap.ui import data, shell, state
 from gwmap.ui.i18n import t
 
-st.set_page_config(page_title="冠县地下水监管一张图", page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
+data.county()  # the county's profile first: every title and message names it
+st.set_page_config(page_title=t("app.title"), page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
 shell.language_switch()
 shell.demo_banner()
 resolved = shell.current_user()
@@ -26,6 +27,7 @@ pages = [
     st.Page("views/surface.py", title=t("nav.surface"), icon=":material/layers:", url_path="surface"),
     st.Page("views/cone.py", title=t("nav.cone"), icon=":material/trending_down:", url_path="cone"),
     st.Page("views/boundaries.py", title=t("nav.boundaries"), icon=":material/polyline:", url_path="boundaries"),
+    st.Page("views/county.py", title=t("nav.county"), icon=":material/tune:", url_path="county"),
 ]
 if user is None or can(user, "users.manage"):
     pages += [

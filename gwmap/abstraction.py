@@ -425,9 +425,14 @@ def _template(headers: list[str], example: list) -> bytes:
 
 def power_template_xlsx() -> bytes:
     """The grid company's file as gwmap reads it, with one example row."""
+    from gwmap.county import active
+
+    lon, lat = active().centre  # an example position inside the county
     return _template([h[0] for h in POWER_COLUMNS.values()],
-                     ["3700123456", "372239092010", "2026-03", 1830, "农业排灌", 115.517861, 36.498968])
+                     ["3700123456", "372239092010", "2026-03", 1830, "农业排灌", round(lon, 6), round(lat, 6)])
 
 
 def meter_template_xlsx() -> bytes:
-    return _template([h[0] for h in METER_COLUMNS.values()], ["371525001J0001", "2026-03-31", 152340, ""])
+    from gwmap.county import active
+
+    return _template([h[0] for h in METER_COLUMNS.values()], [f"{active().adcode}001J0001", "2026-03-31", 152340, ""])

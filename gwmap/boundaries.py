@@ -100,13 +100,18 @@ class PreparedBoundaries:
 
 
 def prepare_boundaries(
-    gdf: gpd.GeoDataFrame, *, name_field: str, code_field: str | None = None
+    gdf: gpd.GeoDataFrame, *, name_field: str, code_field: str | None = None, county=None,  # noqa: ANN001
+    expected_km2: float | None = None,
 ) -> PreparedBoundaries:
     """Check and normalise township polygons read from a user's file.
 
     Invalid polygons are repaired with :func:`shapely.make_valid` and reported
     as a warning; features without a polygon, duplicate or empty names are
-    errors.  The input must already be in WGS84.
+    errors.  The input must already be in WGS84.  From a file of a whole city
+    or province the features of ``county`` (a :class:`~gwmap.county.CountyProfile`,
+    default the active one) are picked by its code or name; the set must cover
+    about ``expected_km2`` (the county's stored outline; default its area in the
+    reference table; with neither, accepted with a notice).
 
     Raises
     ------
@@ -124,8 +129,14 @@ def prepare_boundaries(
                 "err.boundary.no_field", f"Field {fld!r} is not in the file.",
                 field=fld, fields=", ".join(map(str, gdf.columns.drop("geometry"))),
             )
+    from gwmap.county import active, reference
+
+    county = county or active()
+    if expected_km2 is None:
+        ref = reference(county.adcode)
+        expected_km2 = ref.area_km2 if ref else None
     warnings: list[tuple[str, dict]] = []
-    gdf = _guan_county_part(gdf, warnings)
+    gdf = _county_part(gdf, county, warnings)
     geoms = gdf.geometry
     missing = [int(i) + 1 for i, g in enumerate(geoms) if g is None or g.is_empty]
     if missing:
@@ -161,18 +172,20 @@ def prepare_boundaries(
         warnings.append(("warn.boundary.merged", {"codes": ", ".join(map(str, dup[:10]))}))
     outline = shapely.union_all(out.to_crs(area_crs()).geometry.to_numpy())
     total = float(outline.area / 1e6)
-    if not COUNTY_AREA_KM2[0] <= total <= COUNTY_AREA_KM2[1]:
+    if expected_km2 is None:
+        warnings.append(("warn.boundary.area_unchecked", {"area": f"{total:,.1f}"}))
+    elif not COUNTY_AREA_SHARE[0] * expected_km2 <= total <= COUNTY_AREA_SHARE[1] * expected_km2:
         raise InputDataError("err.boundary.not_the_county", f"The features cover {total:,.1f} km².",
-                             area=f"{total:,.1f}", count=len(out), names="、".join(map(str, out["name"].head(8))))
+                             area=f"{total:,.1f}", count=len(out), names="、".join(map(str, out["name"].head(8))),
+                             expected=f"{expected_km2:,.0f}", county=county.name, adcode=county.adcode)
     _check_gaps(outline)
     outline_wgs = gpd.GeoSeries([outline], crs=area_crs()).to_crs(WGS84).iloc[0]
     return PreparedBoundaries(out, outline_wgs, total, tuple(warnings))
 
 
-#: Guan County is about 1,161 km²: a set of townships covering far less or far more is not the county
-#: (one township alone, or a whole city taken for townships).
-COUNTY_AREA_KM2 = (580.0, 1750.0)
-GUAN_ADCODE = "371525"
+#: A set of townships covering far less or far more than the county's area is not the county (one
+#: township alone, or a whole city taken for townships): the share of the expected area accepted.
+COUNTY_AREA_SHARE = (0.7, 1.3)
 #: Overlaps and gaps under this area (m², 0.1 ha) are digitising slivers; larger ones are refused.
 SLIVER_M2 = 1000.0
 
@@ -180,10 +193,11 @@ SLIVER_M2 = 1000.0
 def gcj02_hint(file_outline: BaseGeometry, stored_outline: BaseGeometry | None) -> dict | None:
     """A notice when a file read as WGS84 sits where GCJ-02 (AMap/Tencent) coordinates would.
 
-    GCJ-02 shifts points in Guan County by some 300–700 m.  When the file's
-    outline is that far from the stored one and converting it from GCJ-02
-    brings it within 150 m, the file most likely holds GCJ-02 coordinates
-    without saying so: the user is told to declare GCJ-02.
+    GCJ-02 shifts points in China's plains by some 300–700 m.  When the file's
+    outline's centroid is that far from the stored outline's (or, before any
+    import, from the county's reference centroid: pass a Point) and converting
+    it from GCJ-02 brings it within 150 m, the file most likely holds GCJ-02
+    coordinates without saying so: the user is told to declare GCJ-02.
     """
     if stored_outline is None or file_outline is None or file_outline.is_empty or stored_outline.is_empty:
         return None
@@ -203,13 +217,14 @@ def gcj02_hint(file_outline: BaseGeometry, stored_outline: BaseGeometry | None) 
     return None
 
 
-def _guan_county_part(gdf: gpd.GeoDataFrame, warnings: list) -> gpd.GeoDataFrame:
-    """From a file of several counties (a city, a province), the features of Guan County.
+def _county_part(gdf: gpd.GeoDataFrame, county, warnings: list) -> gpd.GeoDataFrame:  # noqa: ANN001
+    """From a file of several counties (a city, a province), the features of ``county``.
 
-    A field whose values are county codes (``371525``) or names (``冠县``) of
-    more than one county picks Guan County's rows, with a notice; a file
-    without such a field is left to the area check, which refuses a city.
+    A field whose values are county codes (its ``adcode``) or names (its ``name``) of more than one
+    county, or township codes (9 or 12 digits) of several counties, picks the county's rows, with a
+    notice; a file without such a field is left to the area check, which refuses a city.
     """
+    code, name = county.adcode, county.name
     for col in gdf.columns:
         if col == gdf.geometry.name:
             continue
@@ -218,10 +233,14 @@ def _guan_county_part(gdf: gpd.GeoDataFrame, warnings: list) -> gpd.GeoDataFrame
         if len(counties) < 2:
             continue
         is_code = values.str.fullmatch(r"\d{6}").fillna(False)
-        if is_code.all() and GUAN_ADCODE in counties:
-            keep = values == GUAN_ADCODE
-        elif "冠县" in counties and values.str.endswith(("县", "区", "市")).fillna(False).all():
-            keep = values == "冠县"
+        is_township = values.str.fullmatch(r"\d{9}|\d{12}").fillna(False)
+        prefix = values.str[:6]
+        if is_code.all() and code in counties:
+            keep = values == code
+        elif is_township.all() and (prefix == code).any() and prefix.nunique() > 1:
+            keep = prefix == code
+        elif name in counties and values.str.endswith(("县", "区", "市", "旗")).fillna(False).all():
+            keep = values == name
         else:
             continue
         warnings.append(("warn.boundary.took_county", {"field": str(col), "count": int(len(gdf)),

@@ -23,14 +23,14 @@ from gwmap import clock
 from gwmap.cone import ConeResult, describe_change
 from gwmap.errors import InputDataError
 from gwmap.reports import Translate
-from gwmap.runs import DASHBOARD_CONE
+from gwmap.runs import dashboard_cone
 from gwmap.store.db import Store
 from gwmap.store.users import CurrentUser
 from gwmap.surface import SurfaceResult
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DASHBOARD_CONE", "Bulletin", "build_bulletin", "bulletin_docx", "bulletin_pdf", "cone_png", "area_chart_png"]
+__all__ = ["Bulletin", "build_bulletin", "bulletin_docx", "bulletin_pdf", "cone_png", "area_chart_png"]
 
 _FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
@@ -70,23 +70,24 @@ def build_bulletin(store: Store, user: CurrentUser, *, month: str, townships: gp
         end = date(year, mon, calendar.monthrange(year, mon)[1])
     except ValueError as exc:
         raise InputDataError("err.report.month", f"{month!r} is not YYYY-MM.", month=month) from exc
+    rule = dashboard_cone()
     series = cone_series(store, user, townships=townships, boundary_version=boundary_version, data_dir=data_dir,
-                         **DASHBOARD_CONE)
+                         **rule)
     series = series[series["date"].dt.date <= end].reset_index(drop=True)
     cone = surf = None
     code = ""
     if len(series):
         last = series.iloc[-1]
         code = last["code"]
-        req = SurfaceRequest(survey_id=int(last["survey_id"]), value=VALUE_FOR_KIND[DASHBOARD_CONE["kind"]],
-                             method=DASHBOARD_CONE["method"], cell_m=DASHBOARD_CONE["cell_m"])
+        req = SurfaceRequest(survey_id=int(last["survey_id"]), value=VALUE_FOR_KIND[rule["kind"]],
+                             method=rule["method"], cell_m=rule["cell_m"])
         surf, run_id, _ = surface_for(store, user, req, townships=townships, boundary_version=boundary_version,
                                       data_dir=data_dir)
-        cone, _ = cone_for(store, user, surf, run_id, kind=DASHBOARD_CONE["kind"],
-                           threshold=DASHBOARD_CONE["threshold"], townships=townships)
+        cone, _ = cone_for(store, user, surf, run_id, kind=rule["kind"], threshold=rule["threshold"],
+                           townships=townships)
     from gwmap.reclaimed import month_figures
 
-    return Bulletin(month, series, cone, surf, code, plan_targets(store, today=end),
+    return Bulletin(month, series, cone, surf, code, plan_targets(store, today=end, cone_series=series),
                     enforcement_glance(store, today=end),
                     township_ranking(store, townships, cone_split=cone.by_township if cone else None, today=end),
                     dict(zip(townships["code"], townships["name"])), month_figures(store, month))
@@ -222,9 +223,29 @@ def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
             ytd_rate=f"{r['ytd_rate']:.0%}"))
         if r["bad_effluent"]:
             parts.append(tr("bulletin.bad_effluent").format(plants=tr("list.sep").join(r["bad_effluent"])))
-    met = sum(1 for x in b.targets if x.met)
-    parts.append(tr("bulletin.targets").format(met=met, total=len(b.targets)))
+    judged = [x for x in b.targets.this_year if x.goal is not None]
+    if judged:
+        parts.append(tr("bulletin.targets").format(met=sum(1 for x in judged if x.met), total=len(judged)))
+    else:  # never an earlier year's targets in this year's place
+        parts.append(tr("targets.none_for_year", year=b.targets.year).split("。")[0].split(". ")[0]
+                     + ("。" if lang == "zh" else ". "))
     return "".join(parts)
+
+
+_FMT = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}", "km2": "{:,.1f}"}
+
+
+def _target_rows(b: Bulletin, tr) -> list[list[str]]:  # noqa: ANN001
+    """The targets table: this year's targets (goal and status), then the figures shown without a goal."""
+    rows = []
+    for x in b.targets:
+        fmt = _FMT[x.unit]
+        goal = "" if x.goal is None else (tr("county.deep_stopped_is.yes") if x.key == "deep_stopped"
+                                          else fmt.format(x.goal))
+        status = "" if x.met is None else tr("dash.met") if x.met else tr("dash.not_met")
+        rows.append([tr(f"targets.{x.key}", year=x.year), fmt.format(x.actual) if pd.notna(x.actual) else "—",
+                     goal, status])
+    return rows
 
 
 def _enforcement_rows(e: dict, tr) -> list[tuple[str, int]]:
@@ -244,7 +265,7 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
     st.element.rPr.rFonts.set(qn("w:eastAsia"), "宋体")
     st.font.size = Pt(11)
     y, m = b.month.split("-")
-    doc.add_heading(tr("bulletin.title").format(year=y, month=int(m)), level=0)
+    doc.add_heading(tr("bulletin.title", year=y, month=int(m)), level=0)
     doc.add_paragraph(tr("bulletin.made").format(date=clock.today().isoformat()))
     doc.add_paragraph(summary_text(b, tr, lang))
     if b.cone is not None:
@@ -257,13 +278,9 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
     for c, h in zip(tbl.rows[0].cells, (tr("bulletin.item"), tr("dash.actual"), tr("dash.goal"), tr("bulletin.status")),
                     strict=True):
         c.text = h
-    fmt = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}"}
-    for x in b.targets:
-        cells = tbl.add_row().cells
-        cells[0].text = tr(f"targets.{x.key}")
-        cells[1].text = fmt[x.unit].format(x.actual) if pd.notna(x.actual) else "—"
-        cells[2].text = fmt[x.unit].format(x.goal) if x.unit != "m" else tr("targets.rise")
-        cells[3].text = tr("dash.met") if x.met else tr("dash.not_met")
+    for row in _target_rows(b, tr):
+        for c, text in zip(tbl.add_row().cells, row, strict=True):
+            c.text = text
     doc.add_heading(tr("dash.ranking"), level=2)
     r = b.ranking
     tbl = doc.add_table(rows=1, cols=6)
@@ -309,7 +326,7 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
     body = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=16)
     cell = ParagraphStyle("c", fontName=font, fontSize=9, leading=12)
     y, m = b.month.split("-")
-    story = [Paragraph(escape(tr("bulletin.title").format(year=y, month=int(m))), h0),
+    story = [Paragraph(escape(tr("bulletin.title", year=y, month=int(m))), h0),
              Paragraph(escape(tr("bulletin.made").format(date=clock.today().isoformat())), body), Spacer(1, 6),
              Paragraph(escape(summary_text(b, tr, lang)), body)]
     if b.cone is not None:
@@ -319,11 +336,8 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
             img = RLImage(io.BytesIO(png))
             img.drawWidth, img.drawHeight = 16 * cm, height * cm
             story.append(img)
-    fmt = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}"}
     rows = [[tr("bulletin.item"), tr("dash.actual"), tr("dash.goal"), tr("bulletin.status")]]
-    rows += [[tr(f"targets.{x.key}"), fmt[x.unit].format(x.actual) if pd.notna(x.actual) else "—",
-              fmt[x.unit].format(x.goal) if x.unit != "m" else tr("targets.rise"),
-              tr("dash.met") if x.met else tr("dash.not_met")] for x in b.targets]
+    rows += _target_rows(b, tr)
     rank = [[tr("dash.rank"), tr("field.township"), tr("dash.level_change"), tr("dash.cone_share"), tr("dash.open"),
              tr("dash.overdue")]]
     rank += [["" if pd.isna(r.rank) else str(int(r.rank)),
@@ -342,5 +356,5 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
         story.append(tbl)
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm, bottomMargin=1.8 * cm,
-                      title=tr("bulletin.title").format(year=y, month=int(m))).build(story)
+                      title=tr("bulletin.title", year=y, month=int(m))).build(story)
     return buf.getvalue()

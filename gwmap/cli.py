@@ -33,11 +33,16 @@ def _store():
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from gwmap.county import DEFAULT_ADCODE, init_county
     from gwmap.demo import DEMO_LOADER, ensure_demo_users, load_demo
 
+    if args.demo and args.county and args.county != DEFAULT_ADCODE:
+        raise GwmapError("err.county.demo", "The demo is of the default county.", adcode=args.county)
     settings = get_settings()
     store = _store()
     out = {"database": settings.database_url.split("@")[-1], "migrated": True}
+    county, created = init_county(store, _operator(), args.county, name=args.name, name_en=args.name_en)
+    out["county"] = {"adcode": county.adcode, "name": county.name, "created": created}
     if args.demo:
         out["demo_users_created"] = ensure_demo_users(store)
         out["demo_loaded"] = load_demo(store, settings.demo_data_dir, settings.evidence_dir)
@@ -76,7 +81,35 @@ def cmd_init(args: argparse.Namespace) -> int:
     out["counts"] = counts(store)
     out["precomputed_surveys"] = precompute(store, _operator(), data_dir=settings.data_dir, progress=said)
     print(json.dumps(out, ensure_ascii=False) if args.json else
-          f"数据库已就绪 / database ready: {out['database']}\n{out['counts']}")
+          f"数据库已就绪 / database ready: {out['database']} ({county.name} {county.adcode})\n{out['counts']}")
+    return 0
+
+
+def cmd_targets(args: argparse.Namespace) -> int:
+    """The plan's targets per year: ``set`` one year's, ``import`` a sheet, ``list`` them."""
+    from gwmap.targets import TARGET_FIELDS, import_targets, set_targets, targets_frame
+
+    store = _store()
+    if args.action == "set":
+        values = {k: getattr(args, k) for k in TARGET_FIELDS if getattr(args, k, None) is not None}
+        row = set_targets(store, _operator(), year=args.year, source=args.source or "", replace=args.replace, **values)
+        rows = [row]
+    elif args.action == "import":
+        path = Path(args.file or "")
+        if not path.is_file():
+            raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
+        rows = import_targets(store, _operator(), path.read_bytes(), path.name, replace=args.replace)
+    else:
+        rows = targets_frame(store).to_dict("records")
+
+    def clean(v):  # noqa: ANN001, ANN202
+        return None if v is None or (isinstance(v, float) and v != v) else v
+
+    rows = [{k: clean(v) for k, v in r.items()} for r in rows]
+    _report(args, {"targets": rows}, [
+        f"{r['year']}: " + ", ".join(f"{k} {r[k]:,}" if isinstance(r[k], (int, float)) and not isinstance(r[k], bool)
+                                     else f"{k} {r[k]}" for k in TARGET_FIELDS if r.get(k) is not None)
+        + f"  ({r['source']})" for r in rows] or ["（未录入目标 / no targets entered）"])
     return 0
 
 
@@ -103,8 +136,13 @@ def cmd_import_boundaries(args: argparse.Namespace) -> int:
         from gwmap.store.repo import preview_membership
 
         read = read_boundary_file(path.read_bytes(), path.name, crs=args.crs)
-        prepared = prepare_boundaries(read.gdf, name_field=args.name_field, code_field=args.code_field)
-        change, notes = preview_membership(_store(), prepared), read.warnings + prepared.warnings
+        from gwmap.store.repo import boundary_hint, stored_county_area
+
+        store = _store()
+        prepared = prepare_boundaries(read.gdf, name_field=args.name_field, code_field=args.code_field,
+                                      expected_km2=stored_county_area(store))
+        change = preview_membership(store, prepared)
+        notes = read.warnings + prepared.warnings + boundary_hint(store, prepared, crs_declared=args.crs is not None)
         out = {"version": None, "dry_run": True, "township_count": len(prepared.townships),
                "county_area_km2": round(prepared.county_area_km2, 1)}
     else:
@@ -213,7 +251,10 @@ def cmd_abstraction(args: argparse.Namespace) -> int:
     store = _store()
     out = year_summary(store, args.year)
     led = year_ledger(store, args.year) if (args.baseline or args.out) else None
-    cmp_ = against_baseline(led, year_ledger(store, args.baseline)) if args.baseline else None
+    from gwmap.targets import plan_cut_m3
+
+    cmp_ = (against_baseline(led, year_ledger(store, args.baseline), target_cut_m3=plan_cut_m3(store, args.year))
+            if args.baseline else None)
     if cmp_:
         out["baseline"] = {"year": args.baseline, "m3": cmp_["baseline_m3"], "cut_m3": cmp_["cut_m3"],
                            "target_cut_m3": cmp_["target_cut_m3"], "met": cmp_["met"],
@@ -232,8 +273,9 @@ def cmd_abstraction(args: argparse.Namespace) -> int:
         for tw in out["townships"]:
             print(f"  {tw['name'] or tw['code']}: {tw['m3']:,.0f} m³")
         if cmp_:
-            print(f"baseline {args.baseline}: {cmp_['baseline_m3']:,.0f} m³; cut {cmp_['cut_m3']:,.0f} m³ "
-                  f"(plan {cmp_['target_cut_m3']:,.0f} m³: {'met' if cmp_['met'] else 'not met'})")
+            plan = ("no target entered for the year" if cmp_["target_cut_m3"] is None else
+                    f"plan {cmp_['target_cut_m3']:,.0f} m³: {'met' if cmp_['met'] else 'not met'}")
+            print(f"baseline {args.baseline}: {cmp_['baseline_m3']:,.0f} m³; cut {cmp_['cut_m3']:,.0f} m³ ({plan})")
     return 0
 
 
@@ -342,7 +384,6 @@ def cmd_route(args: argparse.Namespace) -> int:
     import geopandas as gpd
     import numpy as np
 
-    from gwmap.crs import resolve_crs
     from gwmap.dispatch import check_stops, time_limit_for
     from gwmap.i18n import translate
     from gwmap.io.tables import read_points
@@ -371,7 +412,9 @@ def cmd_route(args: argparse.Namespace) -> int:
     # one check before any solving: not numbers, lon/lat swapped, far from the county
     wgs = geo if geo.crs.is_geographic else geo.to_crs(4326)
     check_stops(ids, wgs.x.to_numpy(), wgs.y.to_numpy(), outline=_county_outline(), allow_far=args.allow_far)
-    plane = geo.crs if geo.crs.is_projected else resolve_crs("gk3_cm117")
+    from gwmap.dispatch import county_grid_crs
+
+    plane = geo.crs if geo.crs.is_projected else county_grid_crs()
     proj = geo.to_crs(plane)
     xy = np.column_stack([proj.x, proj.y])
     start_idx = ids.index(args.start) if args.start and args.start in ids else 0
@@ -416,7 +459,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                        data_dir=settings.data_dir)
     lang = os.environ.get("GWMAP_LANG", "zh")
     out = Path(args.out)
-    tr = lambda k: translate(k, lang)  # noqa: E731
+    tr = lambda k, **p: translate(k, lang, **p)  # noqa: E731
     if out.suffix.lower() == ".docx":
         write_atomic(out, bulletin_docx(b, townships, tr=tr, lang=lang))
     elif out.suffix.lower() == ".pdf":
@@ -505,16 +548,41 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m gwmap", description="冠县地下水监管一张图 command line")
+    from gwmap.i18n import translate
+
+    p = argparse.ArgumentParser(prog="python -m gwmap", description=translate("app.title", "zh") + " command line")
     p.add_argument("-v", "--verbose", action="store_true")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("init", help="create or migrate the database; --demo loads the demo county and users")
+    s = sub.add_parser("init", help="create or migrate the database for a county; --demo loads the demo county and "
+                                    "users")
     s.add_argument("--demo", action="store_true")
+    s.add_argument("--county", metavar="ADCODE", help="the 6-digit code of the county this database serves "
+                                                     "(default: the stored one, else the demo county)")
+    s.add_argument("--name", help="the county's Chinese name, checked against the code (e.g. 馆陶县)")
+    s.add_argument("--name-en", help="its English name, for the English pages")
     s.add_argument("--scale-wells", type=int, default=0, metavar="N",
                    help="add synthetic wells until N are stored (for trials and benchmarks at scale)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("targets", help="the plan's targets per year: set one year's, import a sheet, or list them")
+    s.add_argument("action", choices=("set", "import", "list"))
+    s.add_argument("file", nargs="?", help="for import: XLSX or CSV, one row per year (the targets page's template)")
+    s.add_argument("--year", type=int)
+    s.add_argument("--sealed-wells", dest="sealed_wells", type=int, help="wells to seal that year")
+    s.add_argument("--cut-m3", dest="cut_m3", type=float, help="groundwater abstraction to cut (m³ a year)")
+    s.add_argument("--reclaimed-used-m3", dest="reclaimed_used_m3", type=float, help="reclaimed water to use (m³)")
+    s.add_argument("--reclaimed-rate", dest="reclaimed_rate", help="reclaimed-water utilisation rate (0.5 or 50%%)")
+    s.add_argument("--deep-stopped", dest="deep_stopped", choices=("yes", "no"),
+                   help="deep-aquifer abstraction fully stopped by the year's end")
+    s.add_argument("--cone-area-km2", dest="cone_area_km2", type=float, help="the cone at most this large (km²)")
+    s.add_argument("--level-rise-m", dest="level_rise_m", type=float,
+                   help="mean water-table rise at least this (m, same season a year before)")
+    s.add_argument("--source", help="the document the targets come from (title and number)")
+    s.add_argument("--replace", action="store_true", help="replace figures already stored for the year")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_targets)
 
     s = sub.add_parser("serve", help="start the app (the session cookie endpoints included; no outside request)")
     s.add_argument("--port", type=int, default=8501)
@@ -616,7 +684,25 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _activate_county() -> None:
+    """Read the county profile of an existing database, so messages and checks name that county."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from gwmap.county import profile
+    from gwmap.store import open_store
+
+    settings = get_settings()
+    url = settings.database_url
+    if url.startswith("sqlite") and not Path(url.split(":///", 1)[-1]).is_file():
+        return  # nothing stored yet: the default county's names; create no database here
+    try:
+        profile(open_store(settings, migrate=False))
+    except SQLAlchemyError:  # an old database not migrated yet, or none reachable: init will say
+        logger.info("no county profile read", exc_info=True)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _activate_county()
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
     try:

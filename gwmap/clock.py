@@ -12,7 +12,7 @@ import os
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
-__all__ = ["now", "today", "frozen", "to_local", "local_to_utc", "local_day_end_utc", "LOCAL_TZ"]
+__all__ = ["now", "today", "frozen", "to_local", "local_to_utc", "local_day_end_utc", "LOCAL_TZ", "set_zone"]
 
 _fixed: datetime | None = None
 
@@ -47,8 +47,17 @@ def frozen(at: datetime):
         _fixed = before
 
 
-#: The county's time zone: every date and time a user sees or exports is in it (``GWMAP_TZ``).
+#: The county's time zone: every date and time a user sees or exports is in it.  The county profile's
+#: (:func:`set_zone`, called when the profile is read), unless ``GWMAP_TZ`` fixes it for the process.
 LOCAL_TZ = os.environ.get("GWMAP_TZ", "").strip() or "Asia/Shanghai"
+_TZ_FIXED = bool(os.environ.get("GWMAP_TZ", "").strip())
+
+
+def set_zone(name: str) -> None:
+    """Use the county's time zone ``name`` (an IANA name) from now on, unless ``GWMAP_TZ`` is set."""
+    global LOCAL_TZ
+    if name and not _TZ_FIXED:
+        LOCAL_TZ = name
 
 
 def to_local(at: datetime) -> datetime:

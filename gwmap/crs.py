@@ -1,4 +1,4 @@
-"""Coordinate systems used in Guan County and the conversions between them.
+"""Coordinate systems used in the county and the conversions between them.
 
 Stored coordinates are WGS84 / CGCS2000 longitude and latitude (equal at map
 scale).  Survey files often come in CGCS2000 3-degree Gauss-Krüger zones; phone

@@ -19,9 +19,9 @@ from gwmap.store.models import (
     Lead,
     Measurement,
     MonitoringWell,
+    PlanTarget,
     ReclaimedWater,
     Sealing,
-    SealingPlan,
     Survey,
     User,
     Well,
@@ -81,6 +81,9 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
         if s.scalar(select(func.count()).select_from(BoundaryVersion)):
             return False
     loader = DEMO_LOADER
+    from gwmap.county import init_county
+
+    county, _ = init_county(store, loader)  # the default county's profile and its plan's targets
     tw_path = data_dir / "boundaries" / "townships.geojson"
     tw = gpd.read_file(tw_path)
     prepared = prepare_boundaries(tw, name_field="name", code_field="code")
@@ -112,10 +115,15 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
         add_demo_reclaimed(s, DEMO_RECLAIMED)  # plants, pipelines, users, permit holders, monthly records
         seal_rows = read("sealings.csv")
         for year, grp in seal_rows.groupby("plan_year"):
-            cut = sum(float(v) for v in grp["cut_m3_per_year"])
-            target_cut = 1_150_000 if int(year) == 2023 else round(cut, -4)
-            s.add(SealingPlan(year=int(year), target_wells=len(grp), target_cut_m3=target_cut,
-                              note="冠县水利局年度封井计划（演示）"))
+            cut = round(sum(float(v) for v in grp["cut_m3_per_year"]), -4)
+            row = s.scalar(select(PlanTarget).where(PlanTarget.county_adcode == county.adcode,
+                                                    PlanTarget.year == int(year)))
+            if row is None:
+                s.add(PlanTarget(county_adcode=county.adcode, year=int(year), sealed_wells=len(grp), cut_m3=cut,
+                                 source=f"{county.bureau_name}年度封井计划（演示）"))
+            elif row.sealed_wells is None and row.cut_m3 is None:  # the plan's row of that year gains the sealing
+                row.sealed_wells, row.cut_m3 = len(grp), cut
+                row.source += f"；{county.bureau_name}年度封井计划（演示）"
         for r in seal_rows.to_dict("records"):
             accepted = r["stage"] == "accepted"
             s.add(Sealing(

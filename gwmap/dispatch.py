@@ -20,7 +20,6 @@ import shapely
 from sqlalchemy import select
 
 from gwmap import clock
-from gwmap.crs import resolve_crs
 from gwmap.errors import InputDataError
 from gwmap.routing import Progress, check_size, euclidean_matrix, road_matrix, solve
 from gwmap.store.db import Store
@@ -29,15 +28,11 @@ from gwmap.store.users import CurrentUser, authorize
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["check_stops", "COUNTY_BOX", "FAR_KM", "TARGET_KINDS", "DayPlan", "day_targets", "plan_day",
-           "save_dispatch", "dispatch_for_lead", "DEFAULT_START", "time_limit_for"]
+__all__ = ["check_stops", "FAR_KM", "TARGET_KINDS", "DayPlan", "day_targets", "plan_day",
+           "save_dispatch", "dispatch_for_lead", "default_start", "county_grid_crs", "time_limit_for"]
 
 #: kind -> priority when the day is too short (higher is kept first)
 TARGET_KINDS = {"overdue": 3, "lead": 2, "sealed_well": 1, "spot_check": 0}
-#: 冠县水利局, near the county seat (editable on the page)
-DEFAULT_START = (115.4430, 36.4850)
-#: The county's extent (DOMAIN.md: 115.2-115.8°E), for checking points when no boundary is stored.
-COUNTY_BOX = (115.2, 36.3, 115.8, 36.75)
 #: A stop farther than this from the county is a wrong coordinate, not a day's work (unless allowed).
 FAR_KM = 50.0
 
@@ -46,7 +41,7 @@ def check_stops(ids: list[str], lon: np.ndarray, lat: np.ndarray, *, outline=Non
     """Refuse coordinates no inspection day can have, naming the points.
 
     Not numbers, lon/lat swapped, or more than :data:`FAR_KM` from the county (``outline`` in WGS84, else
-    :data:`COUNTY_BOX`).
+    the county's extent, :func:`gwmap.county.far_box`).
 
     Raises
     ------
@@ -64,11 +59,18 @@ def check_stops(ids: list[str], lon: np.ndarray, lat: np.ndarray, *, outline=Non
     if bad.any():
         raise InputDataError("err.route.bad_coords", "Points without finite coordinates.", ids=named(bad))
     swapped = (np.abs(lat) > 90) | ((lon >= 3) & (lon <= 54) & (lat >= 73) & (lat <= 136))
+    from gwmap.county import active, far_box
+
     if swapped.any():
-        raise InputDataError("err.route.swapped", "Longitude and latitude look swapped.", ids=named(swapped))
+        lon0, lat0 = active().centre
+        raise InputDataError("err.route.swapped", "Longitude and latitude look swapped.", ids=named(swapped),
+                             lon=f"{lon0:.0f}", lat=f"{lat0:.0f}")
     if outline is None:
-        outline = shapely.box(*COUNTY_BOX)
-    plane = resolve_crs("gk3_cm117")
+        box = far_box()
+        outline = shapely.box(*box) if box else shapely.Point(active().centre)
+    from gwmap.crs import area_crs
+
+    plane = area_crs(*active().centre)
     county = gpd.GeoSeries([outline], crs=4326).to_crs(plane).iloc[0]
     pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=4326).to_crs(plane)
     km = pts.distance(county).to_numpy() / 1000
@@ -132,9 +134,10 @@ def _villages(targets: pd.DataFrame, wells: pd.DataFrame, *, within_m: float = 2
     need = [i for i, v in enumerate(out) if not v and pd.notna(targets["lon"].iat[i]) and pd.notna(targets["lat"].iat[i])]
     if not need or known.empty:
         return out
-    k = np.cos(np.radians(36.5)) * 111_320.0  # metres per degree of longitude at the county's latitude
-    tree = cKDTree(np.column_stack([known["lon"].to_numpy(float) * k, known["lat"].to_numpy(float) * 110_950.0]))
-    pts = np.column_stack([targets["lon"].to_numpy(float)[need] * k, targets["lat"].to_numpy(float)[need] * 110_950.0])
+    from gwmap.county import to_plane
+
+    tree = cKDTree(np.column_stack(to_plane(known["lon"].to_numpy(float), known["lat"].to_numpy(float))))
+    pts = np.column_stack(to_plane(targets["lon"].to_numpy(float)[need], targets["lat"].to_numpy(float)[need]))
     dist, idx = tree.query(pts)
     for i, d, j in zip(need, dist, idx, strict=True):
         if d <= within_m:
@@ -165,7 +168,23 @@ def time_limit_for(stops: int) -> float:
     return float(min(20.0, max(3.0, 2.0 + stops / 200.0)))
 
 
-def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_START, teams: int = 2,
+def default_start() -> tuple[float, float]:
+    """The water bureau's position in the county profile: where a day's route starts unless the page says."""
+    from gwmap.county import active
+
+    p = active()
+    return (p.bureau_lon, p.bureau_lat)
+
+
+def county_grid_crs():
+    """The plane route distances are measured on: the GK 3° zone of the county's centre (conformal)."""
+    from gwmap.county import active
+    from gwmap.surface import default_grid_crs
+
+    return default_grid_crs("EPSG:4326", active().centre)
+
+
+def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] | None = None, teams: int = 2,
              start_time: str = "08:30", hours: float = 8.0, service_min: float = 20.0, speed_kmh: float = 30.0,
              detour: float = 1.3, roads: gpd.GeoDataFrame | None = None, time_limit_s: float | None = None,
              progress: Progress | None = None, outline=None) -> DayPlan:  # noqa: ANN001
@@ -175,6 +194,7 @@ def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_STAR
     network, are left out with the reason; the solver leaves out the least
     urgent stops when the day is too short, and says why for each.
     """
+    start = start or default_start()
     if targets.empty:
         raise InputDataError("err.route.no_stops", "No targets.")
     t = targets.reset_index(drop=True)
@@ -186,7 +206,7 @@ def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] = DEFAULT_STAR
     check_size(len(t))
     check_stops([f"{start[0]:.5f},{start[1]:.5f}"] + t["ref"].astype(str).tolist(), np.r_[start[0], t["lon"].to_numpy(float)],
                 np.r_[start[1], t["lat"].to_numpy(float)], outline=outline)
-    plane = resolve_crs("gk3_cm117")
+    plane = county_grid_crs()
     pts = gpd.GeoSeries(gpd.points_from_xy([start[0]] + list(t["lon"]), [start[1]] + list(t["lat"])),
                         crs=4326).to_crs(plane)
     xy = np.column_stack([pts.x, pts.y])

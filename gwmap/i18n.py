@@ -43,8 +43,17 @@ def placeholders(text: str) -> set[str]:
 
 
 def translate(key: str, lang: str = "zh", **params) -> str:
-    """Message ``key`` in ``lang`` formatted with ``params``; a missing key shows itself."""
+    """Message ``key`` in ``lang`` formatted with ``params``; a missing key shows itself.
+
+    ``{county}``, ``{adcode}`` and ``{plan}`` are the active county's name, code and plan title
+    (:func:`gwmap.county.active`) unless ``params`` give them.
+    """
     text = catalog(lang).get(key) or catalog("zh").get(key) or key
+    if "{county}" in text or "{adcode}" in text or "{plan}" in text:
+        from gwmap.county import active
+
+        p = active()
+        params = {"county": p.label(lang), "adcode": p.adcode, "plan": p.plan_title or p.name, **params}
     if params:
         try:
             return text.format(**params)

@@ -325,18 +325,19 @@ def data_years(store: Store) -> list[int]:
     return list(range(int(lo[:4]), int(hi[:4]) + 1))
 
 
-def against_baseline(now: YearLedger, base: YearLedger) -> dict:
-    """The county's abstraction of ``now`` against a baseline year, and the cut against the plan's 115万 m³.
+def against_baseline(now: YearLedger, base: YearLedger, *, target_cut_m3: float | None) -> dict:
+    """The county's abstraction of ``now`` against a baseline year, and the cut against the plan's.
 
-    ``cut_m3`` is baseline minus now (positive: less water drawn).  The sources are given for both years,
-    because a cut read from a year counted by quota and a year counted by meters is partly a change of method.
+    ``cut_m3`` is baseline minus now (positive: less water drawn); ``target_cut_m3`` is the plan's cut
+    (:func:`gwmap.targets.plan_cut_m3`; None: no target entered, ``met`` None).  The sources are given for
+    both years, because a cut read from a year counted by quota and a year counted by meters is partly a
+    change of method.
     """
-    from gwmap.targets import PLAN_CUT_M3
-
     cut = base.total_m3 - now.total_m3
+    goal = None if target_cut_m3 is None else float(target_cut_m3)
     return {"year": now.year, "baseline_year": base.year, "year_m3": round(now.total_m3, 1),
-            "baseline_m3": round(base.total_m3, 1), "cut_m3": round(cut, 1), "target_cut_m3": PLAN_CUT_M3,
-            "met": bool(cut >= PLAN_CUT_M3), "by_source": {k: round(v, 1) for k, v in now.by_source().items()},
+            "baseline_m3": round(base.total_m3, 1), "cut_m3": round(cut, 1), "target_cut_m3": goal,
+            "met": None if goal is None else bool(cut >= goal), "by_source": {k: round(v, 1) for k, v in now.by_source().items()},
             "baseline_by_source": {k: round(v, 1) for k, v in base.by_source().items()}}
 
 

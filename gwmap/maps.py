@@ -503,7 +503,7 @@ def _grid_layer(cells: pd.DataFrame, step: float, tr: Translate) -> tuple[folium
     """Well counts per grid cell as shaded squares with a tooltip; and the legend's entry."""
     import math
 
-    lat0 = float(cells["south"].mean()) if len(cells) else 36.5
+    lat0 = float(cells["south"].mean()) if len(cells) else 0.0
     step_y = step * math.cos(math.radians(lat0))
     counts = cells["wells"].to_numpy()
     edges = sorted({int(round(v)) for v in np.quantile(counts, [0.2, 0.4, 0.6, 0.8])}) if len(cells) else []
@@ -610,7 +610,10 @@ class _MapFrame(MacroElement):
 
 def _new_map(tr: Translate, basemap: Basemap) -> folium.Map:
     """An empty map of the county with the offline base map, a plain attribution and a metric scale bar."""
-    m = folium.Map(tiles=None, control_scale=False, zoom_start=10, location=[36.53, 115.5], attribution_control=True)
+    from gwmap.county import active
+
+    lon, lat = active().centre  # every map then fits itself to what it draws
+    m = folium.Map(tiles=None, control_scale=False, zoom_start=10, location=[lat, lon], attribution_control=True)
     m.add_child(_MapFrame())
     _add_basemap(m, basemap, tr)
     return m

@@ -646,8 +646,13 @@ def import_water_users(store: Store, user, check) -> dict[str, int]:
 def water_users_template_xlsx() -> bytes:
     from gwmap.abstraction import _template
 
+    from gwmap.county import active
+
+    p = active()
+    lon, lat = p.centre
     return _template([h[0] for h in WATER_USER_COLUMNS.values()],
-                     ["冠县某某造纸有限公司", "造纸", "取水(冠)字[2024]第001号", 200000, "2028-12-31", 115.505, 36.477])
+                     [f"{p.name}某某造纸有限公司", "造纸", "取水(×)字[2024]第001号", 200000, "2028-12-31", round(lon, 3),
+                      round(lat, 3)])
 
 
 # --- the register of plants and of reclaimed-water users ------------------------------------------------------
@@ -753,8 +758,12 @@ def import_register(store: Store, user, check) -> dict[str, int]:
 def register_template_xlsx(kind: str) -> bytes:
     from gwmap.abstraction import _template
 
+    from gwmap.county import active
+
+    p = active()
+    lon, lat = (round(v, 3) for v in p.centre)  # an example position inside the county
     if kind == "plants":
-        return _template([h[0] for h in PLANT_COLUMNS.values()], ["WS05", "清水镇污水处理厂", "乡镇污水处理厂", 3000,
-                                                                  115.532, 36.619])
-    return _template([h[0] for h in USER_COLUMNS.values()], ["冠县某某热电有限公司", "工业企业", "开发区再生水主管",
-                                                             "取水(冠)字[2021]第001号", 115.520, 36.474])
+        return _template([h[0] for h in PLANT_COLUMNS.values()], ["WS05", "某某镇污水处理厂", "乡镇污水处理厂", 3000,
+                                                                  lon, lat])
+    return _template([h[0] for h in USER_COLUMNS.values()], [f"{p.name}某某热电有限公司", "工业企业", "开发区再生水主管",
+                                                             "取水(×)字[2021]第001号", lon, lat])

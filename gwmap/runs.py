@@ -34,7 +34,7 @@ from gwmap.surveys import list_surveys, survey_date, survey_points
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["SurfaceRequest", "surface_for", "cone_for", "cone_series", "load_surface", "Progress"]
+__all__ = ["SurfaceRequest", "surface_for", "cone_for", "cone_series", "load_surface", "Progress", "dashboard_cone"]
 
 Progress = Callable[[float, str], None]
 VALUE_FOR_KIND = {"depth": "depth_to_water_m", "head": "head_m"}
@@ -145,9 +145,17 @@ def cone_for(store: Store, user: CurrentUser, surface: SurfaceResult, surface_ru
     return cone, False
 
 
-#: The cone the dashboard and the bulletin report: the shallow aquifer where depth to water exceeds 12 m
-#: (Shandong reports 6 m plain-wide; 12 m picks out the county's own cone), kriged on 200 m cells.
-DASHBOARD_CONE = {"aquifer": "shallow", "kind": "depth", "threshold": 12.0, "method": "kriging", "cell_m": 200.0}
+def dashboard_cone(county=None) -> dict:  # noqa: ANN001
+    """The cone the dashboard and the bulletin report: the shallow aquifer, kriged on 200 m cells.
+
+    By the county profile's rule: depth to water over its threshold, or head below it (the default
+    county's 12 m picks out its own cone where Shandong reports 6 m plain-wide).
+    """
+    from gwmap.county import active
+
+    p = county or active()
+    return {"aquifer": "shallow", "kind": p.cone_kind, "threshold": float(p.cone_threshold_m), "method": "kriging",
+            "cell_m": 200.0}
 
 
 def precompute(store: Store, user: CurrentUser, *, data_dir: Path, progress: Progress | None = None) -> int:
@@ -162,7 +170,7 @@ def precompute(store: Store, user: CurrentUser, *, data_dir: Path, progress: Pro
     except NotFound:
         return 0
     series = cone_series(store, user, townships=townships, boundary_version=info.id, data_dir=data_dir,
-                         progress=progress, **DASHBOARD_CONE)
+                         progress=progress, **dashboard_cone())
     return len(series)
 
 

@@ -67,10 +67,13 @@ def _block(rng: np.random.Generator, first: int, outline, tree, codes) -> list[d
     valid_to = rng.integers(0, 6 * 365, k)
     volume = np.where(uses == 0, rng.uniform(2_000, 30_000, k), rng.uniform(5_000, 120_000, k)).round(-2)
     metering = rng.choice(len(METERING), k, p=(0.25, 0.75))
+    from gwmap.county import active
+
+    county_code = active().adcode
     rows = []
     for j in range(k):
         i = first + j
-        tw = code_of[j] or "371525000"
+        tw = code_of[j] or f"{county_code}000"
         rows.append({
             "well_code": f"{tw}{SYNTHETIC_MARK}{i:07d}", "name": f"试算井{i:07d}", "township_code": code_of[j],
             "village": "", "owner": f"试算户{i % 9973:04d}", "lon": round(float(lon[j]), 6),

@@ -123,11 +123,11 @@ def screen(store: Store, *, year: int, today: date | None = None) -> list[dict]:
                     "rows": _rows(grp)})
     placed = irrigation[(irrigation.meter_no == "") & irrigation.lon.notna() & irrigation.lat.notna()]
     if len(placed) and len(wells):
-        wx = wells.lon.to_numpy() * 111_320 * np.cos(np.radians(36.5))
-        wy = wells.lat.to_numpy() * 110_570
+        wx, wy = _xy(wells.lon.to_numpy(), wells.lat.to_numpy())
         for account, grp in placed.groupby("account"):
             lon, lat = float(grp.lon.iloc[0]), float(grp.lat.iloc[0])
-            d = np.hypot(wx - lon * 111_320 * np.cos(np.radians(36.5)), wy - lat * 110_570)
+            px, py = _xy(lon, lat)
+            d = np.hypot(wx - px, wy - py)
             if d.min() > NO_WELL_RADIUS_M:
                 out.append({"reason": "power_without_well", "account": account, "lon": lon, "lat": lat,
                             "figures": {"nearest_well_m": round(float(d.min())), "months": int(grp.month.nunique()),
@@ -178,8 +178,11 @@ def _seasonal_sen(t_years: np.ndarray, v: np.ndarray, season: np.ndarray) -> flo
 
 
 def _xy(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """Metres on a local plane (good to 0.1% across a county)."""
-    return (np.asarray(lon, float) * 111_320 * np.cos(np.radians(36.5)), np.asarray(lat, float) * 110_570)
+    """Metres on the county's plane (:func:`gwmap.county.to_plane`)."""
+    from gwmap.county import to_plane
+
+    x, y = to_plane(lon, lat)
+    return np.asarray(x, float), np.asarray(y, float)
 
 
 def level_anomalies(store: Store, *, year: int, ledger_of=None) -> list[dict]:

@@ -21,17 +21,17 @@ import pandas as pd
 from sqlalchemy import select
 
 from gwmap import clock
+from gwmap.county import active
 from gwmap.errors import InputDataError, NotFound
 from gwmap.io.files import check_upload, store_file
 from gwmap.store.db import Store
-from gwmap.store.models import Sealing, SealingPhoto, SealingPlan, Well
-from gwmap.store.repo import check_overwrite
+from gwmap.store.models import PlanTarget, Sealing, SealingPhoto, Well
 from gwmap.store.users import CurrentUser, authorize
 from gwmap.vocab import DISPOSITIONS
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["METHODS", "STATUS_AFTER", "Acceptance", "set_plan", "plan_sealing", "record_works", "accept",
+__all__ = ["METHODS", "STATUS_AFTER", "Acceptance", "plan_sealing", "record_works", "accept",
            "reenable", "progress", "progress_for_year", "sealing_photos"]
 
 #: Works methods: clay backfill (shallow), pressure grouting (deep), cap and lock (standby / monitoring).
@@ -58,26 +58,6 @@ class Photo:
     lon: float | None = None
     lat: float | None = None
     kind: str = field(default="before")
-
-
-def set_plan(store: Store, user: CurrentUser, *, year: int, target_wells: int, target_cut_m3: float,
-             note: str = "", replace: bool = False) -> None:
-    """Create or change a year's target (the demo: 14 wells and 1,150,000 m³ in 2023).
-
-    A year that has other targets already is changed only with ``replace``
-    (:class:`~gwmap.errors.ConflictError` lists both figures otherwise).
-    """
-    authorize(store, user, "sealings.edit", target=f"plan {year}")
-    if target_wells < 0 or target_cut_m3 < 0:
-        raise InputDataError("err.sealing.target", "Targets cannot be negative.")
-    with store.session(user) as s:
-        plan = s.scalar(select(SealingPlan).where(SealingPlan.year == year))
-        check_overwrite(plan, {"target_wells": int(target_wells), "target_cut_m3": float(target_cut_m3)},
-                        replace=replace, key=str(year))
-        if plan is None:
-            s.add(SealingPlan(year=year, target_wells=int(target_wells), target_cut_m3=float(target_cut_m3), note=note))
-        else:
-            plan.target_wells, plan.target_cut_m3, plan.note = int(target_wells), float(target_cut_m3), note
 
 
 def plan_sealing(store: Store, user: CurrentUser, *, well_code: str, year: int, disposition: str) -> int:
@@ -196,9 +176,10 @@ def progress(store: Store, *, as_of: date | None = None) -> pd.DataFrame:
     and acceptances' dates (a bulletin for a past month).
     """
     with store.session() as s:
-        plans = pd.DataFrame(s.execute(select(SealingPlan.year, SealingPlan.target_wells,
-                                              SealingPlan.target_cut_m3)).all(),
-                             columns=["year", "target_wells", "target_cut_m3"])
+        plans = pd.DataFrame(s.execute(select(PlanTarget.year, PlanTarget.sealed_wells, PlanTarget.cut_m3)
+                                       .where(PlanTarget.county_adcode == active().adcode)
+                                       .where((PlanTarget.sealed_wells.is_not(None)) | (PlanTarget.cut_m3.is_not(None))))
+                             .all(), columns=["year", "target_wells", "target_cut_m3"])
         rows = pd.DataFrame(s.execute(select(Sealing.plan_year, Sealing.stage, Sealing.cut_m3_per_year,
                                              Sealing.reenabled_on, Sealing.finished_on, Sealing.accepted_on)).all(),
                             columns=["year", "stage", "cut", "reenabled_on", "finished_on", "accepted_on"])

@@ -544,11 +544,19 @@ class SurfaceResult:
         return float(self.extrapolated[inside].mean()) if inside.any() else 0.0
 
 
+def _far_from_county(center: tuple[float, float]) -> bool:
+    """Whether points centred at ``center`` (lon, lat) lie over 100 km from the active county's centre."""
+    from gwmap.county import active, distance_m
+
+    lon0, lat0 = active().centre
+    return distance_m(center[0], center[1], lon0, lat0) > 100_000
+
+
 def default_grid_crs(points_crs, center_lonlat: tuple[float, float] | None = None) -> object:
     """The plane to grid in.
 
     The points' own projected CRS; else, for lon/lat points, CGCS2000 GK 3°
-    CM 117°E around Guan County (as before), the GK 3° zone of their own
+    CM 117°E for 114–118.5°E (as before), the GK 3° zone of their own
     longitude elsewhere in China, and the WGS84 UTM zone of their longitude
     outside China (records from California are not gridded on 117°E).
 
@@ -619,7 +627,7 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
     pts = points.loc[ok]
     center = _center(pts)
     crs = grid_crs or default_grid_crs(pts.crs, center)
-    if grid_crs is None and center is not None and crs.to_epsg() != 4548:
+    if grid_crs is None and center is not None and _far_from_county(center):
         warnings.append(("warn.surface.plane", {"crs": crs.name, "lon": f"{center[0]:.1f}"}))
     p = pts.to_crs(crs)
     x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), vals[ok]

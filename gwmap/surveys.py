@@ -406,7 +406,10 @@ def template_xlsx() -> bytes:
     ws = wb.active
     ws.title = "水位统测"
     ws.append(list(TEMPLATE_COLUMNS))
-    ws.append(["JC001", "2026-10-08", 9.85, "浅层", 115.395159, 36.392654, 42.89, 43.39, "测钟", "张三"])
+    from gwmap.county import active
+
+    lon, lat = active().centre  # an example position inside the county
+    ws.append(["JC001", "2026-10-08", 9.85, "浅层", round(lon, 6), round(lat, 6), 42.89, 43.39, "测钟", "张三"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for col in "ABCDEFGHIJ":

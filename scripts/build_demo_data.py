@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from gwmap.boundaries import area_km2, schematic_townships  # noqa: E402
 from gwmap.crs import area_crs, gcj02_to_wgs84  # noqa: E402
-from gwmap.townships import COUNTY_CODE, TOWNSHIPS  # noqa: E402
+from gwmap.demo_townships import COUNTY_CODE, TOWNSHIPS  # noqa: E402
 
 SEED = 20230903  # DB37/T 4634-2023 came into force on 2023-09-03
 

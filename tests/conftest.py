@@ -105,3 +105,13 @@ def signed_in(at, store: Store, user) -> None:
     session_id, _ = open_session(store, user)
     at.session_state[USER_KEY] = user
     at.session_state[SESSION_KEY] = session_id
+
+
+@pytest.fixture(autouse=True)
+def _default_county():
+    """Each test starts with the default county active (a test that sets up another county reads it itself)."""
+    import gwmap.county
+
+    gwmap.county._active = None
+    yield
+    gwmap.county._active = None

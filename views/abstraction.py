@@ -113,14 +113,16 @@ base_year = data.selectbox(c2, t("abs.baseline"), years, index=0, key="abs_base"
 with st.spinner(t("abs.precomputing", year=year)):
     led = data.year_ledger(year)
     base = data.year_ledger(base_year)
-cmp_ = against_baseline(led, base)
+cmp_ = against_baseline(led, base, target_cut_m3=data.plan_cut(year))
 
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(t("abs.total"), vol(led.total_m3))
 m2.metric(t("abs.baseline_total", year=base_year), vol(base.total_m3))
 m3.metric(t("abs.cut"), vol(cmp_["cut_m3"]))
-m4.metric(t("abs.plan_cut"), vol(cmp_["target_cut_m3"]))
-if year != base_year:
+m4.metric(t("abs.plan_cut"), "—" if cmp_["target_cut_m3"] is None else vol(cmp_["target_cut_m3"]))
+if cmp_["target_cut_m3"] is None:
+    st.info(t("targets.none_for_year", year=year))
+elif year != base_year:
     if cmp_["met"]:
         st.success(t("abs.cut_met"))
     else:
@@ -243,8 +245,9 @@ if present:
                     note = st.text_area(t("abs.screen_note"), key=f"abs_note_{reason}")
                     lon = lat = None
                     if x.get("lon") is None:
-                        lon = st.number_input(t("abs.screen_lon"), 114.0, 117.0, value=115.5, format="%.6f")
-                        lat = st.number_input(t("abs.screen_lat"), 35.5, 37.5, value=36.5, format="%.6f")
+                        lon0, lat0 = data.county().centre
+                        lon = st.number_input(t("abs.screen_lon"), lon0 - 1.5, lon0 + 1.5, value=lon0, format="%.6f")
+                        lat = st.number_input(t("abs.screen_lat"), lat0 - 1.5, lat0 + 1.5, value=lat0, format="%.6f")
                     if st.form_submit_button(t("abs.screen_accept"), type="primary"):
                         try:
                             code = accept(store, user, year=year, reason=reason, subject_=chosen, townships=townships,

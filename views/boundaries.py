@@ -48,7 +48,8 @@ else:
         code_field = data.selectbox(c2, t("boundaries.code_field"), code_opts, index=code_opts.index(guess_code or ""),
                                   format_func=lambda f: f or tr("boundaries.no_code_field"))
         try:
-            preview = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field or None)
+            preview = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field or None,
+                                         expected_km2=repo.stored_county_area(store))
         except GwmapError as exc:
             st.error(t_error(exc))
             st.stop()

@@ -12,15 +12,14 @@ from gwmap.errors import ConflictError, GwmapError
 from gwmap.i18n import translate
 from gwmap.ledger import against_baseline
 from gwmap.maps import build_cone_map
-from gwmap.runs import DASHBOARD_CONE
+from gwmap.runs import dashboard_cone
 from gwmap.store.users import can
 from gwmap.targets import RECLAIMED_USES, reclaimed_figures, reclaimed_table, set_reclaimed
 from gwmap.ui import charts, data, mapview, resources, shell, state
 from gwmap.ui.i18n import file_name, named, survey_label, t, t_error, translator
 
-CONE = DASHBOARD_CONE  # the cone the dashboard shows (and the bulletin prints)
-
 user = shell.require_user()  # before anything is read: this page may run without app.py
+CONE = dashboard_cone()  # the cone the dashboard shows (and the bulletin prints), by the county profile
 st.header(t("dash.header"))
 tr = translator()  # captures the language now; widgets call it later
 SEP = tr("list.sep")
@@ -41,7 +40,10 @@ if len(series):
     code, params = describe_change(latest["change_km2"])
     st.subheader(t("cone.latest", survey=survey_label(latest["code"], lang), area=f"{latest['area_km2']:.1f}") + " "
                  + t(code, **params))
-    st.caption(t("dash.cone_rule", threshold=f"{CONE['threshold']:g}"))
+    st.caption(t(f"dash.cone_rule_{CONE['kind']}", threshold=f"{CONE['threshold']:g}"))
+    share = latest["area_km2"] / info.county_area_km2 if info.county_area_km2 else 0.0
+    if share > 0.9:  # a rule that takes in nearly the whole county describes no cone
+        st.warning(t("warn.dash.cone_too_wide", share=f"{share:.0%}", threshold=f"{CONE['threshold']:g}"))
     c1, c2 = st.columns([3, 2])
     with c1:
         cone_map = data.rendered_map("dashboard_cone", data.DASHBOARD_TABLES, (info.id,), lambda: build_cone_map(
@@ -52,17 +54,24 @@ if len(series):
                                        y_title=t("cone.col.area_km2"), height=400))
 
 st.subheader(t("dash.targets"))
-targets, g, rank = data.dashboard_figures(version, townships, cone.by_township if cone is not None else None)
-for target in targets:
-    fmt = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}"}[target.unit]
+status, g, rank = data.dashboard_figures(version, townships, cone.by_township if cone is not None else None, series)
+FMT = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}", "km2": "{:,.1f}"}
+
+
+def show_target(target) -> None:  # noqa: ANN001
+    """One target (or figure): what it is, the figure, the goal, met or not, and the records behind it."""
+    fmt = FMT[target.unit]
     cols = st.columns([3, 2, 2, 1])
     due = survey_label(target.due, lang)  # a level change is due by a survey: named as people read it
-    cols[0].markdown(f"**{t('targets.' + target.key)}**  \n{t('targets.due', due=due)}")
-    cols[1].metric(t("dash.actual"), fmt.format(target.actual) if pd.notna(target.actual) else "—")
-    cols[2].metric(t("dash.goal"), fmt.format(target.goal) if target.unit != "m" else t("targets.rise"))
-    cols[3].markdown(":material/check_circle: " + t("dash.met") if target.met else ":material/warning: " + t("dash.not_met"))
-    if target.unit not in ("m",):
-        st.progress(target.share if target.higher_is_better else (1.0 if target.met else 0.0))
+    doc = f"  \n{t('targets.document', document=target.document)}" if target.document else ""
+    cols[0].markdown(f"**{t('targets.' + target.key, year=target.year)}**  \n{t('targets.due', due=due)}{doc}")
+    cols[1].metric(t("dash.actual"), fmt.format(target.actual) if pd.notna(target.actual) else t("targets.no_figure"))
+    if target.goal is not None:
+        goal = t("county.deep_stopped_is.yes") if target.key == "deep_stopped" else fmt.format(target.goal)
+        cols[2].metric(t("dash.goal"), goal)
+        cols[3].markdown(":material/check_circle: " + t("dash.met") if target.met
+                         else ":material/warning: " + t("dash.not_met"))
+        st.progress(target.share)
     with st.expander(t("dash.source")):
         source = target.source.copy()
         if "township_code" in source:
@@ -75,14 +84,29 @@ for target in targets:
         source.columns = [named("targets.col", c, lang) for c in source.columns]
         data.table(source, hide_index=True, use_container_width=True)
 
+
+if not status.this_year:  # never an earlier year's targets in this year's place
+    st.info(t("targets.none_for_year", year=status.year))
+for target in status.this_year:
+    show_target(target)
+st.markdown(f"**{t('targets.figures')}**")
+for target in status.figures:
+    show_target(target)
+for year, targets in status.earlier.items():
+    with st.expander(t("targets.earlier", year=year) + " · " + t("dash.met") + f" {sum(bool(x.met) for x in targets)}"
+                     f"/{len(targets)}"):
+        for target in targets:
+            show_target(target)
+
 # the cut read from the abstraction ledger (meters and electricity), beside the permits of the sealed wells
 ledger_years = data.data_years()
 if len(ledger_years) >= 2:
     last = max((y for y in ledger_years if y < clock.today().year), default=ledger_years[-1])
-    cut = against_baseline(data.year_ledger(last), data.year_ledger(ledger_years[0]))
+    cut = against_baseline(data.year_ledger(last), data.year_ledger(ledger_years[0]), target_cut_m3=data.plan_cut(last))
     c1, c2 = st.columns([4, 1])
+    goal = "—" if cut["target_cut_m3"] is None else f"{cut['target_cut_m3']:,.0f}"
     c1.caption(t("dash.ledger_cut" if cut["cut_m3"] >= 0 else "dash.ledger_more", year=last, base=ledger_years[0],
-                 cut=f"{abs(cut['cut_m3']):,.0f}", goal=f"{cut['target_cut_m3']:,.0f}"))
+                 cut=f"{abs(cut['cut_m3']):,.0f}", goal=goal))
     c2.page_link("views/abstraction.py", label=t("nav.abstraction"), icon=":material/water_drop:")
 
 st.subheader(t("dash.enforcement"))

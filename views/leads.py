@@ -62,8 +62,11 @@ if editor:
     with st.expander(t("leads.register"), expanded=pick is not None):
         with st.form("lead_new", clear_on_submit=True):
             c1, c2, c3 = st.columns(3)
-            lon = c1.number_input(t("report.ledger.lon"), 114.0, 117.0, value=float(pick[0]) if pick else 115.5, format="%.6f")
-            lat = c2.number_input(t("report.ledger.lat"), 35.5, 37.5, value=float(pick[1]) if pick else 36.55, format="%.6f")
+            lon0, lat0 = data.county().centre  # the boxes span the county and its surroundings
+            lon = c1.number_input(t("report.ledger.lon"), lon0 - 1.5, lon0 + 1.5, value=float(pick[0]) if pick else lon0,
+                                  format="%.6f")
+            lat = c2.number_input(t("report.ledger.lat"), lat0 - 1.5, lat0 + 1.5, value=float(pick[1]) if pick else lat0,
+                                  format="%.6f")
             source = data.selectbox(c3, t("field.source"), MANUAL_SOURCES,
                                     format_func=lambda v: tr(f"vocab.lead_source.{v}"))
             gcj = st.checkbox(t("leads.gcj02"))

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gwmap.dispatch import DEFAULT_START, day_targets, plan_day, save_dispatch
+from gwmap.dispatch import day_targets, default_start, plan_day, save_dispatch
 from gwmap.errors import GwmapError
 from gwmap.io.routes import amap_link, gpx_bytes, kml_bytes, route_docx, route_pdf, route_xlsx
 from gwmap.maps import build_route_map
@@ -36,8 +36,9 @@ with st.form("rt_targets"):
     service = d5.number_input(t("routes.service"), 0, 240, 20)
     speed = d6.number_input(t("routes.speed"), 5, 120, 30)
     s1, s2, s3 = st.columns(3)
-    start_lon = s1.number_input(t("routes.start_lon"), 114.0, 117.0, DEFAULT_START[0], format="%.6f")
-    start_lat = s2.number_input(t("routes.start_lat"), 35.5, 37.5, DEFAULT_START[1], format="%.6f")
+    home = default_start()  # the water bureau, from the county profile
+    start_lon = s1.number_input(t("routes.start_lon"), home[0] - 1.5, home[0] + 1.5, home[0], format="%.6f")
+    start_lat = s2.number_input(t("routes.start_lat"), home[1] - 1.5, home[1] + 1.5, home[1], format="%.6f")
     detour = s3.number_input(t("routes.detour"), 1.0, 3.0, 1.3, step=0.05)
     roads_file = st.file_uploader(t("routes.roads"), type=["geojson", "json", "zip", "gpkg", "kml"])
     go = st.form_submit_button(t("routes.plan"), type="primary")

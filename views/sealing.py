@@ -7,7 +7,7 @@ import streamlit as st
 
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.registry import WellQuery, query_wells
-from gwmap.sealing import METHODS, Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable, set_plan
+from gwmap.sealing import METHODS, Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell
@@ -65,16 +65,8 @@ data.table(pd.DataFrame({
     t("field.cut_m3_per_year"): shown["cut_m3_per_year"]}), use_container_width=True, hide_index=True, height=300)
 
 if editor:
-    with st.expander(t("sealing.plan_title")):
-        with st.form("sl_plan"):
-            p1, p2, p3 = st.columns(3)
-            py = p1.number_input(t("sealing.year"), 2020, 2040, dt.date.today().year)
-            pw = p2.number_input(t("sealing.target_wells"), 0, 10_000, 10)
-            pc = p3.number_input(t("sealing.target_cut"), 0.0, 1e9, 500_000.0, step=10_000.0)
-            replace = st.checkbox(t("form.replace"), key="sl_plan_replace")
-            if st.form_submit_button(t("sealing.save_plan")):
-                run(lambda: set_plan(store, user, year=int(py), target_wells=int(pw), target_cut_m3=float(pc),
-                                     replace=replace), t("sealing.saved"))
+    st.page_link("views/county.py", label=t("nav.county"), icon=":material/tune:")  # the year's targets
+    with st.expander(t("sealing.add")):
         with st.form("sl_add"):
             a1, a2, a3 = st.columns(3)
             code = a1.text_input(t("field.well_code"))

@@ -29,13 +29,13 @@ from gwmap.errors import CRSError, InputDataError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BoundaryFile", "read_boundary_file", "MAX_UPLOAD_MB", "FORMATS", "COUNTY_REGION"]
+__all__ = ["BoundaryFile", "read_boundary_file", "MAX_UPLOAD_MB", "FORMATS", "county_region"]
 
 MAX_UPLOAD_MB = 50
 MAX_UNZIPPED_MB = 500
 FORMATS = (".geojson", ".json", ".zip", ".gpkg", ".kml")
-#: Generous box around Guan County (lon/lat); anything outside means a wrong CRS.
-COUNTY_REGION = (114.5, 35.8, 116.5, 37.3)
+#: How far (degrees) around the county's extent a file may reach before its CRS is judged wrong.
+REGION_MARGIN_DEG = 0.6
 _SHP_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -274,13 +274,23 @@ def _crs_hint(gdf: gpd.GeoDataFrame) -> str:
     return ""
 
 
+def county_region() -> tuple[float, float, float, float]:
+    """A generous box around the active county (lon/lat).
+
+    Its reference extent widened by :data:`REGION_MARGIN_DEG`, or China's for a county not in the table.
+    """
+    from gwmap.county import far_box
+
+    return far_box(margin_deg=REGION_MARGIN_DEG) or (73.0, 3.0, 136.0, 54.0)
+
+
 def _check_region(gdf: gpd.GeoDataFrame, source: str) -> None:
     minx, miny, maxx, maxy = gdf.total_bounds
-    x0, y0, x1, y1 = COUNTY_REGION
+    x0, y0, x1, y1 = county_region()
     if not np.all(np.isfinite([minx, miny, maxx, maxy])) or maxx < x0 or minx > x1 or maxy < y0 or miny > y1:
         raise CRSError(
             "err.boundary.outside",
-            f"The features fall at {minx:.3f}..{maxx:.3f} E, {miny:.3f}..{maxy:.3f} N, not in Guan County; "
+            f"The features fall at {minx:.3f}..{maxx:.3f} E, {miny:.3f}..{maxy:.3f} N, not in the county; "
             "the CRS is probably wrong.",
             bounds=f"{minx:.3f}–{maxx:.3f}°E, {miny:.3f}–{maxy:.3f}°N", crs=source,
         )

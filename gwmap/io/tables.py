@@ -47,7 +47,7 @@ def _in_gb2312(ch: str) -> bool:
 
 
 def _unlikely_share(text: str) -> float:
-    """Share of East-Asian characters a text from Guan County would hardly hold (outside GB2312, kana, private use)."""
+    """Share of East-Asian characters a county's Chinese text would hardly hold (outside GB2312, kana, private use)."""
     sample = text[:20_000]
     eastern = [c for c in sample if "\u3040" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\ue000" <= c <= "\uf8ff"]
     if not eastern:

@@ -18,7 +18,7 @@ __all__ = [
     "Base", "Versioned", "CodeCounter", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
     "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
     "LeadStep", "Evidence", "SealingPlan", "SealingPhoto",
-    "Dispatch", "DispatchStop", "ReclaimedWater",
+    "Dispatch", "DispatchStop", "ReclaimedWater", "CountyProfileRow", "PlanTarget",
 ]
 
 
@@ -614,3 +614,47 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
             (type_ == "column" and name == "geom") or (type_ == "index" and name and name.endswith("_geom"))):
         return False
     return not (type_ == "table" and reflected and compare_to is None and name not in Base.metadata.tables)
+
+
+class CountyProfileRow(Versioned, Base):
+    """The county this database serves (one row): name, code, bureau, cone rule, time zone, standard, plan.
+
+    Read through :func:`gwmap.county.profile`; the default county's profile when the row is missing.
+    """
+
+    __tablename__ = "county_profiles"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    adcode: Mapped[str] = mapped_column(String(6), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(128), default="")
+    bureau_name: Mapped[str] = mapped_column(String(128), default="")
+    bureau_lon: Mapped[float] = mapped_column(Float)
+    bureau_lat: Mapped[float] = mapped_column(Float)
+    cone_kind: Mapped[str] = mapped_column(String(8), default="depth")
+    cone_threshold_m: Mapped[float] = mapped_column(Float, default=12.0)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    sealing_standard: Mapped[str] = mapped_column(String(64), default="")
+    plan_title: Mapped[str] = mapped_column(String(255), default="")
+
+
+class PlanTarget(Versioned, Base):
+    """One year's targets of the county's plan; a blank figure is no target that year.
+
+    ``level_rise_m``: the mean rise of the water table (same season a year before) at least this;
+    ``cone_area_km2``: the cone at most this; ``deep_stopped``: no deep well in use by the year's end.
+    ``source`` names the document the figures come from.
+    """
+
+    __tablename__ = "plan_targets"
+    __table_args__ = (UniqueConstraint("county_adcode", "year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_adcode: Mapped[str] = mapped_column(String(6), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sealed_wells: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    cut_m3: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reclaimed_used_m3: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reclaimed_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    deep_stopped: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    cone_area_km2: Mapped[float | None] = mapped_column(Float, nullable=True)
+    level_rise_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(Text)

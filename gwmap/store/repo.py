@@ -174,23 +174,40 @@ def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename:
 
     authorize(store, user, "boundaries.import", target=filename)
     read = read_boundary_file(data, filename, crs=crs)
-    prepared = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field)
+    prepared = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field,
+                                  expected_km2=stored_county_area(store))
     hint = boundary_hint(store, prepared, crs_declared=crs is not None)
     change = preview_membership(store, prepared)
     info = save_boundaries(store, user, prepared, source_name=filename, source_sha256=read.sha256)
     return info, read.warnings + prepared.warnings + hint, change
 
 
+def stored_county_area(store: Store) -> float | None:
+    """The county's area as the current boundary version has it (km²), or None before the first import."""
+    with store.session() as s:
+        return s.scalar(select(BoundaryVersion.county_area_km2).where(BoundaryVersion.is_current)
+                        .order_by(BoundaryVersion.id.desc()).limit(1))
+
+
 def boundary_hint(store: Store, prepared: PreparedBoundaries, *, crs_declared: bool) -> tuple:
-    """Notices comparing a new set with the stored one: ``warn.boundary.maybe_gcj02`` (see :func:`gcj02_hint`)."""
+    """Notices comparing a new set with the stored one (or the county's reference centroid on a first import).
+
+    ``warn.boundary.maybe_gcj02`` (see :func:`gcj02_hint`).
+    """
+    import shapely
+
     from gwmap.boundaries import gcj02_hint
+    from gwmap.county import active, reference
 
     if crs_declared:
         return ()
     try:
         stored = current_boundaries(store)[2]
     except NotFound:
-        return ()
+        ref = reference(active().adcode)
+        if ref is None:
+            return ()
+        stored = shapely.Point(ref.lon, ref.lat)
     hint = gcj02_hint(prepared.outline, stored)
     return (("warn.boundary.maybe_gcj02", hint),) if hint else ()
 

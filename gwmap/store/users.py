@@ -46,6 +46,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reclaimed.edit": frozenset({"admin", "hydrologist"}),
     "abstraction.import": frozenset({"admin", "hydrologist"}),
     "audit.view": frozenset({"admin"}),
+    "county.edit": frozenset({"admin"}),
+    "targets.edit": frozenset({"admin", "hydrologist"}),
 }
 
 #: Failed sign-ins allowed before each further try is delayed.

@@ -40,7 +40,7 @@ _BAD_LINE = re.compile(_BAD_MULTILINE.pattern[:-1] + "\t\n\r]")
 def clean_text_problem(value: str, *, multiline: bool) -> str | None:
     r"""Why ``value`` cannot be stored as text, or None.
 
-    >>> clean_text_problem("371525001J0001", multiline=False) is None
+    >>> clean_text_problem("130433001J0001", multiline=False) is None
     True
     >>> clean_text_problem("XS2026\u202e1000", multiline=False)
     'control'
@@ -120,7 +120,7 @@ def _township(obj) -> None:  # noqa: ANN001
 
 
 def _boundary(obj) -> None:  # noqa: ANN001
-    if obj.county_area_km2 is not None and not 10 <= obj.county_area_km2 <= 20_000:
+    if obj.county_area_km2 is not None and not 1 <= obj.county_area_km2 <= 350_000:
         raise InputDataError("err.boundary.county_area", "No county has this area.", area=f"{obj.county_area_km2:,.1f}")
 
 

@@ -235,8 +235,47 @@ def map_grid(township: str | None, bounds):
 
 
 #: What the dashboard's figures read: a change to any of them (or a new day) makes them anew.
-DASHBOARD_TABLES = ("surveys", "measurements", "sealings", "sealing_plans", "wells", "leads", "lead_steps",
-                    "monitoring_wells", "reclaimed_water", "boundary_versions", "townships")
+DASHBOARD_TABLES = ("surveys", "measurements", "sealings", "plan_targets", "county_profiles", "wells", "leads",
+                    "lead_steps", "monitoring_wells", "reclaimed_water", "plant_months", "boundary_versions",
+                    "townships")
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _county(version: int):
+    from gwmap.county import profile
+
+    return profile(store())
+
+
+def county():
+    """The county this app serves (its profile), made active for this run: names, time zone, plane."""
+    from gwmap.county import activate
+
+    return activate(_county(version("county_profiles")))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _plan_cut(version: int, year: int):
+    from gwmap.targets import plan_cut_m3
+
+    return plan_cut_m3(store(), year)
+
+
+def plan_cut(year: int) -> float | None:
+    """The plan's abstraction cut for ``year`` (or the latest year before it with one), m³; None if none."""
+    return _plan_cut(version("plan_targets", "county_profiles"), int(year))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _targets(version: int):
+    from gwmap.targets import targets_frame
+
+    return targets_frame(store())
+
+
+def targets():
+    """Every year's plan targets of the county, oldest first."""
+    return _targets(version("plan_targets", "county_profiles"))
 
 
 def dashboard_version() -> tuple[int, str]:
@@ -272,14 +311,14 @@ def dashboard_cone(version: tuple, boundary_version: int, _user, _townships, con
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def dashboard_figures(version: tuple, _townships, _cone_split):
+def dashboard_figures(version: tuple, _townships, _cone_split, _series=None):
     """The plan's targets, the enforcement glance and the township ranking, kept until their data change.
 
     SQL aggregates each; a new day is a change too (overdue is a matter of date).
     """
     from gwmap.targets import enforcement_glance, plan_targets, township_ranking
 
-    return (plan_targets(store()), enforcement_glance(store()),
+    return (plan_targets(store(), cone_series=_series), enforcement_glance(store()),
             township_ranking(store(), _townships, cone_split=_cone_split))
 
 

@@ -36,8 +36,8 @@ def md_text(value: object) -> str:
     '\\:red\\[注意\\]'
     >>> md_text("见 :material/warning: 10:30")
     '见 \\:material/warning: 10:30'
-    >>> md_text("371525001J0001")
-    '371525001J0001'
+    >>> md_text("130433001J0001")
+    '130433001J0001'
     """
     text = "" if value is None else str(value)
     if not any(ch in _MD_SPECIAL for ch in text) and ":" not in text and not text.lstrip().startswith(("-", "=")):

@@ -229,6 +229,9 @@ def require_user(permission: str | None = None, *, target: str = "", frame: bool
     """
     user, ended = resolved if resolved is not None else current_user()
     store = resources.store()
+    from gwmap.ui import data
+
+    data.county()  # every message, date and plane of this run follows the county's profile
     if user is None:
         if frame:  # a page run directly: app.py drew nothing
             language_switch()

@@ -318,9 +318,9 @@ def _reclaimed(year=2026, use="industry", treated=1e6, used=5e5):
 
 def _plan(year=2027, wells=10, cut=1e5):
     def run(store, ctx):
-        from gwmap.sealing import set_plan
+        from gwmap.targets import set_targets
 
-        set_plan(store, HYDRO, year=year, target_wells=wells, target_cut_m3=cut)
+        set_targets(store, HYDRO, year=year, sealed_wells=wells, cut_m3=cut, source="年度封井计划")
     return run
 
 

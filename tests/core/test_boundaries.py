@@ -6,7 +6,7 @@ from shapely.geometry import Point, Polygon
 
 from gwmap.boundaries import area_km2, prepare_boundaries, schematic_townships
 from gwmap.errors import InputDataError
-from gwmap.townships import TOWNSHIPS
+from gwmap.demo_townships import TOWNSHIPS
 from tests.conftest import DATA
 
 

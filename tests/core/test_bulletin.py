@@ -17,8 +17,8 @@ from gwmap.targets import enforcement_glance, plan_targets
 LEADER = CurrentUser("leader", "leader")
 
 
-def tr(key):
-    return translate(key, "zh")
+def tr(key, **params):
+    return translate(key, "zh", **params)
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def test_figures_equal_the_dashboards(demo_store, bulletin):
     rows = {r.cells[0].text: r.cells[1].text for r in targets_tbl.rows[1:]}
     for t in plan_targets(demo_store):
         if t.unit == "m3":
-            assert rows[tr(f"targets.{t.key}")] == f"{t.actual:,.0f}"
+            assert rows[tr(f"targets.{t.key}", year=t.year)] == f"{t.actual:,.0f}"
     assert len(doc.tables[1].rows) == 19  # the ranking: header and 18 townships
     enforcement = {r.cells[0].text: r.cells[1].text for r in doc.tables[2].rows}
     assert enforcement["整改逾期"] == str(g["overdue"]) and enforcement["未办结线索"] == str(g["open"])

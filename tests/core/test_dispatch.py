@@ -11,7 +11,7 @@ from shapely.geometry import LineString
 
 from gwmap import clock
 from gwmap.cases import advance, lead_steps
-from gwmap.dispatch import DEFAULT_START, day_targets, plan_day, save_dispatch
+from gwmap.dispatch import day_targets, default_start, plan_day, save_dispatch
 from gwmap.i18n import translate
 from gwmap.io.routes import amap_link, gpx_bytes, kml_bytes, route_docx, route_pdf, route_xlsx
 from gwmap.store import repo
@@ -21,8 +21,8 @@ ENF = CurrentUser("enforce", "enforcement")
 TODAY = date(2026, 11, 28)
 
 
-def tr(key):
-    return translate(key, "zh")
+def tr(key, **params):
+    return translate(key, "zh", **params)
 
 
 @pytest.fixture
@@ -54,10 +54,10 @@ def test_two_teams_overdue_first(plan):
 def test_route_sheets(plan, tmp_path):
     targets, p = plan
     names = {}
-    gpx = ET.fromstring(gpx_bytes(p.stops, DEFAULT_START, tr=tr))
+    gpx = ET.fromstring(gpx_bytes(p.stops, default_start(), tr=tr))
     ns = {"g": "http://www.topografix.com/GPX/1/1"}
     assert len(gpx.findall("g:wpt", ns)) == len(p.stops) and len(gpx.findall("g:rte", ns)) == 2
-    kml = ET.fromstring(kml_bytes(p.stops, DEFAULT_START, tr=tr))
+    kml = ET.fromstring(kml_bytes(p.stops, default_start(), tr=tr))
     assert len(kml.findall(".//{http://www.opengis.net/kml/2.2}Point")) == len(p.stops)
     raw = route_xlsx(p.stops, p.teams, tr=tr, names=names)
     sheet = pd.read_excel(io.BytesIO(raw))

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy import select
 
 from gwmap import ledger
 from gwmap.abstraction import import_upload, latest_power, read_upload
@@ -191,9 +192,15 @@ def test_the_year_ledger_by_well_adds_up_and_its_excel_says_the_same(power_db_pa
     assert led.townships["m3"].sum() == pytest.approx(led.total_m3, rel=1e-9)
     # against a baseline: the cut and the plan's target
     base = ledger.year_ledger(store, 2022)
-    cmp_ = ledger.against_baseline(led, base)
+    from gwmap.store.models import PlanTarget
+
+    with store.session() as s:  # the plan's cut: the ledger year's target, or the latest year's before it
+        goal = s.scalars(select(PlanTarget.cut_m3).where(PlanTarget.year <= led.year, PlanTarget.cut_m3.is_not(None))
+                         .order_by(PlanTarget.year.desc())).first()
+    cmp_ = ledger.against_baseline(led, base, target_cut_m3=goal)
     assert cmp_["cut_m3"] == pytest.approx(base.total_m3 - led.total_m3, abs=0.1)
-    assert cmp_["target_cut_m3"] == 1_150_000 and cmp_["met"] == (cmp_["cut_m3"] >= 1_150_000)
+    assert cmp_["target_cut_m3"] == goal and cmp_["met"] == (cmp_["cut_m3"] >= goal)
+    assert ledger.against_baseline(led, base, target_cut_m3=None)["met"] is None  # no target: no verdict
     # the Excel
     wb = openpyxl.load_workbook(io.BytesIO(ledger.ledger_xlsx(led, tr=translator("zh"), names={}, baseline=cmp_)))
     assert wb.sheetnames == ["汇总", "按井", "按乡镇", "按月"]

@@ -119,11 +119,15 @@ def test_the_targets_count_years_with_records_from_them_and_the_form_for_the_res
     # the form's figures for a year with records do not override them
     set_reclaimed(demo_store, hydro, year=2026, use="industry", sewage_treated_m3=1e6, reclaimed_used_m3=9e5,
                   replace=True)
-    t = {x.key: x for x in plan_targets(demo_store, today=TODAY)}
+    from gwmap.targets import set_targets
+
+    set_targets(demo_store, hydro, year=2026, reclaimed_used_m3=7e6, reclaimed_rate="50%", source="2026年度任务")
+    t = {x.key: x for x in plan_targets(demo_store, today=TODAY).this_year}
     records = reclaimed.utilisation(demo_store).set_index("period").loc[2026]
-    assert t["reclaimed_used"].actual == pytest.approx(records.used_m3) == pytest.approx(7.3e6, abs=1)
-    assert t["reclaimed_rate"].actual == pytest.approx(records.rate)
-    assert list(t["reclaimed_used"].source.set_index("year").loc[[2021, 2026], "source"]) == ["form", "records"]
+    assert t["reclaimed_used_m3"].actual == pytest.approx(records.used_m3) == pytest.approx(7.3e6, abs=1)
+    assert t["reclaimed_used_m3"].goal == 7e6 and t["reclaimed_used_m3"].met
+    assert t["reclaimed_rate"].actual == pytest.approx(records.rate) and t["reclaimed_rate"].goal == 0.5
+    assert list(t["reclaimed_used_m3"].source["source"]) == ["records"]
 
 
 def test_the_one_map_draws_plants_by_volume_pipelines_and_users(demo_store):

@@ -7,9 +7,10 @@ import pytest
 from PIL import Image
 
 from gwmap.errors import InputDataError, PermissionDenied
-from gwmap.sealing import Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable, set_plan
+from gwmap.sealing import Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable
 from gwmap.store import repo
 from gwmap.store.users import CurrentUser
+from gwmap.targets import set_targets
 
 HYDRO = CurrentUser("hydro", "hydrologist")
 
@@ -35,7 +36,7 @@ def _in_use_well(store):
 
 def test_plan_works_acceptance(demo_store, tmp_path):
     well = _in_use_well(demo_store)
-    set_plan(demo_store, HYDRO, year=2027, target_wells=1, target_cut_m3=50_000)
+    set_targets(demo_store, HYDRO, year=2027, sealed_wells=1, cut_m3=50_000, source="2027年封井计划")
     sid = plan_sealing(demo_store, HYDRO, well_code=well.well_code, year=2027, disposition="fill")
     with pytest.raises(InputDataError) as err:
         plan_sealing(demo_store, HYDRO, well_code=well.well_code, year=2027, disposition="fill")
@@ -76,4 +77,4 @@ def test_reenable_needs_an_approved_application(demo_store):
 def test_enforcement_and_leaders_cannot_change_sealings(demo_store):
     for who in (CurrentUser("boss", "leader"), CurrentUser("enf", "enforcement")):
         with pytest.raises(PermissionDenied):
-            set_plan(demo_store, who, year=2030, target_wells=1, target_cut_m3=1)
+            set_targets(demo_store, who, year=2030, sealed_wells=1, cut_m3=1, source="plan")

@@ -16,18 +16,71 @@ TODAY = date(2026, 11, 28)
 
 
 def test_targets_match_the_records(demo_store):
-    t = {x.key: x for x in plan_targets(demo_store, today=TODAY)}
-    assert t["wells_sealed_2023"].actual == 14 and t["wells_sealed_2023"].met
-    assert t["cut_2023"].actual == 1_188_000 and t["cut_2023"].goal == 1_150_000 and t["cut_2023"].met
+    status = plan_targets(demo_store, today=TODAY)
+    seal = repo.sealings_frame(demo_store)
+    done_2023 = seal[(seal.plan_year == 2023) & (seal.stage == "accepted") & seal.reenabled_on.isna()]
+    y2023 = {x.key: x for x in status.earlier[2023]}  # the plan's 2023 figures, judged at the end of 2023
+    assert y2023["sealed_wells"].actual == len(done_2023) == 14 and y2023["sealed_wells"].met
+    assert y2023["cut_m3"].actual == done_2023.cut_m3_per_year.sum() == 1_188_000
+    assert y2023["cut_m3"].goal == 1_150_000 and y2023["cut_m3"].met
+    assert y2023["reclaimed_used_m3"].goal == 7_000_000 and "2023" in y2023["reclaimed_used_m3"].document
+    # this year's targets are this year's: 2026's sealing plan, never 2023's figures
+    now = {x.key: x for x in status.this_year}
+    assert set(now) == {"sealed_wells", "cut_m3"} and now["sealed_wells"].year == 2026
+    assert now["sealed_wells"].goal == len(seal[seal.plan_year == 2026])
+    assert list(status.earlier) == [2025, 2024, 2023]  # the years before, newest first
+    t = {x.key: x for x in status.figures}
     wells = repo.wells_frame(demo_store)
     deep = wells[(wells.aquifer == "deep") & (wells.status == "in_use")]
     assert t["deep_remaining"].actual == pytest.approx(deep.permitted_m3_per_year.sum())
     source = t["deep_remaining"].source  # by township, summed in the store
     assert not t["deep_remaining"].met and source["wells"].sum() == len(deep)
     assert dict(zip(source.township_code, source.wells)) == deep.groupby("township_code").size().to_dict()
-    assert t["reclaimed_used"].actual == pytest.approx(7.3e6, rel=1e-6) and t["reclaimed_used"].met
-    assert t["reclaimed_rate"].actual == pytest.approx(7.3 / 14.0, rel=1e-6) and t["reclaimed_rate"].met
-    assert t["level_change_shallow"].actual < 0 and t["level_change_shallow"].met  # the water table rose
+    assert t["level_change_shallow"].actual < 0 and t["level_change_shallow"].goal is None  # the water table rose
+    y2025 = {x.key: x for x in status.earlier[2025]}
+    assert y2025["reclaimed_rate"].actual == pytest.approx(6.8 / 13.0, rel=1e-6) and y2025["reclaimed_rate"].met
+    assert y2025["level_rise_m"].goal == 0.0
+
+
+def test_a_year_without_targets_says_so(demo_store):
+    status = plan_targets(demo_store, today=date(2027, 2, 1))  # nothing entered for 2027 yet
+    assert status.this_year == [] and status.year == 2027 and 2026 in status.earlier
+    assert [x.key for x in status.figures][:1] == ["deep_remaining"]
+
+
+def test_targets_are_checked_audited_and_kept_per_year(demo_store):
+    from gwmap.errors import ConflictError
+    from sqlalchemy import select
+
+    from gwmap.store.models import AuditEvent
+    from gwmap.targets import set_targets, targets_frame
+
+    hydro = CurrentUser("hydro", "hydrologist")
+    for bad, code in (({"sealed_wells": -1}, "err.targets.value"), ({"reclaimed_rate": 50}, "err.targets.rate"),
+                      ({"cut_m3": float("nan")}, "err.targets.value"), ({}, "err.targets.none")):
+        with pytest.raises(InputDataError) as err:
+            set_targets(demo_store, hydro, year=2027, source="某方案", **bad)
+        assert err.value.code == code
+    with pytest.raises(InputDataError) as err:
+        set_targets(demo_store, hydro, year=2027, sealed_wells=3, source="  ")
+    assert err.value.code == "err.targets.source"
+    assert 2027 not in set(targets_frame(demo_store)["year"])
+    set_targets(demo_store, hydro, year=2027, sealed_wells=30, cut_m3=800_000, source="2027年度计划")
+    with pytest.raises(ConflictError):  # a second entry does not silently replace the first
+        set_targets(demo_store, hydro, year=2027, sealed_wells=10, source="2027年度计划")
+    set_targets(demo_store, hydro, year=2027, reclaimed_rate="55%", source="2027年度计划")  # another figure: added
+    row = targets_frame(demo_store).set_index("year").loc[2027]
+    with demo_store.session() as s:
+        from gwmap.store.models import PlanTarget
+
+        row_id = s.scalar(select(PlanTarget.id).where(PlanTarget.year == 2027))
+    assert (row.sealed_wells, row.cut_m3, row.reclaimed_rate) == (30, 800_000, 0.55)
+    with demo_store.session() as s:
+        actors = s.scalars(select(AuditEvent.actor).where(AuditEvent.table_name == "plan_targets",
+                                                          AuditEvent.record_id == str(row_id))).all()
+    assert actors == ["hydro", "hydro"]  # the entry and the added rate, each in the trail
+    with pytest.raises(PermissionDenied):
+        set_targets(demo_store, CurrentUser("boss", "leader"), year=2027, sealed_wells=1, source="x")
 
 
 def test_level_change_uses_wells_measured_in_both(demo_store):

@@ -685,10 +685,13 @@ def test_dashboard_figures_equal_the_store(make_app, demo_db_path, lang):
     store = _store(demo_db_path)
     metrics = [(m.label, m.value) for m in at.metric]
     actual = [v for k, v in metrics if k == translate("dash.actual", lang)]
-    targets = plan_targets(store)
-    assert len(actual) == len(targets)
-    sealed = next(x for x in targets if x.key == "wells_sealed_2023")
-    assert actual[[x.key for x in targets].index("wells_sealed_2023")] == f"{sealed.actual:,.0f}" == "14"
+    status = plan_targets(store)
+    targets = status.this_year + status.figures + [x for xs in status.earlier.values() for x in xs]
+    assert len(actual) == len(targets)  # this year's targets, the figures beside them, the earlier years'
+    i = next(i for i, x in enumerate(targets) if (x.key, x.year) == ("sealed_wells", 2023))
+    assert actual[i] == "14"  # the 14 wells sealed and accepted in 2023 (data/wells/sealings.csv)
+    labels = [m.value for m in at.markdown]
+    assert any(translate("targets.sealed_wells", lang, year=2023) in v for v in labels)
     g = enforcement_glance(store)
     assert (translate("onemap.metric.leads_overdue", lang), str(g["overdue"])) in metrics
     rank = at.dataframe[-1].value
@@ -1048,3 +1051,34 @@ def test_reenabling_among_thousands_of_standby_wells_takes_a_typed_code(make_app
         events = [(e.action, e.actor, e.after) for e in s.scalars(select(AuditEvent).where(
             AuditEvent.table_name == "wells", AuditEvent.action == "reenable"))]
     assert len(events) == 1 and events[0][1] == "hydro" and "冠水审〔2026〕7号" in events[0][2]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_county_page_profile_and_targets(make_app, demo_db_path, lang):
+    from gwmap.targets import targets_frame
+
+    at = make_app(lang, LEADER, "views/county.py")
+    assert at.header[0].value == translate("county.header", lang)
+    assert not at.main.get("form")  # a leader reads the profile and the targets, changes nothing
+    assert translate("county.read_only", lang) in [c.value for c in at.caption]
+    years = list(at.dataframe[-1].value[translate("county.col.year", lang)])
+    assert years == [2023, 2024, 2025, 2026]
+    at = make_app(lang, CurrentUser("hydro", "hydrologist", "水资源科"), "views/county.py")
+    assert not [b for b in at.button if b.label == translate("county.save", lang)]  # the profile is the admin's
+    year = next(n for n in at.number_input if n.label == translate("sealing.year", lang))
+    assert year.value is None  # no default year (nor figures) a stray Enter could store
+    next(b for b in at.button if b.label == translate("county.save_targets", lang)).click().run()
+    assert at.error[0].value == translate("err.targets.year", lang, value="None")
+    year = next(n for n in at.number_input if n.label == translate("sealing.year", lang))
+    year.set_value(2027)
+    next(n for n in at.number_input if n.label == translate("county.col.sealed_wells", lang)).set_value(30)
+    next(n for n in at.text_input if n.label == translate("county.source", lang)).input("2027年度封井计划")
+    next(b for b in at.button if b.label == translate("county.save_targets", lang)).click().run()
+    assert at.success[0].value == translate("county.targets_saved", lang, year=2027)
+    row = targets_frame(_store(demo_db_path)).set_index("year").loc[2027]
+    assert row.sealed_wells == 30 and pd.isna(row.cut_m3) and row.source == "2027年度封井计划"
+    at = make_app(lang, ADMIN, "views/county.py")
+    threshold = next(n for n in at.number_input if n.label == translate("county.cone_threshold_m", lang))
+    threshold.set_value(350.0)  # a depth no cone rule takes
+    next(b for b in at.button if b.label == translate("county.save", lang)).click().run()
+    assert at.error[0].value == translate("err.county.threshold", lang, value="350.0")

@@ -1,4 +1,4 @@
-"""The county's townships (2023 statistical codes) and their approximate seats.
+"""The demo county's townships (2023 statistical codes) and their approximate seats, for the demo data.
 
 Seats are from ``shared/DOMAIN.md`` §8.  清泉街道 and 烟庄街道 are only given as
 "near the county seat"; they are placed a little north-east and south-east of
