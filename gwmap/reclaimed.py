@@ -41,7 +41,7 @@ from gwmap.store.models import (
 from gwmap.store.repo import _frame
 from gwmap.vocab import HIGH_WATER_USE
 
-__all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisation", "effluent_flags",
+__all__ = ["REACH_M", "WORSE_THAN_V", "utilisation", "effluent_flags",
            "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "screen_permits",
            "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES", "permits_xlsx",
            "permits_memo_docx", "check_plant_months", "check_user_volumes", "import_months", "PLANT_MONTH_COLUMNS",
@@ -49,9 +49,6 @@ __all__ = ["TARGET_USED_M3", "TARGET_RATE", "REACH_M", "WORSE_THAN_V", "utilisat
            "import_pipelines", "PipelineImport", "check_water_users", "import_water_users", "water_users_template_xlsx",
            "WATER_USER_COLUMNS", "check_register", "import_register", "register_template_xlsx"]
 
-#: the plan: reclaimed water used in 2023 (m³) and the utilisation rate by 2025
-TARGET_USED_M3 = 7_000_000.0
-TARGET_RATE = 0.5
 #: how far a permit holder may be from a pipeline with spare capacity to be told to take reclaimed water (m)
 REACH_M = 2000.0
 WORSE_THAN_V = "V+"
@@ -645,7 +642,6 @@ def import_water_users(store: Store, user, check) -> dict[str, int]:
 
 def water_users_template_xlsx() -> bytes:
     from gwmap.abstraction import _template
-
     from gwmap.county import active
 
     p = active()
@@ -757,7 +753,6 @@ def import_register(store: Store, user, check) -> dict[str, int]:
 
 def register_template_xlsx(kind: str) -> bytes:
     from gwmap.abstraction import _template
-
     from gwmap.county import active
 
     p = active()

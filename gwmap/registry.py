@@ -11,6 +11,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from gwmap import clock
 from gwmap.dates import parse_date
 from gwmap.errors import ConflictError, InputDataError, NotFound
 from gwmap.i18n import catalog
+from gwmap.io.cells import header_unit, parse_coordinate, parse_number, parse_year
 from gwmap.store.db import Store
 from gwmap.store.models import Well
 from gwmap.store.repo import analyze, check_version
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "update_well", "EDITABLE_FIELDS", "COLUMNS", "RegistryCheck", "check_registry", "import_registry",
+    "SYNONYMS", "ALIASES", "IGNORED_HEADERS", "AQUIFER_DEPTH_RULE_M", "known_headers", "guess_registry_mapping",
+    "read_registry",
     "registry_xlsx", "filter_wells", "rollup", "summarize", "PERMIT_STATES", "permit_state",
     "WellQuery", "query_wells", "registry_totals", "rollup_sql", "export_wells", "permit_state_sql", "well_record",
     "POINTS_MAX", "MAP_COLUMNS", "map_summary", "map_wells", "well_grid",
@@ -52,6 +56,46 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 _VOCAB = {"aquifer": AQUIFERS, "use": WELL_USES, "status": WELL_STATUSES, "metering": METERING}
 _VOCAB_GROUP = {"aquifer": "aquifer", "use": "use", "status": "status", "metering": "metering"}
 REQUIRED = ("well_code", "lon", "lat", "aquifer", "use", "status")
+#: What offices call each column (besides the template's header), compared by :func:`header_key`.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "well_code": ("机井编号", "井编号", "机井编码", "编号", "井号", "统一编号", "well_code"),
+    "name": ("名称", "机井名称", "井名"),
+    "township_code": ("乡镇代码", "乡镇", "乡镇名称", "所属乡镇", "乡镇(街道)"),
+    "village": ("村", "村庄", "所在村", "行政村", "村名", "村庄名称"),
+    "owner": ("取水权人", "井主", "户主", "权属人", "产权人", "使用人", "管理人"),
+    "lon": ("经度", "东经", "lon", "longitude"),
+    "lat": ("纬度", "北纬", "lat", "latitude"),
+    "depth_m": ("井深", "井深(m)", "井深(米)", "成井深度"),
+    "year_drilled": ("成井年份", "成井时间", "建井年份", "凿井年份", "成井日期"),
+    "casing_diameter_mm": ("管径", "井径", "管径(mm)"),
+    "aquifer": ("含水层", "取水层位", "开采层位", "含水层类型"),
+    "use": ("用途", "取水用途", "水井用途", "用水类型"),
+    "permit_no": ("取水许可证号", "许可证号", "取水许可证编号", "取水许可编号"),
+    "permit_valid_from": ("许可起始日期", "发证日期", "有效期起", "许可起始"),
+    "permit_valid_to": ("许可截止日期", "有效期至", "有效期止", "许可截止", "许可有效期"),
+    "permitted_m3_per_year": ("年许可水量", "许可水量", "年取水许可量", "许可取水量"),
+    "metering": ("计量方式", "计量设施", "计量"),
+    "power_meter_no": ("电能表编号", "电表号", "电表编号", "电能表号"),
+    "status": ("状态", "机井状态", "使用状态", "运行状态"),
+}
+#: Columns offices keep that the registry does not store: left out, and named as such (a phone is personal data).
+IGNORED_HEADERS = ("序号", "联系电话", "电话", "手机", "是否有取水许可", "备注", "说明")
+#: How offices write the vocabularies (besides the labels): the cell, lower case, to the stored key.
+ALIASES: dict[str, dict[str, str]] = {
+    "status": {"备用": "sealed_standby", "封存": "sealed_standby", "正常": "in_use", "使用": "in_use", "在用井": "in_use",
+               "已封": "filled", "封填": "filled", "已封闭": "filled", "报废": "out_of_use", "废弃": "out_of_use",
+               "停": "out_of_use", "监测井": "converted_monitoring", "改监测井": "converted_monitoring"},
+    "use": {"农灌": "irrigation", "灌溉": "irrigation", "农业": "irrigation", "农田灌溉": "irrigation",
+            "企业": "industry", "工业用水": "industry", "人饮": "domestic", "饮水": "domestic", "生活用水": "domestic",
+            "自来水": "public_supply", "供水": "public_supply", "城镇供水": "public_supply", "其它": "other",
+            "养殖": "other"},
+    "aquifer": {"浅": "shallow", "潜水": "shallow", "浅层水": "shallow", "深": "deep", "承压": "deep",
+                "深层水": "deep", "承压水": "deep"},
+    "metering": {"水表": "water_meter", "智能水表": "water_meter", "计量表": "water_meter", "电表": "electricity",
+                 "以电折水": "electricity", "电折水": "electricity"},
+}
+#: A proposed split of the aquifers by well depth (m) when a sheet has no 含水层 column (the user confirms it).
+AQUIFER_DEPTH_RULE_M = 150.0
 #: The last column of an export: each well's record version, so a re-import finds edits made meanwhile.
 VERSION_HEADER = "记录版本(勿改)"
 PERMIT_STATES = ("valid", "expiring", "expired", "none")
@@ -135,11 +179,15 @@ def _labels(group: str) -> dict[str, str]:
             label = catalog(lang).get(f"vocab.{_VOCAB_GROUP[group]}.{key}")
             if label:
                 out[label.strip().lower()] = key
-    return out
+    return out | ALIASES.get(group, {})
 
 
-def _parse(field: str, kind: str, raw: Any, today: date) -> tuple[Any, tuple[str, dict] | None]:
-    """Value for the database, or None and the problem (message code, params)."""
+def _parse(field: str, kind: str, raw: Any, today: date, *, factor: float = 1.0) -> tuple[Any, tuple[str, dict] | None]:
+    """Value for the database, or None and the problem (message code, params).
+
+    Coordinates may be in degrees–minutes–seconds, years written 1982年, and a volume is multiplied by
+    ``factor`` (10,000 under a 万m³ header).
+    """
     text = "" if raw is None or (isinstance(raw, float) and np.isnan(raw)) else str(raw).strip()
     if text.lower() in ("nan", "none", "nat"):
         text = ""
@@ -170,12 +218,19 @@ def _parse(field: str, kind: str, raw: Any, today: date) -> tuple[Any, tuple[str
             return None, ("err.value.date", {"low": YEAR_RANGE[0], "high": YEAR_RANGE[1], "field": field,
                                              "value": text})
         return d, None
-    try:
-        num = float(text.replace(",", ""))
-    except ValueError:
-        return None, ("err.survey.not_number", {})
-    if not np.isfinite(num):
-        return None, ("err.survey.not_number", {})
+    if kind in ("lon", "lat"):
+        num = parse_coordinate(text)
+        if num is None:
+            return None, ("err.registry.coordinate", {})
+    elif kind == "year":
+        num = parse_year(text)
+        if num is None:
+            return None, ("err.registry.year", {})
+    else:
+        num = parse_number(text)
+        if num is None:
+            return None, ("err.survey.not_number", {})
+        num *= factor
     limits = {"lon": (73, 136), "lat": (3, 54), "depth": (1, 2000), "year": (1900, today.year),
               "diameter": (20, 2000), "volume": (0, 1e8)}[kind]
     if not limits[0] <= num <= limits[1]:
@@ -195,69 +250,124 @@ class RegistryCheck:
     ignored_columns: tuple = ()
     #: Rows whose township code disagrees with their position (``(row, given, by position)``): the position wins.
     township_notices: tuple = ()
+    #: The column each field was read from (field -> header), for the preview the user may correct.
+    mapping: dict = dc_field(default_factory=dict)
+    #: Rows that repeat an earlier row exactly (``(row, first row)``): taken once.
+    repeated: tuple = ()
+    #: Fields read with a unit factor (``field -> factor``, 10,000 under a 万m³ header).
+    units: dict = dc_field(default_factory=dict)
+    #: The depth (m) that split the aquifers when the sheet had no 含水层 column, else None.
+    aquifer_rule_m: float | None = None
 
     @property
     def clean(self) -> bool:
         return not self.problems
 
 
-def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: date | None = None) -> RegistryCheck:
-    """Check a registry table (Chinese or field-name headers) whole; every problem at once.
+def known_headers() -> set[str]:
+    """Every header the registry reads or knowingly leaves out, reduced by :func:`header_key`."""
+    return ({header_key(h) for f, h, _ in COLUMNS} | {header_key(n) for names in SYNONYMS.values() for n in names}
+            | {header_key(h) for h in IGNORED_HEADERS} | {header_key(VERSION_HEADER)})
 
-    A missing 乡镇代码 is filled from the location when ``townships`` (WGS84,
-    ``code``) are given; a given code must be one of them.
+
+def guess_registry_mapping(columns) -> dict[str, str]:  # noqa: ANN001
+    """Field -> column for a sheet's headers, by the template's names and the synonyms offices use."""
+    by_key = {}
+    for f, h, _ in COLUMNS:
+        for name in (h, f, *SYNONYMS.get(f, ())):
+            by_key.setdefault(header_key(name), f)
+    out: dict[str, str] = {}
+    for c in columns:
+        f = by_key.get(header_key(c))
+        if f is not None and f not in out:
+            out[f] = c
+    return out
+
+
+def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: date | None = None,
+                   mapping: dict[str, str] | None = None, aquifer_depth_m: float | None = None) -> RegistryCheck:
+    """Check a registry table (template, field-name or office headers) whole; every problem at once.
+
+    ``mapping`` (field -> column) overrides the guess (:func:`guess_registry_mapping`).  A sheet without a
+    含水层 column needs ``aquifer_depth_m``: wells down to it are shallow, deeper ones deep.  Rows repeating
+    an earlier row exactly are taken once (and named); the same 机井编号 with other values is a problem.
+    The position decides the township (``townships``, WGS84, ``code``/``name``); a 乡镇 column of names or
+    codes that says otherwise is a notice.  Row numbers are the sheet's (title rows counted).
     """
     from gwmap.surveys import Problem
 
     today = today or clock.today()
-    by_header = {header_key(h): f for f, h, _ in COLUMNS} | {header_key(f): f for f, _, _ in COLUMNS}
-    cols: dict[str, str] = {}
-    ignored = []
     version_col = next((c for c in df.columns if header_key(c) in (header_key(VERSION_HEADER), "row_version")), None)
-    for c in df.columns:
-        if c == version_col:
-            continue
-        field = by_header.get(header_key(c))
-        if field is None or field in cols:
-            ignored.append(str(c))
-        else:
-            cols[field] = c
-    missing = [h for f, h, _ in COLUMNS if f in REQUIRED and f not in cols]
+    cols = dict(mapping) if mapping is not None else guess_registry_mapping([c for c in df.columns if c != version_col])
+    cols = {f: c for f, c in cols.items() if c in df.columns}
+    used = set(cols.values()) | {version_col}
+    ignored = [str(c) for c in df.columns if c not in used]
+    rule = None
+    if "aquifer" not in cols and aquifer_depth_m is not None:
+        if "depth_m" not in cols:
+            raise InputDataError("err.registry.no_depth_for_rule", "No 井深 column to split the aquifers by.",
+                                 columns=", ".join(map(str, df.columns)))
+        rule = float(aquifer_depth_m)
+    missing = [h for f, h, _ in COLUMNS if f in REQUIRED and f not in cols and not (f == "aquifer" and rule)]
+    if missing == [dict((f, h) for f, h, _ in COLUMNS)["aquifer"]]:
+        raise InputDataError("err.registry.no_aquifer", "No 含水层 column.", depth=f"{AQUIFER_DEPTH_RULE_M:g}",
+                             columns=", ".join(map(str, df.columns)))
     if missing:
         raise InputDataError("err.survey.no_column", f"Columns {missing} are missing.", column="、".join(missing),
                              columns=", ".join(map(str, df.columns)))
     kinds = {f: k for f, _, k in COLUMNS}
     headers = {f: h for f, h, _ in COLUMNS}
-    problems, rows = [], []
-    codes_seen: dict[str, int] = {}
-    for i, rec in enumerate(df.to_dict("records")):
-        rownum = i + 2
+    units = {f: header_unit(c) for f, c in cols.items() if kinds[f] == "volume" and header_unit(c) != 1.0}
+    tw_names = {}
+    if townships is not None and "name" in townships:
+        tw_names = {str(n).strip(): str(c) for c, n in zip(townships["code"], townships["name"], strict=True)}
+    numbers = list(df.index) if "header_row" in df.attrs else [i + 2 for i in range(len(df))]
+    problems, rows, repeated = [], [], []
+    codes_seen: dict[str, tuple[int, dict]] = {}
+    for rownum, rec in zip(numbers, df.to_dict("records"), strict=True):
         parsed, bad = {}, False
-        for field, col in cols.items():
-            value, prob = _parse(field, kinds[field], rec.get(col), today)
+        for fld, col in cols.items():
+            raw = rec.get(col)
+            if fld == "township_code" and isinstance(raw, str) and raw.strip() in tw_names:
+                raw = tw_names[raw.strip()]  # a township written by name
+            value, prob = _parse(fld, kinds[fld], raw, today, factor=units.get(fld, 1.0))
             if prob:
-                problems.append(Problem(rownum, headers[field], str(rec.get(col, "")), prob[0], prob[1]))
+                problems.append(Problem(int(rownum), str(col), str(rec.get(col, "")), prob[0], prob[1]))
                 bad = True
-            parsed[field] = value
+            parsed[fld] = value
+        if rule is not None:
+            if parsed.get("depth_m") is None:
+                if not bad:
+                    problems.append(Problem(int(rownum), str(cols["depth_m"]), "", "err.registry.depth_for_rule",
+                                            {"depth": f"{rule:g}"}))
+                bad = True
+            else:
+                parsed["aquifer"] = "shallow" if parsed["depth_m"] <= rule else "deep"
+        if parsed.get("metering") is None and parsed.get("power_meter_no"):
+            parsed["metering"] = "electricity"  # a power meter and no word on metering: 以电折水
         code = parsed.get("well_code")
         if code:
             if code in codes_seen:
-                problems.append(Problem(rownum, headers["well_code"], code, "err.survey.duplicate",
-                                        {"first": codes_seen[code]}))
-                bad = True
-            else:
-                codes_seen[code] = rownum
+                first, earlier = codes_seen[code]
+                differ = [str(cols[f]) for f in cols if f != "well_code" and earlier.get(f) != parsed.get(f)]
+                if differ or bad:
+                    problems.append(Problem(int(rownum), str(cols["well_code"]), code, "err.registry.duplicate",
+                                            {"first": first, "fields": "、".join(differ) or str(cols["well_code"])}))
+                else:
+                    repeated.append((int(rownum), first))
+                continue
+            codes_seen[code] = (int(rownum), parsed)
         frm, to = parsed.get("permit_valid_from"), parsed.get("permit_valid_to")
         if frm and to and to < frm:
-            problems.append(Problem(rownum, headers["permit_valid_to"], str(to), "err.registry.dates", {}))
+            problems.append(Problem(int(rownum), headers["permit_valid_to"], str(to), "err.registry.dates", {}))
             bad = True
         if outline is not None and parsed.get("lon") is not None and parsed.get("lat") is not None \
                 and not shapely.contains_xy(outline, parsed["lon"], parsed["lat"]):
-            problems.append(Problem(rownum, headers["lon"], f"{parsed['lon']}, {parsed['lat']}",
+            problems.append(Problem(int(rownum), str(cols["lon"]), f"{parsed['lon']}, {parsed['lat']}",
                                     "err.survey.outside", {}))
             bad = True
         if not bad:
-            parsed["_row"] = rownum
+            parsed["_row"] = int(rownum)
             if version_col is not None:
                 v = pd.to_numeric(pd.Series([rec.get(version_col)]), errors="coerce").iloc[0]
                 parsed["_version"] = int(v) if pd.notna(v) else None
@@ -273,7 +383,15 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
                 notices.append((r["_row"], given, code))
             r["township_code"] = code
     return RegistryCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), len(df), tuple(ignored),
-                         tuple(notices))
+                         tuple(notices), dict(cols), tuple(repeated), units, rule)
+
+
+def read_registry(data: bytes, filename: str, *, encoding: str | None = None) -> pd.DataFrame:
+    """A registry sheet as offices keep it: the header found below any title rows, footers left out."""
+    from gwmap.io.tables import read_table
+
+    df, _ = read_table(data, filename, encoding=encoding, known_headers=known_headers(), header_key=header_key)
+    return df
 
 
 def header_key(header: object) -> str:
@@ -313,6 +431,8 @@ def import_registry(store: Store, user: CurrentUser, check: RegistryCheck) -> di
                 continue
             changed = False
             for k, v in values.items():
+                if v is None and k in _KEEP_WHEN_BLANK:
+                    continue  # a blank 计量方式 keeps the one stored (the column cannot be empty)
                 if k != "well_code" and getattr(w, k) != v:
                     setattr(w, k, v)
                     changed = True
@@ -336,6 +456,10 @@ class ImportPreview:
     conflicts: list[tuple[str, object, object]]
 
 
+#: Columns that cannot be empty and are not required in a file: a blank cell keeps what is stored.
+_KEEP_WHEN_BLANK = ("metering",)
+
+
 def _plan_import(check: RegistryCheck, existing: dict) -> ImportPreview:
     added, changed, unchanged, conflicts = [], {}, 0, []
     for r in check.rows:
@@ -344,7 +468,8 @@ def _plan_import(check: RegistryCheck, existing: dict) -> ImportPreview:
         if w is None:
             added.append(code)
             continue
-        diff = [k for k, v in r.items() if not k.startswith("_") and k != "well_code" and getattr(w, k) != v]
+        diff = [k for k, v in r.items() if not k.startswith("_") and k != "well_code" and getattr(w, k) != v
+                and not (v is None and k in _KEEP_WHEN_BLANK)]
         if not diff:
             unchanged += 1
             continue

@@ -12,8 +12,6 @@ from gwmap.maps import build_reclaimed_map
 from gwmap.reclaimed import (
     REACH_M,
     RECLAIMED_TABLES,
-    TARGET_RATE,
-    TARGET_USED_M3,
     check_pipelines,
     check_plant_months,
     check_register,
@@ -137,22 +135,31 @@ else:
     years = years.set_index("period")
     m1, m2, m3, m4 = st.columns(4)
     latest = int(years.index.max())
-    used23 = float(years.at[2023, "used_m3"]) if 2023 in years.index else float("nan")
-    rate25 = float(years.at[2025, "rate"]) if 2025 in years.index else float("nan")
-    m1.metric(t("rw.used_2023"), "—" if math.isnan(used23) else f"{used23:,.0f} m³",
-              help=t("rw.goal_used", goal=f"{TARGET_USED_M3:,.0f}"))
-    m2.metric(t("rw.rate_2025"), "—" if math.isnan(rate25) else f"{rate25:.1%}",
-              help=t("rw.goal_rate", goal=f"{TARGET_RATE:.0%}"))
+    # the plan's reclaimed-water targets: the latest year (up to this one) that has each
+    goals = data.targets()
+    goals = goals[goals["year"] <= clock.today().year] if len(goals) else goals
+    used_goal = goals[goals["reclaimed_used_m3"].notna()].tail(1) if len(goals) else goals
+    rate_goal = goals[goals["reclaimed_rate"].notna()].tail(1) if len(goals) else goals
+    if len(used_goal):
+        uy, ug = int(used_goal["year"].iloc[0]), float(used_goal["reclaimed_used_m3"].iloc[0])
+        used = float(years.at[uy, "used_m3"]) if uy in years.index else float("nan")
+        m1.metric(t("rw.used_in", year=uy), "—" if math.isnan(used) else f"{used:,.0f} m³",
+                  help=t("rw.goal_used", goal=f"{ug:,.0f}"))
+        if not math.isnan(used):
+            (st.success if used >= ug else st.warning)(
+                t("rw.used_met" if used >= ug else "rw.used_not_met", year=uy, used=f"{used:,.0f}", goal=f"{ug:,.0f}"))
+    if len(rate_goal):
+        ry, rg = int(rate_goal["year"].iloc[0]), float(rate_goal["reclaimed_rate"].iloc[0])
+        rate = float(years.at[ry, "rate"]) if ry in years.index else float("nan")
+        m2.metric(t("rw.rate_in", year=ry), "—" if math.isnan(rate) else f"{rate:.1%}",
+                  help=t("rw.goal_rate", goal=f"{rg:.0%}"))
+        if not math.isnan(rate):
+            (st.success if rate >= rg else st.warning)(
+                t("rw.rate_met" if rate >= rg else "rw.rate_not_met", year=ry, rate=f"{rate:.1%}", goal=f"{rg:.0%}"))
+    if not len(used_goal) and not len(rate_goal):
+        st.info(t("targets.none_for_year", year=clock.today().year))
     m3.metric(t("rw.used_year", year=latest), f"{years.at[latest, 'used_m3']:,.0f} m³")
     m4.metric(t("rw.rate_year", year=latest), f"{years.at[latest, 'rate']:.1%}")
-    if not math.isnan(used23):
-        (st.success if used23 >= TARGET_USED_M3 else st.warning)(
-            t("rw.used_met" if used23 >= TARGET_USED_M3 else "rw.used_not_met", used=f"{used23:,.0f}",
-              goal=f"{TARGET_USED_M3:,.0f}"))
-    if not math.isnan(rate25):
-        (st.success if rate25 >= TARGET_RATE else st.warning)(
-            t("rw.rate_met" if rate25 >= TARGET_RATE else "rw.rate_not_met", rate=f"{rate25:.1%}",
-              goal=f"{TARGET_RATE:.0%}"))
     uses = [u for u in RECLAIMED_USER_USES if f"used_{u}_m3" in years.columns]
     data.table(pd.DataFrame({
         t("rw.year"): years.index.astype(str), t("field.treated_m3"): years["treated_m3"].round(0),

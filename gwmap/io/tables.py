@@ -12,6 +12,7 @@ import pandas as pd
 
 from gwmap.crs import GCJ02, gcj02_to_wgs84, resolve_crs
 from gwmap.errors import InputDataError
+from gwmap.io.cells import blank
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,8 @@ LON_NAMES = ("lon", "longitude", "经度", "x_lon", "lng")
 LAT_NAMES = ("lat", "latitude", "纬度", "y_lat")
 
 
-def read_table(data: bytes, filename: str, *, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
+def read_table(data: bytes, filename: str, *, encoding: str | None = None,
+               known_headers: set[str] | None = None, header_key=None) -> tuple[pd.DataFrame, str]:  # noqa: ANN001
     """A CSV (UTF-8, UTF-8 with BOM, GBK or Big5) or XLSX file as text columns; returns (frame, encoding).
 
     ``encoding`` (``UTF-8``, ``GBK``, ``Big5``) is the user's choice after
@@ -116,6 +118,12 @@ def read_table(data: bytes, filename: str, *, encoding: str | None = None) -> tu
     (:func:`guess_encoding`) and an unsure guess is raised, not used.
     At most :data:`MAX_ROWS` rows; an XLSX whose members expand past
     :data:`MAX_XLSX_EXPANDED_MB` is refused before it is parsed.
+
+    With ``known_headers`` (headers reduced by ``header_key``) the header is looked for among the first
+    rows, as office sheets put one or two title rows above it (机井台账（截至…）, 填报单位…, 单位：…), and
+    the rows from a footer on (制表人, 审核, 合计…) are left out.  The frame's index is then each row's
+    number in the sheet, and ``frame.attrs`` holds ``header_row`` (its sheet row), ``title`` (the text
+    above it) and ``footer`` (the footer's text).
     """
     if len(data) > MAX_TABLE_MB * 2**20:
         raise InputDataError("err.upload.too_large", "The file is too large.",
@@ -123,6 +131,7 @@ def read_table(data: bytes, filename: str, *, encoding: str | None = None) -> tu
     if not data:
         raise InputDataError("err.upload.empty", "The file is empty.", name=filename)
     ext = Path(filename).suffix.lower()
+    office = known_headers is not None
     if ext in (".xlsx", ".xlsm"):
         _check_xlsx(data, filename)
         try:
@@ -133,13 +142,15 @@ def read_table(data: bytes, filename: str, *, encoding: str | None = None) -> tu
             wb.close()
             if n > MAX_ROWS + 1:
                 raise _too_many_rows(n - 1, filename)
-            df = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
+            df = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl", header=None if office else 0)
         except InputDataError:
             raise
         except Exception as exc:  # openpyxl raises many types for broken files
             raise InputDataError("err.table.read", f"Cannot read {filename}: {exc}", name=filename,
                                  detail=str(exc)[:200]) from exc
         enc = "xlsx"
+        if office:
+            rows = [[None if (isinstance(v, float) and v != v) else v for v in r] for r in df.itertuples(index=False)]
     elif ext in (".csv", ".txt"):
         if encoding is None:
             encoding, readings = guess_encoding(data)
@@ -158,21 +169,54 @@ def read_table(data: bytes, filename: str, *, encoding: str | None = None) -> tu
                                  encoding=encoding) from exc
         if text.count("\n") > MAX_ROWS + 1 and len(text.splitlines()) > MAX_ROWS + 1:
             raise _too_many_rows(len(text.splitlines()) - 1, filename)
-        try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputDataError("err.table.read", f"Cannot read {filename}: {exc}", name=filename,
-                                 detail=str(exc)[:200]) from exc
+        if office:
+            import csv
+
+            rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text.lstrip("\ufeff")))]
+        else:
+            try:
+                df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+            except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+                raise InputDataError("err.table.read", f"Cannot read {filename}: {exc}", name=filename,
+                                     detail=str(exc)[:200]) from exc
         enc = encoding
     else:
         raise InputDataError("err.table.format", f"{ext or filename!r} is not CSV or XLSX.", ext=ext or filename)
+    if office:
+        df = _office_frame(rows, known_headers, header_key)
     df.columns = [str(c).strip() for c in df.columns]
+    attrs = dict(df.attrs)
     df = df.dropna(how="all")
+    if office:
+        df = df[~df.apply(lambda r: all(blank(v) for v in r), axis=1)] if len(df) else df
+        df.attrs.update(attrs)
     if len(df) > MAX_ROWS:
         raise _too_many_rows(len(df), filename)
     if len(df) == 0:
         raise InputDataError("err.upload.empty", "The file has no rows.", name=filename)
     return df, enc
+
+
+def _office_frame(rows: list[list], known: set[str], key) -> pd.DataFrame:  # noqa: ANN001
+    """The table in an office sheet's rows: header found below any title rows, footer rows left out."""
+    from gwmap.io.cells import find_header_row, is_footer
+
+    h = find_header_row(rows, known, key=key)
+    h = 0 if h is None else h
+    header = ["" if blank(c) else str(c).strip() for c in (rows[h] if rows else [])]
+    header = [c or f"列{i + 1}" for i, c in enumerate(header)]
+    body, numbers, footer = [], [], ""
+    for j, r in enumerate(rows[h + 1:]):
+        if is_footer(r):
+            footer = " ".join(str(c).strip() for c in r if not blank(c))
+            break
+        cells = (list(r) + [None] * len(header))[:len(header)]
+        body.append(["" if blank(c) else str(c).strip() for c in cells])
+        numbers.append(h + 2 + j)  # the row's number in the sheet (1 = its first row)
+    df = pd.DataFrame(body, columns=header, index=numbers)
+    df.attrs.update(header_row=h + 1, footer=footer,
+                    title=" ".join(str(c).strip() for r in rows[:h] for c in r if not blank(c)))
+    return df
 
 
 def _find(columns, names) -> str | None:

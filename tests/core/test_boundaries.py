@@ -5,8 +5,8 @@ import pytest
 from shapely.geometry import Point, Polygon
 
 from gwmap.boundaries import area_km2, prepare_boundaries, schematic_townships
-from gwmap.errors import InputDataError
 from gwmap.demo_townships import TOWNSHIPS
+from gwmap.errors import InputDataError
 from tests.conftest import DATA
 
 

@@ -49,9 +49,9 @@ def test_a_year_without_targets_says_so(demo_store):
 
 
 def test_targets_are_checked_audited_and_kept_per_year(demo_store):
-    from gwmap.errors import ConflictError
     from sqlalchemy import select
 
+    from gwmap.errors import ConflictError
     from gwmap.store.models import AuditEvent
     from gwmap.targets import set_targets, targets_frame
 
