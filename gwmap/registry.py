@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "update_well", "EDITABLE_FIELDS", "COLUMNS", "RegistryCheck", "check_registry", "import_registry",
     "SYNONYMS", "ALIASES", "IGNORED_HEADERS", "AQUIFER_DEPTH_RULE_M", "known_headers", "guess_registry_mapping",
-    "read_registry",
+    "read_registry", "remembered_mapping", "remember_mapping",
     "registry_xlsx", "filter_wells", "rollup", "summarize", "PERMIT_STATES", "permit_state",
     "WellQuery", "query_wells", "registry_totals", "rollup_sql", "export_wells", "permit_state_sql", "well_record",
     "POINTS_MAX", "MAP_COLUMNS", "map_summary", "map_wells", "well_grid",
@@ -384,6 +384,44 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
             r["township_code"] = code
     return RegistryCheck(rows, tuple(sorted(problems, key=lambda p: (p.row, p.column))), len(df), tuple(ignored),
                          tuple(notices), dict(cols), tuple(repeated), units, rule)
+
+
+def _mapping_source(columns) -> str:  # noqa: ANN001
+    """The key a sheet's mapping is remembered by: its headers, whatever their order."""
+    import hashlib
+
+    sig = "|".join(sorted(header_key(c) for c in columns))
+    return "registry:" + hashlib.sha256(sig.encode()).hexdigest()[:24]
+
+
+def remembered_mapping(store: Store, columns) -> dict[str, str] | None:  # noqa: ANN001
+    """The mapping last confirmed for a sheet with these headers (the office's next month's file), if any."""
+    import json
+
+    from gwmap.store.models import ColumnMapping
+
+    with store.session() as s:
+        row = s.scalar(select(ColumnMapping).where(ColumnMapping.source == _mapping_source(columns)))
+    if row is None:
+        return None
+    saved = json.loads(row.mapping_json)
+    return {f: c for f, c in saved.items() if c in set(columns)}
+
+
+def remember_mapping(store: Store, user: CurrentUser, columns, mapping: dict[str, str]) -> None:  # noqa: ANN001
+    """Keep the mapping a user confirmed, for the next sheet with the same headers (audited)."""
+    import json
+
+    from gwmap.store.models import ColumnMapping
+
+    authorize(store, user, "wells.edit", target="registry mapping")
+    text = json.dumps(mapping, ensure_ascii=False, sort_keys=True)
+    with store.session(user) as s:
+        row = s.scalar(select(ColumnMapping).where(ColumnMapping.source == _mapping_source(columns)))
+        if row is None:
+            s.add(ColumnMapping(source=_mapping_source(columns), mapping_json=text))
+        elif row.mapping_json != text:
+            row.mapping_json = text
 
 
 def read_registry(data: bytes, filename: str, *, encoding: str | None = None) -> pd.DataFrame:

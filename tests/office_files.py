@@ -40,11 +40,10 @@ def outline_wgs84():
 def township_file_gcj02(path: Path) -> Path:
     """The townships as AMap-derived offices have them: GeoJSON in GCJ-02 with XZQDM/XZQMC fields, no CRS."""
     import geopandas as gpd
+    from scipy.cluster.vq import kmeans2
 
     from gwmap.boundaries import schematic_townships
     from gwmap.crs import wgs84_to_gcj02
-
-    from scipy.cluster.vq import kmeans2
 
     outline = outline_wgs84()
     pts = np.array(_points(np.random.default_rng(8), 4000, outline))

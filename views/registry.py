@@ -8,14 +8,20 @@ from gwmap.clock import to_local
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.maps import build_wells_map
 from gwmap.registry import (
+    AQUIFER_DEPTH_RULE_M,
     COLUMNS,
     PERMIT_STATES,
     WellQuery,
     check_registry,
     export_wells,
+    guess_registry_mapping,
+    header_key,
     import_registry,
+    known_headers,
     preview_import,
     registry_xlsx,
+    remember_mapping,
+    remembered_mapping,
     update_well,
     well_record,
 )
@@ -165,12 +171,38 @@ if can(user, "wells.edit"):
     st.subheader(t("registry.import_title"))
     upload = st.file_uploader(t("registry.upload"), type=["xlsx", "csv"], key="rg_upload")
     if upload is not None:
-        table, _enc = data.read_upload(upload, "rg_upload")
+        table, _enc = data.read_upload(upload, "rg_upload", known_headers=known_headers(), header_key=header_key)
+        if table.attrs.get("header_row", 1) > 1 or table.attrs.get("footer"):
+            st.info(t("registry.title_rows", title=table.attrs.get("title", "")[:80], row=table.attrs["header_row"],
+                      footer=table.attrs.get("footer", "")[:60]))
+        columns = [c for c in table.columns]
+        guess = remembered_mapping(store, columns) or guess_registry_mapping(columns)
+        with st.expander(t("registry.mapping"), expanded=False):  # the guess, for the user to correct
+            chosen = {}
+            grid = st.columns(4)
+            for i, (fld, _header, _kind) in enumerate(COLUMNS):
+                opts = [""] + columns
+                chosen[fld] = data.selectbox(grid[i % 4], t(f"field.{fld}") if fld != "permitted_m3_per_year"
+                                             else t("registry.col.volume"), opts,
+                                             index=opts.index(guess[fld]) if guess.get(fld) in opts else 0,
+                                             key=f"rg_map_{fld}", format_func=lambda c: c or tr("registry.mapping_none"))
+        mapping = {f: c for f, c in chosen.items() if c}
+        rule = None
+        if "aquifer" not in mapping:
+            rule = st.number_input(t("registry.aquifer_rule"), 1.0, 2000.0, AQUIFER_DEPTH_RULE_M, step=10.0,
+                                   key="rg_aquifer_rule")
         try:
-            check = check_registry(table, townships=townships, outline=outline)
+            check = check_registry(table, townships=townships, outline=outline, mapping=mapping, aquifer_depth_m=rule)
         except GwmapError as exc:
             st.error(t_error(exc))
             st.stop()
+        if check.aquifer_rule_m is not None:
+            st.warning(t("registry.aquifer_rule_used", depth=f"{check.aquifer_rule_m:g}"))
+        if check.units:
+            st.info(t("registry.units", fields="、".join(mapping[f] for f in check.units),
+                      factor=f"{max(check.units.values()):,.0f}"))
+        if check.repeated:
+            st.info(t("registry.repeated", n=len(check.repeated), rows="、".join(str(r) for r, _ in check.repeated[:10])))
         if check.ignored_columns:
             st.warning(t("registry.ignored_columns", columns="、".join(check.ignored_columns)))
         if check.township_notices:
@@ -199,6 +231,7 @@ if can(user, "wells.edit"):
             elif st.button(t("registry.import"), type="primary", key="rg_import"):
                 try:
                     counts = import_registry(store, user, check)
+                    remember_mapping(store, user, columns, mapping)
                     st.success(t("registry.imported", **counts))
                 except ConflictError as exc:
                     shell.show_conflict(exc, lambda f: f)

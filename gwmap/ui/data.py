@@ -117,10 +117,11 @@ def read_lines(raw: bytes, filename: str):
     return lines
 
 
-def read_upload(upload, key: str):
+def read_upload(upload, key: str, **options):
     """An uploaded CSV/XLSX as (table, encoding); when the encoding is unclear, the user picks it from previews.
 
-    Ends the page with the message when the file cannot be read.
+    ``options`` go to :func:`gwmap.io.tables.read_table` (the headers an office sheet may have below its
+    title rows).  Ends the page with the message when the file cannot be read.
     """
     from gwmap.errors import GwmapError
     from gwmap.io.tables import EncodingUnsure, read_table
@@ -129,7 +130,7 @@ def read_upload(upload, key: str):
     raw = upload.getvalue()
     choice = st.session_state.get(f"gwmap_enc_{key}")
     try:
-        return read_table(raw, upload.name, encoding=choice or None)
+        return read_table(raw, upload.name, encoding=choice or None, **options)
     except EncodingUnsure as exc:
         st.warning(t_error(exc))
         names = list(exc.previews)

@@ -505,6 +505,41 @@ def test_registry_import_previews_and_refuses_to_overwrite_later_edits(make_app,
     assert list(table[translate("conflict.yours", lang)]) == ["表格里改的"]
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_registry_import_of_an_office_sheet_with_a_title_row_and_its_own_names(make_app, demo_db_path, lang):
+    """The office's sheet: a title row, 井主/取水用途/许可水量(万立方米), coordinates in degrees–minutes–seconds."""
+    import io
+
+    from openpyxl import Workbook
+
+    from tests.office_files import dms
+
+    wells = repo.wells_frame(_store(demo_db_path)).head(4)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["机井台账（截至2026年11月30日）"])
+    ws.append(["序号", "机井编号", "井主", "取水用途", "含水层", "经度", "纬度", "许可水量(万立方米)", "状态", "联系电话"])
+    for i, w in enumerate(wells.itertuples(), 1):
+        ws.append([i, w.well_code, f"新户主{i}", "农灌", "浅层" if w.aquifer == "shallow" else "深层", dms(w.lon),
+                   round(w.lat, 6), 1.5, "备用", "13900000000"])
+    ws.append(["制表人：王五"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    at = make_app(lang, HYDRO, "views/registry.py")
+    at.file_uploader(key="rg_upload").set_value(("台账.xlsx", buf.getvalue(), "application/octet-stream")).run()
+    infos = [i.value for i in at.info]
+    assert any(v.startswith(translate("registry.title_rows", lang, title="X", row=2, footer="Y").split("X")[0])
+               for v in infos)
+    assert shown("registry.preview", lang, added=0, changed=4, unchanged=0) in infos
+    next(b for b in at.button if b.key == "rg_import").click().run()
+    assert at.success[-1].value == shown("registry.imported", lang, added=0, updated=4, unchanged=0)
+    after = repo.wells_frame(_store(demo_db_path)).set_index("well_code").loc[list(wells.well_code)]
+    assert list(after.owner) == ["新户主1", "新户主2", "新户主3", "新户主4"]
+    assert (after.permitted_m3_per_year == 15_000).all() and (after.status == "sealed_standby").all()
+    assert (after.use == "irrigation").all()
+    assert (after.lon - wells.set_index("well_code").lon).abs().max() < 2e-6  # DMS to 0.01″: within 0.005″ (0.15 m)
+
+
 ENFORCE = CurrentUser("enforce", "enforcement", "执法大队")
 
 
