@@ -123,6 +123,86 @@ def cmd_import_registry(args: argparse.Namespace) -> int:
     return 0 if check.clean else 2
 
 
+def cmd_import_survey(args: argparse.Namespace) -> int:
+    """A water-level survey from a file (title rows skipped): checked whole, stored as a new version when clean."""
+    import pandas as pd
+
+    from gwmap.store import repo
+    from gwmap.surveys import (
+        SEASONS,
+        SurveyMapping,
+        check_survey,
+        earlier_import,
+        guess_mapping,
+        guess_round,
+        import_survey,
+        list_surveys,
+        read_survey,
+        survey_points,
+        value_kind_of,
+    )
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
+    raw = path.read_bytes()
+    df = read_survey(raw, path.name, encoding=args.encoding)
+    guess = guess_mapping(list(df.columns))
+    for need in ("well", "date", "value"):
+        if guess[need] is None:
+            raise GwmapError("err.survey.no_column", "A needed column is missing.", column=need,
+                             columns=", ".join(map(str, df.columns)))
+    kind = args.value or value_kind_of(guess["value"])
+    if kind is None:
+        raise GwmapError("err.survey.value_kind_cli", "Say what the value is.", column=guess["value"])
+    mapping = SurveyMapping(well=guess["well"], date=guess["date"], value=guess["value"], value_kind=kind,
+                            aquifer=args.aquifer, aquifer_column=guess["aquifer"], lon=guess["lon"], lat=guess["lat"],
+                            ground_elev=guess["ground_elev"], mp_elev=guess["mp_elev"], method=guess["method"],
+                            observer=guess["observer"])
+    store = _store()
+    _, _, outline = repo.current_boundaries(store)
+    done = list_surveys(store)
+    hist = pd.concat([survey_points(store, i) for i in done.id] or [pd.DataFrame()])
+    check = check_survey(df, mapping, wells=repo.monitoring_wells_frame(store), outline=outline,
+                         history=hist if len(hist) else None, raw=raw)
+    if args.round:
+        try:
+            year_text, season = args.round.split("-")
+            year = int(year_text)
+            if season not in SEASONS:
+                raise ValueError
+        except ValueError:
+            raise GwmapError("err.survey.round", "Not a round.", value=args.round) from None
+    else:
+        year, season = guess_round(check.rows["measured_on"])
+    lang = os.environ.get("GWMAP_LANG", "zh")
+    before = earlier_import(store, check.sha256)
+    out = {"file": path.name, "header_row": df.attrs.get("header_row"), "round": f"{year}-{season}",
+           "value_kind": kind, "rows": check.n_input, "usable_rows": len(check.rows),
+           "errors": _problem_rows(check.errors, lang), "flags": _problem_rows(check.flags, lang),
+           "new_wells": list(check.new_wells["mw_code"]), "same_file_as": before,
+           "dry_run": bool(args.dry_run or not check.clean or before)}
+    if not out["dry_run"]:
+        out["survey_ids"] = import_survey(store, _operator(), check, year=year, season=season, source_name=path.name,
+                                          raw=raw, uploads_dir=get_settings().uploads_dir,
+                                          add_new_wells=args.add_new_wells)
+        from gwmap.runs import precompute
+
+        precompute(store, _operator(), data_dir=get_settings().data_dir)
+    lines = [f"{path.name}: {out['round']}, {check.n_input} 行 / rows, {len(check.errors)} 个错误 / errors, "
+             f"{len(check.flags)} 个存疑 / flagged, 新井 / new wells {len(check.new_wells)}"]
+    lines += [f"  第 {p['row']} 行 [{p['column']}] {p['value']}: {p['message']}" for p in out["errors"][:50]]
+    if before:
+        from gwmap.i18n import survey_label as label
+        from gwmap.i18n import translate
+
+        lines.append(translate("err.survey.same_file", lang, **(before | {"code": label(before["code"], lang)})))
+    if "survey_ids" in out:
+        lines.append(f"已导入 / imported: {out['survey_ids']}")
+    _report(args, out, lines)
+    return 0 if "survey_ids" in out or (args.dry_run and check.clean and not before) else 2
+
+
 def cmd_targets(args: argparse.Namespace) -> int:
     """The plan's targets per year: ``set`` one year's, ``import`` a sheet, ``list`` them."""
     from gwmap.targets import TARGET_FIELDS, import_targets, set_targets, targets_frame
@@ -613,6 +693,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_registry)
+
+    s = sub.add_parser("import-survey", help="a water-level survey (CSV in UTF-8 or GBK, or XLSX; title rows "
+                                             "skipped); every problem listed, stored as a new version when clean")
+    s.add_argument("file")
+    s.add_argument("--aquifer", choices=("shallow", "deep"), required=True,
+                   help="the aquifer of the readings (a 含水层 column, where there is one, says it per row)")
+    s.add_argument("--round", help="e.g. 2025-spring (default: from the readings' dates)")
+    s.add_argument("--value", choices=("depth", "depth_mp", "head"),
+                   help="what the value is, when its header does not say (埋深: depth; 水位: head)")
+    s.add_argument("--encoding", choices=("UTF-8", "GBK", "Big5"), help="when the file's encoding is not clear")
+    s.add_argument("--add-new-wells", action="store_true", help="add unknown wells with coordinates as monitoring wells")
+    s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import_survey)
 
     s = sub.add_parser("targets", help="the plan's targets per year: set one year's, import a sheet, or list them")
     s.add_argument("action", choices=("set", "import", "list"))

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from gwmap import clock
 from gwmap.crs import area_crs
 from gwmap.dates import parse_dates
-from gwmap.errors import InputDataError
+from gwmap.errors import InputDataError, NotFound
 from gwmap.store.db import Store
 from gwmap.store.models import Measurement, MonitoringWell, Survey
 from gwmap.store.users import CurrentUser, authorize
@@ -39,7 +39,8 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "VALUE_KINDS", "UNITS", "SEASONS", "TEMPLATE_COLUMNS", "SurveyMapping", "Problem", "SurveyCheck",
     "guess_mapping", "check_survey", "find_outliers", "import_survey", "template_xlsx", "Trend", "mann_kendall",
-    "township_change", "well_series", "survey_points", "list_surveys",
+    "township_change", "well_series", "survey_points", "list_surveys", "HEADERS", "read_survey", "read_options", "value_kind_of",
+    "earlier_import",
 ]
 
 #: depth below ground, depth below the measuring point (top of casing), head above datum
@@ -107,20 +108,62 @@ def guess_mapping(columns: list[str]) -> dict[str, str | None]:
 
     The value kind is *not* guessed: the page asks.
     """
-    low = {c.lower().replace(" ", ""): c for c in columns}
-    cands = {
-        "well": ("井编号", "监测井编号", "井号", "well", "well_id", "mw_code", "站号"),
-        "date": ("测量日期", "日期", "date", "measured_on", "观测日期"),
-        "value": ("埋深(m)", "埋深", "水位(m)", "水位", "depth_to_water_m", "head_m", "value", "depth", "head"),
-        "aquifer": ("含水层", "aquifer", "层位"),
-        "lon": ("经度", "lon", "longitude"),
-        "lat": ("纬度", "lat", "latitude"),
-        "ground_elev": ("地面高程(m)", "地面高程", "ground_elev_m"),
-        "mp_elev": ("固定点高程(m)", "固定点高程", "mp_elev_m"),
-        "method": ("测量方法", "method"),
-        "observer": ("测量人", "observer", "观测人"),
-    }
-    return {k: next((low[c.lower()] for c in names if c.lower() in low), None) for k, names in cands.items()}
+    low = {_header(c): c for c in columns}
+    return {k: next((low[_header(c)] for c in names if _header(c) in low), None) for k, names in HEADERS.items()}
+
+
+#: The headers each field goes by in survey files (the template's, offices' and English ones).
+HEADERS = {
+    "well": ("井编号", "监测井编号", "井号", "well", "well_id", "mw_code", "站号", "测站编号", "监测点编号"),
+    "date": ("测量日期", "日期", "date", "measured_on", "观测日期", "监测日期", "观测时间"),
+    "value": ("埋深(m)", "埋深", "水位埋深(m)", "地下水埋深(m)", "水位埋深", "水位(m)", "水位", "depth_to_water_m",
+              "head_m", "value", "depth", "head"),
+    "aquifer": ("含水层", "aquifer", "层位"),
+    "lon": ("经度", "lon", "longitude"),
+    "lat": ("纬度", "lat", "latitude"),
+    "ground_elev": ("地面高程(m)", "地面高程", "ground_elev_m"),
+    "mp_elev": ("固定点高程(m)", "固定点高程", "mp_elev_m"),
+    "method": ("测量方法", "method"),
+    "observer": ("测量人", "observer", "观测人"),
+}
+
+
+def _header(text: object) -> str:
+    """A header as compared: no spaces, ASCII brackets, lower case (埋深（m） is 埋深(m))."""
+    return str(text).replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "").lower()
+
+
+def read_survey(data: bytes, filename: str, *, encoding: str | None = None) -> pd.DataFrame:
+    """A survey file (CSV or XLSX) with its header found below any title rows, footers left out."""
+    from gwmap.io.tables import read_table
+
+    df, _ = read_table(data, filename, encoding=encoding, **read_options())
+    return df
+
+
+def read_options() -> dict:
+    """What :func:`gwmap.io.tables.read_table` needs to find a survey's header below title rows."""
+    return {"known_headers": {_header(n) for names in HEADERS.values() for n in names}, "header_key": _header}
+
+
+def value_kind_of(header: str) -> str | None:
+    """What a value column's header says it holds: 埋深 is depth below ground, 水位/高程 a head; else None."""
+    h = _header(header)
+    if "埋深" in h and "固定点" not in h:
+        return "depth"
+    if "水位" in h or "高程" in h:
+        return "head"
+    return None
+
+
+def earlier_import(store: Store, sha256: str) -> dict | None:
+    """The import of the very same file (by SHA-256), if there was one: code, file, when, by whom."""
+    with store.session() as s:
+        row = s.execute(select(Survey.code, Survey.source_name, Survey.created_at, Survey.created_by)
+                        .where(Survey.source_sha256 == sha256).order_by(Survey.id).limit(1)).first()
+    if row is None:
+        return None
+    return {"code": row[0], "name": row[1], "at": clock.to_local(row[2]).strftime("%Y-%m-%d %H:%M"), "by": row[3]}
 
 
 @dataclass(frozen=True)
@@ -199,7 +242,7 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
         raise InputDataError("err.survey.no_column", f"Columns {missing} are not in the file.",
                              column=", ".join(missing), columns=", ".join(df.columns))
     n = len(df)
-    rownum = np.arange(n) + 2
+    rownum = np.asarray(df.index, dtype=int) if "header_row" in df.attrs else np.arange(n) + 2
     well = df[mapping.well].astype(str).str.strip()
     when = parse_dates(df[mapping.date])
     raw_value = df[mapping.value].astype(str).str.strip()
@@ -360,17 +403,30 @@ def import_survey(store: Store, user: CurrentUser, check: SurveyCheck, *, year: 
                              wells=", ".join(check.new_wells["mw_code"].head(10)))
     if len(rows) == 0:
         raise InputDataError("err.upload.empty", "Nothing left to import.", name=source_name)
+    before = earlier_import(store, check.sha256) if check.sha256 else None
+    if before is not None:
+        from gwmap.i18n import survey_label
+
+        raise InputDataError("err.survey.same_file", "This very file was imported before.",
+                             code=survey_label(before["code"]), name=before["name"], at=before["at"], by=before["by"])
     from gwmap.io.files import store_file
+    from gwmap.membership import township_of
+    from gwmap.store.repo import current_boundaries
 
     sha = store_file(raw, uploads_dir, suffix=Path(source_name).suffix.lower()[:8])
     code = f"{year}-{season}"
     ids = []
     with store.session(user) as s:
         mws = {m.mw_code: m for m in s.scalars(select(MonitoringWell))}
-        for r in check.new_wells.itertuples() if add_new_wells else ():
+        new = check.new_wells if add_new_wells else check.new_wells.iloc[0:0]
+        try:  # a new well's township is where it lies, as for every other point
+            places = township_of(current_boundaries(store)[1], new["lon"].astype(float), new["lat"].astype(float))
+        except NotFound:
+            places = [""] * len(new)
+        for r, place in zip(new.itertuples(), places, strict=True):
             if r.mw_code not in mws:
                 m = MonitoringWell(mw_code=r.mw_code, name=r.mw_code, lon=float(r.lon), lat=float(r.lat),
-                                   aquifer=r.aquifer)
+                                   aquifer=r.aquifer, township_code=str(place))
                 s.add(m)
                 mws[r.mw_code] = m
         s.flush()

@@ -1,5 +1,7 @@
 """水位统测: upload and check a survey, then the list of surveys, hydrographs and change by township."""
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
@@ -14,12 +16,14 @@ from gwmap.surveys import (
     VALUE_KINDS,
     SurveyMapping,
     check_survey,
+    earlier_import,
     guess_mapping,
     guess_round,
     import_survey,
     list_surveys,
     load_mapping,
     mann_kendall,
+    read_options,
     save_mapping,
     survey_points,
     template_xlsx,
@@ -45,7 +49,11 @@ if can(user, "surveys.import"):
     upload = st.file_uploader(t("surveys.upload"), type=["csv", "xlsx"], key="survey_upload")
     if upload is not None:
         raw = upload.getvalue()
-        table, encoding = data.read_upload(upload, "survey_upload")
+        table, encoding = data.read_upload(upload, "survey_upload", **read_options())
+        before = earlier_import(store, hashlib.sha256(raw).hexdigest())
+        if before is not None:  # the very same file again: say which import it was, store nothing
+            st.error(t("err.survey.same_file", **(before | {"code": survey_label(before["code"], lang)})))
+            st.stop()
         st.caption(t("surveys.read", rows=len(table), encoding=encoding, columns=", ".join(table.columns)))
         source = st.text_input(t("surveys.source"), value=upload.name.rsplit(".", 1)[0], key="survey_source")
         remembered = load_mapping(store, source)
@@ -144,11 +152,13 @@ if can(user, "surveys.import"):
 
 st.subheader(t("surveys.list"))
 surveys = list_surveys(store)
+st.caption(t("surveys.newest_first"))
+listed = surveys.sort_values(["created_at", "id"], ascending=False)  # the newest import first
 data.table(pd.DataFrame({
-    t("surveys.code"): surveys["code"].map(lambda c: survey_label(c, lang)),
-    t("field.aquifer"): surveys["aquifer"].map(lambda a: tr(f"vocab.aquifer.{a}")),
-    t("surveys.version"): surveys["version"], t("surveys.readings"): surveys["readings"],
-    t("surveys.source_file"): surveys["source_name"], t("surveys.by"): surveys["created_by"]}),
+    t("surveys.code"): listed["code"].map(lambda c: survey_label(c, lang)),
+    t("field.aquifer"): listed["aquifer"].map(lambda a: tr(f"vocab.aquifer.{a}")),
+    t("surveys.version"): listed["version"], t("surveys.readings"): listed["readings"],
+    t("surveys.source_file"): listed["source_name"], t("surveys.by"): listed["created_by"]}),
     use_container_width=True, hide_index=True)
 
 st.subheader(t("surveys.hydrograph"))
