@@ -168,7 +168,8 @@ def depth_at(lon: float, lat: float, year: int) -> float:
 def survey_rows(year: int, *, wells=None, month: int = 4) -> list[list]:
     """A spring survey as the county's hydrology station files it: a title row, its own headers, a footer."""
     wells = wells or monitoring_wells()
-    rows = [[f"馆陶县{year}年春季浅层地下水位统测成果表"], ["序号", "监测点编号", "经度", "纬度", "观测日期", "水位埋深(m)", "备注"]]
+    rows = [[f"馆陶县{year}年春季浅层地下水位统测成果表"],
+            ["序号", "监测点编号", "经度", "纬度", "观测日期", "水位埋深(m)", "备注"]]
     for i, (code, lon, lat) in enumerate(wells, 1):
         rows.append([i, code, lon, lat, f"{year}/{month}/{10 + i % 10}", depth_at(lon, lat, year), ""])
     rows.append(["填报人：赵六", "", "", "", "", "", ""])
