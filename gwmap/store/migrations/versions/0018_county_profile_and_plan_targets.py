@@ -58,8 +58,12 @@ def upgrade() -> None:
     sa.UniqueConstraint('county_adcode', 'year')
     )
     op.create_index('ix_plan_targets_county_adcode', 'plan_targets', ['county_adcode'])
+    # the grid company's file names an account's holder (户名) and address (用电地址): kept, to link it to a well
+    with op.batch_alter_table('power_records') as batch:
+        batch.add_column(sa.Column('account_name', sa.String(length=128), server_default='', nullable=False))
+        batch.add_column(sa.Column('address', sa.String(length=255), server_default='', nullable=False))
     bind = op.get_bind()
-    triggers.install(bind, ("county_profiles", "plan_targets"))
+    triggers.install(bind, ("county_profiles", "plan_targets", "power_records"))
     # every database before this one served the default county: its sealing targets become its plan rows
     from gwmap.county import DEFAULT_ADCODE
 
@@ -72,6 +76,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('power_records') as batch:
+        batch.drop_column('address')
+        batch.drop_column('account_name')
     op.drop_index('ix_plan_targets_county_adcode', 'plan_targets')
     op.drop_table('plan_targets')
     op.drop_table('county_profiles')
