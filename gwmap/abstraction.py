@@ -45,7 +45,8 @@ from gwmap.store.validate import clean_text_problem
 
 __all__ = ["POWER_COLUMNS", "METER_COLUMNS", "Problem", "UploadCheck", "check_power", "check_meter_readings",
            "known_wells", "uploads_frame", "import_upload", "power_template_xlsx", "meter_template_xlsx",
-           "read_upload", "latest_power", "MAX_KWH_PER_MONTH", "RowCheck", "month_column", "match_report", "BILLING_DAY"]
+           "read_upload", "latest_power", "MAX_KWH_PER_MONTH", "RowCheck", "month_column", "match_report", "BILLING_DAY",
+           "header_key"]
 
 #: field -> accepted headers (Chinese first), as in the template.
 POWER_COLUMNS = {
@@ -141,7 +142,7 @@ def month_column(rc: RowCheck, df: pd.DataFrame, cols: dict[str, str], today: da
     return month_raw, month
 
 
-def _key(header: object) -> str:
+def header_key(header: object) -> str:
     """A header as compared: no spaces, no unit brackets' spacing, lower case (``用电量 (kWh)`` = ``用电量kwh``)."""
     text = re.sub(r"[\s（）()]", "", str(header)).lower()
     return text.replace("m³", "m3")
@@ -149,11 +150,11 @@ def _key(header: object) -> str:
 
 def _columns(df: pd.DataFrame, spec: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, str]:
     found = {}
-    keys = {_key(c): c for c in df.columns}
+    keys = {header_key(c): c for c in df.columns}
     for name, headers in spec.items():
         for h in headers:
-            if _key(h) in keys:
-                found[name] = keys[_key(h)]
+            if header_key(h) in keys:
+                found[name] = keys[header_key(h)]
                 break
     missing = [spec[n][0] for n in required if n not in found]
     if missing:
@@ -387,8 +388,8 @@ def read_upload(store: Store, raw: bytes, filename: str, *, kind: str, encoding:
     if kind not in ("power", "meter"):
         raise InputDataError("err.power.kind", "Unknown kind.", kind=kind)
     spec = POWER_COLUMNS if kind == "power" else METER_COLUMNS
-    df, _ = read_table(raw, filename, encoding=encoding, header_key=_key,
-                       known_headers={_key(h) for names in spec.values() for h in names})
+    df, _ = read_table(raw, filename, encoding=encoding, header_key=header_key,
+                       known_headers={header_key(h) for names in spec.values() for h in names})
     if not len(df):
         raise InputDataError("err.upload.empty", "The file is empty.", name=filename)
     if kind == "power":

@@ -6,10 +6,14 @@ import streamlit as st
 
 from gwmap import clock
 from gwmap.abstraction import (
+    METER_COLUMNS,
+    POWER_COLUMNS,
     check_meter_readings,
     check_power,
+    header_key,
     import_upload,
     known_wells,
+    match_report,
     meter_template_xlsx,
     power_template_xlsx,
     uploads_frame,
@@ -56,7 +60,9 @@ if can(user, "abstraction.import"):
         upload = st.file_uploader(t("abs.upload"), type=["csv", "xlsx"], key=f"abs_upload_{kind}")
         if upload is not None:
             raw = upload.getvalue()
-            table, encoding = data.read_upload(upload, f"abs_upload_{kind}")
+            spec = POWER_COLUMNS if kind == "power" else METER_COLUMNS  # the header may sit below title rows
+            table, encoding = data.read_upload(upload, f"abs_upload_{kind}", header_key=header_key,
+                                               known_headers={header_key(h) for names in spec.values() for h in names})
             st.caption(t("abs.read", rows=len(table), encoding=encoding, columns=", ".join(map(str, table.columns))))
             try:
                 if kind == "power":
@@ -73,6 +79,20 @@ if can(user, "abstraction.import"):
             m2.metric(t("abs.metric.problems"), len(check.problems))
             m3.metric(t("abs.metric.months"), int(months.nunique()) if len(months) else 0)
             data.show_problems(check.problems, len(check.rows))
+            if kind == "power":  # how much of the file reaches the ledger, and the accounts that do not
+                match = match_report(store, check)
+                if match["billing_rule_day"]:
+                    st.info(t("power.billing_rule", day=match["billing_rule_day"]))
+                if match["matched_rows"]:
+                    st.success(t("power.matched", rows=f"{match['matched_rows']:,}"))
+                if match["unmatched_rows"]:
+                    st.warning(t("power.unmatched", rows=f"{match['unmatched_rows']:,}",
+                                 kwh=f"{match['unmatched_kwh']:,.0f}"))
+                    data.table(pd.DataFrame({
+                        t("field.account"): [a["account"] for a in match["unmatched_accounts"]],
+                        t("field.account_name"): [a["name"] for a in match["unmatched_accounts"]],
+                        t("field.address"): [a["address"] for a in match["unmatched_accounts"]],
+                        "kWh": [a["kwh"] for a in match["unmatched_accounts"]]}), hide_index=True, height=240)
             if st.button(t("abs.import"), type="primary", disabled=bool(check.problems), key="abs_import"):
                 try:
                     import_upload(store, user, check, source_name=upload.name, raw=raw,

@@ -104,9 +104,9 @@ def test_every_problem_is_named_with_its_row_and_nothing_is_stored(demo):
 def test_missing_columns_say_which_and_what_the_template_has(demo):
     store, _ = demo
     with pytest.raises(InputDataError) as err:
-        _check(store, "户号,电量\nA1,10\n")
+        _check(store, "户号,用量\nA1,10\n")
     assert err.value.code == "err.power.no_column" and "年月" in err.value.params["columns"]
-    assert "用电量kWh" in err.value.params["columns"] and "电量" in err.value.params["found"]
+    assert "用电量kWh" in err.value.params["columns"] and "用量" in err.value.params["found"]
 
 
 def test_a_later_upload_supersedes_a_month_and_keeps_the_earlier_figures(demo):

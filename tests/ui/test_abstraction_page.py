@@ -51,7 +51,13 @@ def test_a_leader_reads_the_ledger_and_the_queue_but_cannot_act(open_page, store
     assert metrics[translate("abs.total", lang)] == vol(led.total_m3)
     assert metrics[translate("abs.baseline_total", lang, year=2022)] == vol(base.total_m3)
     assert metrics[translate("abs.cut", lang)] == vol(base.total_m3 - led.total_m3)
-    assert metrics[translate("abs.plan_cut", lang)] == {"zh": "115.0 万m³", "en": "1.15 million m³"}[lang]
+    from sqlalchemy import select
+
+    from gwmap.store.models import PlanTarget
+
+    with store.session() as s:  # the plan's cut for 2025 (its row in plan_targets: the demo's sealing plan)
+        goal = s.scalar(select(PlanTarget.cut_m3).where(PlanTarget.year == 2025))
+    assert metrics[translate("abs.plan_cut", lang)] == vol(goal)
     for src, v in led.by_source().items():
         assert metrics[translate(f"abs.source.{src}", lang)] == vol(v)
     # the townships table adds up to the county
@@ -146,9 +152,15 @@ def test_the_dashboard_reads_the_cut_from_the_ledger(data_dir, monkeypatch, stor
     from gwmap.ledger import against_baseline
 
     at = app_opener(data_dir, monkeypatch, timeout=180)(lang, LEADER, "views/dashboard.py")
-    cut = against_baseline(year_ledger(store, 2025), year_ledger(store, 2022))
+    from sqlalchemy import select
+
+    from gwmap.store.models import PlanTarget
+
+    with store.session() as s:  # the plan's cut for 2025: its row in plan_targets
+        goal = s.scalar(select(PlanTarget.cut_m3).where(PlanTarget.year == 2025))
+    cut = against_baseline(year_ledger(store, 2025), year_ledger(store, 2022), target_cut_m3=goal)
     assert translate("dash.ledger_cut", lang, year=2025, base=2022, cut=f"{cut['cut_m3']:,.0f}",
-                     goal="1,150,000") in [c.value for c in at.caption]
+                     goal=f"{goal:,.0f}") in [c.value for c in at.caption]
     st.cache_resource.clear()
 
 
