@@ -7,7 +7,7 @@ of the grid company's file, or the ledger's months), so whoever accepts it can s
   accepted;
 * ``unknown_meter``: an irrigation-class meter number the registry does not know;
 * ``power_without_well``: an irrigation-class account with a position and no registered well within 200 m;
-* ``over_permit``: a well that drew more than 110% of its permitted volume in the year;
+* ``over_permit``: a well whose months with readings alone drew more than 110% of its permitted volume in the year;
 * ``expired_permit``: a well drawing after its permit ended;
 * ``level_anomaly``: a monitoring well whose water level falls clearly faster than its neighbours' with no
   registered abstraction increase nearby to explain it.
@@ -138,14 +138,16 @@ def screen(store: Store, *, year: int, today: date | None = None) -> list[dict]:
     # (vectorised: a province's ledger has a million rows; only the wells that stand out are looped over)
     info = wells.set_index("well_code")
     months_by = led.groupby(["well_code", "source"]).size().unstack(fill_value=0)
-    measured = months_by.drop(columns="quota", errors="ignore").sum(axis=1) > 0  # a quota cannot exceed its permit
-    drawn = led.groupby("well_code")["m3"].sum().to_frame().join(info[["lon", "lat", "permitted"]], how="inner")
-    drawn = drawn[measured.reindex(drawn.index, fill_value=False).to_numpy() & (drawn["permitted"] > 0)
-                  & (drawn["m3"] > OVER_PERMIT_SHARE * drawn["permitted"])]
+    # evidence only from months with readings (meter or electricity): one read month plus eleven months
+    # estimated by quota is no evidence of over-abstraction, and no farmer is visited for it
+    read = led[led["source"] != "quota"]
+    drawn = read.groupby("well_code")["m3"].sum().to_frame().join(info[["lon", "lat", "permitted"]], how="inner")
+    drawn = drawn[(drawn["permitted"] > 0) & (drawn["m3"] > OVER_PERMIT_SHARE * drawn["permitted"])]
     for code, r in drawn.iterrows():
         sources = sorted(c for c in months_by.columns if months_by.at[code, c] > 0)
         out.append({"reason": "over_permit", "well_code": code, "lon": float(r.lon), "lat": float(r.lat),
                     "figures": {"m3": round(float(r.m3)), "permitted_m3": round(float(r.permitted)),
+                                "months_read": int(months_by.loc[code].drop("quota", errors="ignore").sum()),
                                 "share": round(float(r.m3 / r.permitted), 3), "sources": sources},
                     "rows": []})
     nonq = led.loc[led["source"] != "quota", ["well_code", "month", "m3"]].join(
