@@ -196,3 +196,22 @@ def test_without_any_power_records_only_the_levels_speak(store, demo_db_path):
                          text=True)
     assert run.returncode == 0, run.stderr
     assert [f["mw_code"] for f in json.loads(run.stdout)] == [PLANTED_LEVEL_ANOMALY]
+
+
+def test_over_permit_only_from_months_with_readings(store, monkeypatch):
+    """One read month and eleven estimated by quota is no evidence (it sent farmers visits for nothing)."""
+    import pandas as pd
+
+    import gwmap.ledger
+
+    wells = repo.wells_frame(store)
+    a, b = wells[wells.permitted_m3_per_year > 0].well_code.iloc[:2]
+    permit = dict(zip(wells.well_code, wells.permitted_m3_per_year, strict=True))
+    rows = [(a, "2025-03", 0.5 * permit[a], "electricity")]  # half its permit in the one month read …
+    rows += [(a, f"2025-{m:02d}", permit[a] / 12, "quota") for m in range(1, 13) if m != 3]  # … 1.42 × with quota
+    rows += [(b, "2025-05", 0.7 * permit[b], "metered"), (b, "2025-06", 0.5 * permit[b], "metered")]  # 1.2 × read
+    fake = pd.DataFrame(rows, columns=["well_code", "month", "m3", "source"])
+    monkeypatch.setattr(gwmap.ledger, "monthly_ledger", lambda *args, **kw: fake.copy())
+    over = {s["well_code"]: s for s in screening.screen(store, year=2025) if s["reason"] == "over_permit"}
+    assert a not in over and b in over
+    assert over[b]["figures"]["months_read"] == 2 and over[b]["figures"]["share"] == pytest.approx(1.2, abs=1e-3)
