@@ -416,10 +416,14 @@ def match_report(store: Store, check: UploadCheck) -> dict:
     if check.kind != "power" or check.rows.empty:
         return {"matched_rows": 0, "unmatched_rows": 0, "matched_kwh": 0.0, "unmatched_kwh": 0.0,
                 "unmatched_accounts": []}
+    from gwmap.store.models import PowerLink
+
     with store.session() as s:
         meters = set(s.scalars(select(Well.power_meter_no).where(~Well.archived, Well.power_meter_no != "")))
+        linked = set(s.scalars(select(PowerLink.account)))
     rows = check.rows
-    hit = rows["meter_no"].isin(meters) & (rows["meter_no"] != "")
+    hit = (rows["meter_no"].isin(meters) & (rows["meter_no"] != "")) | (rows["account"].isin(linked)
+                                                                        & (rows["account"] != ""))
     miss = rows[~hit]
     ident = miss["account"].where(miss["account"] != "", "#" + miss["meter_no"])
     accounts = (miss.assign(ident=ident).groupby("ident", sort=False)

@@ -203,6 +203,48 @@ def cmd_import_survey(args: argparse.Namespace) -> int:
     return 0 if "survey_ids" in out or (args.dry_run and check.clean and not before) else 2
 
 
+def cmd_power_links(args: argparse.Namespace) -> int:
+    """户号 → well: ``suggest`` (for a person to check), ``confirm`` one, ``import``/``export`` a sheet, ``list``."""
+    import numpy as np
+
+    from gwmap.power_links import import_links, link_accounts, links_frame, links_xlsx, suggest_links
+
+    store = _store()
+    if args.action == "suggest":
+        df = suggest_links(store)
+        if args.accept_basis:  # confirm the suggestions of these bases as they are (the person has checked them)
+            pick = df[df["basis"].isin(args.accept_basis) & (df["well_code"] != "")]
+            out = {"confirmed": link_accounts(store, _operator(), pick[["account", "well_code", "basis"]]
+                                              .to_dict("records")) if len(pick) else {"added": 0}}
+        else:
+            out = {}
+        out["suggestions"] = df.replace({np.nan: None}).to_dict("records") if len(df) else []
+        lines = [f"{r['account']} {r['account_name']} {r['address']}: {r['kwh']:,.0f} kWh → "
+                 f"{r['well_code'] or '—'} ({r['basis'] or '无建议 / none'})" for r in out["suggestions"][:100]]
+    elif args.action == "confirm":
+        if not args.account or not args.well:
+            raise GwmapError("err.links.none", "Give --account and --well.")
+        out = link_accounts(store, _operator(), [{"account": args.account, "well_code": args.well,
+                                                  "basis": "manual"}], replace=args.replace)
+        lines = [f"户号 {args.account} → {args.well}: {out}"]
+    elif args.action == "import":
+        path = Path(args.file or "")
+        if not path.is_file():
+            raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
+        out = import_links(store, _operator(), path.read_bytes(), path.name, replace=args.replace)
+        lines = [str(out)]
+    elif args.action == "export":
+        if not args.file:
+            raise GwmapError("err.file.missing", "Give the file to write.", name="")
+        write_atomic(Path(args.file), links_xlsx(store))
+        out, lines = {"out": args.file}, [f"已写出 / written {args.file}"]
+    else:
+        out = {"links": links_frame(store).to_dict("records")}
+        lines = [f"{r['account']} → {r['well_code']} ({r['basis']}, {r['confirmed_by']})" for r in out["links"]]
+    _report(args, out, lines)
+    return 0
+
+
 def cmd_targets(args: argparse.Namespace) -> int:
     """The plan's targets per year: ``set`` one year's, ``import`` a sheet, ``list`` them."""
     from gwmap.targets import TARGET_FIELDS, import_targets, set_targets, targets_frame
@@ -717,6 +759,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_survey)
+
+    s = sub.add_parser("power-links", help="grid-company accounts (户号) linked to wells: suggest, confirm, import, "
+                                           "export or list (each link confirmed by a person, audited)")
+    s.add_argument("action", choices=("suggest", "confirm", "import", "export", "list"))
+    s.add_argument("file", nargs="?", help="for import/export: the XLSX (户号, 机井编号, 依据)")
+    s.add_argument("--account")
+    s.add_argument("--well")
+    s.add_argument("--accept-basis", nargs="*", choices=("owner_village", "nearest"),
+                   help="with suggest: confirm the suggestions found this way, as listed")
+    s.add_argument("--replace", action="store_true", help="move an account already linked to another well")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_power_links)
 
     s = sub.add_parser("targets", help="the plan's targets per year: set one year's, import a sheet, or list them")
     s.add_argument("action", choices=("set", "import", "list"))

@@ -195,8 +195,9 @@ def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame,
 def ledger_inputs(store: Store, wells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """What every year's ledger reads, read once: the power records, the metered months, the coefficients."""
     from gwmap.abstraction import latest_power
+    from gwmap.power_links import keyed
 
-    power = latest_power(store)
+    wells, power = keyed(store, wells, latest_power(store))  # accounts (户号) confirmed as a well's count as its
     metered = _metered_monthly(kept_readings(store))
     return power, metered, coefficients(store, wells, power, metered)
 
@@ -216,6 +217,9 @@ def monthly_ledger(store: Store, year: int, *, wells: pd.DataFrame | None = None
     wells = wells[~wells["archived"]] if "archived" in wells else wells
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     power, metered_all, coefs = inputs if inputs is not None else ledger_inputs(store, wells)
+    from gwmap.power_links import keyed
+
+    wells, _ = keyed(store, wells, power)  # a linked account's well carries its key
     coef = coefs.set_index("well_code")["coefficient"]
     kwh = (power[(power["meter_no"] != "") & power["month"].isin(months)]
            .groupby(["meter_no", "month"], as_index=False)["kwh"].sum())

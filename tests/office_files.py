@@ -22,6 +22,7 @@ ADCODE, NAME = "130433", "馆陶县"
 TOWNSHIPS = (("130433100", "馆陶镇"), ("130433101", "房寨镇"), ("130433102", "柴堡镇"), ("130433103", "魏僧寨镇"),
              ("130433200", "寿山寺乡"), ("130433201", "王桥乡"), ("130433202", "南徐村乡"), ("130433203", "路桥乡"))
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+GIVEN = "建国志强文明海军红英玉兰德华立新永庆春秀"
 
 
 def amap_outline_bytes() -> bytes:
@@ -102,7 +103,8 @@ def registry_rows(n: int = 800, *, seed: int = 433, conflict: bool = True) -> tu
         lon_cell = dms(lon, style=i % 2) if style == 0 else round(lon, 6)
         lat_cell = dms(lat, style=i % 2) if style == 0 else round(lat, 6)
         expect["dms_rows"] += style == 0
-        rows.append([i + 1, f"GT{i + 1:05d}", None, f"{SURNAMES[i % 20]}庄村", f"{SURNAMES[(i * 7) % 20]}建国",
+        rows.append([i + 1, f"GT{i + 1:05d}", None, f"{SURNAMES[i % 20]}庄村",
+                     f"{SURNAMES[(i * 7) % 20]}{GIVEN[(i // 20) % 20]}{GIVEN[(i // 400) % 20]}",
                      rng.choice(["农业灌溉", "农灌", "生活", "工业"], p=[0.6, 0.25, 0.1, 0.05]), depth,
                      f"{int(rng.integers(1975, 2020))}年", "深层" if deep else "浅层", lon_cell, lat_cell,
                      "是" if permitted else "否", wan, f"1390310{i:04d}", meter, "" if meter else "水表", status])

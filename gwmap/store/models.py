@@ -18,7 +18,7 @@ __all__ = [
     "Base", "Versioned", "CodeCounter", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
     "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
     "LeadStep", "Evidence", "SealingPlan", "SealingPhoto",
-    "Dispatch", "DispatchStop", "ReclaimedWater", "CountyProfileRow", "PlanTarget",
+    "Dispatch", "DispatchStop", "ReclaimedWater", "CountyProfileRow", "PlanTarget", "PowerLink",
 ]
 
 
@@ -660,3 +660,19 @@ class PlanTarget(Versioned, Base):
     cone_area_km2: Mapped[float | None] = mapped_column(Float, nullable=True)
     level_rise_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     source: Mapped[str] = mapped_column(Text)
+
+
+class PowerLink(Versioned, Base):
+    """A grid-company account (户号) confirmed by a person as a well's: its kWh count as that well's.
+
+    ``basis`` says how it was found: ``meter`` (the well's 电能表编号), ``owner_village`` (户名 = 井主 and the
+    well's village in 用电地址), ``nearest`` (the nearest well to the account's position), ``manual``, ``file``.
+    """
+
+    __tablename__ = "power_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(32), unique=True)
+    well_code: Mapped[str] = mapped_column(String(32), index=True)
+    basis: Mapped[str] = mapped_column(String(16), default="manual")
+    confirmed_by: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(Text, default="")

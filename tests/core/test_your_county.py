@@ -57,6 +57,10 @@ def county(tmp_path_factory):
     grid, steps["grid"] = power_rows(rows)
     (home / "2025年11月农排电量.csv").write_bytes(csv_gbk(grid))
     steps["power"] = gwmap("import-power", str(home / "2025年11月农排电量.csv"))
+    # the accounts a person links to wells: 户名 = 井主 with the village in 用电地址, confirmed as suggested
+    steps["links"] = gwmap("power-links", "suggest", "--accept-basis", "owner_village")
+    steps["power_again"] = gwmap("import-power", str(home / "2025年11月农排电量.csv"), "--dry-run")
+    steps["ledger"] = gwmap("abstraction", "--year", "2025")
     steps["targets"] = gwmap("targets", "set", "--year", "2026", "--sealed-wells", "30", "--cut-m3", "800000",
                              "--source", "馆陶县地下水超采综合治理2026年度工作方案")
     res = subprocess.run([sys.executable, "-m", "gwmap", "report", "--month", "2026-11", "--out",
@@ -83,7 +87,12 @@ def test_the_steps_take_the_files_as_they_are(county):
     # accounts with no meter number and no well code: none reaches the ledger, and the report says so
     assert power["matched_rows"] == 0 and power["unmatched_rows"] == grid["rows"]
     assert power["unmatched_kwh"] == pytest.approx(grid["kwh"], abs=0.5)
-    assert len(power["unmatched_accounts"]) == grid["rows"] and power["unmatched_accounts"][0]["name"].endswith("建国")
+    assert len(power["unmatched_accounts"]) == grid["rows"]
+    # linked by holder and village, every account's kWh now reaches the ledger (each holder owns one well)
+    assert steps["links"]["confirmed"]["added"] == grid["rows"]
+    assert {s["basis"] for s in steps["links"]["suggestions"]} == {"owner_village"}
+    assert steps["power_again"]["matched_rows"] == grid["rows"] and steps["power_again"]["unmatched_kwh"] == 0
+    assert steps["ledger"]["by_source"]["electricity"] > 0
 
 
 def test_the_store_holds_what_the_files_say(county):

@@ -62,8 +62,20 @@ def upgrade() -> None:
     with op.batch_alter_table('power_records') as batch:
         batch.add_column(sa.Column('account_name', sa.String(length=128), server_default='', nullable=False))
         batch.add_column(sa.Column('address', sa.String(length=255), server_default='', nullable=False))
+    op.create_table('power_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account', sa.String(length=32), nullable=False),
+    sa.Column('well_code', sa.String(length=32), nullable=False),
+    sa.Column('basis', sa.String(length=16), nullable=False),
+    sa.Column('confirmed_by', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    _versioned(),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('account')
+    )
+    op.create_index('ix_power_links_well_code', 'power_links', ['well_code'])
     bind = op.get_bind()
-    triggers.install(bind, ("county_profiles", "plan_targets", "power_records"))
+    triggers.install(bind, ("county_profiles", "plan_targets", "power_records", "power_links"))
     # every database before this one served the default county: its sealing targets become its plan rows
     from gwmap.county import DEFAULT_ADCODE
 
@@ -76,6 +88,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_power_links_well_code', 'power_links')
+    op.drop_table('power_links')
     with op.batch_alter_table('power_records') as batch:
         batch.drop_column('address')
         batch.drop_column('account_name')
