@@ -21,6 +21,7 @@ from gwmap.abstraction import (
 from gwmap.errors import GwmapError
 from gwmap.ledger import SOURCES, against_baseline, ledger_xlsx
 from gwmap.maps import ABSTRACTION_MAP_MAX, build_abstraction_map
+from gwmap.power_links import import_links, link_accounts, links_xlsx, suggest_links
 from gwmap.screening import REASONS, accept, decisions, dismiss, figure_text, subject
 from gwmap.store.users import can
 from gwmap.ui import data, mapview, resources, shell, state
@@ -106,6 +107,38 @@ if can(user, "abstraction.import"):
                     newest = int(str(months.max())[:4])
                     with st.spinner(t("abs.precomputing", year=newest)):
                         data.year_ledger(newest)
+
+    with st.expander(t("links.title")):  # 户号 → well, each confirmed by a person
+        sug = suggest_links(store)
+        st.caption(t("links.hint", n=f"{len(sug):,}", kwh=f"{sug['kwh'].sum():,.0f}" if len(sug) else "0"))
+        if len(sug):
+            shown = pd.DataFrame({
+                t("links.confirm"): sug["well_code"] != "", t("field.account"): sug["account"],
+                t("field.account_name"): sug["account_name"], t("field.address"): sug["address"], "kWh": sug["kwh"],
+                t("field.well_code"): sug["well_code"], t("field.basis"): sug["basis"].map(
+                    lambda b: tr(f"links.basis.{b}") if b else "")})
+            edited = st.data_editor(shown, hide_index=True, height=260, key="abs_links", disabled=list(shown.columns[1:5])
+                                    + [t("field.basis")])
+            if st.button(t("links.save"), key="abs_links_save"):
+                picked = edited[edited[t("links.confirm")] & (edited[t("field.well_code")].fillna("") != "")]
+                typed = picked[t("field.well_code")].astype(str).str.strip()
+                basis = [b if w == s_ else "manual" for b, w, s_ in zip(
+                    sug.loc[picked.index, "basis"], typed, sug.loc[picked.index, "well_code"], strict=True)]
+                try:
+                    done = link_accounts(store, user, [{"account": a, "well_code": w, "basis": b} for a, w, b in zip(
+                        picked[t("field.account")], typed, basis, strict=True)])
+                    st.success(t("links.saved", **done))
+                except GwmapError as exc:
+                    st.error(t_error(exc))
+        l1, l2 = st.columns(2)
+        l1.download_button(t("links.export"), lambda: links_xlsx(store), mime=XLSX, key="abs_links_export",
+                           file_name=file_name(t("links.title"), ext="xlsx"))
+        links_up = l2.file_uploader(t("links.import"), type=["xlsx", "csv"], key="abs_links_upload")
+        if links_up is not None and l2.button(t("links.save"), key="abs_links_import"):
+            try:
+                st.success(t("links.saved", **import_links(store, user, links_up.getvalue(), links_up.name)))
+            except GwmapError as exc:
+                st.error(t_error(exc))
 
     ups = uploads_frame(store)
     if len(ups):

@@ -398,7 +398,7 @@ def precompute_dashboard(user) -> int:
 
 
 #: What the abstraction ledger reads, besides the newest depth surface (:func:`_surfaces`).
-ABSTRACTION_TABLES = ("power_uploads", "power_records", "meter_readings", "wells", "sealings", "surveys",
+ABSTRACTION_TABLES = ("power_uploads", "power_records", "power_links", "meter_readings", "wells", "sealings", "surveys",
                       "measurements")
 
 
