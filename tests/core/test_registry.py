@@ -61,7 +61,7 @@ def test_export_neutralises_formulas(demo_store):
 def test_5000_rows_with_errors_are_all_listed_then_land_whole(demo_store, ctx):
     df = _five_thousand(demo_store)
     broken = df.copy()
-    broken.loc[10, "状态"] = "报废"              # not a status
+    broken.loc[10, "状态"] = "坏了"              # not a status (报废 is: out of use)
     broken.loc[20, "经度"] = "116.9"             # outside the county
     broken.loc[30, "井深(m)"] = "-5"             # impossible
     permitted = int(broken.index[broken["许可起始日期"].astype(str).str.len() > 0][50])
@@ -73,7 +73,7 @@ def test_5000_rows_with_errors_are_all_listed_then_land_whole(demo_store, ctx):
     elapsed = time.perf_counter() - t0
     found = {(p.row, p.code) for p in check.problems}
     assert found == {(12, "err.registry.choice"), (22, "err.survey.outside"), (32, "err.registry.range"),
-                     (permitted + 2, "err.registry.dates"), (5001, "err.survey.duplicate"), (52, "err.registry.required")}
+                     (permitted + 2, "err.registry.dates"), (5001, "err.registry.duplicate"), (52, "err.registry.required")}
     assert elapsed < 30
     with pytest.raises(InputDataError):
         import_registry(demo_store, HYDRO, check)
