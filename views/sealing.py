@@ -65,7 +65,7 @@ data.table(pd.DataFrame({
     t("field.cut_m3_per_year"): shown["cut_m3_per_year"]}), use_container_width=True, hide_index=True, height=300)
 
 if editor:
-    st.page_link("views/county.py", label=t("nav.county"), icon=":material/tune:")  # the year's targets
+    st.caption(t("sealing.targets_elsewhere"))  # a year's targets are kept on the County and targets page
     with st.expander(t("sealing.add")):
         with st.form("sl_add"):
             a1, a2, a3 = st.columns(3)

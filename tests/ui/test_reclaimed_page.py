@@ -40,7 +40,7 @@ def test_the_targets_from_the_records_and_the_screening_list(open_page, store, l
     # the plan's rows (data/profiles): 7 million m³ in 2023, a rate of 50% in 2025
     assert metrics[translate("rw.used_in", lang, year=2023)] == f"{years.at[2023, 'used_m3']:,.0f} m³"
     assert metrics[translate("rw.rate_in", lang, year=2025)] == f"{years.at[2025, 'rate']:.1%}"
-    assert translate("rw.used_met", lang, used=f"{years.at[2023, 'used_m3']:,.0f}", goal="7,000,000") in \
+    assert translate("rw.used_met", lang, year=2023, used=f"{years.at[2023, 'used_m3']:,.0f}", goal="7,000,000") in \
         [s.value for s in at.success]
     # the month whose effluent was worse than class V
     plant = "东古城镇污水处理厂"
