@@ -171,10 +171,15 @@ def _registry_cases():
                  ("well_code", "W" + NUL), ("well_code", "W" + RLO + "1"), ("well_code", "W" * 40), ("owner", "O" * 200),
                  ("owner", "张" + RLO + "三"), ("permitted_m3_per_year", -100), ("permitted_m3_per_year", math.inf),
                  ("permit_valid_to", "2026-02-30"), ("permit_valid_to", "9999-12-31"), ("permit_valid_from", "0000-01-01"),
-                 ("casing_diameter_mm", -1), ("status", "报废"), ("name", "=cmd|' /C calc'!A0")]:
+                 ("casing_diameter_mm", -1), ("status", "坏了"), ("name", "=cmd|' /C calc'!A0")]:
         expect = "accept" if k == "name" else "refuse"  # a formula-like name is stored as text, exported neutralised
         cases.append(Case(f"registry {k}={v!r}", _registry(**{k: v}), expect))
     cases.append(Case("registry owner with <script> is stored as text", _registry(owner="<script>alert(1)</script>"),
+                      "accept"))
+    # seen: a re-import with 电能表编号 and a blank 计量方式 showed "出现了意外错误" (NOT NULL wells.metering)
+    cases.append(Case("registry re-import: power meter, blank metering", _registry(metering="", power_meter_no="99887766"),
+                      "accept"))
+    cases.append(Case("registry re-import: no power meter, blank metering", _registry(metering="", power_meter_no=""),
                       "accept"))
     return cases
 

@@ -148,5 +148,12 @@ def test_the_bulletin_and_the_dashboard_name_the_county_and_never_the_default(co
     assert translate("targets.sealed_wells", "zh", year=2026) in shown
     rank = at.dataframe[-1].value
     assert set(rank[translate("field.township", "zh")]) == {n for _, n in TOWNSHIPS}
+    assert "km²" in at.subheader[0].value  # the cone of its latest survey, on its own outline
+    at.switch_page("views/onemap.py").run()
+    assert not at.exception, at.exception
+    assert at.header[0].value == "馆陶县地下水监管一张图"
+    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "subheader", "info", "warning", "metric")
+                     for e in getattr(at, kind))
+    assert "冠县" not in shown
     st.cache_resource.clear()
     st.cache_data.clear()
