@@ -15,7 +15,8 @@ def test_dashboard_after_sign_in(page, server):
     assert frame.locator("img.leaflet-image-layer").count() == 1  # the surface under the cone
     assert frame.locator("path.leaflet-interactive").count() >= 18 + 1  # townships and the cone outline
     page.get_by_text("方案目标完成情况").wait_for(timeout=30_000)
-    page.get_by_text("2023 年封井（眼）").first.wait_for(timeout=30_000)  # the page streams in; wait for it
+    page.get_by_text("当前指标").first.wait_for(timeout=30_000)  # the page streams in; wait for it
+    page.get_by_text("2023 年目标完成情况（截至 2023 年底）").first.wait_for(timeout=30_000)  # earlier years, folded
     page.wait_for_timeout(800)
     page.screenshot(path=str(OUTPUT / "dashboard.png"))
     assert page.outside_requests == []
