@@ -68,8 +68,11 @@ def suggest_links(store: Store) -> pd.DataFrame:
         return pd.DataFrame(columns=cols)
     meters = set(wells.loc[wells.power_meter_no != "", "power_meter_no"])
     recs = recs[~recs["account"].isin(linked) & ~recs["meter_no"].isin(meters)]
-    acc = recs.groupby("account", as_index=False).agg(account_name=("account_name", "first"),
-                                                       address=("address", "first"), kwh=("kwh", "sum"),
+    def known(values):  # noqa: ANN001, ANN202 - the latest file that names it (older ones may not)
+        return next((v for v in reversed(list(values)) if isinstance(v, str) and v.strip()), "")
+
+    acc = recs.groupby("account", as_index=False).agg(account_name=("account_name", known),
+                                                       address=("address", known), kwh=("kwh", "sum"),
                                                        lon=("lon", "first"), lat=("lat", "first"))
     by_owner = {o: g for o, g in wells[wells.owner != ""].groupby("owner")}
     out = []

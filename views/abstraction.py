@@ -177,9 +177,10 @@ if cmp_["target_cut_m3"] is None:
     st.info(t("targets.none_for_year", year=year))
 elif year != base_year:
     if cmp_["met"]:
-        st.success(t("abs.cut_met"))
+        st.success(t("abs.cut_met", goal=vol(cmp_["target_cut_m3"])))
     else:
-        st.warning(t("abs.cut_not_met", left=f"{cmp_['target_cut_m3'] - cmp_['cut_m3']:,.0f}"))
+        st.warning(t("abs.cut_not_met", goal=vol(cmp_["target_cut_m3"]),
+                     left=f"{cmp_['target_cut_m3'] - cmp_['cut_m3']:,.0f}"))
 
 
 def _mix(by_source: dict) -> str:

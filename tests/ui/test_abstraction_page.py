@@ -211,3 +211,27 @@ def test_a_new_depth_surface_reaches_the_ledger_on_the_next_run(open_page, store
     assert after != before  # the new surface moved the electricity wells' lifts
     at.run()
     assert {m.label: m.value for m in at.metric}[label] == after
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_accounts_without_a_well_are_linked_on_the_page(open_page, store, data_dir, lang):
+    """The grid company's accounts (户号, 户名, 用电地址, no meter): suggested, ticked, saved, then in the ledger's reach."""
+    from gwmap.abstraction import import_upload, read_upload
+    from gwmap.power_links import links_frame
+
+    wells = repo.wells_frame(store)
+    w = wells[(wells.owner != "") & (wells.village != "") & (wells.power_meter_no == "")].iloc[0]
+    text = ("户号,户名,用电地址,用电量,抄表日期\n"
+            f"9911000001,{w.owner},某镇{w.village}东头,321,20261120\n"
+            "9911000002,无名氏,不知道的地方,50,20261120\n")
+    raw = text.encode("gbk")
+    check = read_upload(store, raw, "户号电量.csv", kind="power")
+    import_upload(store, HYDRO, check, source_name="户号电量.csv", raw=raw, uploads_dir=data_dir / "uploads")
+    at = open_page(lang, HYDRO)
+    prefix = translate("links.hint", lang, n="N", kwh="K").split("N")[0]
+    assert any(c.value.startswith(prefix) for c in at.caption)  # the accounts no well carries are counted
+    next(b for b in at.button if b.key == "abs_links_save").click().run()
+    links = links_frame(store)
+    assert translate("links.saved", lang, added=len(links), changed=0, unchanged=0) in [m.value for m in at.success]
+    assert ("9911000001", w.well_code, "owner_village") in set(zip(links.account, links.well_code, links.basis))
+    assert "9911000002" not in set(links.account)  # no holder, no place: nothing suggested, nothing linked
