@@ -1117,3 +1117,16 @@ def test_county_page_profile_and_targets(make_app, demo_db_path, lang):
     threshold.set_value(350.0)  # a depth no cone rule takes
     next(b for b in at.button if b.label == translate("county.save", lang)).click().run()
     assert at.error[0].value == translate("err.county.threshold", lang, value="350.0")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_cone_threshold_that_takes_in_the_county_is_called_out(make_app, demo_db_path, lang):
+    from gwmap.county import set_profile
+    from gwmap.store.users import system_user
+
+    set_profile(_store(demo_db_path), system_user("admin", "t"), cone_threshold_m=1.0)  # every well is deeper
+    at = make_app(lang, LEADER)
+    assert translate("dash.cone_rule_depth", lang, threshold="1") in [c.value for c in at.caption]
+    warn = [w.value for w in at.warning if w.value.startswith(translate("warn.dash.cone_too_wide", lang, share="X",
+                                                                        threshold="1").split("X")[0])]
+    assert len(warn) == 1
