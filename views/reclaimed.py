@@ -138,25 +138,24 @@ else:
     # the plan's reclaimed-water targets: the latest year (up to this one) that has each
     goals = data.targets()
     goals = goals[goals["year"] <= clock.today().year] if len(goals) else goals
-    used_goal = goals[goals["reclaimed_used_m3"].notna()].tail(1) if len(goals) else goals
-    rate_goal = goals[goals["reclaimed_rate"].notna()].tail(1) if len(goals) else goals
-    if len(used_goal):
-        uy, ug = int(used_goal["year"].iloc[0]), float(used_goal["reclaimed_used_m3"].iloc[0])
-        used = float(years.at[uy, "used_m3"]) if uy in years.index else float("nan")
-        m1.metric(t("rw.used_in", year=uy), "—" if math.isnan(used) else f"{used:,.0f} m³",
-                  help=t("rw.goal_used", goal=f"{ug:,.0f}"))
-        if not math.isnan(used):
-            (st.success if used >= ug else st.warning)(
-                t("rw.used_met" if used >= ug else "rw.used_not_met", year=uy, used=f"{used:,.0f}", goal=f"{ug:,.0f}"))
-    if len(rate_goal):
-        ry, rg = int(rate_goal["year"].iloc[0]), float(rate_goal["reclaimed_rate"].iloc[0])
-        rate = float(years.at[ry, "rate"]) if ry in years.index else float("nan")
-        m2.metric(t("rw.rate_in", year=ry), "—" if math.isnan(rate) else f"{rate:.1%}",
-                  help=t("rw.goal_rate", goal=f"{rg:.0%}"))
-        if not math.isnan(rate):
-            (st.success if rate >= rg else st.warning)(
-                t("rw.rate_met" if rate >= rg else "rw.rate_not_met", year=ry, rate=f"{rate:.1%}", goal=f"{rg:.0%}"))
-    if not len(used_goal) and not len(rate_goal):
+    shown = 0
+    # (target column, figure column, label key, message key stem, how a value reads) for used volume and rate
+    for col, fig, key, stem, fmt, gfmt, box in (
+            ("reclaimed_used_m3", "used_m3", "rw.used_in", "used", "{:,.0f} m³", "{:,.0f}", m1),
+            ("reclaimed_rate", "rate", "rw.rate_in", "rate", "{:.1%}", "{:.0%}", m2)):
+        row = goals[goals[col].notna()].tail(1) if len(goals) else goals
+        if not len(row):
+            continue
+        shown += 1
+        year, goal = int(row["year"].iloc[0]), float(row[col].iloc[0])
+        value = float(years.at[year, fig]) if year in years.index else float("nan")
+        box.metric(t(key, year=year), "—" if math.isnan(value) else fmt.format(value),
+                   help=t(f"rw.goal_{stem}", goal=gfmt.format(goal)))
+        if not math.isnan(value):
+            (st.success if value >= goal else st.warning)(t(
+                f"rw.{stem}_met" if value >= goal else f"rw.{stem}_not_met", year=year, goal=gfmt.format(goal),
+                **{stem: fmt.format(value).removesuffix(" m³")}))
+    if not shown:
         st.info(t("targets.none_for_year", year=clock.today().year))
     m3.metric(t("rw.used_year", year=latest), f"{years.at[latest, 'used_m3']:,.0f} m³")
     m4.metric(t("rw.rate_year", year=latest), f"{years.at[latest, 'rate']:.1%}")
