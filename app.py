@@ -14,25 +14,25 @@ shell.demo_banner()
 resolved = shell.current_user()
 user = resolved[0]
 pages = [
-    st.Page("views/dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:", default=True,
+    st.Page("pages/dashboard.py", title=t("nav.dashboard"), icon=":material/dashboard:", default=True,
             url_path="dashboard"),
-    st.Page("views/onemap.py", title=t("nav.onemap"), icon=":material/map:", url_path="onemap"),
-    st.Page("views/leads.py", title=t("nav.leads"), icon=":material/report:", url_path="leads"),
-    st.Page("views/routes.py", title=t("nav.routes"), icon=":material/route:", url_path="routes"),
-    st.Page("views/sealing.py", title=t("nav.sealing"), icon=":material/block:", url_path="sealing"),
-    st.Page("views/abstraction.py", title=t("nav.abstraction"), icon=":material/water_drop:", url_path="abstraction"),
-    st.Page("views/reclaimed.py", title=t("nav.reclaimed"), icon=":material/recycling:", url_path="reclaimed"),
-    st.Page("views/registry.py", title=t("nav.registry"), icon=":material/table_view:", url_path="registry"),
-    st.Page("views/surveys.py", title=t("nav.surveys"), icon=":material/water:", url_path="surveys"),
-    st.Page("views/surface.py", title=t("nav.surface"), icon=":material/layers:", url_path="surface"),
-    st.Page("views/cone.py", title=t("nav.cone"), icon=":material/trending_down:", url_path="cone"),
-    st.Page("views/boundaries.py", title=t("nav.boundaries"), icon=":material/polyline:", url_path="boundaries"),
-    st.Page("views/county.py", title=t("nav.county"), icon=":material/tune:", url_path="county"),
+    st.Page("pages/onemap.py", title=t("nav.onemap"), icon=":material/map:", url_path="onemap"),
+    st.Page("pages/leads.py", title=t("nav.leads"), icon=":material/report:", url_path="leads"),
+    st.Page("pages/routes.py", title=t("nav.routes"), icon=":material/route:", url_path="routes"),
+    st.Page("pages/sealing.py", title=t("nav.sealing"), icon=":material/block:", url_path="sealing"),
+    st.Page("pages/abstraction.py", title=t("nav.abstraction"), icon=":material/water_drop:", url_path="abstraction"),
+    st.Page("pages/reclaimed.py", title=t("nav.reclaimed"), icon=":material/recycling:", url_path="reclaimed"),
+    st.Page("pages/registry.py", title=t("nav.registry"), icon=":material/table_view:", url_path="registry"),
+    st.Page("pages/surveys.py", title=t("nav.surveys"), icon=":material/water:", url_path="surveys"),
+    st.Page("pages/surface.py", title=t("nav.surface"), icon=":material/layers:", url_path="surface"),
+    st.Page("pages/cone.py", title=t("nav.cone"), icon=":material/trending_down:", url_path="cone"),
+    st.Page("pages/boundaries.py", title=t("nav.boundaries"), icon=":material/polyline:", url_path="boundaries"),
+    st.Page("pages/county.py", title=t("nav.county"), icon=":material/tune:", url_path="county"),
 ]
 if user is None or can(user, "users.manage"):
     pages += [
-        st.Page("views/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
-        st.Page("views/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
+        st.Page("pages/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
+        st.Page("pages/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
     ]
 # The navigation runs before the sign-in gate, hidden while nobody is signed in and running nothing: a
 # deep link (/registry?well=…) opened signed out is still the page shown once the user has signed in.

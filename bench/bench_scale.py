@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 #: What a click changes on each page: (page, widget key, kind, values to alternate between).
 CLICKS = {
-    "registry": ("views/registry.py", "rg_use", "selectbox", ["industry", ""]),
-    "onemap": ("views/onemap.py", "onemap_color_by", "radio", ["use", "status"]),
-    "dashboard": ("views/dashboard.py", "dash_month", "selectbox", [2, 1]),
+    "registry": ("pages/registry.py", "rg_use", "selectbox", ["industry", ""]),
+    "onemap": ("pages/onemap.py", "onemap_color_by", "radio", ["use", "status"]),
+    "dashboard": ("pages/dashboard.py", "dash_month", "selectbox", [2, 1]),
 }
 
 
@@ -66,6 +66,10 @@ def _page_mb(at) -> float:
 
 def _app(page: str):
     from streamlit.testing.v1 import AppTest
+
+    from gwmap.ui.launch import navigation_by_app
+
+    navigation_by_app()
 
     from gwmap.store.sessions import open_session
     from gwmap.store.users import CurrentUser

@@ -25,9 +25,6 @@ Water-meter readings: 机井编号 / well_code, 抄表日期 / date, 读数m3 / 
 
 from __future__ import annotations
 
-import io
-import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -38,15 +35,26 @@ from sqlalchemy import select
 from gwmap import clock
 from gwmap.dates import parse_dates
 from gwmap.errors import InputDataError
+from gwmap.io.checks import (
+    FIRST_MONTH,
+    Problem,
+    RowCheck,
+    UploadCheck,
+    find_columns,
+    header_key,
+    month_column,
+    number_cells,
+    template_xlsx,
+    text_cells,
+)
 from gwmap.store.db import Store
 from gwmap.store.models import MeterReading, PowerRecord, PowerUpload, Well
 from gwmap.store.users import CurrentUser, authorize
 from gwmap.store.validate import clean_text_problem
 
-__all__ = ["POWER_COLUMNS", "METER_COLUMNS", "Problem", "UploadCheck", "check_power", "check_meter_readings",
-           "known_wells", "uploads_frame", "import_upload", "power_template_xlsx", "meter_template_xlsx",
-           "read_upload", "latest_power", "MAX_KWH_PER_MONTH", "RowCheck", "month_column", "match_report", "BILLING_DAY",
-           "header_key"]
+__all__ = ["POWER_COLUMNS", "METER_COLUMNS", "check_power", "check_meter_readings", "known_wells", "uploads_frame",
+           "import_upload", "power_template_xlsx", "meter_template_xlsx", "read_upload", "latest_power",
+           "kept_readings", "MAX_KWH_PER_MONTH", "match_report", "BILLING_DAY"]
 
 #: field -> accepted headers (Chinese first), as in the template.
 POWER_COLUMNS = {
@@ -67,129 +75,7 @@ METER_COLUMNS = {"well_code": ("机井编号", "well_code"), "date": ("抄表日
                  "reading_m3": ("读数m3", "reading_m3"), "old_final_m3": ("旧表止码m3", "old_final_m3")}
 #: A pump set far larger than any irrigation well's (200 kW for 31 days) is a typo, not a month.
 MAX_KWH_PER_MONTH = 150_000.0
-#: The earliest month the ledger takes (the plan's baseline years start in the 2010s).
-FIRST_MONTH = "2000-01"
 _ID_MAX = 32
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: spreadsheet row (header is row 1), column header, value, message code and its params."""
-
-    row: int
-    column: str
-    value: str
-    code: str
-    params: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class UploadCheck:
-    """A checked file: ``kind`` (``power`` or ``meter``), the clean rows, every problem, the original's hash."""
-
-    kind: str
-    rows: pd.DataFrame
-    problems: tuple[Problem, ...]
-    sha256: str
-    n_input: int
-    #: The file's columns as read (field -> its header).
-    columns: dict = field(default_factory=dict)
-
-    @property
-    def clean(self) -> bool:
-        return not self.problems and len(self.rows) > 0
-
-
-class RowCheck:
-    """Findings on a table read from a file, one per cell, with the spreadsheet row (the header is row 1).
-
-    ``add(mask, name, code, values, **params)`` records ``code`` for every row where ``mask`` holds, under
-    the file's own header for field ``name``; those rows are left out of the clean rows (:meth:`result`).
-    """
-
-    def __init__(self, n: int, cols: dict[str, str], spec: dict[str, tuple[str, ...]] | None = None) -> None:
-        self.rownum = np.arange(n) + 2
-        self.cols = {**{k: v[0] for k, v in (spec or {}).items()}, **cols}  # a missing column: its template header
-        self.problems: list[Problem] = []
-        self.bad = np.zeros(n, bool)
-
-    def add(self, mask, name: str, code: str, values, **params) -> None:
-        mask = np.asarray(mask, bool)
-        for i in np.flatnonzero(mask):
-            self.problems.append(Problem(int(self.rownum[i]), str(self.cols.get(name, name)), str(values.iloc[i])[:60],
-                                         code, params))
-        self.bad |= mask
-
-    def result(self, kind: str, rows: dict, raw: bytes) -> UploadCheck:
-        import hashlib
-
-        clean = pd.DataFrame({"row": self.rownum, **rows})[~self.bad].reset_index(drop=True)
-        self.problems.sort(key=lambda p: (p.row, p.column))
-        return UploadCheck(kind, clean, tuple(self.problems), hashlib.sha256(raw).hexdigest(), len(self.rownum))
-
-
-def month_column(rc: RowCheck, df: pd.DataFrame, cols: dict[str, str], today: date) -> tuple[pd.Series, pd.Series]:
-    """The ``month`` column as typed and as ``YYYY-MM``.
-
-    An unreadable month, or one before :data:`FIRST_MONTH` or after this one, is a finding.
-    """
-    month_raw = _text(df[cols["month"]])
-    month = _months(df[cols["month"]])
-    latest = f"{today.year:04d}-{today.month:02d}"
-    rc.add(month.isna(), "month", "err.power.month", month_raw)
-    rc.add(month.notna() & ((month < FIRST_MONTH) | (month > latest)), "month", "err.power.month_range", month_raw,
-           earliest=FIRST_MONTH, latest=latest)
-    return month_raw, month
-
-
-def header_key(header: object) -> str:
-    """A header as compared: no spaces, no unit brackets' spacing, lower case (``用电量 (kWh)`` = ``用电量kwh``)."""
-    text = re.sub(r"[\s（）()]", "", str(header)).lower()
-    return text.replace("m³", "m3")
-
-
-def _columns(df: pd.DataFrame, spec: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> dict[str, str]:
-    found = {}
-    keys = {header_key(c): c for c in df.columns}
-    for name, headers in spec.items():
-        for h in headers:
-            if header_key(h) in keys:
-                found[name] = keys[header_key(h)]
-                break
-    missing = [spec[n][0] for n in required if n not in found]
-    if missing:
-        raise InputDataError("err.power.no_column", "Columns missing.", columns="、".join(missing),
-                             found="、".join(map(str, df.columns)) or "—",
-                             template="、".join(h[0] for h in spec.values()))
-    return found
-
-
-def _months(values: pd.Series) -> pd.Series:
-    """``YYYY-MM`` from month cells: 2026-03, 2026/3, 2026.3, 2026年3月, 202603, or a full date; else NaN."""
-    text = values.astype(str).str.strip()
-    m = text.str.extract(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
-    compact = text.str.extract(r"^(\d{4})(\d{2})$")
-    m = m.fillna(compact)
-    out = pd.Series(np.nan, index=values.index, dtype=object)
-    ok = m[0].notna()
-    year, month = pd.to_numeric(m[0], errors="coerce"), pd.to_numeric(m[1], errors="coerce")
-    good = ok & month.between(1, 12)
-    out[good] = [f"{int(y):04d}-{int(mo):02d}" for y, mo in zip(year[good], month[good], strict=True)]
-    rest = out.isna() & text.ne("") & text.ne("nan")
-    if rest.any():  # a full date (an Excel date cell reads as one): its month
-        dates = parse_dates(values[rest])
-        out[rest & dates.reindex(values.index).notna()] = dates.dropna().dt.strftime("%Y-%m")
-    return out
-
-
-def _text(values: pd.Series) -> pd.Series:
-    text = values.fillna("").astype(str).str.strip()
-    return text.where(~text.str.lower().isin(["nan", "none", "null"]), "")
-
-
-def _numbers(values: pd.Series) -> pd.Series:
-    text = _text(values).str.replace(",", "", regex=False).str.replace("，", "", regex=False)
-    return pd.to_numeric(text, errors="coerce")
 
 
 def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date | None = None) -> UploadCheck:
@@ -202,7 +88,7 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
     import shapely
 
     today = today or clock.today()
-    cols = _columns(df, POWER_COLUMNS, ())
+    cols = find_columns(df, POWER_COLUMNS, ())
     missing = [POWER_COLUMNS[n][0] for n in ("month", "kwh") if n not in cols]
     if "month" not in cols and "read_on" in cols:
         missing.remove(POWER_COLUMNS["month"][0])  # the month each reading bills comes from its day
@@ -219,8 +105,8 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
     rc = RowCheck(n, cols, POWER_COLUMNS)
     add, problems, bad, rownum = rc.add, rc.problems, rc.bad, rc.rownum  # bad is updated in place
 
-    account = _text(df[cols["account"]]) if "account" in cols else pd.Series("", index=df.index)
-    meter = _text(df[cols["meter_no"]]) if "meter_no" in cols else pd.Series("", index=df.index)
+    account = text_cells(df[cols["account"]]) if "account" in cols else pd.Series("", index=df.index)
+    meter = text_cells(df[cols["meter_no"]]) if "meter_no" in cols else pd.Series("", index=df.index)
     add((account == "") & (meter == ""), "meter_no" if "meter_no" in cols else "account", "err.power.no_meter",
         meter)
     for name, values in (("account", account), ("meter_no", meter)):
@@ -233,19 +119,19 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
     else:
         month_raw, month = _billing_months(rc, df, cols, today)
     if "kwh" in cols:
-        kwh_raw = _text(df[cols["kwh"]])
-        kwh = _numbers(df[cols["kwh"]])
+        kwh_raw = text_cells(df[cols["kwh"]])
+        kwh = number_cells(df[cols["kwh"]])
     else:
         kwh_raw = pd.Series("", index=df.index)
         kwh = pd.Series(np.nan, index=df.index)
     if {"prev_reading", "this_reading"} <= set(cols):
-        prev, this = _numbers(df[cols["prev_reading"]]), _numbers(df[cols["this_reading"]])
-        mult = _numbers(df[cols["multiplier"]]).fillna(1.0) if "multiplier" in cols else pd.Series(1.0, index=df.index)
+        prev, this = number_cells(df[cols["prev_reading"]]), number_cells(df[cols["this_reading"]])
+        mult = number_cells(df[cols["multiplier"]]).fillna(1.0) if "multiplier" in cols else pd.Series(1.0, index=df.index)
         by_reading = (this - prev) * mult
-        shown = _text(df[cols["this_reading"]])
+        shown = text_cells(df[cols["this_reading"]])
         add(kwh.isna() & (prev.isna() | this.isna()), "this_reading", "err.power.readings", shown)
         add(kwh.isna() & by_reading.notna() & (by_reading < 0), "this_reading", "err.power.reading_back", shown,
-            prev=_text(df[cols["prev_reading"]]).iloc[0] if n else "")
+            prev=text_cells(df[cols["prev_reading"]]).iloc[0] if n else "")
         off = kwh.notna() & by_reading.notna() & ((kwh - by_reading).abs() > np.maximum(1.0, 0.01 * kwh.abs()))
         add(off, "kwh", "err.power.kwh_readings", kwh_raw + " ≠ " + by_reading.round(1).astype(str))
         kwh_raw = kwh_raw.where(kwh.notna(), shown)
@@ -253,12 +139,12 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
     add(kwh.isna() | ~np.isfinite(kwh.fillna(0)), "kwh", "err.power.kwh", kwh_raw)
     add(kwh.notna() & (kwh < 0), "kwh", "err.power.kwh_negative", kwh_raw)
     add(kwh > MAX_KWH_PER_MONTH, "kwh", "err.power.kwh_large", kwh_raw, most=f"{MAX_KWH_PER_MONTH:,.0f}")
-    use_class = _text(df[cols["use_class"]]) if "use_class" in cols else pd.Series("", index=df.index)
+    use_class = text_cells(df[cols["use_class"]]) if "use_class" in cols else pd.Series("", index=df.index)
     add(use_class.str.len() > 32, "use_class", "err.power.text_long", use_class, most=32)
-    lon = _numbers(df[cols["lon"]]) if "lon" in cols else pd.Series(np.nan, index=df.index)
-    lat = _numbers(df[cols["lat"]]) if "lat" in cols else pd.Series(np.nan, index=df.index)
-    lon_raw = _text(df[cols["lon"]]) if "lon" in cols else pd.Series("", index=df.index)
-    lat_raw = _text(df[cols["lat"]]) if "lat" in cols else pd.Series("", index=df.index)
+    lon = number_cells(df[cols["lon"]]) if "lon" in cols else pd.Series(np.nan, index=df.index)
+    lat = number_cells(df[cols["lat"]]) if "lat" in cols else pd.Series(np.nan, index=df.index)
+    lon_raw = text_cells(df[cols["lon"]]) if "lon" in cols else pd.Series("", index=df.index)
+    lat_raw = text_cells(df[cols["lat"]]) if "lat" in cols else pd.Series("", index=df.index)
     half = (lon_raw != "") ^ (lat_raw != "")
     add(half, "lon" if "lon" in cols else "lat", "err.power.half_position", lon_raw + " " + lat_raw)
     typed = (lon_raw != "") & (lat_raw != "")
@@ -284,8 +170,8 @@ def check_power(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date
             problems.append(Problem(int(rownum[i]), str(cols["month"]), str(month_raw.iloc[i]), "err.power.duplicate",
                                     {"first": first[keys.iloc[i]]}))
         bad[later] = True
-    name = _text(df[cols["account_name"]]).str[:128] if "account_name" in cols else pd.Series("", index=df.index)
-    address = _text(df[cols["address"]]).str[:255] if "address" in cols else pd.Series("", index=df.index)
+    name = text_cells(df[cols["account_name"]]).str[:128] if "account_name" in cols else pd.Series("", index=df.index)
+    address = text_cells(df[cols["address"]]).str[:255] if "address" in cols else pd.Series("", index=df.index)
     rows = pd.DataFrame({"row": rownum, "account": account, "meter_no": meter, "month": month, "kwh": kwh,
                          "use_class": use_class, "lon": lon.where(have), "lat": lat.where(have),
                          "account_name": name, "address": address})[~bad]
@@ -305,27 +191,27 @@ def check_meter_readings(df: pd.DataFrame, *, wells: set[str], raw: bytes = b"",
     import hashlib
 
     today = today or clock.today()
-    cols = _columns(df, METER_COLUMNS, ("well_code", "date", "reading_m3"))
+    cols = find_columns(df, METER_COLUMNS, ("well_code", "date", "reading_m3"))
     n = len(df)
     rc = RowCheck(n, cols)
     add, problems, bad, rownum = rc.add, rc.problems, rc.bad, rc.rownum
 
-    well = _text(df[cols["well_code"]])
+    well = text_cells(df[cols["well_code"]])
     add(well == "", "well_code", "err.meter.no_well", well)
     add((well != "") & ~well.isin(wells), "well_code", "err.meter.unknown_well", well)
-    when_raw = _text(df[cols["date"]])
+    when_raw = text_cells(df[cols["date"]])
     when = parse_dates(df[cols["date"]])
     add(when.isna(), "date", "err.meter.date", when_raw)
     add(when.notna() & ((when < pd.Timestamp("2000-01-01")) | (when > pd.Timestamp(today))), "date",
         "err.meter.date_range", when_raw, today=today.isoformat())
-    reading_raw = _text(df[cols["reading_m3"]])
-    reading = _numbers(df[cols["reading_m3"]])
+    reading_raw = text_cells(df[cols["reading_m3"]])
+    reading = number_cells(df[cols["reading_m3"]])
     add(reading.isna() | ~np.isfinite(reading.fillna(0)), "reading_m3", "err.meter.reading", reading_raw)
     add(reading < 0, "reading_m3", "err.meter.reading_negative", reading_raw)
     # a replaced meter: the old meter's last reading (旧表止码) beside the new meter's first; optional column
     if "old_final_m3" in cols:
-        final_raw = _text(df[cols["old_final_m3"]])
-        final = _numbers(df[cols["old_final_m3"]])
+        final_raw = text_cells(df[cols["old_final_m3"]])
+        final = number_cells(df[cols["old_final_m3"]])
         given = final_raw != ""
         add(given & (final.isna() | ~np.isfinite(final.fillna(0))), "old_final_m3", "err.meter.reading", final_raw)
         add(given & (final < 0), "old_final_m3", "err.meter.reading_negative", final_raw)
@@ -365,7 +251,7 @@ def _billing_months(rc: RowCheck, df: pd.DataFrame, cols: dict[str, str], today:
 
     On or after :data:`BILLING_DAY` its own month, before it the month before.
     """
-    raw = _text(df[cols["read_on"]])
+    raw = text_cells(df[cols["read_on"]])
     compact = raw.str.fullmatch(r"\d{8}")
     text = raw.where(~compact, raw.str[:4] + "-" + raw.str[4:6] + "-" + raw.str[6:8])
     days = parse_dates(text)
@@ -402,8 +288,6 @@ def read_upload(store: Store, raw: bytes, filename: str, *, kind: str, encoding:
             except NotFound:
                 outline = None
         return check_power(df, outline=outline, raw=raw, today=today)
-    from gwmap.ledger import kept_readings
-
     return check_meter_readings(df, wells=known_wells(store), raw=raw, today=today, stored=kept_readings(store))
 
 
@@ -436,6 +320,16 @@ def match_report(store: Store, check: UploadCheck) -> dict:
             "billing_rule_day": BILLING_DAY if "read_on" in check.columns else None,
             "unmatched_accounts": [{k: (round(float(v), 1) if k == "kwh" else (int(v) if k == "rows" else v))
                                     for k, v in r.items()} for r in accounts.to_dict("records")]}
+
+
+def kept_readings(store: Store) -> pd.DataFrame:
+    """Each (well, date)'s reading as last uploaded."""
+    with store.engine.connect() as conn:
+        df = pd.read_sql(select(MeterReading.well_code, MeterReading.read_on, MeterReading.reading_m3,
+                                MeterReading.old_final_m3, MeterReading.upload_id)
+                         .join(PowerUpload, PowerUpload.id == MeterReading.upload_id)
+                         .order_by(MeterReading.upload_id, MeterReading.id), conn)
+    return df.drop_duplicates(["well_code", "read_on"], keep="last").sort_values(["well_code", "read_on"])
 
 
 def known_wells(store: Store) -> set[str]:
@@ -509,28 +403,16 @@ def latest_power(store: Store, *, first_month: str | None = None, last_month: st
     return df.sort_values(["meter_no", "account", "month"]).reset_index(drop=True)
 
 
-def _template(headers: list[str], example: list) -> bytes:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(headers)
-    ws.append(example)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 def power_template_xlsx() -> bytes:
     """The grid company's file as gwmap reads it, with one example row."""
     from gwmap.county import active
 
     lon, lat = active().centre  # an example position inside the county
-    return _template([h[0] for h in POWER_COLUMNS.values()],
+    return template_xlsx([h[0] for h in POWER_COLUMNS.values()],
                      ["3700123456", "372239092010", "2026-03", 1830, "农业排灌", round(lon, 6), round(lat, 6)])
 
 
 def meter_template_xlsx() -> bytes:
     from gwmap.county import active
 
-    return _template([h[0] for h in METER_COLUMNS.values()], [f"{active().adcode}001J0001", "2026-03-31", 152340, ""])
+    return template_xlsx([h[0] for h in METER_COLUMNS.values()], [f"{active().adcode}001J0001", "2026-03-31", 152340, ""])

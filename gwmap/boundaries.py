@@ -1,4 +1,4 @@
-"""Township boundaries: schematic tiling, validation, areas.
+"""Township boundaries: schematic tiling, validation, areas, and storing a checked set as a new version.
 
 All GeoDataFrames here are in WGS84 degrees on the way in and out; areas are
 computed on :func:`gwmap.crs.area_crs` (equal-area, metres).
@@ -6,6 +6,7 @@ computed on :func:`gwmap.crs.area_crs` (equal-area, metres).
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -13,11 +14,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import MultiPoint, MultiPolygon, Polygon
+from shapely.geometry import MultiPoint, MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
 
 from gwmap.crs import area_crs
-from gwmap.errors import InputDataError
+from gwmap.errors import InputDataError, NotFound
+from gwmap.membership import membership_change, reassign
+from gwmap.store.db import Store
+from gwmap.store.models import BoundaryVersion, Township
+from gwmap.store.repo import BoundaryInfo, boundary_info, current_boundaries
+from gwmap.store.users import CurrentUser, authorize
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +33,11 @@ __all__ = [
     "schematic_townships",
     "area_km2",
     "prepare_boundaries",
+    "save_boundaries",
+    "import_boundary_file",
+    "stored_county_area",
+    "boundary_hint",
+    "preview_membership",
 ]
 
 WGS84 = "EPSG:4326"
@@ -284,3 +296,88 @@ def _check_gaps(outline: BaseGeometry) -> None:
 def _rows(rows: list[int]) -> str:
     shown = ", ".join(map(str, rows[:10]))
     return shown + (" …" if len(rows) > 10 else "")
+
+
+def save_boundaries(store: Store, user: CurrentUser, prepared: PreparedBoundaries, *, source_name: str,
+                    source_sha256: str = "", schematic: bool = False) -> BoundaryInfo:
+    """Store a new boundary version and make it current; the previous one stays in history.
+
+    Raises
+    ------
+    PermissionDenied
+        Unless the user may import boundaries (admin).
+
+    """
+    authorize(store, user, "boundaries.import", target=source_name)
+    with store.session(user) as s:
+        for old in s.scalars(select(BoundaryVersion).where(BoundaryVersion.is_current)):
+            old.is_current = False  # superseded, kept in history (audited)
+        v = BoundaryVersion(
+            created_by=user.username, source_name=source_name, source_sha256=source_sha256,
+            schematic=schematic, county_area_km2=round(prepared.county_area_km2, 3),
+            outline_geojson=json.dumps(mapping(prepared.outline)), is_current=True,
+        )
+        s.add(v)
+        areas = area_km2(prepared.townships)
+        for (_, row), a in zip(prepared.townships.iterrows(), areas):
+            s.add(Township(version=v, code=str(row["code"]), name=str(row["name"]), area_km2=round(float(a), 3),
+                           geometry_geojson=json.dumps(mapping(row.geometry))))
+        s.flush()
+        reassign(s, prepared.townships)  # every point belongs where it lies on the new version
+        return boundary_info(v, len(prepared.townships))
+
+
+def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename: str, *, crs: str | None,
+                         name_field: str, code_field: str | None) -> tuple[BoundaryInfo, tuple, object]:
+    """Read, check and store a boundary file as the new current version.
+
+    Nothing is stored unless every check passes.  Returns the new version,
+    the notices (``(code, params)``) from reading and repairing, and the
+    :class:`~gwmap.membership.MembershipChange` it made (wells, leads and
+    monitoring wells per township before and after, those that changed
+    township, those in none).
+    """
+    from gwmap.io.boundaries import read_boundary_file
+
+    authorize(store, user, "boundaries.import", target=filename)
+    read = read_boundary_file(data, filename, crs=crs)
+    prepared = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field,
+                                  expected_km2=stored_county_area(store))
+    hint = boundary_hint(store, prepared, crs_declared=crs is not None)
+    change = preview_membership(store, prepared)
+    info = save_boundaries(store, user, prepared, source_name=filename, source_sha256=read.sha256)
+    return info, read.warnings + prepared.warnings + hint, change
+
+
+def stored_county_area(store: Store) -> float | None:
+    """The county's area as the current boundary version has it (km²), or None before the first import."""
+    with store.session() as s:
+        return s.scalar(select(BoundaryVersion.county_area_km2).where(BoundaryVersion.is_current)
+                        .order_by(BoundaryVersion.id.desc()).limit(1))
+
+
+def boundary_hint(store: Store, prepared: PreparedBoundaries, *, crs_declared: bool) -> tuple:
+    """Notices comparing a new set with the stored one (or the county's reference centroid on a first import).
+
+    ``warn.boundary.maybe_gcj02`` (see :func:`gcj02_hint`).
+    """
+    from gwmap.county import active, reference
+
+    if crs_declared:
+        return ()
+    try:
+        stored = current_boundaries(store)[2]
+    except NotFound:
+        ref = reference(active().adcode)
+        if ref is None:
+            return ()
+        stored = shapely.Point(ref.lon, ref.lat)
+    hint = gcj02_hint(prepared.outline, stored)
+    return (("warn.boundary.maybe_gcj02", hint),) if hint else ()
+
+
+def preview_membership(store: Store, prepared: PreparedBoundaries):
+    """What importing ``prepared`` would do to township membership (see :func:`gwmap.membership.membership_change`)."""
+    tw = prepared.townships.copy()
+    tw["area_km2"] = area_km2(tw)
+    return membership_change(store, tw)

@@ -17,11 +17,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from gwmap import clock
 from gwmap.cone import ConeResult, describe_change
 from gwmap.errors import InputDataError
+from gwmap.fonts import image_font, pdf_font
 from gwmap.reports import Translate
 from gwmap.runs import dashboard_cone
 from gwmap.store.db import Store
@@ -31,16 +32,6 @@ from gwmap.surface import SurfaceResult
 logger = logging.getLogger(__name__)
 
 __all__ = ["Bulletin", "build_bulletin", "bulletin_docx", "bulletin_pdf", "cone_png", "area_chart_png"]
-
-_FONTS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-
-
-def _font(size: int) -> ImageFont.ImageFont:
-    for path in _FONTS:
-        if Path(path).exists():
-            return ImageFont.truetype(path, size, index=2 if "Noto" in path else 0)  # index 2: Simplified Chinese
-    return ImageFont.load_default()
-
 
 @dataclass(frozen=True)
 class Bulletin:
@@ -136,7 +127,7 @@ def cone_png(b: Bulletin, townships: gpd.GeoDataFrame, *, width: int = 900,
         outline = gpd.GeoSeries([b.cone.outline], crs=4326).to_crs(s.crs).iloc[0]
         for poly in getattr(outline, "geoms", [outline]):
             draw.line(pix(poly.exterior.coords), fill=(178, 24, 43, 255), width=4)
-    font, small = _font(22), _font(16)
+    font, small = image_font(22), image_font(16)
     black = (0, 0, 0, 255)
     draw.text((12, 10), f"{b.cone.area_km2:.1f} km²" if b.cone else "", fill=black, font=font)
     draw.text((width - 40, 10), "N↑", fill=black, font=font)
@@ -174,7 +165,7 @@ def area_chart_png(series: pd.DataFrame, *, title: str, width: int = 900, height
     """The cone area through time as a PNG line chart with Chinese labels."""
     img = Image.new("RGB", (width, height), "white")
     d = ImageDraw.Draw(img)
-    font, small = _font(22), _font(16)
+    font, small = image_font(22), image_font(16)
     left, right, top, bottom = 80, width - 30, 50, height - 60
     d.text((left, 10), title, fill="black", font=font)
     ymax = max(float(series["area_km2"].max()) * 1.1, 1.0)
@@ -318,9 +309,8 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
     from reportlab.platypus import Image as RLImage
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from gwmap.io.routes import _cjk_font
 
-    font = _cjk_font()
+    font = pdf_font()
     h0 = ParagraphStyle("h0", fontName=font, fontSize=17, leading=24)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=13, leading=19, spaceBefore=8)
     body = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=16)

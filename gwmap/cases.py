@@ -13,7 +13,6 @@ import hashlib
 import io
 import logging
 import math
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from sqlalchemy import func, select
 from gwmap import clock
 from gwmap.crs import area_crs, gcj02_to_wgs84
 from gwmap.errors import InputDataError, NotFound
-from gwmap.io.files import MAX_PHOTO_MB, check_upload, store_file
+from gwmap.io.files import MAX_PHOTO_MB, Attachment, check_upload, store_file
 from gwmap.store.db import Store
 from gwmap.store.models import Evidence, Lead, LeadStep
 from gwmap.store.repo import check_version, next_number
@@ -36,7 +35,7 @@ from gwmap.vocab import LEAD_SOURCES, OPEN_LEAD_STAGES
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "TRANSITIONS", "MAX_EVIDENCE_MB", "EvidenceFile", "register_lead", "advance", "lead_steps", "lead_evidence",
+    "TRANSITIONS", "MAX_EVIDENCE_MB", "register_lead", "advance", "lead_steps", "lead_evidence",
     "days_left", "integrity_check", "read_evidence", "nearby_open_leads", "DUPLICATE_RADIUS_M",
 ]
 
@@ -54,16 +53,6 @@ MAX_EVIDENCE_MB = MAX_PHOTO_MB
 DUPLICATE_RADIUS_M = 50.0
 #: evidence taken farther than this from its lead gets a warning (page, case file)
 FAR_M = 500.0
-
-
-@dataclass(frozen=True)
-class EvidenceFile:
-    """An uploaded file with the position typed by the inspector when the photo has none."""
-
-    filename: str
-    data: bytes
-    lon: float | None = None
-    lat: float | None = None
 
 
 def exif_position(data: bytes) -> tuple[float | None, float | None, datetime | None]:
@@ -177,7 +166,7 @@ def _stage_before(to_stage: str) -> str:
 
 
 def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, note: str = "",
-            deadline: date | None = None, evidence: list[EvidenceFile] | None = None,
+            deadline: date | None = None, evidence: list[Attachment] | None = None,
             evidence_dir: Path, lon: float | None = None, lat: float | None = None,
             expected_version: int | None = None) -> int:
     """Move a lead to its next stage with the finding, evidence and (for rectification) a deadline.
@@ -336,7 +325,7 @@ def _as_of(leads: pd.DataFrame, steps: pd.DataFrame, as_of: date) -> tuple[pd.Da
     return leads, steps
 
 
-def ledger(store: Store, *, today: date | None = None, as_of: date | None = None) -> pd.DataFrame:
+def work_ledger(store: Store, *, today: date | None = None, as_of: date | None = None) -> pd.DataFrame:
     """The work ledger (工作台账): one row per lead with the date of each step, deadline, days left, evidence count.
 
     ``as_of`` gives the ledger as it stood at the end of that day (county time),

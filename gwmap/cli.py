@@ -33,15 +33,16 @@ def _store():
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from gwmap.county import DEFAULT_ADCODE, init_county
+    from gwmap.county import DEFAULT_ADCODE
     from gwmap.demo import DEMO_LOADER, ensure_demo_users, load_demo
+    from gwmap.targets import set_up_county
 
     if args.demo and args.county and args.county != DEFAULT_ADCODE:
         raise GwmapError("err.county.demo", "The demo is of the default county.", adcode=args.county)
     settings = get_settings()
     store = _store()
     out = {"database": settings.database_url.split("@")[-1], "migrated": True}
-    county, created = init_county(store, _operator(), args.county, name=args.name, name_en=args.name_en)
+    county, created = set_up_county(store, _operator(), args.county, name=args.name, name_en=args.name_en)
     out["county"] = {"adcode": county.adcode, "name": county.name, "created": created}
     if args.demo:
         out["demo_users_created"] = ensure_demo_users(store)
@@ -284,20 +285,15 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_import_boundaries(args: argparse.Namespace) -> int:
-    from gwmap.store.repo import import_boundary_file
+    from gwmap.boundaries import boundary_hint, import_boundary_file, prepare_boundaries, preview_membership, stored_county_area
+    from gwmap.io.boundaries import read_boundary_file
 
     path = Path(args.file)
     if not path.is_file():
         raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
     operator = _operator()
     if args.dry_run:  # what would change, nothing stored
-        from gwmap.boundaries import prepare_boundaries
-        from gwmap.io.boundaries import read_boundary_file
-        from gwmap.store.repo import preview_membership
-
         read = read_boundary_file(path.read_bytes(), path.name, crs=args.crs)
-        from gwmap.store.repo import boundary_hint, stored_county_area
-
         store = _store()
         prepared = prepare_boundaries(read.gdf, name_field=args.name_field, code_field=args.code_field,
                                       expected_km2=stored_county_area(store))
@@ -413,7 +409,7 @@ def cmd_import_power(args: argparse.Namespace) -> int:
 
 def cmd_abstraction(args: argparse.Namespace) -> int:
     """The year's abstraction by source and township (the ledger's totals), against a baseline year."""
-    from gwmap.ledger import against_baseline, ledger_xlsx, year_ledger, year_summary
+    from gwmap.ledger import against_baseline, year_ledger, year_ledger_xlsx, year_summary
 
     for y in (args.year, args.baseline):
         if y is not None and not 2000 <= y <= 2100:
@@ -430,11 +426,11 @@ def cmd_abstraction(args: argparse.Namespace) -> int:
                            "target_cut_m3": cmp_["target_cut_m3"], "met": cmp_["met"],
                            "by_source": cmp_["baseline_by_source"]}
     if args.out:
+        from gwmap.i18n import translator
         from gwmap.store.repo import current_boundaries
-        from gwmap.ui.i18n import translator
 
         names = dict(zip(current_boundaries(store)[1]["code"], current_boundaries(store)[1]["name"], strict=True))
-        Path(args.out).write_bytes(ledger_xlsx(led, tr=translator("zh"), names=names, baseline=cmp_))
+        Path(args.out).write_bytes(year_ledger_xlsx(led, tr=translator("zh"), names=names, baseline=cmp_))
         out["out"] = args.out
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
@@ -472,7 +468,7 @@ def cmd_permits(args: argparse.Namespace) -> int:
     """Permit screening for 行政审批: each permit holder's verdict (limit or ok) with the figures."""
     import math
 
-    from gwmap.reclaimed import screen_permits
+    from gwmap.reclaimed import permit_verdicts
 
     if not (math.isfinite(args.reach) and 0 < args.reach <= 50_000):
         raise GwmapError("err.permits.reach", "The reach must be between 0 and 50,000 m.", reach=args.reach)
@@ -480,7 +476,7 @@ def cmd_permits(args: argparse.Namespace) -> int:
             "verdict", "reason")
     found = [{k: r[k] for k in keys} | {"pipeline": r["pipeline"], "spare_m3_d": r["spare_m3_d"],
                                          "expires_within_12_months": r["expires_within_12_months"]}
-             for r in screen_permits(_store(), reach_m=args.reach)]
+             for r in permit_verdicts(_store(), reach_m=args.reach)]
     if args.json:
         print(json.dumps(found, ensure_ascii=False))
     else:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,14 @@ BASEMAPS = ("none", "tianditu", "osm", "custom")
 
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a sign-in lasts: ``idle`` without a visit, ``absolute`` from sign-in."""
+
+    idle: timedelta = timedelta(hours=2)
+    absolute: timedelta = timedelta(hours=12)
 
 
 @dataclass(frozen=True)
@@ -51,12 +60,8 @@ class Settings:
 
     @property
     def session_limits(self):
-        """How long a sign-in lasts (:class:`gwmap.store.sessions.Limits`)."""
-        from datetime import timedelta
-
-        from gwmap.store.sessions import Limits
-
-        return Limits(idle=timedelta(minutes=self.session_idle_min), absolute=timedelta(hours=self.session_max_h))
+        """How long a sign-in lasts."""
+        return SessionLimits(idle=timedelta(minutes=self.session_idle_min), absolute=timedelta(hours=self.session_max_h))
 
     @property
     def evidence_dir(self) -> Path:

@@ -271,7 +271,7 @@ def set_profile(store, user, *, expected_version: int | None = None, **changes) 
 
 def init_county(store, user, adcode: str | None = None, *, name: str | None = None,  # noqa: ANN001
                 name_en: str | None = None) -> tuple[CountyProfile, bool]:
-    """Store the profile of the county this database serves, with its shipped targets; (profile, created).
+    """Store the profile of the county this database serves; (profile, created). Its targets: :func:`gwmap.targets.set_up_county`.
 
     A database that serves a county keeps it: another code is refused while it holds townships or wells
     (start another database for another county).  Without ``adcode`` the stored profile stays, or the
@@ -309,9 +309,6 @@ def init_county(store, user, adcode: str | None = None, *, name: str | None = No
         else:
             for k, v in values.items():
                 setattr(row, k, v)
-    from gwmap.targets import seed_targets
-
-    seed_targets(store, user, adcode)
     return profile(store), True
 
 

@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import func, select
 
-from gwmap.boundaries import prepare_boundaries
+from gwmap.boundaries import prepare_boundaries, save_boundaries
 from gwmap.demo_cases import add_histories
 from gwmap.demo_reclaimed import add_demo_reclaimed
 from gwmap.store.db import Store
@@ -26,7 +26,6 @@ from gwmap.store.models import (
     User,
     Well,
 )
-from gwmap.store.repo import save_boundaries
 from gwmap.store.users import DEMO_USERS, create_user, enable_demo_accounts, system_user
 from gwmap.surveys import find_outliers
 
@@ -81,9 +80,9 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
         if s.scalar(select(func.count()).select_from(BoundaryVersion)):
             return False
     loader = DEMO_LOADER
-    from gwmap.county import init_county
+    from gwmap.targets import set_up_county
 
-    county, _ = init_county(store, loader)  # the default county's profile and its plan's targets
+    county, _ = set_up_county(store, loader)  # the default county's profile and its plan's targets
     tw_path = data_dir / "boundaries" / "townships.geojson"
     tw = gpd.read_file(tw_path)
     prepared = prepare_boundaries(tw, name_field="name", code_field="code")

@@ -133,7 +133,7 @@ def site_photo(code: str, stage: str, taken_utc: datetime, lon: float, lat: floa
     cap with a sign at a re-inspection.  A watermark line names the case, the time,
     the position and that the picture is a demo drawing.
     """
-    from gwmap.bulletin import _font
+    from gwmap.fonts import image_font
 
     rng = random.Random(f"{code}:{stage}")
     w, h = 800, 600
@@ -157,7 +157,7 @@ def site_photo(code: str, stage: str, taken_utc: datetime, lon: float, lat: floa
         draw.ellipse([cx - 90, base - 30, cx + 90, base + 30], fill=(168, 168, 160), outline=(120, 120, 115), width=3)
         draw.rectangle([cx + 110, base - 150, cx + 118, base + 10], fill=(90, 90, 90))
         draw.rectangle([cx + 60, base - 210, cx + 200, base - 140], fill=(250, 250, 245), outline=(200, 30, 30), width=4)
-        draw.text((cx + 72, base - 195), "已封填", fill=(200, 30, 30), font=_font(30))
+        draw.text((cx + 72, base - 195), "已封填", fill=(200, 30, 30), font=image_font(30))
     else:  # in use: a small pump house, an open well head, a pipe into the field
         draw.rectangle([cx - 110, base - 150, cx + 10, base], fill=(188, 178, 160), outline=(120, 110, 95), width=3)
         draw.polygon([(cx - 125, base - 150), (cx - 50, base - 200), (cx + 25, base - 150)], fill=(150, 70, 55))
@@ -169,8 +169,8 @@ def site_photo(code: str, stage: str, taken_utc: datetime, lon: float, lat: floa
     local = clock.to_local(taken_utc)
     draw.rectangle([0, h - 64, w, h], fill=(0, 0, 0))
     draw.text((12, h - 58), f"{code}  {local:%Y-%m-%d %H:%M}  E{lon:.5f}  N{lat:.5f}", fill=(255, 220, 60),
-              font=_font(20))
-    draw.text((12, h - 30), "冠县水利局执法巡查 · 演示图，非实拍", fill=(255, 220, 60), font=_font(18))
+              font=image_font(20))
+    draw.text((12, h - 30), "冠县水利局执法巡查 · 演示图，非实拍", fill=(255, 220, 60), font=image_font(18))
     exif = Image.Exif()
     exif[ExifTags.Base.Make] = "gwmap demo"
     exif[ExifTags.Base.DateTime] = f"{local:%Y:%m:%d %H:%M:%S}"

@@ -1,4 +1,4 @@
-"""Message catalogs (``gwmap/ui/locales/zh.toml``, ``en.toml``); Chinese first.
+"""Message catalogs (``gwmap/locales/zh.toml``, ``en.toml``); Chinese first.
 
 >>> translate("vocab.aquifer.deep", "zh")
 '深层'
@@ -13,10 +13,10 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-__all__ = ["LANGS", "catalog", "placeholders", "translate"]
+__all__ = ["LANGS", "catalog", "placeholders", "translate", "translator", "survey_label"]
 
 LANGS = ("zh", "en")
-_DIR = Path(__file__).resolve().parent / "ui" / "locales"  # data files only; no streamlit import
+_DIR = Path(__file__).resolve().parent / "locales"
 
 
 def _flatten(d: dict, prefix: str = "") -> dict[str, str]:
@@ -73,3 +73,14 @@ def survey_label(code: str, lang: str = "zh") -> str:
     except ValueError:
         return code
     return translate("surveys.label", lang, year=year, season=translate(f"surveys.season_name.{season}", lang))
+
+
+def translator(lang: str = "zh"):
+    """A translate function bound to one language, for the core's exports and labels: ``tr(key, **params)``.
+
+    Not escaped: the core writes cells, map labels and documents, never Markdown.
+
+    >>> translator("en")("vocab.aquifer.deep")
+    'Deep'
+    """
+    return lambda key, **params: translate(key, lang, **params)

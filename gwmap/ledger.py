@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
+from gwmap.abstraction import kept_readings, latest_power
 from gwmap.store.db import Store
-from gwmap.store.models import MeterReading, PowerUpload, SurfaceRun, Survey
+from gwmap.store.models import PowerUpload, SurfaceRun, Survey
 
 __all__ = ["LIFT_PER_KWH", "DEFAULT_EFFICIENCY", "EXTRA_LIFT_M", "coefficient", "depth_at_wells",
            "calibrations", "coefficients", "monthly_ledger", "year_summary", "SOURCES", "YearLedger", "year_ledger",
-           "against_baseline", "ledger_xlsx", "data_years", "kept_readings"]
+           "against_baseline", "year_ledger_xlsx", "data_years"]
 
 #: m³ lifted one metre by one kWh of work: 3.6e6 J / (1000 kg/m³ · 9.80665 m/s²).
 LIFT_PER_KWH = 3.6e6 / (1000 * 9.80665)
@@ -86,16 +87,6 @@ def depth_at_wells(store: Store, wells: pd.DataFrame) -> _Depths:
         out.loc[these["well_code"].to_numpy()] = vals
         used[aquifer] = pick[1]
     return _Depths(out, used)
-
-
-def kept_readings(store: Store) -> pd.DataFrame:
-    """Each (well, date)'s reading as last uploaded."""
-    with store.engine.connect() as conn:
-        df = pd.read_sql(select(MeterReading.well_code, MeterReading.read_on, MeterReading.reading_m3,
-                                MeterReading.old_final_m3, MeterReading.upload_id)
-                         .join(PowerUpload, PowerUpload.id == MeterReading.upload_id)
-                         .order_by(MeterReading.upload_id, MeterReading.id), conn)
-    return df.drop_duplicates(["well_code", "read_on"], keep="last").sort_values(["well_code", "read_on"])
 
 
 def _metered_monthly(readings: pd.DataFrame) -> pd.DataFrame:
@@ -194,7 +185,6 @@ def coefficients(store: Store, wells: pd.DataFrame, power: pd.DataFrame,
 
 def ledger_inputs(store: Store, wells: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """What every year's ledger reads, read once: the power records, the metered months, the coefficients."""
-    from gwmap.abstraction import latest_power
     from gwmap.power_links import keyed
 
     wells, power = keyed(store, wells, latest_power(store))  # accounts (户号) confirmed as a well's count as its
@@ -345,7 +335,7 @@ def against_baseline(now: YearLedger, base: YearLedger, *, target_cut_m3: float 
             "baseline_by_source": {k: round(v, 1) for k, v in base.by_source().items()}}
 
 
-def ledger_xlsx(led: YearLedger, *, tr, names: dict[str, str], baseline: dict | None = None) -> bytes:
+def year_ledger_xlsx(led: YearLedger, *, tr, names: dict[str, str], baseline: dict | None = None) -> bytes:
     """The 取水一本账 as Excel: summary, wells (coefficient, lift, sources), townships and months.
 
     Headed in the user's language; figures as numbers, the way the county's tables are kept.

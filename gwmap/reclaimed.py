@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from gwmap import clock
 from gwmap.crs import area_crs
+from gwmap.io.checks import Problem, RowCheck, find_columns, month_column, number_cells, template_xlsx, text_cells
 from gwmap.store.db import Store
 from gwmap.store.models import (
     PlantMonth,
@@ -42,8 +43,8 @@ from gwmap.store.repo import _frame
 from gwmap.vocab import HIGH_WATER_USE
 
 __all__ = ["REACH_M", "WORSE_THAN_V", "utilisation", "effluent_flags",
-           "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "screen_permits",
-           "site_verdict", "Verdict", "month_figures", "map_layers", "RECLAIMED_TABLES", "permits_xlsx",
+           "plants_frame", "pipelines_frame", "users_frame", "water_users_frame", "permit_verdicts",
+           "site_verdict", "Verdict", "month_figures", "map_layers", "permits_xlsx",
            "permits_memo_docx", "check_plant_months", "check_user_volumes", "import_months", "PLANT_MONTH_COLUMNS",
            "USER_MONTH_COLUMNS", "plant_months_template_xlsx", "user_volumes_template_xlsx", "check_pipelines",
            "import_pipelines", "PipelineImport", "check_water_users", "import_water_users", "water_users_template_xlsx",
@@ -54,9 +55,6 @@ REACH_M = 2000.0
 WORSE_THAN_V = "V+"
 #: months of records a pipeline's load is averaged over
 LOAD_MONTHS = 12
-#: the tables the reclaimed-water figures read (what a cached answer is keyed by)
-RECLAIMED_TABLES = ("reclaimed_plants", "plant_months", "reclaimed_pipelines", "reclaimed_users", "reclaimed_uses",
-                    "water_users")
 
 
 def _last_twelve(today: date) -> tuple[str, str]:
@@ -131,7 +129,7 @@ def pipelines_frame(store: Store, *, today: date | None = None) -> gpd.GeoDataFr
 @dataclass(frozen=True)
 class Verdict:
     verdict: str  # limit, ok
-    reason: str  # a key: screen_permits' reasons
+    reason: str  # a key: permit_verdicts' reasons
     distance_to_network_m: float | None
     spare_m3_d: float | None
     pipeline: str
@@ -162,7 +160,7 @@ def _verdict(industry: str, takes: bool, dist: float, spare: float | None, pipe:
     return Verdict("limit", "could_take_reclaimed", dist, spare, pipe)
 
 
-def screen_permits(store: Store, *, reach_m: float = REACH_M, today: date | None = None) -> list[dict]:
+def permit_verdicts(store: Store, *, reach_m: float = REACH_M, today: date | None = None) -> list[dict]:
     """Every permit holder with the verdict for 行政审批, the ``limit`` ones first (soonest expiry first).
 
     ``[{user, industry, permit_no, permit_m3, expires, distance_to_network_m, uses_reclaimed, verdict,
@@ -338,9 +336,7 @@ _CLASS_WORDS = {"i": "I", "ii": "II", "iii": "III", "iv": "IV", "v": "V", "1": "
 
 def _effluent(values: pd.Series) -> pd.Series:
     """``I``–``V`` or ``V+`` from 'Ⅳ类', 'IV', '4', '劣Ⅴ类', 'V+'; NaN otherwise (blank stays blank)."""
-    from gwmap.abstraction import _text
-
-    text = _text(values).str.lower().str.replace("类", "", regex=False).str.replace(" ", "", regex=False)
+    text = text_cells(values).str.lower().str.replace("类", "", regex=False).str.replace(" ", "", regex=False)
     return text.map(lambda v: "" if v == "" else _CLASS_WORDS.get(v, np.nan))
 
 
@@ -351,13 +347,11 @@ def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], va
     The key (plant or user) is known, the month real and not after this one, volumes ≥ 0 and plausible,
     one row per key and month.
     """
-    from gwmap.abstraction import RowCheck, _columns, _numbers, _text, month_column
-
     today = today or clock.today()
-    cols = _columns(df, spec, (key, "month", value_cols[0]))
+    cols = find_columns(df, spec, (key, "month", value_cols[0]))
     rc = RowCheck(len(df), cols, spec)
     add = rc.add
-    ident = _text(df[cols[key]])
+    ident = text_cells(df[cols[key]])
     add(ident == "", key, "err.rw.no_key", ident)
     add((ident != "") & ~ident.isin(known), key, f"err.rw.unknown_{key}", ident)
     month_raw, month = month_column(rc, df, cols, today)
@@ -366,8 +360,8 @@ def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], va
         if name not in cols:
             out[name] = pd.Series(0.0, index=df.index)
             continue
-        raw_v = _text(df[cols[name]])
-        v = _numbers(df[cols[name]])
+        raw_v = text_cells(df[cols[name]])
+        v = number_cells(df[cols[name]])
         required = name == value_cols[0]
         add((v.isna() & (raw_v != "" if not required else True)) | ~np.isfinite(v.fillna(0)), name, "err.rw.volume",
             raw_v)
@@ -386,11 +380,10 @@ def _check_months(df: pd.DataFrame, spec: dict, *, key: str, known: set[str], va
 
 def check_plant_months(df: pd.DataFrame, *, plants: set[str], raw: bytes = b"", today: date | None = None):
     """A plants' monthly report file: plant code, month, sewage treated, reclaimed supplied, effluent class."""
-    from gwmap.abstraction import _text
 
     def effluent(cols, add, out):
         if "effluent_class" in cols:
-            raw_c = _text(df[cols["effluent_class"]])
+            raw_c = text_cells(df[cols["effluent_class"]])
             cls = _effluent(df[cols["effluent_class"]])
             add(cls.isna(), "effluent_class", "err.rw.effluent", raw_c)
             out["effluent_class"] = cls.fillna("")
@@ -460,15 +453,13 @@ def import_months(store: Store, user, check) -> dict[str, int]:
 
 
 def plant_months_template_xlsx() -> bytes:
-    from gwmap.abstraction import _template
 
-    return _template([h[0] for h in PLANT_MONTH_COLUMNS.values()], ["WS01", "2026-11", 620000, 300000, "Ⅳ类"])
+    return template_xlsx([h[0] for h in PLANT_MONTH_COLUMNS.values()], ["WS01", "2026-11", 620000, 300000, "Ⅳ类"])
 
 
 def user_volumes_template_xlsx() -> bytes:
-    from gwmap.abstraction import _template
 
-    return _template([h[0] for h in USER_MONTH_COLUMNS.values()], ["城区园林绿化", "2026-11", 52000])
+    return template_xlsx([h[0] for h in USER_MONTH_COLUMNS.values()], ["城区园林绿化", "2026-11", 52000])
 
 
 # --- pipelines from a line file (GeoJSON, zipped Shapefile, GeoPackage, KML), as road networks are read -------
@@ -495,7 +486,6 @@ class PipelineImport:
 def check_pipelines(raw: bytes, filename: str, *, name_field: str | None, capacity_field: str | None,
                     default_capacity_m3_d: float | None, outline, crs: str | None = None) -> PipelineImport:
     """Read the mains from a line file and check them: lines only, a name, a capacity, near the county."""
-    from gwmap.abstraction import Problem, _numbers, _text
     from gwmap.errors import InputDataError
     from gwmap.io.boundaries import read_boundary_file
 
@@ -507,13 +497,13 @@ def check_pipelines(raw: bytes, filename: str, *, name_field: str | None, capaci
                              kinds="、".join(sorted(set(gdf.geometry.geom_type.dropna()))) or "—")
     problems = []
     row = np.arange(len(lines)) + 1  # the feature's number in the file's lines
-    names = _text(lines[name_field]) if name_field and name_field in lines else pd.Series(
+    names = text_cells(lines[name_field]) if name_field and name_field in lines else pd.Series(
         [f"{Path(filename).stem}-{i}" for i in row])
     for i in np.flatnonzero((names == "").to_numpy()):
         problems.append(Problem(int(row[i]), name_field or "", "", "err.rw.no_key", {}))
     if capacity_field and capacity_field in lines:
-        cap = _numbers(lines[capacity_field])
-        cap_raw = _text(lines[capacity_field])
+        cap = number_cells(lines[capacity_field])
+        cap_raw = text_cells(lines[capacity_field])
     else:
         cap = pd.Series(np.nan if default_capacity_m3_d is None else float(default_capacity_m3_d), index=lines.index)
         cap_raw = cap.astype(str)
@@ -570,46 +560,44 @@ WATER_USER_COLUMNS = {
 
 def _industry(values: pd.Series) -> pd.Series:
     """An industry key from its key or its Chinese name (火电, 造纸 …); NaN when neither."""
-    from gwmap.abstraction import _text
     from gwmap.i18n import translate
     from gwmap.vocab import INDUSTRIES
 
     words = {translate(f"vocab.industry.{k}", "zh"): k for k in INDUSTRIES} | {k: k for k in INDUSTRIES}
-    return _text(values).map(lambda v: words.get(v, words.get(v.lower(), np.nan)))
+    return text_cells(values).map(lambda v: words.get(v, words.get(v.lower(), np.nan)))
 
 
 def check_water_users(df: pd.DataFrame, *, outline=None, raw: bytes = b"", today: date | None = None):
     """The approval office's list of permit holders: every problem at once, with its row."""
     import shapely
 
-    from gwmap.abstraction import RowCheck, _columns, _numbers, _text
     from gwmap.dates import parse_dates
 
-    cols = _columns(df, WATER_USER_COLUMNS, ("name", "industry", "permit_no", "permit_m3", "lon", "lat"))
+    cols = find_columns(df, WATER_USER_COLUMNS, ("name", "industry", "permit_no", "permit_m3", "lon", "lat"))
     n = len(df)
     rc = RowCheck(n, cols, WATER_USER_COLUMNS)
     add = rc.add
 
-    name, permit = _text(df[cols["name"]]), _text(df[cols["permit_no"]])
+    name, permit = text_cells(df[cols["name"]]), text_cells(df[cols["permit_no"]])
     add(name == "", "name", "err.rw.no_key", name)
     add(name.str.len() > 128, "name", "err.power.text_long", name, most=128)
     add(permit.str.len() > 64, "permit_no", "err.power.text_long", permit, most=64)
     add(permit == "", "permit_no", "err.rw.no_key", permit)
-    ind_raw = _text(df[cols["industry"]])
+    ind_raw = text_cells(df[cols["industry"]])
     industry = _industry(df[cols["industry"]])
     add(industry.isna(), "industry", "err.rw.industry", ind_raw)
-    m3_raw = _text(df[cols["permit_m3"]])
-    m3 = _numbers(df[cols["permit_m3"]])
+    m3_raw = text_cells(df[cols["permit_m3"]])
+    m3 = number_cells(df[cols["permit_m3"]])
     add(m3.isna() | (m3 < 0) | (m3 > 1e8), "permit_m3", "err.rw.permit_m3", m3_raw)
     expires = pd.Series([None] * n, index=df.index, dtype=object)
     if "expires" in cols:
-        exp_raw = _text(df[cols["expires"]])
+        exp_raw = text_cells(df[cols["expires"]])
         parsed = parse_dates(df[cols["expires"]])
         add((exp_raw != "") & (parsed.isna() | (parsed.dt.year < 1990) | (parsed.dt.year > 2100)), "expires",
             "err.rw.expires", exp_raw)
         expires = parsed.dt.date.where(parsed.notna(), None)
-    lon, lat = _numbers(df[cols["lon"]]), _numbers(df[cols["lat"]])
-    pos_raw = _text(df[cols["lon"]]) + " " + _text(df[cols["lat"]])
+    lon, lat = number_cells(df[cols["lon"]]), number_cells(df[cols["lat"]])
+    pos_raw = text_cells(df[cols["lon"]]) + " " + text_cells(df[cols["lat"]])
     add(lon.isna() | lat.isna(), "lon", "err.power.position_number", pos_raw)
     if outline is not None:
         ok = lon.notna() & lat.notna()
@@ -641,12 +629,11 @@ def import_water_users(store: Store, user, check) -> dict[str, int]:
 
 
 def water_users_template_xlsx() -> bytes:
-    from gwmap.abstraction import _template
     from gwmap.county import active
 
     p = active()
     lon, lat = p.centre
-    return _template([h[0] for h in WATER_USER_COLUMNS.values()],
+    return template_xlsx([h[0] for h in WATER_USER_COLUMNS.values()],
                      [f"{p.name}某某造纸有限公司", "造纸", "取水(×)字[2024]第001号", 200000, "2028-12-31", round(lon, 3),
                       round(lat, 3)])
 
@@ -660,31 +647,29 @@ USER_COLUMNS = {"name": ("用户名称", "name"), "use": ("用途", "use"), "pip
 
 
 def _vocab(values: pd.Series, group: str, keys) -> pd.Series:
-    from gwmap.abstraction import _text
     from gwmap.i18n import translate
 
     words = {translate(f"vocab.{group}.{k}", "zh"): k for k in keys} | {k: k for k in keys}
     words |= {"县": "county", "乡镇": "township", "绿化": "greening", "工业": "industry", "生态": "ecological",
               "道路": "road_cleaning"} if group in ("plant_kind", "reclaimed_use") else {}
-    return _text(values).map(lambda v: words.get(v, np.nan))
+    return text_cells(values).map(lambda v: words.get(v, np.nan))
 
 
 def check_register(df: pd.DataFrame, *, kind: str, store: Store, outline=None, raw: bytes = b""):
     """A list of sewage plants (``kind="plants"``) or reclaimed-water users (``kind="users"``), checked whole."""
     import shapely
 
-    from gwmap.abstraction import RowCheck, _columns, _numbers, _text
     from gwmap.vocab import PLANT_KINDS, RECLAIMED_USER_USES
 
     spec = PLANT_COLUMNS if kind == "plants" else USER_COLUMNS
     required = ("code", "name", "kind", "capacity", "lon", "lat") if kind == "plants" else ("name", "use", "lon", "lat")
-    cols = _columns(df, spec, required)
+    cols = find_columns(df, spec, required)
     n = len(df)
     rc = RowCheck(n, cols, spec)
     add = rc.add
 
     def text(name):
-        return _text(df[cols[name]]) if name in cols else pd.Series("", index=df.index)
+        return text_cells(df[cols[name]]) if name in cols else pd.Series("", index=df.index)
 
     out = {}
     key = "code" if kind == "plants" else "name"
@@ -697,7 +682,7 @@ def check_register(df: pd.DataFrame, *, kind: str, store: Store, outline=None, r
     if kind == "plants":
         out["kind"] = _vocab(df[cols["kind"]], "plant_kind", PLANT_KINDS)
         add(out["kind"].isna(), "kind", "err.rw.plant_kind", text("kind"))
-        cap = _numbers(df[cols["capacity"]])
+        cap = number_cells(df[cols["capacity"]])
         add(cap.isna() | (cap <= 0) | (cap > 1_000_000), "capacity", "err.rw.plant_capacity", text("capacity"))
         out["capacity_t_d"] = cap
     else:
@@ -709,7 +694,7 @@ def check_register(df: pd.DataFrame, *, kind: str, store: Store, outline=None, r
         add((pipe != "") & ~pipe.isin(pipes), "pipeline", "err.rw.unknown_pipeline", pipe)
         add((permit != "") & ~permit.isin(permits), "permit_no", "err.rw.unknown_permit", permit)
         out["pipeline"], out["permit_no"] = pipe, permit
-    lon, lat = _numbers(df[cols["lon"]]), _numbers(df[cols["lat"]])
+    lon, lat = number_cells(df[cols["lon"]]), number_cells(df[cols["lat"]])
     pos = text("lon") + " " + text("lat")
     add(lon.isna() | lat.isna(), "lon", "err.power.position_number", pos)
     if outline is not None:
@@ -752,13 +737,12 @@ def import_register(store: Store, user, check) -> dict[str, int]:
 
 
 def register_template_xlsx(kind: str) -> bytes:
-    from gwmap.abstraction import _template
     from gwmap.county import active
 
     p = active()
     lon, lat = (round(v, 3) for v in p.centre)  # an example position inside the county
     if kind == "plants":
-        return _template([h[0] for h in PLANT_COLUMNS.values()], ["WS05", "某某镇污水处理厂", "乡镇污水处理厂", 3000,
+        return template_xlsx([h[0] for h in PLANT_COLUMNS.values()], ["WS05", "某某镇污水处理厂", "乡镇污水处理厂", 3000,
                                                                   lon, lat])
-    return _template([h[0] for h in USER_COLUMNS.values()], [f"{p.name}某某热电有限公司", "工业企业", "开发区再生水主管",
+    return template_xlsx([h[0] for h in USER_COLUMNS.values()], [f"{p.name}某某热电有限公司", "工业企业", "开发区再生水主管",
                                                              "取水(×)字[2021]第001号", lon, lat])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from datetime import date, datetime, timedelta
@@ -25,6 +24,7 @@ from gwmap.dates import parse_date
 from gwmap.errors import ConflictError, InputDataError, NotFound
 from gwmap.i18n import catalog
 from gwmap.io.cells import header_unit, parse_coordinate, parse_number, parse_year
+from gwmap.io.checks import Problem, header_stem
 from gwmap.store.db import Store
 from gwmap.store.models import Well
 from gwmap.store.repo import analyze, check_version
@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "update_well", "EDITABLE_FIELDS", "COLUMNS", "RegistryCheck", "check_registry", "import_registry",
-    "SYNONYMS", "ALIASES", "IGNORED_HEADERS", "AQUIFER_DEPTH_RULE_M", "known_headers", "guess_registry_mapping",
+    "SYNONYMS", "ALIASES", "IGNORED_HEADERS", "AQUIFER_DEPTH_RULE_M", "known_headers", "read_options", "guess_registry_mapping",
     "read_registry", "remembered_mapping", "remember_mapping",
     "registry_xlsx", "filter_wells", "rollup", "summarize", "PERMIT_STATES", "permit_state",
     "WellQuery", "query_wells", "registry_totals", "rollup_sql", "export_wells", "permit_state_sql", "well_record",
@@ -56,7 +56,7 @@ COLUMNS: tuple[tuple[str, str, str], ...] = (
 _VOCAB = {"aquifer": AQUIFERS, "use": WELL_USES, "status": WELL_STATUSES, "metering": METERING}
 _VOCAB_GROUP = {"aquifer": "aquifer", "use": "use", "status": "status", "metering": "metering"}
 REQUIRED = ("well_code", "lon", "lat", "aquifer", "use", "status")
-#: What offices call each column (besides the template's header), compared by :func:`header_key`.
+#: What offices call each column (besides the template's header), compared by :func:`header_stem`.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "well_code": ("机井编号", "井编号", "机井编码", "编号", "井号", "统一编号", "well_code"),
     "name": ("名称", "机井名称", "井名"),
@@ -265,9 +265,14 @@ class RegistryCheck:
 
 
 def known_headers() -> set[str]:
-    """Every header the registry reads or knowingly leaves out, reduced by :func:`header_key`."""
-    return ({header_key(h) for f, h, _ in COLUMNS} | {header_key(n) for names in SYNONYMS.values() for n in names}
-            | {header_key(h) for h in IGNORED_HEADERS} | {header_key(VERSION_HEADER)})
+    """Every header the registry reads or knowingly leaves out, reduced by :func:`header_stem`."""
+    return ({header_stem(h) for f, h, _ in COLUMNS} | {header_stem(n) for names in SYNONYMS.values() for n in names}
+            | {header_stem(h) for h in IGNORED_HEADERS} | {header_stem(VERSION_HEADER)})
+
+
+def read_options() -> dict:
+    """What :func:`gwmap.io.tables.read_table` needs to find a registry's header below title rows."""
+    return {"known_headers": known_headers(), "header_key": header_stem}
 
 
 def guess_registry_mapping(columns) -> dict[str, str]:  # noqa: ANN001
@@ -275,10 +280,10 @@ def guess_registry_mapping(columns) -> dict[str, str]:  # noqa: ANN001
     by_key = {}
     for f, h, _ in COLUMNS:
         for name in (h, f, *SYNONYMS.get(f, ())):
-            by_key.setdefault(header_key(name), f)
+            by_key.setdefault(header_stem(name), f)
     out: dict[str, str] = {}
     for c in columns:
-        f = by_key.get(header_key(c))
+        f = by_key.get(header_stem(c))
         if f is not None and f not in out:
             out[f] = c
     return out
@@ -294,10 +299,8 @@ def check_registry(df: pd.DataFrame, *, townships=None, outline=None, today: dat
     The position decides the township (``townships``, WGS84, ``code``/``name``); a 乡镇 column of names or
     codes that says otherwise is a notice.  Row numbers are the sheet's (title rows counted).
     """
-    from gwmap.surveys import Problem
-
     today = today or clock.today()
-    version_col = next((c for c in df.columns if header_key(c) in (header_key(VERSION_HEADER), "row_version")), None)
+    version_col = next((c for c in df.columns if header_stem(c) in (header_stem(VERSION_HEADER), "row_version")), None)
     cols = dict(mapping) if mapping is not None else guess_registry_mapping([c for c in df.columns if c != version_col])
     cols = {f: c for f, c in cols.items() if c in df.columns}
     used = set(cols.values()) | {version_col}
@@ -390,7 +393,7 @@ def _mapping_source(columns) -> str:  # noqa: ANN001
     """The key a sheet's mapping is remembered by: its headers, whatever their order."""
     import hashlib
 
-    sig = "|".join(sorted(header_key(c) for c in columns))
+    sig = "|".join(sorted(header_stem(c) for c in columns))
     return "registry:" + hashlib.sha256(sig.encode()).hexdigest()[:24]
 
 
@@ -428,21 +431,10 @@ def read_registry(data: bytes, filename: str, *, encoding: str | None = None) ->
     """A registry sheet as offices keep it: the header found below any title rows, footers left out."""
     from gwmap.io.tables import read_table
 
-    df, _ = read_table(data, filename, encoding=encoding, known_headers=known_headers(), header_key=header_key)
+    df, _ = read_table(data, filename, encoding=encoding, **read_options())
     return df
 
 
-def header_key(header: object) -> str:
-    """A column header reduced to what identifies it: no unit in brackets, no spaces, lower case.
-
-    Excel saving a CSV as GBK turns ``年许可水量(m³)`` into ``年许可水量(m?)`` (³ is not in GBK);
-    both, and ``年许可水量（立方米）`` or plain ``年许可水量``, name the same column.
-
-    >>> header_key("年许可水量(m?)") == header_key("年许可水量（m³）") == header_key(" 年许可水量 ")
-    True
-    """
-    text = re.sub(r"[(（\[【].*?[)）\]】]", "", str(header))
-    return re.sub(r"\s+", "", text).lower()
 
 
 def import_registry(store: Store, user: CurrentUser, check: RegistryCheck) -> dict[str, int]:

@@ -83,7 +83,7 @@ LEDGER_COLUMNS = (
 )
 
 
-def ledger_xlsx(ledger: pd.DataFrame, *, tr: Translate, names: dict[str, str]) -> bytes:
+def work_ledger_xlsx(ledger: pd.DataFrame, *, tr: Translate, names: dict[str, str]) -> bytes:
     """The work ledger as Excel: one row per case, Chinese headers, overdue rows in red, formula-safe."""
     from openpyxl.styles import Font, PatternFill
 

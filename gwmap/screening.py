@@ -373,10 +373,10 @@ def snapshot_pdf(suggestion: dict, *, year: int, by: str, tr, uploads: dict[int,
     from reportlab.lib.units import cm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from gwmap.io.routes import _cjk_font
+    from gwmap.fonts import pdf_font
 
     basis, header, rows = snapshot_rows(suggestion, year=year, by=by, tr=tr, uploads=uploads)
-    font = _cjk_font()
+    font = pdf_font()
     h0 = ParagraphStyle("h0", fontName=font, fontSize=15, leading=22)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=18, spaceBefore=8)
     cell = ParagraphStyle("c", fontName=font, fontSize=9, leading=12)
@@ -433,10 +433,10 @@ def accept(store: Store, user, *, year: int, reason: str, subject_: str, townshi
 
     from gwmap.cases import register_lead
     from gwmap.errors import ConflictError, InputDataError
+    from gwmap.i18n import translator
     from gwmap.io.files import store_file
     from gwmap.store.models import Evidence, ScreenDecision
     from gwmap.store.users import authorize
-    from gwmap.ui.i18n import translator
 
     authorize(store, user, "leads.edit", target=f"{reason}:{subject_}")
     tr = tr or translator("zh")

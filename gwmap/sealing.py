@@ -12,7 +12,7 @@ re-enabled (机井启用) only with an approved application.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from gwmap import clock
 from gwmap.county import active
 from gwmap.errors import InputDataError, NotFound
-from gwmap.io.files import check_upload, store_file
+from gwmap.io.files import Attachment, check_upload, store_file
 from gwmap.store.db import Store
 from gwmap.store.models import PlanTarget, Sealing, SealingPhoto, Well
 from gwmap.store.users import CurrentUser, authorize
@@ -51,15 +51,6 @@ class Acceptance:
     authority: str
 
 
-@dataclass(frozen=True)
-class Photo:
-    filename: str
-    data: bytes
-    lon: float | None = None
-    lat: float | None = None
-    kind: str = field(default="before")
-
-
 def plan_sealing(store: Store, user: CurrentUser, *, well_code: str, year: int, disposition: str) -> int:
     """Put a well in a year's plan; returns the sealing id."""
     authorize(store, user, "sealings.edit", target=well_code)
@@ -84,17 +75,18 @@ def plan_sealing(store: Store, user: CurrentUser, *, well_code: str, year: int, 
         return sealing.id
 
 
-def _photos(s, sealing_id: int, photos: list[Photo], user: CurrentUser, photo_dir: Path) -> None:
+def _photos(s, sealing_id: int, photos: list[Attachment], user: CurrentUser, photo_dir: Path) -> None:
+    """Store a sealing's photos; one without a ``kind`` shows the well before the works."""
     for p in photos:
         mime = check_upload(p.data, p.filename)
-        s.add(SealingPhoto(sealing_id=sealing_id, kind=p.kind, sha256=store_file(p.data, photo_dir),
+        s.add(SealingPhoto(sealing_id=sealing_id, kind=p.kind or "before", sha256=store_file(p.data, photo_dir),
                            filename=Path(p.filename).name[:255], mime=mime, size_bytes=len(p.data),
                            uploaded_by=user.username, lon=p.lon, lat=p.lat))
 
 
 def record_works(store: Store, user: CurrentUser, sealing_id: int, *, started_on: date, finished_on: date,
                  method: str, material: str, work_done: str, contractor: str, supervisor: str,
-                 photos: list[Photo], photo_dir: Path) -> None:
+                 photos: list[Attachment], photo_dir: Path) -> None:
     """Record the works; the well's status becomes that of the disposition."""
     authorize(store, user, "sealings.edit", target=f"sealing {sealing_id}")
     if method not in METHODS:
@@ -114,7 +106,7 @@ def record_works(store: Store, user: CurrentUser, sealing_id: int, *, started_on
         sealing.well.status = STATUS_AFTER[sealing.disposition]
 
 
-def accept(store: Store, user: CurrentUser, sealing_id: int, record: Acceptance, *, photos: list[Photo],
+def accept(store: Store, user: CurrentUser, sealing_id: int, record: Acceptance, *, photos: list[Attachment],
            photo_dir: Path) -> None:
     """Accept the works (封停验收): needs photos before and after and all four signatures."""
     authorize(store, user, "sealings.edit", target=f"sealing {sealing_id}")

@@ -17,7 +17,7 @@ measures it against PyKrige's C backend in the same process.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -511,11 +511,6 @@ def cross_validate(x, y, z, *, method: Method, variogram: Variogram | None = Non
             w = np.einsum("mk,mkj->mj", b, ainv)
             pred[sl] = np.sum(w[:, :k] * z[idx[sl]], axis=1)
     return CrossValidation.from_residuals(method, pred - z0)
-
-
-def with_params(v: Variogram, **changes) -> Variogram:
-    """A copy of ``v`` with some parameters changed (the user's override)."""
-    return replace(v, **changes)
 
 
 # ----------------------------------------------------------------- surfaces from points with a CRS

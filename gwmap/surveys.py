@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +29,7 @@ from gwmap import clock
 from gwmap.crs import area_crs
 from gwmap.dates import parse_dates
 from gwmap.errors import InputDataError, NotFound
+from gwmap.io.checks import Problem, header_key
 from gwmap.store.db import Store
 from gwmap.store.models import Measurement, MonitoringWell, Survey
 from gwmap.store.users import CurrentUser, authorize
@@ -37,7 +38,7 @@ from gwmap.vocab import AQUIFERS
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "VALUE_KINDS", "UNITS", "SEASONS", "TEMPLATE_COLUMNS", "SurveyMapping", "Problem", "SurveyCheck",
+    "VALUE_KINDS", "UNITS", "SEASONS", "TEMPLATE_COLUMNS", "SurveyMapping", "SurveyCheck",
     "guess_mapping", "check_survey", "find_outliers", "import_survey", "template_xlsx", "Trend", "mann_kendall",
     "township_change", "well_series", "survey_points", "list_surveys", "HEADERS", "read_survey", "read_options", "value_kind_of",
     "earlier_import",
@@ -108,8 +109,8 @@ def guess_mapping(columns: list[str]) -> dict[str, str | None]:
 
     The value kind is *not* guessed: the page asks.
     """
-    low = {_header(c): c for c in columns}
-    return {k: next((low[_header(c)] for c in names if _header(c) in low), None) for k, names in HEADERS.items()}
+    low = {header_key(c): c for c in columns}
+    return {k: next((low[header_key(c)] for c in names if header_key(c) in low), None) for k, names in HEADERS.items()}
 
 
 #: The headers each field goes by in survey files (the template's, offices' and English ones).
@@ -128,11 +129,6 @@ HEADERS = {
 }
 
 
-def _header(text: object) -> str:
-    """A header as compared: no spaces, ASCII brackets, lower case (埋深（m） is 埋深(m))."""
-    return str(text).replace("（", "(").replace("）", ")").replace(" ", "").replace("\u3000", "").lower()
-
-
 def read_survey(data: bytes, filename: str, *, encoding: str | None = None) -> pd.DataFrame:
     """A survey file (CSV or XLSX) with its header found below any title rows, footers left out."""
     from gwmap.io.tables import read_table
@@ -143,12 +139,12 @@ def read_survey(data: bytes, filename: str, *, encoding: str | None = None) -> p
 
 def read_options() -> dict:
     """What :func:`gwmap.io.tables.read_table` needs to find a survey's header below title rows."""
-    return {"known_headers": {_header(n) for names in HEADERS.values() for n in names}, "header_key": _header}
+    return {"known_headers": {header_key(n) for names in HEADERS.values() for n in names}, "header_key": header_key}
 
 
 def value_kind_of(header: str) -> str | None:
     """What a value column's header says it holds: 埋深 is depth below ground, 水位/高程 a head; else None."""
-    h = _header(header)
+    h = header_key(header)
     if "埋深" in h and "固定点" not in h:
         return "depth"
     if "水位" in h or "高程" in h:
@@ -164,22 +160,6 @@ def earlier_import(store: Store, sha256: str) -> dict | None:
     if row is None:
         return None
     return {"code": row[0], "name": row[1], "at": clock.to_local(row[2]).strftime("%Y-%m-%d %H:%M"), "by": row[3]}
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding: spreadsheet row (header is row 1), column, value, message code and its params.
-
-    ``severity`` is ``error`` (the row cannot be imported as it is) or
-    ``flag`` (suspicious; imported unless the user leaves it out).
-    """
-
-    row: int
-    column: str
-    value: str
-    code: str
-    params: dict = field(default_factory=dict)
-    severity: str = "error"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["RECLAIMED_USES", "Target", "plan_targets", "level_change", "enforcement_glance", "township_ranking",
            "set_reclaimed", "reclaimed_table", "reclaimed_figures", "TARGET_FIELDS", "set_targets", "seed_targets",
-           "targets_frame", "year_targets", "PlanStatus", "plan_cut_m3", "import_targets", "targets_template"]
+           "targets_frame", "set_up_county", "year_targets", "PlanStatus", "plan_cut_m3", "import_targets",
+           "targets_template"]
 
 RECLAIMED_USES = ("industry", "greening", "ecological")
 
@@ -135,6 +136,19 @@ def set_targets(store: Store, user: CurrentUser, *, year: int, source: str, repl
     year, source, given = _checked_targets(year, source, values)
     with store.session(user) as s:
         return _store_targets(s, county or active().adcode, year, source, given, replace=replace)
+
+
+def set_up_county(store: Store, user: CurrentUser, adcode: str | None = None, *, name: str | None = None,
+                  name_en: str | None = None):
+    """The county's profile (:func:`gwmap.county.init_county`) and the targets its profile file ships with.
+
+    Returns the profile and whether it was created now.
+    """
+    from gwmap.county import init_county
+
+    p, created = init_county(store, user, adcode, name=name, name_en=name_en)
+    seed_targets(store, user, p.adcode)
+    return p, created
 
 
 def seed_targets(store: Store, user: CurrentUser, adcode: str) -> int:
@@ -543,10 +557,10 @@ def enforcement_glance(store: Store, *, today: date | None = None) -> dict[str, 
 
     Counted from the steps' history, so a past day's figures do not change with later work.
     """
-    from gwmap.cases import ledger
+    from gwmap.cases import work_ledger
 
     today = today or clock.today()
-    led = ledger(store, as_of=today)
+    led = work_ledger(store, as_of=today)
     closed = pd.to_datetime(pd.Series(led["closed_on"]), errors="coerce")
     return {
         "open": int((~led["stage"].isin(["closed", "dismissed"])).sum()),
@@ -564,7 +578,7 @@ def township_ranking(store: Store, townships: pd.DataFrame, *, cone_split: pd.Da
     cone), ``open_cases``, ``overdue_cases``, ``sealed``/``sealing_planned``,
     ``rank`` (1 = best, by level change), ``mark`` (``best``/``worst``/``""``).
     """
-    from gwmap.cases import ledger
+    from gwmap.cases import work_ledger
     from gwmap.store.repo import sealings_frame
     from gwmap.surveys import township_change
 
@@ -582,7 +596,7 @@ def township_ranking(store: Store, townships: pd.DataFrame, *, cone_split: pd.Da
     out["level_change_m"] = out["code"].map(change)
     share = cone_split.set_index("code")["share"] if cone_split is not None and len(cone_split) else pd.Series(dtype=float)
     out["cone_share"] = out["code"].map(share).fillna(0.0)
-    led = ledger(store, as_of=today)
+    led = work_ledger(store, as_of=today)
     open_ = led[~led["stage"].isin(["closed", "dismissed"])].groupby("township_code").size()
     overdue = led[led["overdue"]].groupby("township_code").size()
     out["open_cases"] = out["code"].map(open_).fillna(0).astype(int)

@@ -98,7 +98,7 @@ def header_unit(header: object) -> float:
 def find_header_row(rows: list[list[Any]], known: set[str], *, key=None, look: int = 15) -> int | None:  # noqa: ANN001
     """The index of the header among the first ``look`` rows: the row naming most ``known`` headers (2 at least).
 
-    ``key`` reduces a cell to the form ``known`` holds (see :func:`gwmap.registry.header_key`).  Title rows
+    ``key`` reduces a cell to the form ``known`` holds (see :func:`gwmap.io.checks.header_stem`).  Title rows
     (机井台账（截至2024年12月31日）, 填报单位…, 单位：米、万立方米) name none and are passed over.
     """
     key = key or (lambda c: str(c).strip())

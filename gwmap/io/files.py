@@ -5,11 +5,27 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from gwmap.errors import InputDataError
 
-__all__ = ["MAX_PHOTO_MB", "check_upload", "store_file", "write_atomic", "file_sha256"]
+__all__ = ["Attachment", "MAX_PHOTO_MB", "check_upload", "store_file", "write_atomic", "file_sha256"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a user attaches to a record (a photo, a scanned notice): name, bytes, and what goes with it.
+
+    ``lon``/``lat``: the position the inspector typed (or the phone gave) for a photo whose EXIF has none;
+    ``kind``: what the photo shows where a record keeps several (a sealing's ``before`` and ``after``).
+    """
+
+    filename: str
+    data: bytes
+    lon: float | None = None
+    lat: float | None = None
+    kind: str = ""
 
 MAX_PHOTO_MB = 50
 #: File signatures accepted; anything else (a renamed .exe, say) is refused.

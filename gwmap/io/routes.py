@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import pandas as pd
 
 from gwmap.crs import wgs84_to_gcj02
+from gwmap.fonts import pdf_font
 
 __all__ = ["amap_link", "gpx_bytes", "kml_bytes", "route_xlsx", "route_docx", "route_pdf"]
 
@@ -141,24 +141,6 @@ def route_docx(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names
     return buf.getvalue()
 
 
-def _cjk_font() -> str:
-    """A CJK font for PDFs: WenQuanYi Micro Hei (TrueType, embedded) when installed, else ReportLab's STSong.
-
-    Noto CJK ships CFF outlines, which ReportLab cannot embed; STSong-Light is
-    one of the Adobe CJK fonts every PDF reader (and WPS) provides.
-    """
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
-    if path.exists():
-        pdfmetrics.registerFont(TTFont("GwCJK", str(path)))
-        return "GwCJK"
-    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
-
-
 def route_pdf(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names: dict[str, str], day: str) -> bytes:
     """The same route sheet as a PDF (A4)."""
     from reportlab.lib import colors
@@ -166,7 +148,7 @@ def route_pdf(stops: pd.DataFrame, teams: pd.DataFrame, *, tr: Translate, names:
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _cjk_font()
+    font = pdf_font()
     h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=22)
     h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=18)
     body = ParagraphStyle("b", fontName=font, fontSize=9, leading=12)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,40 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 #: True inside :meth:`Store.session` with a user: on SQLite the transaction starts with BEGIN IMMEDIATE.
 _WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar("gwmap_writing", default=False)
+#: The tables the statements run in this context read (see :meth:`Store.reading`); None: nobody is asking.
+_READ: contextvars.ContextVar[set | None] = contextvars.ContextVar("gwmap_tables_read", default=None)
+_TABLE_NAMES = re.compile(r'\b(?:FROM|JOIN)\s+((?:"?\w+"?(?:\s+(?:AS\s+)?"?\w+"?)?\s*,\s*)*"?\w+"?)', re.I)
+
+
+def note_read(tables) -> None:  # noqa: ANN001
+    """Record ``tables`` as read by whoever is asking (:meth:`Store.reading`): a cached answer's tables."""
+    seen = _READ.get()
+    if seen is not None:
+        seen.update(tables)
+
+
+@contextmanager
+def unnoted() -> Iterator[None]:
+    """Statements inside are not recorded as read (a cache asking for versions is not reading the data)."""
+    token = _READ.set(None)
+    try:
+        yield
+    finally:
+        _READ.reset(token)
+
+
+def _note_statement(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    seen = _READ.get()
+    if seen is None:
+        return
+    from gwmap.store.models import Base
+
+    known = Base.metadata.tables
+    for group in _TABLE_NAMES.findall(statement):
+        for part in group.split(","):
+            name = part.split()[0].strip('"') if part.split() else ""
+            if name in known:
+                seen.add(name)
 
 
 def _make_engine(url: str) -> Engine:
@@ -79,6 +114,24 @@ class Store:
         self.writes = 0
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         audit.install(self._factory)
+        event.listen(self.engine, "before_cursor_execute", _note_statement)
+
+    @contextmanager
+    def reading(self) -> Iterator[set[str]]:
+        """The names of the tables every statement inside the block reads (nested blocks add to the outer one).
+
+        What a cache keys its answers on (:func:`gwmap.ui.data.reader`): the tables an answer was made from,
+        found from the SQL itself, so no reader lists them by hand.
+        """
+        outer = _READ.get()
+        seen: set[str] = set()
+        token = _READ.set(seen)
+        try:
+            yield seen
+        finally:
+            _READ.reset(token)
+            if outer is not None:
+                outer |= seen
 
     def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

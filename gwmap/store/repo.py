@@ -1,4 +1,4 @@
-"""Read and write whole sets of records: boundary versions and the one-map layers.
+"""Read whole sets of records (boundary versions, the one-map layers, the audit trail) and the store's checks.
 
 Functions return pandas/geopandas frames in WGS84 so analysis and maps never
 see SQL.
@@ -13,20 +13,18 @@ from datetime import date, datetime, timedelta
 
 import geopandas as gpd
 import pandas as pd
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 from sqlalchemy import func, select
 
 from gwmap import clock
-from gwmap.boundaries import PreparedBoundaries, area_km2, prepare_boundaries
 from gwmap.errors import NotFound
-from gwmap.store.db import Store, insert_if_absent
+from gwmap.store.db import Store, insert_if_absent, unnoted
 from gwmap.store.models import BoundaryVersion, Lead, MonitoringWell, Sealing, Township, Well
-from gwmap.store.users import CurrentUser, authorize
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "BoundaryInfo", "save_boundaries", "current_boundaries", "boundary_history",
+    "BoundaryInfo", "current_boundaries", "boundary_history",
     "wells_frame", "sealings_frame", "leads_frame", "monitoring_wells_frame", "counts",
 ]
 
@@ -47,38 +45,10 @@ class BoundaryInfo:
     is_current: bool
 
 
-def save_boundaries(store: Store, user: CurrentUser, prepared: PreparedBoundaries, *, source_name: str,
-                    source_sha256: str = "", schematic: bool = False) -> BoundaryInfo:
-    """Store a new boundary version and make it current; the previous one stays in history.
-
-    Raises
-    ------
-    PermissionDenied
-        Unless the user may import boundaries (admin).
-
-    """
-    authorize(store, user, "boundaries.import", target=source_name)
-    with store.session(user) as s:
-        for old in s.scalars(select(BoundaryVersion).where(BoundaryVersion.is_current)):
-            old.is_current = False  # superseded, kept in history (audited)
-        v = BoundaryVersion(
-            created_by=user.username, source_name=source_name, source_sha256=source_sha256,
-            schematic=schematic, county_area_km2=round(prepared.county_area_km2, 3),
-            outline_geojson=json.dumps(mapping(prepared.outline)), is_current=True,
-        )
-        s.add(v)
-        areas = area_km2(prepared.townships)
-        for (_, row), a in zip(prepared.townships.iterrows(), areas):
-            s.add(Township(version=v, code=str(row["code"]), name=str(row["name"]), area_km2=round(float(a), 3),
-                           geometry_geojson=json.dumps(mapping(row.geometry))))
-        s.flush()
-        from gwmap.membership import reassign
-
-        reassign(s, prepared.townships)  # every point belongs where it lies on the new version
-        return _info(v, len(prepared.townships))
 
 
-def _info(v: BoundaryVersion, n: int) -> BoundaryInfo:
+def boundary_info(v: BoundaryVersion, n: int) -> BoundaryInfo:
+    """A stored version as :class:`BoundaryInfo` (``n`` townships)."""
     return BoundaryInfo(v.id, v.created_at, v.created_by, v.source_name, v.schematic,
                         v.county_area_km2, n, v.is_current)
 
@@ -101,14 +71,14 @@ def current_boundaries(store: Store) -> tuple[BoundaryInfo, gpd.GeoDataFrame, ob
             {"code": [t.code for t in tws], "name": [t.name for t in tws], "area_km2": [t.area_km2 for t in tws]},
             geometry=[shape(json.loads(t.geometry_geojson)) for t in tws], crs=WGS84,
         )
-        return _info(v, len(tws)), gdf, shape(json.loads(v.outline_geojson))
+        return boundary_info(v, len(tws)), gdf, shape(json.loads(v.outline_geojson))
 
 
 def boundary_history(store: Store) -> list[BoundaryInfo]:
     """All versions, newest first."""
     with store.session() as s:
         n = dict(s.execute(select(Township.version_id, func.count()).group_by(Township.version_id)).all())
-        return [_info(v, n.get(v.id, 0))
+        return [boundary_info(v, n.get(v.id, 0))
                 for v in s.scalars(select(BoundaryVersion).order_by(BoundaryVersion.id.desc()))]
 
 
@@ -152,73 +122,14 @@ def counts(store: Store) -> dict[str, int]:
         }
 
 
-def get_well(store: Store, well_code: str) -> Well:
-    with store.session() as s:
-        w = s.scalar(select(Well).where(Well.well_code == well_code))
-        if w is None:
-            raise NotFound("err.well.not_found", f"No well {well_code!r}.", well=well_code)
-        return w
 
 
-def import_boundary_file(store: Store, user: CurrentUser, data: bytes, filename: str, *, crs: str | None,
-                         name_field: str, code_field: str | None) -> tuple[BoundaryInfo, tuple, object]:
-    """Read, check and store a boundary file as the new current version.
-
-    Nothing is stored unless every check passes.  Returns the new version,
-    the notices (``(code, params)``) from reading and repairing, and the
-    :class:`~gwmap.membership.MembershipChange` it made (wells, leads and
-    monitoring wells per township before and after, those that changed
-    township, those in none).
-    """
-    from gwmap.io.boundaries import read_boundary_file
-
-    authorize(store, user, "boundaries.import", target=filename)
-    read = read_boundary_file(data, filename, crs=crs)
-    prepared = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field,
-                                  expected_km2=stored_county_area(store))
-    hint = boundary_hint(store, prepared, crs_declared=crs is not None)
-    change = preview_membership(store, prepared)
-    info = save_boundaries(store, user, prepared, source_name=filename, source_sha256=read.sha256)
-    return info, read.warnings + prepared.warnings + hint, change
 
 
-def stored_county_area(store: Store) -> float | None:
-    """The county's area as the current boundary version has it (km²), or None before the first import."""
-    with store.session() as s:
-        return s.scalar(select(BoundaryVersion.county_area_km2).where(BoundaryVersion.is_current)
-                        .order_by(BoundaryVersion.id.desc()).limit(1))
 
 
-def boundary_hint(store: Store, prepared: PreparedBoundaries, *, crs_declared: bool) -> tuple:
-    """Notices comparing a new set with the stored one (or the county's reference centroid on a first import).
-
-    ``warn.boundary.maybe_gcj02`` (see :func:`gcj02_hint`).
-    """
-    import shapely
-
-    from gwmap.boundaries import gcj02_hint
-    from gwmap.county import active, reference
-
-    if crs_declared:
-        return ()
-    try:
-        stored = current_boundaries(store)[2]
-    except NotFound:
-        ref = reference(active().adcode)
-        if ref is None:
-            return ()
-        stored = shapely.Point(ref.lon, ref.lat)
-    hint = gcj02_hint(prepared.outline, stored)
-    return (("warn.boundary.maybe_gcj02", hint),) if hint else ()
 
 
-def preview_membership(store: Store, prepared: PreparedBoundaries):
-    """What importing ``prepared`` would do to township membership (see :func:`gwmap.membership.membership_change`)."""
-    from gwmap.membership import membership_change
-
-    tw = prepared.townships.copy()
-    tw["area_km2"] = area_km2(tw)
-    return membership_change(store, tw)
 
 
 def check_version(s, record, expected_version: int | None, submitted: dict, *, table: str, key: str) -> None:
@@ -380,12 +291,6 @@ def describe_change(before: str | None, after: str | None) -> list[tuple[str, ob
     return out
 
 
-def data_version(store: Store) -> int:
-    """A number that grows with every change (the newest audit id); keys UI caches."""
-    from gwmap.store.models import AuditEvent
-
-    with store.session() as s:
-        return int(s.scalar(select(func.max(AuditEvent.id))) or 0)
 
 
 def analyze(store: Store) -> None:
@@ -398,33 +303,28 @@ def analyze(store: Store) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
-def table_version(store: Store, *tables: str) -> int:
-    """A number that grows with every change to ``tables`` (their newest audit id): keys a cache of what they hold.
-
-    A failed sign-in or a new lead does not change the wells' version, so the wells stay cached.
-    One index seek per table (``ix_audit_events_table_id``).
-    """
-    return max(table_versions(store, tables).values(), default=0)
+#: Tables kept without audit rows whose rows are only ever added: their newest id is their version.
+APPEND_ONLY = ("surface_runs", "cone_runs", "audit_events")
+#: Bookkeeping no answer a user sees is made from (sign-in throttling, sessions, number series): never a key.
+NOT_DATA = ("login_throttle", "user_sessions", "code_counters")
 
 
 def table_versions(store: Store, tables) -> dict[str, int]:
-    """Each table's :func:`table_version`, in one round trip (one index seek per table)."""
-    from gwmap.store.models import AuditEvent
+    """Each table's version, in one round trip (one index seek each).
 
-    tables = tuple(tables)
+    An audited table's is its newest audit id; an append-only one's (:data:`APPEND_ONLY`) its newest row id;
+    bookkeeping (:data:`NOT_DATA`) has none.
+    """
+    from gwmap.store.models import AuditEvent, Base
+
+    tables = tuple(t for t in dict.fromkeys(tables) if t not in NOT_DATA)
     if not tables:
         return {}
-    newest = [select(func.max(AuditEvent.id)).where(AuditEvent.table_name == t).scalar_subquery() for t in tables]
-    with store.session() as s:
+    newest = [select(func.max(Base.metadata.tables[t].c.id)).scalar_subquery() if t in APPEND_ONLY
+              else select(func.max(AuditEvent.id)).where(AuditEvent.table_name == t).scalar_subquery()
+              for t in tables]
+    with unnoted(), store.session() as s:
         return {t: int(v or 0) for t, v in zip(tables, s.execute(select(*newest)).one(), strict=True)}
-
-
-def newest_surface_run(store: Store) -> int:
-    """The id of the newest stored surface run (0 when none): keys what is computed from the latest surface."""
-    from gwmap.store.models import SurfaceRun
-
-    with store.session() as s:
-        return int(s.scalar(select(func.max(SurfaceRun.id))) or 0)
 
 
 def has_users(store: Store) -> bool:

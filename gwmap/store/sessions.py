@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from gwmap import clock
+from gwmap.config import SessionLimits as Limits
 from gwmap.store.audit import write_event
 from gwmap.store.db import Store
 from gwmap.store.models import User, UserSession
@@ -37,14 +37,6 @@ COOKIE = "gwmap_session"
 TICKET_SECONDS = 60
 #: A visit refreshes ``last_seen_at`` at most this often (a rerun per click must not write each time).
 TOUCH_EVERY = timedelta(seconds=60)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How long a session lasts: ``idle`` without a visit, ``absolute`` from sign-in."""
-
-    idle: timedelta = timedelta(hours=2)
-    absolute: timedelta = timedelta(hours=12)
 
 
 def _hash(secret: str) -> str:

@@ -7,7 +7,7 @@ import streamlit as st
 from gwmap.store import repo
 from gwmap.ui.resources import settings, store
 
-__all__ = ["onemap_layers", "current_boundaries", "version", "run_memo"]
+__all__ = ["onemap_layers", "current_boundaries", "version", "versions", "reader", "rendered_map", "run_memo"]
 
 
 def run_memo() -> dict | None:
@@ -24,32 +24,118 @@ def run_memo() -> dict | None:
     if memo is None or memo[0] is not ctx.cursors:
         memo = (ctx.cursors, {})
         ctx._gwmap_run_memo = memo
+        from gwmap.store.db import _READ
+
+        memo[1]["read"] = set()
+        _READ.set(memo[1]["read"])  # every table this run reads (see rendered_map)
     return memo[1]
 
 
-def version(*tables: str) -> int:
-    """:func:`gwmap.store.repo.table_version` of ``tables``, asked of the store once per run for every table.
+def _run_reads() -> set[str]:
+    """The tables this run has read so far (directly or through cached readers)."""
+    memo = run_memo()
+    return set() if memo is None else memo["read"]
 
-    A page reads several cached things, each keyed by the tables it reads; the first asks for all the
-    audited tables' versions in one round trip and the rest of the run reuses them.  A write made by this
-    process during the run (``Store.writes``) makes them be asked again.
+
+def versions(tables) -> tuple:
+    """((table, version), …) of ``tables``, asked of the store once per run for every table.
+
+    A page reads several cached things; the first asks for every data table's version in one round trip
+    and the rest of the run reuses them.  A write made by this process during the run (``Store.writes``)
+    makes them be asked again.
     """
-    from gwmap.store.triggers import AUDITED_TABLES
+    from gwmap.store.models import Base
 
     st_ = store()
     memo = run_memo()
+    tables = sorted(set(tables) - set(repo.NOT_DATA))
     if memo is None:
-        return repo.table_version(st_, *tables)
-    known = memo.get("versions")
-    if known is None or known[0] != st_.writes or not set(tables) <= known[1].keys():
-        wanted = tuple(dict.fromkeys((*AUDITED_TABLES, *tables)))
-        known = (st_.writes, repo.table_versions(st_, wanted))
-        memo["versions"] = known
-    return max((known[1][t] for t in tables), default=0)
+        known = repo.table_versions(st_, tables)
+    else:
+        cached = memo.get("versions")
+        if cached is None or cached[0] != st_.writes or not set(tables) <= cached[1].keys():
+            cached = (st_.writes, repo.table_versions(st_, [*Base.metadata.tables, *tables]))
+            memo["versions"] = cached
+        known = cached[1]
+    return tuple((t, known[t]) for t in tables)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _layers(version: int):
+def version(*tables: str) -> int:
+    """The newest change to ``tables`` (audit ids only): for the few keys made outside :func:`reader`."""
+    from gwmap.store.triggers import AUDITED_TABLES
+
+    return max((v for t, v in versions(tables) if t in AUDITED_TABLES), default=0)
+
+
+#: The tables each cached reader was seen to read (found from its SQL: :meth:`gwmap.store.Store.reading`).
+_READS: dict[str, frozenset[str]] = {}
+
+
+class _Unhashed:
+    """An argument a cache does not key on (Streamlit's leading-underscore rule, for :func:`reader`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value) -> None:  # noqa: ANN001
+        self.value = value
+
+
+def _data_key(name: str) -> tuple:
+    """What the answers of reader ``name`` are keyed on: the versions of the tables it read last time.
+
+    Before its first answer in this process: every data table's (one miss more, then its own tables).
+    """
+    from gwmap.store.models import Base
+
+    return versions(_READS.get(name) or Base.metadata.tables)
+
+
+def reader(*, max_entries: int = 4, per_day: bool = False, shared: bool = False):
+    """A cached read for the pages, keyed by the tables it reads, found from its SQL: none is listed by hand.
+
+    The answer is kept (``st.cache_data``, or ``st.cache_resource`` when ``shared``: one object for every
+    session, read-only) until one of those tables changes, or the county's day does when ``per_day``.
+    Parameters whose name starts with "_" are passed but not keyed on.  A reader called by another (or by
+    :func:`rendered_map`'s builder) adds its tables to the caller's.
+    """
+    import functools
+    import inspect
+
+    from gwmap.store.db import note_read
+
+    def wrap(fn):
+        name = f"{fn.__module__}.{fn.__qualname__}"
+        params = list(inspect.signature(fn).parameters)
+
+        def miss(key, *args):  # noqa: ANN001, ARG001 - key: what Streamlit hashes
+            with store().reading() as seen:
+                out = fn(*(a.value if isinstance(a, _Unhashed) else a for a in args))
+            _READS[name] = _READS.get(name, frozenset()) | frozenset(seen)
+            return out
+
+        miss.__qualname__ = f"{fn.__qualname__}.<cached>"  # Streamlit keys a cache by module and qualname
+        miss.__module__ = fn.__module__
+        cache = st.cache_resource if shared else st.cache_data
+        cached = cache(show_spinner=False, max_entries=max_entries, hash_funcs={_Unhashed: lambda _: None})(miss)
+
+        @functools.wraps(fn)
+        def call(*args):
+            from gwmap import clock
+
+            key = (_data_key(name), clock.today().isoformat() if per_day else None)
+            passed = [_Unhashed(a) if i < len(params) and params[i].startswith("_") else a for i, a in enumerate(args)]
+            out = cached(key, *passed)
+            note_read(_READS.get(name, ()))
+            return out
+
+        call.clear = cached.clear
+        return call
+
+    return wrap
+
+
+@reader(max_entries=4)
+def _layers():
     s = store()
     return {
         "sealings": repo.sealings_frame(s),
@@ -58,13 +144,9 @@ def _layers(version: int):
     }
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _wells(version: int):
+@reader(max_entries=2)
+def _wells():
     return repo.wells_frame(store())
-
-
-#: The tables each cached read reads (its cache key is their newest change, not any change anywhere).
-LAYER_TABLES = ("sealings", "wells", "leads", "lead_steps", "monitoring_wells")
 
 
 def onemap_layers(*, wells: bool = True) -> dict:
@@ -73,9 +155,9 @@ def onemap_layers(*, wells: bool = True) -> dict:
     Leave the wells out where there may be hundreds of thousands: ask the store for the ones needed
     (:func:`gwmap.registry.map_wells`, :func:`gwmap.registry.query_wells`).
     """
-    out = dict(_layers(version(*LAYER_TABLES)))
+    out = dict(_layers())
     if wells:
-        out["wells"] = _wells(version("wells"))
+        out["wells"] = _wells()
     return out
 
 
@@ -84,13 +166,13 @@ def current_boundaries():
     from gwmap.errors import NotFound
 
     try:
-        return _boundaries(version("boundary_versions", "townships"))
+        return _boundaries()
     except NotFound:
         return None
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _boundaries(version: int):
+@reader(max_entries=4)
+def _boundaries():
     return repo.current_boundaries(store())  # 18 polygons parsed once per version, not on every click
 
 
@@ -209,8 +291,8 @@ def multiselect(where, label: str, options, **kwargs):
     return where.multiselect(label, options, **kwargs)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _rollup(version: int, today):
+@reader(max_entries=4)
+def _rollup(today):
     from gwmap.registry import rollup_sql
 
     return rollup_sql(store(), today=today)
@@ -220,11 +302,11 @@ def registry_rollup():
     """The registry's roll-up by township, kept until the wells change (a full GROUP BY: 1.4 s at 840,000)."""
     from gwmap import clock
 
-    return _rollup(version("wells"), clock.today())
+    return _rollup(clock.today())
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _grid(version: int, township, bounds):
+@reader(max_entries=64)
+def _grid(township, bounds):
     from gwmap.registry import well_grid
 
     return well_grid(store(), township=township, bounds=bounds)
@@ -232,17 +314,11 @@ def _grid(version: int, township, bounds):
 
 def map_grid(township: str | None, bounds):
     """A map view's well counts on a grid, kept until the wells change (1 s for the county at 840,000)."""
-    return _grid(version("wells"), township, bounds)
+    return _grid(township, bounds)
 
 
-#: What the dashboard's figures read: a change to any of them (or a new day) makes them anew.
-DASHBOARD_TABLES = ("surveys", "measurements", "sealings", "plan_targets", "county_profiles", "wells", "leads",
-                    "lead_steps", "monitoring_wells", "reclaimed_water", "plant_months", "boundary_versions",
-                    "townships")
-
-
-@st.cache_data(show_spinner=False, max_entries=4)
-def _county(version: int):
+@reader(max_entries=4)
+def _county():
     from gwmap.county import profile
 
     return profile(store())
@@ -252,11 +328,11 @@ def county():
     """The county this app serves (its profile), made active for this run: names, time zone, plane."""
     from gwmap.county import activate
 
-    return activate(_county(version("county_profiles")))
+    return activate(_county())
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _plan_cut(version: int, year: int):
+@reader(max_entries=16)
+def _plan_cut(year: int):
     from gwmap.targets import plan_cut_m3
 
     return plan_cut_m3(store(), year)
@@ -264,11 +340,11 @@ def _plan_cut(version: int, year: int):
 
 def plan_cut(year: int) -> float | None:
     """The plan's abstraction cut for ``year`` (or the latest year before it with one), m³; None if none."""
-    return _plan_cut(version("plan_targets", "county_profiles"), int(year))
+    return _plan_cut(int(year))
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _targets(version: int):
+@reader(max_entries=4)
+def _targets():
     from gwmap.targets import targets_frame
 
     return targets_frame(store())
@@ -276,18 +352,11 @@ def _targets(version: int):
 
 def targets():
     """Every year's plan targets of the county, oldest first."""
-    return _targets(version("plan_targets", "county_profiles"))
+    return _targets()
 
 
-def dashboard_version() -> tuple[int, str]:
-    """The key of the dashboard's cached figures: the newest change to what they read, and the county's day."""
-    from gwmap import clock
-
-    return version(*DASHBOARD_TABLES), clock.today().isoformat()
-
-
-@st.cache_resource(show_spinner=False, max_entries=4)
-def dashboard_cone(version: tuple, boundary_version: int, _user, _townships, cone: tuple):
+@reader(max_entries=4, per_day=True, shared=True)
+def dashboard_cone(boundary_version: int, _user, _townships, cone: tuple):
     """The dashboard's cone series and its latest surface and cone (shared by every session, read-only).
 
     Stored runs are read back (they were computed when the survey or boundary version landed); one
@@ -311,8 +380,8 @@ def dashboard_cone(version: tuple, boundary_version: int, _user, _townships, con
     return series, surf, cone_result
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def dashboard_figures(version: tuple, _townships, _cone_split, _series=None):
+@reader(max_entries=4, per_day=True)
+def dashboard_figures(_townships, _cone_split, _series=None):
     """The plan's targets, the enforcement glance and the township ranking, kept until their data change.
 
     SQL aggregates each; a new day is a change too (overdue is a matter of date).
@@ -323,8 +392,8 @@ def dashboard_figures(version: tuple, _townships, _cone_split, _series=None):
             township_ranking(store(), _townships, cone_split=_cone_split))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _wells_answer(version: int, today, name: str, args: tuple, kwargs: tuple):
+@reader(max_entries=256, per_day=True)
+def _wells_answer(name: str, args: tuple, kwargs: tuple):
     from gwmap import registry
 
     return getattr(registry, name)(store(), *args, **dict(kwargs))
@@ -336,27 +405,21 @@ def wells_answer(name: str, *args, **kwargs):
     Counts, sums, a page of wells, a map view's wells: a filter the user comes back to, or the county view
     every user opens first, is not counted again over 840,000 rows (0.1–0.3 s each on PostgreSQL).
     """
-    from gwmap import clock
-
-    return _wells_answer(version("wells"), clock.today(), name, args, tuple(sorted(kwargs.items())))
+    return _wells_answer(name, args, tuple(sorted(kwargs.items())))
 
 
-#: What the work ledger reads.
-LEDGER_TABLES = ("leads", "lead_steps", "evidence")
+@reader(max_entries=4)
+def _ledger(today):
+    from gwmap.cases import work_ledger
+
+    return work_ledger(store(), today=today)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _ledger(version: int, today):
-    from gwmap.cases import ledger
-
-    return ledger(store(), today=today)
-
-
-def ledger():
+def work_ledger():
     """The work ledger as of today, kept until a lead, step or piece of evidence changes (or the day does)."""
     from gwmap import clock
 
-    return _ledger(version(*LEDGER_TABLES), clock.today())
+    return _ledger(clock.today())
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -366,19 +429,30 @@ def _rendered(key: tuple, _build):
     return mapview.render(_build())
 
 
-def rendered_map(name: str, tables: tuple[str, ...], params: tuple, build):
+def rendered_map(name: str, params: tuple, build):
     """A folium map rendered once for every session (:mod:`gwmap.ui.mapview`), until what it shows changes.
 
-    The key: the map's ``name``, the newest change to the ``tables`` it reads, the county's day (overdue
-    leads), the language, the basemap and the page's own ``params`` (township, colouring, view …).
-    ``build()`` makes the folium map on a miss.  Show the result with :func:`gwmap.ui.mapview.show`.
+    The key: the map's ``name``, the versions of every table this run has read so far (the map is drawn from
+    what the page read) and of those ``build`` itself read last time, the county's day (overdue leads), the
+    language, the basemap and the page's own ``params`` (township, colouring, view …).  ``build()`` makes the
+    folium map on a miss.  Show the result with :func:`gwmap.ui.mapview.show`.
     """
     from gwmap import clock
+    from gwmap.store.db import note_read
     from gwmap.ui import resources, state
 
-    key = (name, version(*tables), clock.today().isoformat(), state.get_lang(),
-           repr(resources.basemap()), params)
-    return _rendered(key, build)
+    tables = set(_run_reads()) | _READS.get(f"map:{name}", frozenset())
+    key = (name, versions(tables), clock.today().isoformat(), state.get_lang(), repr(resources.basemap()), params)
+
+    def made():
+        with store().reading() as seen:
+            out = build()
+        _READS[f"map:{name}"] = _READS.get(f"map:{name}", frozenset()) | frozenset(seen)
+        return out
+
+    out = _rendered(key, made)
+    note_read(_READS.get(f"map:{name}", ()))
+    return out
 
 
 def precompute_dashboard(user) -> int:
@@ -397,22 +471,8 @@ def precompute_dashboard(user) -> int:
     return n
 
 
-#: What the abstraction ledger reads, besides the newest depth surface (:func:`_surfaces`).
-ABSTRACTION_TABLES = ("power_uploads", "power_records", "power_links", "meter_readings", "wells", "sealings", "surveys",
-                      "measurements")
-
-
-def _surfaces() -> int:
-    """The newest stored surface run's id.
-
-    The ledger's lifts come from the latest depth surface, and surface runs are not in the audit trail, so
-    :func:`version` does not see a new one.
-    """
-    return repo.newest_surface_run(store())
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def _year_ledger(version: int, surfaces: int, year: int):
+@reader(max_entries=8)
+def _year_ledger(year: int):
     from gwmap.ledger import year_ledger
 
     return year_ledger(store(), year)
@@ -420,11 +480,11 @@ def _year_ledger(version: int, surfaces: int, year: int):
 
 def year_ledger(year: int):
     """:func:`gwmap.ledger.year_ledger`, kept until the records, wells, surveys or depth surfaces change."""
-    return _year_ledger(version(*ABSTRACTION_TABLES), _surfaces(), int(year))
+    return _year_ledger(int(year))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _queue(version: int, surfaces: int, year: int, today):
+@reader(max_entries=8)
+def _queue(year: int, today):
     from gwmap.screening import queue
 
     return queue(store(), year=year, today=today)
@@ -434,7 +494,7 @@ def screening_queue(year: int) -> list[dict]:
     """The year's undecided suggestions, kept until the data, a surface or a decision change (or the day does)."""
     from gwmap import clock
 
-    return _queue(version(*ABSTRACTION_TABLES, "screen_decisions", "leads"), _surfaces(), int(year), clock.today())
+    return _queue(int(year), clock.today())
 
 
 def data_years() -> list[int]:
@@ -449,8 +509,8 @@ def data_years() -> list[int]:
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _reclaimed_layers(version: int, today):
+@reader(max_entries=4)
+def _reclaimed_layers(today):
     from gwmap.reclaimed import map_layers
 
     return map_layers(store(), today=today)
@@ -459,9 +519,8 @@ def _reclaimed_layers(version: int, today):
 def reclaimed_layers() -> dict:
     """The one-map's reclaimed-water layers, kept until a plant, pipeline, user or record changes."""
     from gwmap import clock
-    from gwmap.reclaimed import RECLAIMED_TABLES
 
-    return _reclaimed_layers(version(*RECLAIMED_TABLES), clock.today())
+    return _reclaimed_layers(clock.today())
 
 
 def show_problems(problems, n_clean: int, *, row_label: str = "abs.problem.row", column: bool = True) -> None:

@@ -6,6 +6,7 @@ import re
 
 from gwmap.errors import GwmapError
 from gwmap.i18n import translate
+from gwmap.i18n import translator as _translator
 from gwmap.ui.state import get_lang
 
 __all__ = ["t", "t_error", "translator", "survey_label", "md_text"]
@@ -55,9 +56,8 @@ def t_error(exc: GwmapError) -> str:
 
 
 def translator(lang: str | None = None):
-    """A translate function for the UI-free core (map labels, exports): ``tr(key, **params)``, not escaped."""
-    lang = lang or get_lang()
-    return lambda key, **params: translate(key, lang, **params)
+    """:func:`gwmap.i18n.translator` in the session's language (unless ``lang``): for the core's exports and maps."""
+    return _translator(lang or get_lang())
 
 
 def survey_label(code: str, lang: str | None = None) -> str:

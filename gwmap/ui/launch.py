@@ -7,7 +7,7 @@ from streamlit.web import cli as streamlit_cli
 
 from gwmap.config import PROJECT_ROOT
 
-__all__ = ["serve", "no_outside_lookups"]
+__all__ = ["serve", "no_outside_lookups", "navigation_by_app"]
 
 
 def no_outside_lookups() -> None:
@@ -17,6 +17,32 @@ def no_outside_lookups() -> None:
     Origin; the county network may have no internet.
     """
     net_util.get_external_ip = lambda: None
+
+
+def navigation_by_app() -> None:
+    """Every URL runs ``app.py``, whose ``st.navigation`` lists the pages by role; never the ``pages/`` folder alone.
+
+    Streamlit runs a project with a ``pages/`` folder in its first multipage mode (each file at its own URL,
+    ``app.py`` not run, the file names in the sidebar) until some session calls ``st.navigation``: on a fresh
+    server the first visitor of ``/registry`` would get ``pages/registry.py`` without the frame, and a page
+    test (AppTest starts every run afresh) would never leave that mode.  Streamlit keeps the choice in
+    ``PagesManager.uses_pages_directory``, set when a page manager is made; this keeps it off from the start.
+    ``client.showSidebarNavigation = false`` (``.streamlit/config.toml``) hides the file list where this was
+    not called (``streamlit run app.py``), and every page still checks the user itself.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if getattr(PagesManager.__init__, "_gwmap", False):
+        return
+    made = PagesManager.__init__
+
+    def init(self, *args, **kwargs) -> None:  # noqa: ANN001
+        made(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    init._gwmap = True
+    PagesManager.__init__ = init
+    PagesManager.uses_pages_directory = False
 
 
 def serve(port: int = 8501, address: str | None = None) -> int:

@@ -1,13 +1,13 @@
 """The frame around every page: language switch, demo banner, sign-in, and the page gate.
 
-The pages live in ``views/``, not ``pages/``: Streamlit serves a ``pages/``
-folder by itself (each file at its own URL, ``app.py`` not run, raw file names
-in the sidebar) until some session has called ``st.navigation``.  Every URL
-therefore runs ``app.py``.  Still no page trusts that ``app.py`` checked the
-user (a test or a later layout may run it alone).  Every page starts with
-:func:`require_user`, which shows the sign-in form (and nothing else) to an
-anonymous visitor, refuses a role that may not see the page, and re-reads the
-account from the store so a disabled account or a changed role takes effect
+The pages live in ``pages/``.  Every URL runs ``app.py``
+(:func:`gwmap.ui.launch.navigation_by_app`), which draws the navigation by
+role; Streamlit's own list of the folder's files is off
+(``client.showSidebarNavigation = false``).  Still no page trusts that
+``app.py`` checked the user (a test or a later layout may run it alone).
+Every page starts with :func:`require_user`, which shows the sign-in form
+(and nothing else) to an anonymous visitor, refuses a role that may not see
+the page, and re-reads the account from the store so a disabled account or a changed role takes effect
 on the next click.
 """
 

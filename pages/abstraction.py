@@ -19,7 +19,7 @@ from gwmap.abstraction import (
     uploads_frame,
 )
 from gwmap.errors import GwmapError
-from gwmap.ledger import SOURCES, against_baseline, ledger_xlsx
+from gwmap.ledger import SOURCES, against_baseline, year_ledger_xlsx
 from gwmap.maps import ABSTRACTION_MAP_MAX, build_abstraction_map
 from gwmap.power_links import import_links, link_accounts, links_xlsx, suggest_links
 from gwmap.screening import REASONS, accept, decisions, dismiss, figure_text, subject
@@ -199,7 +199,7 @@ by_aquifer = led.monthly.groupby("aquifer")["m3"].sum()
 cols[3].caption(SEP.join(f"{tr(f'vocab.aquifer.{aq}')} {vol(by_aquifer.get(aq, 0.0))}" for aq in ("shallow", "deep")))
 
 st.subheader(t("abs.map_title"))
-fmap = data.rendered_map("abstraction", (*data.ABSTRACTION_TABLES, "boundary_versions", "townships"), (year,),
+fmap = data.rendered_map("abstraction", (year,),
                          lambda: build_abstraction_map(led.wells, townships=townships, tr=tr,
                                                        basemap=resources.basemap()))
 mapview.show(fmap, height=460, returned_objects=[], key="abs_map")
@@ -239,7 +239,7 @@ data.table(pd.DataFrame({
         lambda s: (tr("abs.depth_fallback") if s == "fallback" else s) if isinstance(s, str) else ""),
     t("abs.col.permitted"): w["permitted_m3_per_year"], t("abs.col.share"): (w["share"] * 100).round(0)}),
     use_container_width=True, hide_index=True, height=360)
-st.download_button(t("abs.export"), lambda: ledger_xlsx(led, tr=tr, names=names, baseline=cmp_),  # made when asked
+st.download_button(t("abs.export"), lambda: year_ledger_xlsx(led, tr=tr, names=names, baseline=cmp_),  # made when asked
                    file_name=file_name(t("abs.xlsx.title", year=year), ext="xlsx"), mime=XLSX, key="abs_export")
 
 # --- leads the data suggest -----------------------------------------------------------------------------

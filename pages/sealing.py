@@ -1,13 +1,14 @@
 """封井: progress against each year's plan, the sealings, and (water bureau) planning, works, acceptance, re-enabling."""
 
-import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
+from gwmap import clock
 from gwmap.errors import ConflictError, GwmapError
+from gwmap.io.files import Attachment
 from gwmap.registry import WellQuery, query_wells
-from gwmap.sealing import METHODS, Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable
+from gwmap.sealing import METHODS, Acceptance, accept, plan_sealing, progress, record_works, reenable
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.ui import data, resources, shell
@@ -70,7 +71,7 @@ if editor:
         with st.form("sl_add"):
             a1, a2, a3 = st.columns(3)
             code = a1.text_input(t("field.well_code"))
-            ay = a2.number_input(t("sealing.year"), 2020, 2040, dt.date.today().year, key="sl_add_year")
+            ay = a2.number_input(t("sealing.year"), 2020, 2040, clock.today().year, key="sl_add_year")
             disp = data.selectbox(a3, t("field.disposition"), DISPOSITIONS, format_func=lambda v: tr(f"vocab.disposition.{v}"))
             if st.form_submit_button(t("sealing.add")):
                 run(lambda: plan_sealing(store, user, well_code=code.strip(), year=int(ay), disposition=disp),
@@ -95,7 +96,7 @@ if editor:
                     run(lambda: record_works(store, user, int(sid), started_on=start, finished_on=end, method=method,
                                              material=material, work_done=work, contractor=contractor,
                                              supervisor=supervisor, photo_dir=photo_dir,
-                                             photos=[Photo(f.name, f.getvalue(), kind="before") for f in before or []]),
+                                             photos=[Attachment(f.name, f.getvalue(), kind="before") for f in before or []]),
                         t("sealing.saved"))
     done = seal[seal["stage"] == "works_done"]
     if len(done):
@@ -112,7 +113,7 @@ if editor:
                 after = st.file_uploader(t("sealing.photos_after"), type=["jpg", "jpeg", "png"], accept_multiple_files=True)
                 if st.form_submit_button(t("sealing.save_accept")):
                     run(lambda: accept(store, user, int(sid), Acceptance(when, verdict, *sig), photo_dir=photo_dir,
-                                       photos=[Photo(f.name, f.getvalue(), kind="after") for f in after or []]),
+                                       photos=[Attachment(f.name, f.getvalue(), kind="after") for f in after or []]),
                         t("sealing.saved"))
     standby, n_standby = query_wells(store, WellQuery(status="sealed_standby"), per_page=PICK_MAX)
     if n_standby:

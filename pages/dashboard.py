@@ -28,10 +28,9 @@ store, settings = resources.store(), resources.settings()
 info, townships, _ = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
 
-version = data.dashboard_version()
 try:
     with st.spinner(t("cone.computing")):  # read back from the store; computed when the survey landed
-        series, surf, cone = data.dashboard_cone(version, info.id, user, townships, tuple(sorted(CONE.items())))
+        series, surf, cone = data.dashboard_cone(info.id, user, townships, tuple(sorted(CONE.items())))
 except GwmapError as exc:
     series, surf, cone = pd.DataFrame(), None, None
     st.warning(t_error(exc))
@@ -46,7 +45,7 @@ if len(series):
         st.warning(t("warn.dash.cone_too_wide", share=f"{share:.0%}", threshold=f"{CONE['threshold']:g}"))
     c1, c2 = st.columns([3, 2])
     with c1:
-        cone_map = data.rendered_map("dashboard_cone", data.DASHBOARD_TABLES, (info.id,), lambda: build_cone_map(
+        cone_map = data.rendered_map("dashboard_cone", (info.id,), lambda: build_cone_map(
             cone, townships=townships, tr=tr, basemap=resources.basemap(), surface=surf))
         mapview.show(cone_map, height=420, returned_objects=[], key="dash_cone")
     with c2:
@@ -54,7 +53,7 @@ if len(series):
                                        y_title=t("cone.col.area_km2"), height=400))
 
 st.subheader(t("dash.targets"))
-status, g, rank = data.dashboard_figures(version, townships, cone.by_township if cone is not None else None, series)
+status, g, rank = data.dashboard_figures(townships, cone.by_township if cone is not None else None, series)
 FMT = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}", "km2": "{:,.1f}"}
 
 
@@ -107,7 +106,7 @@ if len(ledger_years) >= 2:
     goal = "—" if cut["target_cut_m3"] is None else f"{cut['target_cut_m3']:,.0f}"
     c1.caption(t("dash.ledger_cut" if cut["cut_m3"] >= 0 else "dash.ledger_more", year=last, base=ledger_years[0],
                  cut=f"{abs(cut['cut_m3']):,.0f}", goal=goal))
-    c2.page_link("views/abstraction.py", label=t("nav.abstraction"), icon=":material/water_drop:")
+    c2.page_link("pages/abstraction.py", label=t("nav.abstraction"), icon=":material/water_drop:")
 
 st.subheader(t("dash.enforcement"))
 e1, e2, e3 = st.columns(3)

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from gwmap.maps import build_onemap
-from gwmap.reclaimed import RECLAIMED_TABLES
 from gwmap.registry import MAP_COLUMNS, summarize
 from gwmap.sealing import progress_for_year as sealing_progress_for
 from gwmap.ui import data, mapview, resources, shell, state
@@ -52,9 +51,8 @@ moved = state.get_value("onemap_view") if big else None  # (focus, (w, s, e, n),
 box, where = (moved[1], moved[2]) if moved and moved[0] == focus else (None, None)
 wells, in_view = data.wells_answer("map_wells", township=focus or None, bounds=box, limit=most)
 grid = data.map_grid(focus or None, box) if wells is None else None
-layer_tables = (*data.LAYER_TABLES, "boundary_versions", "townships", *RECLAIMED_TABLES)
 reclaimed = data.reclaimed_layers()
-rendered = data.rendered_map("onemap", layer_tables, (focus, color_by, box, where, wells is None, most), lambda: build_onemap(
+rendered = data.rendered_map("onemap", (focus, color_by, box, where, wells is None, most), lambda: build_onemap(
     townships=townships, wells=wells if wells is not None else pd.DataFrame(columns=list(MAP_COLUMNS)),
     sealings=layers["sealings"],
     leads=layers["leads"], monitoring=layers["monitoring"], tr=tr, schematic=info.schematic,

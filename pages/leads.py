@@ -6,7 +6,6 @@ import streamlit as st
 from gwmap.cases import (
     FAR_M,
     TRANSITIONS,
-    EvidenceFile,
     advance,
     far_evidence,
     integrity_check,
@@ -17,8 +16,9 @@ from gwmap.cases import (
 )
 from gwmap.clock import to_local
 from gwmap.errors import ConflictError, GwmapError
+from gwmap.io.files import Attachment
 from gwmap.maps import build_leads_map
-from gwmap.reports import case_docx, ledger_xlsx
+from gwmap.reports import case_docx, work_ledger_xlsx
 from gwmap.store.users import can
 from gwmap.ui import data, mapview, resources, shell, state
 from gwmap.ui.i18n import file_name, t, t_error, translator
@@ -36,7 +36,7 @@ names = dict(zip(townships["code"], townships["name"]))
 evidence_dir = settings.evidence_dir
 editor = can(user, "leads.edit")
 
-led = data.ledger()
+led = data.work_ledger()
 just = state.get_value("lead_registered")
 if just:
     st.success(t("leads.registered", code=just[0]))
@@ -49,7 +49,7 @@ m2.metric(t("onemap.metric.leads_overdue"), int(led["overdue"].sum()))
 m3.metric(t("leads.metric.closed"), int((led["stage"] == "closed").sum()))
 
 pick = state.get_value("lead_pick")
-leads_map = data.rendered_map("leads", (*data.LEDGER_TABLES, "boundary_versions", "townships"), (pick,),
+leads_map = data.rendered_map("leads", (pick,),
                               lambda: build_leads_map(led, townships=townships, tr=tr, pick=pick,
                                                       basemap=resources.basemap()))
 out = mapview.show(leads_map, height=460, returned_objects=["last_clicked"], key="leads_map")
@@ -99,7 +99,7 @@ overdue_rows = shown["overdue"]  # indexed like the table
 data.table(table.style.apply(lambda row: ["background-color: #fde0dc; color: #b71c1c"
                                             if overdue_rows.loc[row.name] else "" for _ in row], axis=1),
              use_container_width=True, hide_index=True, height=300)
-st.download_button(t("leads.export_ledger"), lambda: ledger_xlsx(shown, tr=tr, names=names),  # made when asked
+st.download_button(t("leads.export_ledger"), lambda: work_ledger_xlsx(shown, tr=tr, names=names),  # made when asked
                    file_name=file_name(t("file.ledger"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -164,7 +164,7 @@ if codes:
                 try:
                     step_id = advance(store, user, code, to, note=note, deadline=deadline, evidence_dir=evidence_dir,
                                       lon=glon, lat=glat, expected_version=shown_version,
-                                      evidence=[EvidenceFile(f.name, f.getvalue(), glon, glat) for f in files or []])
+                                      evidence=[Attachment(f.name, f.getvalue(), glon, glat) for f in files or []])
                     # rerun so the history, the next steps, the list and the map all show the new stage
                     state.set_value("lead_step_done", (code, to, step_id))
                     st.rerun()

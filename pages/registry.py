@@ -15,10 +15,9 @@ from gwmap.registry import (
     check_registry,
     export_wells,
     guess_registry_mapping,
-    header_key,
     import_registry,
-    known_headers,
     preview_import,
+    read_options,
     registry_xlsx,
     remember_mapping,
     remembered_mapping,
@@ -103,7 +102,7 @@ e2.download_button(t("registry.template"), lambda: registry_xlsx(pd.DataFrame(co
                    file_name=file_name(t("file.registry_template"), ext="xlsx"),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 st.caption(t("registry.map_page", n=f"{len(found):,}"))
-wells_map = data.rendered_map("registry", ("wells", "boundary_versions", "townships"), (query, int(page)),
+wells_map = data.rendered_map("registry", (query, int(page)),
                               lambda: build_wells_map(found, townships=townships, tr=tr, basemap=resources.basemap()))
 mapview.show(wells_map, height=420, returned_objects=[], key="registry_map")
 
@@ -171,7 +170,7 @@ if can(user, "wells.edit"):
     st.subheader(t("registry.import_title"))
     upload = st.file_uploader(t("registry.upload"), type=["xlsx", "csv"], key="rg_upload")
     if upload is not None:
-        table, _enc = data.read_upload(upload, "rg_upload", known_headers=known_headers(), header_key=header_key)
+        table, _enc = data.read_upload(upload, "rg_upload", **read_options())
         if table.attrs.get("header_row", 1) > 1 or table.attrs.get("footer"):
             st.info(t("registry.title_rows", title=table.attrs.get("title", "")[:80], row=table.attrs["header_row"],
                       footer=table.attrs.get("footer", "")[:60]))

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gwmap import clock
 from gwmap.dispatch import day_targets, default_start, plan_day, save_dispatch
 from gwmap.errors import GwmapError
 from gwmap.io.routes import amap_link, gpx_bytes, kml_bytes, route_docx, route_pdf, route_xlsx
@@ -29,7 +30,7 @@ with st.form("rt_targets"):
     spot = c4.number_input(t("routes.rule.spot"), 0, 20, 1)
     extra = st.text_input(t("routes.extra"), placeholder=t("routes.extra_hint"))
     d1, d2, d3, d4, d5, d6 = st.columns(6)
-    day = d1.date_input(t("routes.day"), dt.date.today() + dt.timedelta(days=1))
+    day = d1.date_input(t("routes.day"), clock.today() + dt.timedelta(days=1))
     teams = d2.number_input(t("routes.teams"), 1, 6, 2)
     start_time = d3.time_input(t("routes.start_time"), dt.time(8, 30))
     hours = d4.number_input(t("routes.hours"), 1.0, 14.0, 8.0, step=0.5)
@@ -91,19 +92,19 @@ if saved:
                                    t("routes.reason"): plan.dropped["reason"].map(lambda r: tr(f"routes.reason_is.{r}"))}),
                      hide_index=True)
     label = day.isoformat()
-    e = st.columns(5)
-    e[0].download_button(t("routes.word"), route_docx(plan.stops, plan.teams, tr=tr, names=names, day=label),
+    e = st.columns(5)  # each file is made when its button is pressed, not on every rerun
+    e[0].download_button(t("routes.word"), lambda: route_docx(plan.stops, plan.teams, tr=tr, names=names, day=label),
                          file_name=file_name(t("file.route_sheet"), label, ext="docx"),
                          mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    e[1].download_button("PDF", route_pdf(plan.stops, plan.teams, tr=tr, names=names, day=label),
+    e[1].download_button("PDF", lambda: route_pdf(plan.stops, plan.teams, tr=tr, names=names, day=label),
                          file_name=file_name(t("file.route_sheet"), label, ext="pdf"), mime="application/pdf")
-    e[2].download_button("Excel", route_xlsx(plan.stops, plan.teams, tr=tr, names=names),
+    e[2].download_button("Excel", lambda: route_xlsx(plan.stops, plan.teams, tr=tr, names=names),
                          file_name=file_name(t("file.route"), label, ext="xlsx"),
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    e[3].download_button("GPX", gpx_bytes(plan.stops, start, tr=tr), file_name=file_name(t("file.route"), label, ext="gpx"),
-                         mime="application/gpx+xml")
-    e[4].download_button("KML", kml_bytes(plan.stops, start, tr=tr), file_name=file_name(t("file.route"), label, ext="kml"),
-                         mime="application/vnd.google-earth.kml+xml")
+    e[3].download_button("GPX", lambda: gpx_bytes(plan.stops, start, tr=tr),
+                         file_name=file_name(t("file.route"), label, ext="gpx"), mime="application/gpx+xml")
+    e[4].download_button("KML", lambda: kml_bytes(plan.stops, start, tr=tr),
+                         file_name=file_name(t("file.route"), label, ext="kml"), mime="application/vnd.google-earth.kml+xml")
     if can(user, "leads.edit") and st.button(t("routes.save"), key="rt_save"):
         try:
             did = save_dispatch(store, user, plan, day=day)

@@ -11,7 +11,6 @@ from gwmap.errors import GwmapError
 from gwmap.maps import build_reclaimed_map
 from gwmap.reclaimed import (
     REACH_M,
-    RECLAIMED_TABLES,
     check_pipelines,
     check_plant_months,
     check_register,
@@ -22,12 +21,12 @@ from gwmap.reclaimed import (
     import_pipelines,
     import_register,
     import_water_users,
+    permit_verdicts,
     permits_memo_docx,
     permits_xlsx,
     plant_months_template_xlsx,
     plants_frame,
     register_template_xlsx,
-    screen_permits,
     site_verdict,
     user_volumes_template_xlsx,
     users_frame,
@@ -181,10 +180,10 @@ reach = c1.number_input(t("rw.reach"), min_value=100.0, max_value=50_000.0, valu
                         key="rw_reach")
 industry = data.selectbox(c2, t("rw.site_industry"), list(INDUSTRIES), key="rw_industry",
                           format_func=lambda v: tr(f"vocab.industry.{v}"))
-rows = screen_permits(store, reach_m=float(reach))
+rows = permit_verdicts(store, reach_m=float(reach))
 layers = data.reclaimed_layers()
 site = state.get_value("rw_site")
-fmap = data.rendered_map("reclaimed", (*RECLAIMED_TABLES, "boundary_versions", "townships"), (float(reach), site),
+fmap = data.rendered_map("reclaimed", (float(reach), site),
                          lambda: build_reclaimed_map(layers, rows, townships=townships, tr=tr, site=site,
                                                      basemap=resources.basemap()))
 out = mapview.show(fmap, height=480, returned_objects=["last_clicked"], key="rw_map")

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from gwmap import boundaries
 from gwmap.boundaries import prepare_boundaries
 from gwmap.clock import to_local
 from gwmap.crs import CRS_CHOICES
@@ -49,16 +50,16 @@ else:
                                   format_func=lambda f: f or tr("boundaries.no_code_field"))
         try:
             preview = prepare_boundaries(read.gdf, name_field=name_field, code_field=code_field or None,
-                                         expected_km2=repo.stored_county_area(store))
+                                         expected_km2=boundaries.stored_county_area(store))
         except GwmapError as exc:
             st.error(t_error(exc))
             st.stop()
-        for code, params in repo.boundary_hint(store, preview, crs_declared=bool(crs)):
+        for code, params in boundaries.boundary_hint(store, preview, crs_declared=bool(crs)):
             st.warning(t(code, **params))
         st.metric(t("boundaries.preview", count=len(preview.townships), area=f"{preview.county_area_km2:,.1f}"),
                   f"{preview.county_area_km2:,.1f} km²")
         data.table(read.gdf.drop(columns="geometry").head(50), use_container_width=True)
-        change = repo.preview_membership(store, preview)
+        change = boundaries.preview_membership(store, preview)
         st.subheader(t("boundaries.membership"))
         st.caption(t("boundaries.membership_summary", wells=change.changed["wells"], leads=change.changed["leads"],
                      mw=change.changed["monitoring_wells"], out_wells=change.outside["wells"],
@@ -71,7 +72,7 @@ else:
                for k in ("wells", "leads", "monitoring_wells")}}), use_container_width=True, hide_index=True)
         if st.button(t("boundaries.import"), type="primary"):
             try:
-                new, notes, _change = repo.import_boundary_file(store, user, raw, upload.name, crs=crs or None,
+                new, notes, _change = boundaries.import_boundary_file(store, user, raw, upload.name, crs=crs or None,
                                                        name_field=name_field, code_field=code_field or None)
             except GwmapError as exc:
                 st.error(t_error(exc))
