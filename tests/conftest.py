@@ -20,14 +20,37 @@ os.environ.setdefault("GWMAP_DEBUG", "1")  # a bug on a page fails its test (see
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
+def _worker_pg_url() -> str:
+    """The PostgreSQL database of this pytest-xdist worker (``gwmap_test_gw0``, …), made on first use.
+
+    Tests drop and remake the schema of their database, so two workers never share one.
+    """
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return PG_URL
+    url = make_url(PG_URL)
+    name = f"{url.database}_{worker}"
+    eng = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        eng.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def _fresh_pg() -> Store:
-    eng = create_engine(PG_URL)
+    url = _worker_pg_url()
+    eng = create_engine(url)
     with eng.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
     eng.dispose()
-    return Store(PG_URL)
+    return Store(url)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -97,6 +120,43 @@ def demo_db_path(_demo_template, tmp_path) -> Path:
     return tmp_path
 
 
+ODD_VERSIONS = ["one township", "tiny", "a hole", "a multipolygon", "codes changed"]
+
+
+def odd_townships(kind: str):
+    """A township set an older gwmap could store (:data:`ODD_VERSIONS`), made from the demo's."""
+    import geopandas as gpd
+    import shapely
+    from shapely.geometry import box
+
+    from gwmap.crs import area_crs
+
+    tw = gpd.read_file(DATA / "boundaries" / "townships.geojson")[["code", "name", "geometry"]]
+    plane = tw.to_crs(area_crs())
+    if kind == "one township":
+        return tw.head(1)
+    if kind == "tiny":  # a 2 ha township cut out of another
+        c = plane.geometry.iloc[0].representative_point()
+        small = box(c.x, c.y, c.x + 141, c.y + 141)
+        geoms = plane.geometry.copy()
+        geoms.iloc[0] = geoms.iloc[0].difference(small)
+        return gpd.GeoDataFrame({"code": [*tw.code, "X1"], "name": [*tw.name, "针尖村"]},
+                                geometry=[*geoms, small], crs=area_crs()).to_crs(4326)
+    if kind == "a hole":
+        hole = plane.geometry.iloc[4].representative_point().buffer(800)
+        geoms = plane.geometry.copy()
+        geoms.iloc[4] = geoms.iloc[4].difference(hole)
+        return gpd.GeoDataFrame(tw[["code", "name"]], geometry=geoms.to_crs(4326).to_numpy(), crs=4326)
+    if kind == "a multipolygon":
+        merged = shapely.union_all([tw.geometry.iloc[0], tw.geometry.iloc[9]])  # two townships apart: one code
+        rest = tw.iloc[[i for i in range(len(tw)) if i not in (0, 9)]]
+        return gpd.GeoDataFrame({"code": ["M1", *rest.code], "name": ["飞地镇", *rest.name]},
+                                geometry=[merged, *rest.geometry], crs=4326)
+    if kind == "codes changed":
+        return tw.assign(code=[f"NEW{i:03d}" for i in range(len(tw))])
+    raise ValueError(kind)
+
+
 def signed_in(at, store: Store, user) -> None:
     """Put ``user`` into an AppTest session as the sign-in form does: the user and a stored session."""
     from gwmap.store.sessions import open_session
@@ -115,3 +175,15 @@ def _default_county():
     gwmap.county._active = None
     yield
     gwmap.county._active = None
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The hostile-input battery's counts (``tests/core/test_battery.py``), from every worker's reports."""
+    from collections import Counter
+
+    counts = Counter(v for key in ("passed", "failed") for rep in terminalreporter.stats.get(key, [])
+                     if getattr(rep, "when", "") == "call"
+                     for k, v in getattr(rep, "user_properties", []) if k == "battery")
+    if counts:
+        terminalreporter.write_line(f"battery: {sum(counts.values())} cases, {counts['refuse']} refused with the "
+                                    f"code they name, {counts['accept']} accepted, {counts['crash']} crashes")

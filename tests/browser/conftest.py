@@ -32,16 +32,28 @@ class ServerURL(str):
     data_dir: Path
 
 
-def start_server(data_dir: Path, extra_env: dict | None = None, log_name: str = "server.log"):
-    """``python -m gwmap serve`` (as ``make run``) on a free port over ``data_dir``; (process, URL) once healthy."""
+#: ``streamlit run app.py`` as Streamlit alone would serve it (no serve.py): a fresh server of this kind runs
+#: each ``pages/`` file alone at its URL until a visit to "/" has called ``st.navigation``.
+BARE_STREAMLIT = ("import sys; from gwmap.ui.launch import no_outside_lookups; no_outside_lookups(); "
+                  "from streamlit.web import cli; sys.exit(cli.main.main(args=['run', 'app.py', '--server.port', "
+                  "sys.argv[1], '--server.address', '127.0.0.1'], prog_name='streamlit', standalone_mode=False) or 0)")
+
+
+def start_server(data_dir: Path, extra_env: dict | None = None, log_name: str = "server.log", *, bare: bool = False):
+    """``python -m gwmap serve`` (as ``make run``) on a free port over ``data_dir``; (process, URL) once healthy.
+
+    ``bare``: Streamlit's own ``streamlit run app.py`` instead (:data:`BARE_STREAMLIT`).
+    """
     port = _free_port()
     env = {**os.environ, "GWMAP_DATA_DIR": str(data_dir), "GWMAP_DEMO": "1", "GWMAP_BASEMAP": "none",
            **(extra_env or {})}
     if "GWMAP_DATABASE_URL" not in (extra_env or {}):
         env.pop("GWMAP_DATABASE_URL", None)
     log = open(data_dir / log_name, "w")
+    command = ([sys.executable, "-c", BARE_STREAMLIT, str(port)] if bare
+               else [sys.executable, "-m", "gwmap", "serve", "--port", str(port), "--address", "127.0.0.1"])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gwmap", "serve", "--port", str(port), "--address", "127.0.0.1"],
+        command,
         cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -129,3 +141,11 @@ def map_frame(page, key: str | None = None, *, selector: str | None = None):
                     pass
         page.wait_for_timeout(300)
     raise AssertionError(f"the map never drew {key or selector}")
+
+
+def pytest_collection_modifyitems(items):
+    """Each browser module runs on one xdist worker, in order: its tests share one server (a fresh one for the
+    anonymous visits) and some read what an earlier test of the module left."""
+    for item in items:
+        if "tests/browser/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -1,9 +1,10 @@
 """A fresh server, every page URL opened anonymously before anyone has signed in: the sign-in form only.
 
-Streamlit would serve a ``pages/`` folder at its own URLs (raw file names in
+Streamlit would serve the ``pages/`` folder at its own URLs (raw file names in
 the sidebar, ``app.py`` not run) until some session has called
-``st.navigation``; gwmap keeps its pages in ``views/`` so every URL runs
-``app.py``.  This module's server is new, so these visits are the first it serves.
+``st.navigation``; gwmap's server has every URL run ``app.py`` from the start
+(``gwmap.ui.launch.navigation_by_app``).  This module's server is new, so these
+visits are the first it serves.
 """
 
 import pytest
@@ -13,24 +14,46 @@ from tests.browser.conftest import OUTPUT, sign_in
 
 pytestmark = pytest.mark.browser
 
-PAGES = sorted(p.stem for p in (PROJECT_ROOT / "views").glob("*.py"))
+PAGES = sorted(p.stem for p in (PROJECT_ROOT / "pages").glob("*.py"))
+
+
+def _only_the_sign_in_form(page, url: str, name: str) -> None:
+    page.goto(url)
+    page.get_by_label("用户名").wait_for(timeout=60_000)
+    page.get_by_label("密码", exact=True).wait_for(timeout=10_000)
+    page.wait_for_timeout(1_500)  # let anything else the page would draw arrive
+    body = page.locator("[data-testid=\"stMain\"]").inner_text()
+    assert "冠县地下水监管一张图" in body, name
+    for leak in ("371525", "XS2026", "下载", "Download", "取水权人", "操作日志", "admin"):
+        assert leak not in body, (name, leak)
+    for testid in ("stDataFrame", "stDownloadButton", "stFileUploader", "stSidebarNav"):  # stSidebarNav: file names
+        assert page.locator(f'[data-testid="{testid}"]').count() == 0, (name, testid)
+    assert page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 0, name
+
+
+def test_each_page_checks_the_user_itself_when_streamlit_runs_it_alone(browser, tmp_path_factory, _demo_template):
+    """``streamlit run app.py`` on a fresh server runs each ``pages/`` file alone (app.py's gate not run) until a
+    visit to "/": every page shows the sign-in form by its own check, and no list of file names shows."""
+    from tests.browser.conftest import start_server
+    from tests.conftest import copy_demo
+
+    data_dir = tmp_path_factory.mktemp("bare-data")
+    copy_demo(_demo_template, data_dir)
+    proc, url = start_server(data_dir, bare=True, log_name="bare.log")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
+    try:
+        page = ctx.new_page()
+        for name in PAGES:
+            _only_the_sign_in_form(page, f"{url}/{name}", name)
+    finally:
+        ctx.close()
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def test_every_page_url_shows_only_the_sign_in_form(page, server):
     for name in PAGES:
-        page.goto(f"{server}/{name}")
-        page.get_by_label("用户名").wait_for(timeout=60_000)
-        page.get_by_label("密码", exact=True).wait_for(timeout=10_000)
-        page.wait_for_timeout(1_500)  # let anything else the page would draw arrive
-        body = page.locator("[data-testid=\"stMain\"]").inner_text()
-        assert "冠县地下水监管一张图" in body, name
-        for leak in ("371525", "XS2026", "下载", "Download", "取水权人", "操作日志", "admin"):
-            assert leak not in body, (name, leak)
-        assert page.locator('[data-testid="stDataFrame"]').count() == 0, name
-        assert page.locator('[data-testid="stDownloadButton"]').count() == 0, name
-        assert page.locator('iframe[title="streamlit_folium.st_folium"]').count() == 0, name
-        assert page.locator('[data-testid="stFileUploader"]').count() == 0, name
-        assert page.locator('[data-testid="stSidebarNav"]').count() == 0, name  # no list of raw file names
+        _only_the_sign_in_form(page, f"{server}/{name}", name)
     page.screenshot(path=str(OUTPUT / "anonymous.png"))
     assert page.outside_requests == []
 

@@ -151,7 +151,8 @@ def test_water_meter_readings_known_wells_and_readings_that_never_fall(demo):
 
 
 def test_a_replaced_meter_and_readings_checked_against_the_last_upload(demo):
-    from gwmap.ledger import _metered_monthly, kept_readings
+    from gwmap.abstraction import kept_readings
+    from gwmap.ledger import _metered_monthly
 
     store, data_dir = demo
     code = repo.wells_frame(store).query("metering == 'water_meter'").well_code.iloc[0]
@@ -183,9 +184,9 @@ def test_month_cells_people_write(demo):
     store, _ = demo
     import pandas as pd
 
-    from gwmap.abstraction import _months
+    from gwmap.io.checks import month_cells
 
-    got = _months(pd.Series(["2026-03", "2026/3", "2026.03", "2026年3月", "202603", "2026-03-15", "2026-3月",
+    got = month_cells(pd.Series(["2026-03", "2026/3", "2026.03", "2026年3月", "202603", "2026-03-15", "2026-3月",
                              "03/2026", "", "2026-00"]))
     assert got.tolist()[:7] == ["2026-03"] * 7 and got.iloc[7:].isna().all()
 

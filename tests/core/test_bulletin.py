@@ -97,13 +97,14 @@ def test_a_months_figures_stay_the_same_after_it(demo_store, tmp_path):
     from datetime import date, datetime
 
     from gwmap import clock
-    from gwmap.cases import EvidenceFile, advance, ledger, register_lead
+    from gwmap.cases import advance, register_lead, work_ledger
+    from gwmap.io.files import Attachment
     from gwmap.targets import township_ranking
 
     enf = CurrentUser("enforce", "enforcement")
     _, tw, outline = repo.current_boundaries(demo_store)
     ev = tmp_path / "evidence"
-    pdf = [EvidenceFile("整改报告.pdf", b"%PDF-1.4 x")]
+    pdf = [Attachment("整改报告.pdf", b"%PDF-1.4 x")]
 
     def new(lon, lat):
         return register_lead(demo_store, enf, lon=lon, lat=lat, source="patrol", description="疑似新打机井",
@@ -145,7 +146,7 @@ def test_a_months_figures_stay_the_same_after_it(demo_store, tmp_path):
     assert november["closed_this_month"] == base[11]["closed_this_month"] + 1
     assert then["open"] == base[10]["open"] + 1  # c (a was closed)
     assert november["open"] == base[11]["open"] + 2  # d and e (c was closed)
-    rows = {day: ledger(demo_store, as_of=day).set_index("lead_code") for day in
+    rows = {day: work_ledger(demo_store, as_of=day).set_index("lead_code") for day in
             (date(2026, 10, 31), date(2026, 11, 15), date(2026, 11, 30))}
     assert d not in rows[date(2026, 10, 31)].index and d in rows[date(2026, 11, 15)].index
     assert rows[date(2026, 10, 31)].at[c, "stage"] == "rectifying" and not rows[date(2026, 10, 31)].at[c, "overdue"]

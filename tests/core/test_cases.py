@@ -8,9 +8,10 @@ import pytest
 from PIL import ExifTags, Image
 
 from gwmap import clock
-from gwmap.cases import EvidenceFile, advance, days_left, integrity_check, lead_evidence, lead_steps, register_lead
+from gwmap.cases import advance, days_left, integrity_check, lead_evidence, lead_steps, register_lead
 from gwmap.crs import wgs84_to_gcj02
 from gwmap.errors import InputDataError, PermissionDenied
+from gwmap.io.files import Attachment
 from gwmap.store import repo
 from gwmap.store.users import CurrentUser
 
@@ -48,8 +49,8 @@ def test_the_whole_lifecycle(demo_store, ctx):
         leads = repo.leads_frame(demo_store).set_index("lead_code")
         assert leads.at[code, "township_code"] == "371525107"  # 店子镇, from the boundaries
         advance(demo_store, ENF, code, "inspected", note="现场核实：机井在用，无计量", evidence_dir=ev_dir,
-                evidence=[EvidenceFile("现场1.jpg", photo(115.4981, 36.5641)),
-                          EvidenceFile("现场2.jpg", photo(colour=(10, 20, 30)), lon=115.498, lat=36.564)])
+                evidence=[Attachment("现场1.jpg", photo(115.4981, 36.5641)),
+                          Attachment("现场2.jpg", photo(colour=(10, 20, 30)), lon=115.498, lat=36.564)])
         advance(demo_store, ENF, code, "confirmed", note="认定违规取水", evidence_dir=ev_dir)
         advance(demo_store, ENF, code, "rectifying", note="限期封填", deadline=date(2026, 12, 28), evidence_dir=ev_dir)
         assert not repo.leads_frame(demo_store).set_index("lead_code").at[code, "overdue"]
@@ -57,7 +58,7 @@ def test_the_whole_lifecycle(demo_store, ctx):
         leads = repo.leads_frame(demo_store).set_index("lead_code")
         assert leads.at[code, "overdue"] and days_left(leads.at[code, "rectify_deadline"]) == -1
         advance(demo_store, ENF, code, "reinspected", note="已封填", evidence_dir=ev_dir,
-                evidence=[EvidenceFile("封填后.jpg", photo(115.4981, 36.5641, (200, 200, 200)))])
+                evidence=[Attachment("封填后.jpg", photo(115.4981, 36.5641, (200, 200, 200)))])
         advance(demo_store, ENF, code, "closed", note="销号", evidence_dir=ev_dir)
     steps = lead_steps(demo_store, code)
     assert list(steps.stage) == ["registered", "inspected", "confirmed", "rectifying", "reinspected", "closed"]
@@ -87,14 +88,14 @@ def test_no_close_without_evidence_of_the_fix(demo_store, ctx):
     with pytest.raises(InputDataError) as err:
         advance(demo_store, ENF, code, "closed", evidence_dir=ev_dir)
     assert err.value.code == "err.lead.no_proof"
-    advance(demo_store, ENF, code, "closed", evidence_dir=ev_dir, evidence=[EvidenceFile("整改报告.pdf", b"%PDF-1.4 x")])
+    advance(demo_store, ENF, code, "closed", evidence_dir=ev_dir, evidence=[Attachment("整改报告.pdf", b"%PDF-1.4 x")])
     assert repo.leads_frame(demo_store).set_index("lead_code").at[code, "stage"] == "closed"
 
 
 @pytest.mark.parametrize("stage, kwargs, code", [
     ("closed", {}, "err.lead.step"),
-    ("inspected", {"evidence": [EvidenceFile("照片.jpg", b"MZ\x90\x00 this is an exe")]}, "err.evidence.type"),
-    ("inspected", {"evidence": [EvidenceFile("大.jpg", b"\xff\xd8\xff" + b"0" * (51 * 2**20))]}, "err.upload.too_large"),
+    ("inspected", {"evidence": [Attachment("照片.jpg", b"MZ\x90\x00 this is an exe")]}, "err.evidence.type"),
+    ("inspected", {"evidence": [Attachment("大.jpg", b"\xff\xd8\xff" + b"0" * (51 * 2**20))]}, "err.upload.too_large"),
 ])
 def test_bad_steps_and_files_are_refused(demo_store, ctx, stage, kwargs, code):
     kw, ev_dir = ctx
@@ -145,7 +146,7 @@ def test_leader_reads_but_cannot_register(demo_store, ctx):
 def test_integrity_check_reports_a_changed_file(demo_store, ctx):
     kw, ev_dir = ctx
     code, _ = register_lead(demo_store, ENF, lon=115.45, lat=36.45, source="patrol", description="x", **kw)
-    advance(demo_store, ENF, code, "inspected", evidence_dir=ev_dir, evidence=[EvidenceFile("a.png", photo_png())])
+    advance(demo_store, ENF, code, "inspected", evidence_dir=ev_dir, evidence=[Attachment("a.png", photo_png())])
     sha = lead_evidence(demo_store, code).sha256.iloc[0]
     (ev_dir / sha).write_bytes(b"tampered")
     bad = integrity_check(demo_store, ev_dir)
@@ -168,19 +169,19 @@ def test_ledger_and_case_file(demo_store, ctx):
     import docx
     import openpyxl
 
-    from gwmap.cases import ledger
-    from gwmap.reports import case_docx, ledger_xlsx
+    from gwmap.cases import work_ledger
+    from gwmap.reports import case_docx, work_ledger_xlsx
 
     kw, ev_dir = ctx
     code = _to_rectifying(demo_store, kw, ev_dir)
-    advance(demo_store, ENF, code, "closed", evidence_dir=ev_dir, evidence=[EvidenceFile("整改.jpg", photo())])
+    advance(demo_store, ENF, code, "closed", evidence_dir=ev_dir, evidence=[Attachment("整改.jpg", photo())])
     with clock.frozen(T0 + timedelta(days=40)):
-        led = ledger(demo_store)
+        led = work_ledger(demo_store)
     assert len(led) == 61 and led.set_index("lead_code").at[code, "closed_on"] == clock.today()
     row = led.set_index("lead_code").loc[code]
     assert row.inspected_on == T0.date() and row.evidence_count == 1 and row.stage == "closed"
     names = dict(zip(kw["townships"].code, kw["townships"].name))
-    wb = openpyxl.load_workbook(io.BytesIO(ledger_xlsx(led, tr=_tr, names=names)))
+    wb = openpyxl.load_workbook(io.BytesIO(work_ledger_xlsx(led, tr=_tr, names=names)))
     ws = wb["工作台账"]
     headers = [c.value for c in ws[1]]
     assert headers[:3] == ["线索编号", "来源", "经度"] and "证据数" in headers and ws.max_row == 62
@@ -214,7 +215,7 @@ def test_integrity_check_finds_a_record_pointed_at_another_file(demo_store, ctx)
     bounds, evidence_dir = ctx
     code = repo.leads_frame(demo_store).query("stage == 'registered'").lead_code.iloc[0]
     advance(demo_store, ENF, code, "inspected", note="两张照片", evidence_dir=evidence_dir,
-            evidence=[EvidenceFile("a.jpg", photo(115.5, 36.5)), EvidenceFile("b.jpg", photo(colour=(9, 9, 9)))])
+            evidence=[Attachment("a.jpg", photo(115.5, 36.5)), Attachment("b.jpg", photo(colour=(9, 9, 9)))])
     assert integrity_check(demo_store, evidence_dir).empty
     ev = lead_evidence(demo_store, code)
     with demo_store.engine.begin() as conn:  # swap the second record's hash for the first file's
@@ -228,7 +229,7 @@ def test_at_half_past_seven_in_beijing_everything_is_dated_in_beijing(demo_store
     """23:30 UTC on the 28th is 07:30 on the 29th in the county: the lead, the ledger and the case file say the 29th."""
     from docx import Document
 
-    from gwmap.cases import ledger
+    from gwmap.cases import work_ledger
     from gwmap.reports import case_docx
 
     bounds, evidence_dir = ctx
@@ -237,7 +238,7 @@ def test_at_half_past_seven_in_beijing_everything_is_dated_in_beijing(demo_store
         code, _ = register_lead(demo_store, ENF, lon=115.5, lat=36.5, source="patrol", description="清晨巡查发现",
                                 **bounds)
         advance(demo_store, ENF, code, "inspected", note="核查", evidence_dir=evidence_dir)
-        led = ledger(demo_store).set_index("lead_code").loc[code]
+        led = work_ledger(demo_store).set_index("lead_code").loc[code]
     assert led.registered_on == date(2026, 11, 29) and led.inspected_on == date(2026, 11, 29)
     row = led.copy()
     row["lead_code"] = code
@@ -259,8 +260,8 @@ def test_a_photo_taken_far_from_the_lead_is_marked_and_the_case_file_embeds_the_
         code, _ = register_lead(demo_store, ENF, lon=115.498, lat=36.564, source="patrol", description="疑似新井", **kw)
         near, far = photo(115.4985, 36.5642), photo(115.498, 36.574, colour=(1, 2, 3))  # ~45 m and ~1.1 km away
         advance(demo_store, ENF, code, "inspected", note="现场", evidence_dir=ev_dir,
-                evidence=[EvidenceFile("近.jpg", near), EvidenceFile("远.jpg", far),
-                          EvidenceFile("记录.pdf", b"%PDF-1.4 x")])
+                evidence=[Attachment("近.jpg", near), Attachment("远.jpg", far),
+                          Attachment("记录.pdf", b"%PDF-1.4 x")])
     ev = lead_evidence(demo_store, code).set_index("filename")
     assert ev.at["近.jpg", "offset_m"] == pytest.approx(46, abs=5)
     assert ev.at["远.jpg", "offset_m"] == pytest.approx(1112, abs=5) and ev.at["远.jpg", "offset_m"] > FAR_M

@@ -9,10 +9,11 @@ from importlib import util as importlib_util
 import pytest
 
 from gwmap.config import PROJECT_ROOT
-from gwmap.county import defaults_for, init_county, profile, reference, set_profile
+from gwmap.county import defaults_for, profile, reference, set_profile
 from gwmap.errors import InputDataError, PermissionDenied
 from gwmap.i18n import translate
 from gwmap.store.users import CurrentUser, system_user
+from gwmap.targets import set_up_county
 
 ADMIN = system_user("test-admin", "test")
 
@@ -22,7 +23,7 @@ ALLOWED = re.compile(r"^(gwmap/demo[^/]*\.py|gwmap/data/.*|scripts/.*)$")
 
 def test_no_county_is_written_into_the_code():
     """冠县, its code and its English name appear only in its profile file, the demo and the reference table."""
-    roots = [PROJECT_ROOT / "gwmap", PROJECT_ROOT / "views", PROJECT_ROOT / "app.py", PROJECT_ROOT / "serve.py"]
+    roots = [PROJECT_ROOT / "gwmap", PROJECT_ROOT / "pages", PROJECT_ROOT / "app.py", PROJECT_ROOT / "serve.py"]
     files = [p for r in roots for p in ([r] if r.is_file() else r.rglob("*")) if p.suffix in (".py", ".toml")]
     found = []
     for path in files:
@@ -64,7 +65,7 @@ def test_the_reference_table_gives_a_county_its_area_centre_and_extent():
 
 
 def test_a_database_for_another_county_names_it_everywhere(store):
-    p, created = init_county(store, ADMIN, "130433", name="馆陶县")
+    p, created = set_up_county(store, ADMIN, "130433", name="馆陶县")
     assert created and (p.adcode, p.name, p.bureau_name) == ("130433", "馆陶县", "馆陶县水利局")
     assert p.sealing_standard == ""  # Hebei: the generic dispositions, not Shandong's standard
     assert p.plan_title == "馆陶县地下水超采综合治理方案"
@@ -74,7 +75,7 @@ def test_a_database_for_another_county_names_it_everywhere(store):
 
     assert targets_frame(store).empty  # another county starts without the default county's targets
     # the same init again keeps it; another code is refused once the database holds the county's data
-    assert init_county(store, ADMIN, "130433")[1] is False
+    assert set_up_county(store, ADMIN, "130433")[1] is False
     from gwmap.store.models import Well
 
     with store.session(ADMIN) as s:
@@ -82,12 +83,12 @@ def test_a_database_for_another_county_names_it_everywhere(store):
                    lat=36.61, depth_m=40, year_drilled=1990, casing_diameter_mm=219, aquifer="shallow",
                    use="irrigation", permitted_m3_per_year=1000, metering="meter", status="in_use"))
     with pytest.raises(InputDataError) as err:
-        init_county(store, ADMIN, "130434")
+        set_up_county(store, ADMIN, "130434")
     assert err.value.code == "err.county.switch" and err.value.params["current"] == "馆陶县"
 
 
 def test_the_default_county_comes_with_its_plan(store):
-    p, _ = init_county(store, ADMIN)
+    p, _ = set_up_county(store, ADMIN)
     from gwmap.targets import targets_frame
 
     rows = targets_frame(store).set_index("year")
@@ -107,7 +108,7 @@ def test_a_county_that_is_not_one_is_refused(adcode, name, code):
 
 
 def test_an_administrator_edits_the_profile_and_nonsense_is_refused(store):
-    init_county(store, ADMIN, "130433")
+    set_up_county(store, ADMIN, "130433")
     for bad, code in (({"cone_threshold_m": float("nan")}, "err.county.threshold"),
                       ({"cone_threshold_m": -3.0}, "err.county.threshold"),
                       ({"bureau_lon": 120.5, "bureau_lat": 30.2}, "err.county.position_far"),

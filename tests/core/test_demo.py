@@ -107,7 +107,7 @@ def test_demo_cases_carry_their_history_and_photos(store, tmp_path):
     import docx
 
     from gwmap import clock
-    from gwmap.cases import integrity_check, lead_evidence, lead_steps, ledger
+    from gwmap.cases import integrity_check, lead_evidence, lead_steps, work_ledger
     from gwmap.demo import ensure_demo_users, load_demo
     from gwmap.demo_cases import DEMO_AS_OF, PATHS
     from gwmap.i18n import translate
@@ -146,5 +146,5 @@ def test_demo_cases_carry_their_history_and_photos(store, tmp_path):
     # the ledger and the bulletin read these histories: before its first step a case was not yet in the ledger,
     # the day after its inspection it stood "inspected"
     first = clock.to_local(lead_steps(store, code)["at"].iloc[1]).date()
-    then = ledger(store, as_of=first).set_index("lead_code")
+    then = work_ledger(store, as_of=first).set_index("lead_code")
     assert then.at[code, "stage"] == "inspected"

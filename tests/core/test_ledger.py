@@ -7,7 +7,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from gwmap import ledger
+from gwmap import abstraction, ledger
 from gwmap.abstraction import import_upload, latest_power, read_upload
 from gwmap.config import PROJECT_ROOT
 from gwmap.store import Store, repo
@@ -31,7 +31,7 @@ def two_wells(demo_db_path):
     store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
     wells = repo.wells_frame(store)
     elec = wells[(wells.metering == "electricity") & (wells.power_meter_no != "") & (wells.status == "in_use")]
-    metered_already = set(ledger.kept_readings(store)["well_code"])  # the demo's own calibration wells
+    metered_already = set(abstraction.kept_readings(store)["well_code"])  # the demo's own calibration wells
     groups = [g for _, g in elec.groupby(["township_code", "aquifer"])
               if len(g) >= 2 and not set(g.well_code) & metered_already]
     a, b = groups[0].iloc[:2].itertuples()
@@ -173,7 +173,7 @@ def test_the_year_ledger_by_well_adds_up_and_its_excel_says_the_same(power_db_pa
 
     import openpyxl
 
-    from gwmap.ui.i18n import translator
+    from gwmap.i18n import translator
 
     store = Store(f"sqlite:///{power_db_path / 'gwmap.sqlite'}")
     led = ledger.year_ledger(store, 2025)
@@ -202,7 +202,7 @@ def test_the_year_ledger_by_well_adds_up_and_its_excel_says_the_same(power_db_pa
     assert cmp_["target_cut_m3"] == goal and cmp_["met"] == (cmp_["cut_m3"] >= goal)
     assert ledger.against_baseline(led, base, target_cut_m3=None)["met"] is None  # no target: no verdict
     # the Excel
-    wb = openpyxl.load_workbook(io.BytesIO(ledger.ledger_xlsx(led, tr=translator("zh"), names={}, baseline=cmp_)))
+    wb = openpyxl.load_workbook(io.BytesIO(ledger.year_ledger_xlsx(led, tr=translator("zh"), names={}, baseline=cmp_)))
     assert wb.sheetnames == ["汇总", "按井", "按乡镇", "按月"]
     summary = {r[0]: r[1] for r in wb["汇总"].iter_rows(values_only=True) if r and r[0]}
     assert summary["年取水量"] == pytest.approx(led.total_m3, abs=0.1)

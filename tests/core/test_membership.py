@@ -4,14 +4,16 @@ import json
 
 import geopandas as gpd
 import numpy as np
+import pytest
 import shapely
 from shapely.geometry import box
 
+from gwmap import boundaries
 from gwmap.crs import area_crs
 from gwmap.membership import township_of
 from gwmap.store import repo
 from gwmap.store.users import system_user
-from tests.conftest import DATA
+from tests.conftest import DATA, ODD_VERSIONS, odd_townships
 
 ADMIN = system_user("admin1")
 
@@ -41,7 +43,7 @@ def _grid_townships(n=4) -> bytes:
 
 def test_after_a_real_import_every_well_lead_and_monitoring_well_counts_where_it_lies(demo_store):
     data = _grid_townships()
-    info, notes, change = repo.import_boundary_file(demo_store, ADMIN, data, "网格乡镇.geojson", crs=None,
+    info, notes, change = boundaries.import_boundary_file(demo_store, ADMIN, data, "网格乡镇.geojson", crs=None,
                                                     name_field="XZQMC", code_field="XZQDM")
     _, tw, _ = repo.current_boundaries(demo_store)
     assert set(tw.code) == set(change.table.code) and all(c.startswith("G") for c in tw.code)
@@ -75,7 +77,7 @@ def test_the_change_is_shown_before_anything_is_stored(demo_store):
     read = read_boundary_file(_grid_townships(), "网格乡镇.geojson")
     prepared = prepare_boundaries(read.gdf, name_field="XZQMC", code_field="XZQDM")
     before = repo.wells_frame(demo_store).township_code.value_counts()
-    change = repo.preview_membership(demo_store, prepared)
+    change = boundaries.preview_membership(demo_store, prepared)
     assert change.changed["wells"] == 3000 and repo.current_boundaries(demo_store)[0].id == 1
     assert (repo.wells_frame(demo_store).township_code.value_counts() == before).all()  # nothing stored
     out = change.to_json()
@@ -105,14 +107,40 @@ def test_a_gcj02_file_without_a_declared_crs_gets_the_suggestion(demo_store):
                                                    lambda c: np.column_stack(wgs84_to_gcj02(c[:, 0], c[:, 1]))))
     before = repo.wells_frame(demo_store).set_index("well_code").township_code
     data = shifted.to_json().encode()  # a phone-map export: GCJ-02 numbers, no CRS said
-    info, notes, change = repo.import_boundary_file(demo_store, ADMIN, data, "高德导出.geojson", crs=None,
+    info, notes, change = boundaries.import_boundary_file(demo_store, ADMIN, data, "高德导出.geojson", crs=None,
                                                     name_field="name", code_field="code")
     hint = dict(notes).get("warn.boundary.maybe_gcj02")
     assert hint is not None and 300 <= float(hint["offset_m"].replace(",", "")) <= 700
     assert float(hint["after_m"].replace(",", "")) < 50  # centroids compared: a few metres to tens
     # declared as GCJ-02 it lands where the old version was: no suggestion, nobody changes township
-    info, notes, change = repo.import_boundary_file(demo_store, ADMIN, data, "高德导出.geojson", crs="gcj02",
+    info, notes, change = boundaries.import_boundary_file(demo_store, ADMIN, data, "高德导出.geojson", crs="gcj02",
                                                     name_field="name", code_field="code")
     assert "warn.boundary.maybe_gcj02" not in dict(notes)
     after = repo.wells_frame(demo_store).set_index("well_code").township_code
     assert (after != before.reindex(after.index)).sum() <= 2  # back where they were (a well on a line at most)
+
+
+@pytest.mark.parametrize("kind", ODD_VERSIONS)
+def test_per_township_figures_hold_on_an_odd_stored_version(demo_store, kind):
+    """Every well counts in one township of the version (or in none), and the ranking lists each township once."""
+    import geopandas as gpd
+
+    from gwmap.boundaries import PreparedBoundaries, save_boundaries
+    from gwmap.crs import area_crs
+    from gwmap.registry import rollup_sql
+    from gwmap.targets import township_ranking
+
+    tw = odd_townships(kind)
+    outline = shapely.union_all(tw.geometry.to_numpy())
+    area = float(gpd.GeoSeries([outline], crs=4326).to_crs(area_crs()).area.iloc[0] / 1e6)
+    save_boundaries(demo_store, ADMIN, PreparedBoundaries(tw, outline, area), source_name=f"odd: {kind}")
+    _, stored, _ = repo.current_boundaries(demo_store)
+    wells = repo.wells_frame(demo_store)
+    inside = gpd.sjoin(gpd.GeoDataFrame(wells, geometry=gpd.points_from_xy(wells.lon, wells.lat), crs=4326),
+                       stored[["code", "geometry"]], predicate="within")
+    expected = inside.groupby("code").size()
+    roll = rollup_sql(demo_store).set_index("township_code")
+    got = roll["wells"].reindex(expected.index).fillna(0).astype(int)
+    assert got.to_dict() == expected.to_dict()
+    ranking = township_ranking(demo_store, stored)
+    assert sorted(ranking["code"]) == sorted(stored["code"])

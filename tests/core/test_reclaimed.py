@@ -57,7 +57,7 @@ def test_spare_capacity_is_capacity_less_the_last_twelve_months_load(demo_store)
 
 
 def test_high_water_use_within_reach_without_reclaimed_water_is_limited(demo_store):
-    found = reclaimed.screen_permits(demo_store, today=TODAY)
+    found = reclaimed.permit_verdicts(demo_store, today=TODAY)
     limited = [r["user"] for r in found if r["verdict"] == "limit"]
     assert sorted(limited) == sorted(LIMITED)
     # limits first, the permit expiring within 12 months first of them
@@ -77,7 +77,7 @@ def test_high_water_use_within_reach_without_reclaimed_water_is_limited(demo_sto
     assert by["冠县金源有色金属有限公司"]["reason"] == "out_of_reach"
     assert by["冠县恒通化工有限公司"]["reason"] == "not_high_use"
     # a longer reach the approval office sets: the far dyeing works is within it now
-    wide = {r["user"]: r for r in reclaimed.screen_permits(demo_store, reach_m=15_000, today=TODAY)}
+    wide = {r["user"]: r for r in reclaimed.permit_verdicts(demo_store, reach_m=15_000, today=TODAY)}
     assert wide["东古城镇兴业印染厂"]["verdict"] == "limit"
 
 
@@ -131,8 +131,8 @@ def test_the_targets_count_years_with_records_from_them_and_the_form_for_the_res
 
 
 def test_the_one_map_draws_plants_by_volume_pipelines_and_users(demo_store):
+    from gwmap.i18n import translator
     from gwmap.maps import build_onemap
-    from gwmap.ui.i18n import translator
 
     layers = reclaimed.map_layers(demo_store, today=TODAY)
     plants = layers["plants"].set_index("code")
@@ -162,9 +162,9 @@ def test_the_list_and_the_memo_for_the_approval_office(demo_store):
     import docx
     import openpyxl
 
-    from gwmap.ui.i18n import translator
+    from gwmap.i18n import translator
 
-    rows = reclaimed.screen_permits(demo_store, today=TODAY)
+    rows = reclaimed.permit_verdicts(demo_store, today=TODAY)
     wb = openpyxl.load_workbook(io.BytesIO(reclaimed.permits_xlsx(rows, tr=translator("zh"))))
     ws = wb.active
     table = list(ws.iter_rows(values_only=True))
@@ -322,7 +322,7 @@ def test_the_approval_offices_list_of_permit_holders(demo_store):
     ok = reclaimed.check_water_users(df.iloc[:2], outline=outline, raw=text)
     assert reclaimed.import_water_users(demo_store, CurrentUser("hydro", "hydrologist"), ok) == {
         "added": 1, "updated": 1, "unchanged": 0}
-    found = {r["user"]: r for r in reclaimed.screen_permits(demo_store, today=TODAY)}
+    found = {r["user"]: r for r in reclaimed.permit_verdicts(demo_store, today=TODAY)}
     assert found["冠县新建印染厂"]["verdict"] == "limit" and found["鲁西纸业（冠县）有限公司"]["permit_m3"] == 400000
 
 
@@ -355,5 +355,5 @@ def test_the_register_of_plants_and_of_users(demo_store):
     ok = reclaimed.check_register(df.iloc[:1], kind="users", store=demo_store, outline=outline, raw=users)
     assert reclaimed.import_register(demo_store, hydro, ok)["added"] == 1
     # the dyeing works takes reclaimed water now: it is no longer to be limited
-    found = {r["user"]: r for r in reclaimed.screen_permits(demo_store, today=TODAY)}
+    found = {r["user"]: r for r in reclaimed.permit_verdicts(demo_store, today=TODAY)}
     assert found["冠县宏达印染有限公司"]["verdict"] == "ok" and found["冠县宏达印染有限公司"]["uses_reclaimed"]

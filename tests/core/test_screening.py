@@ -13,10 +13,10 @@ from gwmap.abstraction import import_upload, read_upload
 from gwmap.cases import lead_evidence, lead_steps
 from gwmap.demo import PLANTED_LEVEL_ANOMALY
 from gwmap.errors import ConflictError, InputDataError, PermissionDenied
+from gwmap.i18n import translator
 from gwmap.store import Store, repo
 from gwmap.store.models import AuditEvent, ScreenDecision
 from gwmap.store.users import CurrentUser, system_user
-from gwmap.ui.i18n import translator
 
 ENFORCER = CurrentUser("enforce", "enforcement", "执法大队")
 LEADER = CurrentUser("leader", "leader", "局领导")

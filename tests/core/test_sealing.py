@@ -7,7 +7,8 @@ import pytest
 from PIL import Image
 
 from gwmap.errors import InputDataError, PermissionDenied
-from gwmap.sealing import Acceptance, Photo, accept, plan_sealing, progress, record_works, reenable
+from gwmap.io.files import Attachment
+from gwmap.sealing import Acceptance, accept, plan_sealing, progress, record_works, reenable
 from gwmap.store import repo
 from gwmap.store.users import CurrentUser
 from gwmap.targets import set_targets
@@ -43,7 +44,7 @@ def test_plan_works_acceptance(demo_store, tmp_path):
     assert err.value.code in ("err.sealing.already", "err.sealing.not_in_use")
     record_works(demo_store, HYDRO, sid, started_on=date(2026, 11, 1), finished_on=date(2026, 11, 5),
                  method="pressure_grouting", material="水泥浆", work_done="注浆封填 180 m", contractor="某工程公司",
-                 supervisor="某监理", photos=[Photo("封前.jpg", jpeg(), kind="before")], photo_dir=tmp_path)
+                 supervisor="某监理", photos=[Attachment("封前.jpg", jpeg(), kind="before")], photo_dir=tmp_path)
     assert repo.wells_frame(demo_store).set_index("well_code").at[well.well_code, "status"] == "filled"
     rec = Acceptance(date(2026, 11, 20), "合格", "某工程公司", "某监理", "张三", "冠县水利局")
     with pytest.raises(InputDataError) as err:
@@ -51,9 +52,9 @@ def test_plan_works_acceptance(demo_store, tmp_path):
     assert err.value.code == "err.sealing.photos"
     with pytest.raises(InputDataError) as err:
         accept(demo_store, HYDRO, sid, Acceptance(date(2026, 11, 20), "合格", "a", "b", "", "d"),
-               photos=[Photo("封后.jpg", jpeg((1, 1, 1)), kind="after")], photo_dir=tmp_path)
+               photos=[Attachment("封后.jpg", jpeg((1, 1, 1)), kind="after")], photo_dir=tmp_path)
     assert err.value.code == "err.sealing.signatures" and err.value.params["missing"] == "owner"
-    accept(demo_store, HYDRO, sid, rec, photos=[Photo("封后.jpg", jpeg((1, 1, 1)), kind="after")], photo_dir=tmp_path)
+    accept(demo_store, HYDRO, sid, rec, photos=[Attachment("封后.jpg", jpeg((1, 1, 1)), kind="after")], photo_dir=tmp_path)
     p = progress(demo_store).set_index("year")
     assert p.at[2027, "accepted"] == 1 and p.at[2027, "cut_m3"] == pytest.approx(well.permitted_m3_per_year)
 

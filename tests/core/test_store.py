@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
+from gwmap import boundaries
 from gwmap.boundaries import prepare_boundaries
 from gwmap.errors import GwmapError, InputDataError, PermissionDenied
 from gwmap.store import repo
@@ -79,8 +80,8 @@ def _prepared(path=DATA / "boundaries" / "townships.geojson"):
 
 
 def test_new_boundary_version_supersedes_and_keeps_history(store):
-    first = repo.save_boundaries(store, ADMIN, _prepared(), source_name="v1.geojson", schematic=True)
-    second = repo.save_boundaries(store, ADMIN, _prepared(DATA / "boundaries" / "county.geojson"),
+    first = boundaries.save_boundaries(store, ADMIN, _prepared(), source_name="v1.geojson", schematic=True)
+    second = boundaries.save_boundaries(store, ADMIN, _prepared(DATA / "boundaries" / "county.geojson"),
                                   source_name="county.geojson")
     info, tw, outline = repo.current_boundaries(store)
     assert info.id == second.id and len(tw) == 1 and info.county_area_km2 == pytest.approx(1161, abs=5)
@@ -91,9 +92,9 @@ def test_new_boundary_version_supersedes_and_keeps_history(store):
 
 
 def test_a_bad_file_leaves_the_stored_boundaries_as_they_were(store):
-    repo.save_boundaries(store, ADMIN, _prepared(), source_name="v1.geojson")
+    boundaries.save_boundaries(store, ADMIN, _prepared(), source_name="v1.geojson")
     with pytest.raises(InputDataError):
-        repo.import_boundary_file(store, ADMIN, b"garbage", "x.zip", crs=None, name_field="name", code_field=None)
+        boundaries.import_boundary_file(store, ADMIN, b"garbage", "x.zip", crs=None, name_field="name", code_field=None)
     info, tw, _ = repo.current_boundaries(store)
     assert info.source_name == "v1.geojson" and len(tw) == 18
     assert len(repo.boundary_history(store)) == 1
@@ -103,11 +104,11 @@ def test_only_admins_import_boundaries_and_refusals_are_audited(store):
     leader = CurrentUser("boss", "leader")
     data = (DATA / "boundaries" / "townships.geojson").read_bytes()
     with pytest.raises(PermissionDenied):
-        repo.import_boundary_file(store, leader, data, "t.geojson", crs=None, name_field="name", code_field="code")
+        boundaries.import_boundary_file(store, leader, data, "t.geojson", crs=None, name_field="name", code_field="code")
     denied = [e for e in _events(store, "boundaries") if e.action == "denied"]
     assert len(denied) == 1 and denied[0].actor == "boss"
     assert repo.boundary_history(store) == []
-    info, notes, change = repo.import_boundary_file(store, ADMIN, data, "t.geojson", crs=None, name_field="name",
+    info, notes, change = boundaries.import_boundary_file(store, ADMIN, data, "t.geojson", crs=None, name_field="name",
                                                     code_field="code")
     assert info.township_count == 18 and len(change.table) == 18
 
@@ -160,17 +161,34 @@ def test_a_tables_version_moves_only_with_its_own_changes(demo_store):
     """Cache keys: a failed sign-in or a new lead leaves the wells' version (and their cached frame) alone."""
     from gwmap.errors import AuthError
     from gwmap.registry import update_well
-    from gwmap.store.repo import table_version
+    from gwmap.store.repo import table_versions
     from gwmap.store.users import authenticate, system_user
 
-    wells = table_version(demo_store, "wells")
-    both = table_version(demo_store, "wells", "leads")
+    before = table_versions(demo_store, ["wells", "leads", "surface_runs", "user_sessions"])
+    assert "user_sessions" not in before  # bookkeeping keys nothing
     with pytest.raises(AuthError):
         authenticate(demo_store, "leader", "wrong password")
-    assert table_version(demo_store, "wells") == wells and table_version(demo_store, "wells", "leads") == both
+    assert table_versions(demo_store, ["wells", "leads", "surface_runs"]) == before
     update_well(demo_store, system_user("admin"), "371525107J0001", owner="新户主")
-    assert table_version(demo_store, "wells") > wells
-    assert table_version(demo_store, "leads") < table_version(demo_store, "wells")
+    after = table_versions(demo_store, ["wells", "leads", "surface_runs"])
+    assert after["wells"] > before["wells"] and after["leads"] == before["leads"]
+    assert after["surface_runs"] == before["surface_runs"]
+
+
+def test_the_store_names_the_tables_an_answer_was_read_from(demo_store):
+    """What a cache keys on comes from the SQL: the work ledger reads leads, steps and evidence, nothing else."""
+    from datetime import date
+
+    from gwmap.cases import work_ledger
+
+    with demo_store.reading() as seen:
+        work_ledger(demo_store, today=date(2026, 12, 2))
+    assert seen == {"leads", "lead_steps", "evidence"}
+    with demo_store.reading() as outer:
+        repo.wells_frame(demo_store)
+        with demo_store.reading() as inner:
+            repo.leads_frame(demo_store)
+    assert inner == {"leads"} and outer == {"wells", "leads"}
 
 
 def test_postgis_keeps_geometry_columns_in_step_with_the_data(store):
@@ -183,7 +201,7 @@ def test_postgis_keeps_geometry_columns_in_step_with_the_data(store):
     from gwmap import registry
     from gwmap.membership import township_of
 
-    repo.save_boundaries(store, ADMIN, _prepared(), source_name="v1.geojson")
+    boundaries.save_boundaries(store, ADMIN, _prepared(), source_name="v1.geojson")
     with store.session(system_user("hydro1")) as s:
         s.add_all([_well("W1", lon=115.45, lat=36.50), _well("W2", lon=115.60, lat=36.60)])
     with store.session(system_user("hydro1")) as s:

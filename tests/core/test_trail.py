@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, insert, select, text, update
 
-from gwmap import clock
+from gwmap import boundaries, clock
 from gwmap.errors import InputDataError
 from gwmap.store import Store, repo
 from gwmap.store.backup import backup, restore
@@ -105,7 +105,8 @@ def test_verify_finds_a_changed_or_removed_row(store, sql, problem):
 
 
 def _evidence(demo_store, tmp_path):
-    from gwmap.cases import EvidenceFile, advance
+    from gwmap.cases import advance
+    from gwmap.io.files import Attachment
     from tests.core.test_cases import photo
 
     code = repo.leads_frame(demo_store).query("stage == 'registered'").lead_code.iloc[0]
@@ -113,7 +114,7 @@ def _evidence(demo_store, tmp_path):
     folder = tmp_path / "data" / "evidence"  # a data dir of its own, with the demo's photos
     shutil.copytree(tmp_path / "evidence", folder)
     advance(demo_store, enf, code, "inspected", note="现场核查", evidence=[
-        EvidenceFile("a.jpg", photo(115.5, 36.5)), EvidenceFile("b.jpg", photo(colour=(1, 2, 3)))],
+        Attachment("a.jpg", photo(115.5, 36.5)), Attachment("b.jpg", photo(colour=(1, 2, 3)))],
         evidence_dir=folder)
     return folder
 
@@ -265,7 +266,7 @@ def test_lead_codes_stay_unique_under_parallel_registration_on_each_backend(stor
     from tests.conftest import DATA
 
     tw = gpd.read_file(DATA / "boundaries" / "townships.geojson")
-    repo.save_boundaries(store, ROOT, prepare_boundaries(tw, name_field="name", code_field="code"), source_name="t")
+    boundaries.save_boundaries(store, ROOT, prepare_boundaries(tw, name_field="name", code_field="code"), source_name="t")
     enf = create_user(store, ROOT, username="enf", password="Dz-xuncha-2026", role="enforcement")
 
     def one(i):

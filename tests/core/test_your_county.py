@@ -120,6 +120,10 @@ def test_the_bulletin_and_the_dashboard_name_the_county_and_never_the_default(co
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from gwmap.ui.launch import navigation_by_app
+
+    navigation_by_app()
+
     from gwmap.config import get_settings
     from gwmap.i18n import translate
     from gwmap.store import open_store
@@ -149,7 +153,7 @@ def test_the_bulletin_and_the_dashboard_name_the_county_and_never_the_default(co
     rank = at.dataframe[-1].value
     assert set(rank[translate("field.township", "zh")]) == {n for _, n in TOWNSHIPS}
     assert "km²" in at.subheader[0].value  # the cone of its latest survey, on its own outline
-    at.switch_page("views/onemap.py").run()
+    at.switch_page("pages/onemap.py").run()
     assert not at.exception, at.exception
     assert at.header[0].value == "馆陶县地下水监管一张图"
     shown = " ".join(str(e.value) for kind in ("markdown", "caption", "subheader", "info", "warning", "metric")

@@ -11,8 +11,11 @@ from streamlit.testing.v1 import AppTest
 from gwmap.config import PROJECT_ROOT
 from gwmap.store import Store
 from gwmap.store.users import CurrentUser
+from gwmap.ui.launch import navigation_by_app
 from gwmap.ui.state import LANG_KEY
 from tests.conftest import signed_in
+
+navigation_by_app()  # as serve.py: every run is app.py's, never Streamlit's pages-folder mode
 
 
 def app_opener(data_dir: Path, monkeypatch, *, timeout: float = 90):

@@ -12,11 +12,11 @@ from gwmap.store import Store, repo
 from gwmap.store.users import CurrentUser
 from tests.ui.conftest import app_opener
 
-LANGS = ["zh", "en"]
+LANGS = ["zh"]  # behaviour in Chinese; each page once in English: tests/ui/test_english.py
 LEADER = CurrentUser("leader", "leader", "局领导")
 HYDRO = CurrentUser("hydro", "hydrologist", "水资源科")
 ENFORCER = CurrentUser("enforce", "enforcement", "执法大队")
-PAGE = "views/abstraction.py"
+PAGE = "pages/abstraction.py"
 
 
 @pytest.fixture
@@ -151,7 +151,7 @@ def test_an_enforcer_accepts_the_level_anomaly_and_dismisses_needs_a_reason(open
 def test_the_dashboard_reads_the_cut_from_the_ledger(data_dir, monkeypatch, store, lang):
     from gwmap.ledger import against_baseline
 
-    at = app_opener(data_dir, monkeypatch, timeout=180)(lang, LEADER, "views/dashboard.py")
+    at = app_opener(data_dir, monkeypatch, timeout=180)(lang, LEADER, "pages/dashboard.py")
     from sqlalchemy import select
 
     from gwmap.store.models import PlanTarget
@@ -179,7 +179,7 @@ def test_the_accepted_lead_offers_its_snapshot_on_the_case_page(data_dir, monkey
     x = next(q for q in queue(store, year=2025) if q["reason"] == "power_without_well")
     code = accept(store, ENFORCER, year=2025, reason=x["reason"], subject_=x["account"], townships=townships,
                   outline=outline, evidence_dir=data_dir / "evidence")
-    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "leads.py"), default_timeout=90)
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "leads.py"), default_timeout=90)
     at.session_state[LANG_KEY] = lang
     signed_in(at, store, ENFORCER)
     at.query_params.update(lead=code)

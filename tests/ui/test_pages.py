@@ -17,7 +17,7 @@ from gwmap.ui.state import LANG_KEY, USER_KEY
 from tests.conftest import signed_in
 from tests.ui.conftest import app_opener
 
-LANGS = ["zh", "en"]
+LANGS = ["zh"]  # behaviour in Chinese; each page once in English: tests/ui/test_english.py
 
 
 def shown(key: str, lang: str, **params) -> str:
@@ -75,7 +75,7 @@ def test_a_bug_on_a_page_shows_a_message_with_an_error_id_not_a_traceback(make_a
 
     monkeypatch.setenv("GWMAP_DEBUG", "0")  # as deployed
     monkeypatch.setattr(gwmap.registry, "query_wells", broken)
-    at = make_app(lang, LEADER, "views/registry.py")
+    at = make_app(lang, LEADER, "pages/registry.py")
     assert not at.exception
     message = at.error[0].value
     error_id = message.split(translate("app.unexpected_error", lang, id="@").split("@")[0])[1][:8]
@@ -99,7 +99,7 @@ def test_sign_in_opens_the_one_map(make_app, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_one_map_figures(make_app, demo_db_path, lang):
-    at = make_app(lang, LEADER, "views/onemap.py")
+    at = make_app(lang, LEADER, "pages/onemap.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[translate("onemap.metric.wells", lang)] == "3,000"
     assert metrics[translate("onemap.metric.area", lang)] == "1,161.0"
@@ -117,7 +117,7 @@ def test_one_map_figures(make_app, demo_db_path, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_township_filter(make_app, demo_db_path, lang):
-    at = make_app(lang, ADMIN, "views/onemap.py")
+    at = make_app(lang, ADMIN, "pages/onemap.py")
     wells = repo.wells_frame(_store(demo_db_path))
     code = "371525107"  # 店子镇
     at.selectbox(key="onemap_township").select(code).run()
@@ -127,7 +127,7 @@ def test_township_filter(make_app, demo_db_path, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_boundaries_page_for_admin(make_app, lang):
-    at = make_app(lang, ADMIN, "views/boundaries.py")
+    at = make_app(lang, ADMIN, "pages/boundaries.py")
     assert at.header[0].value == translate("boundaries.header", lang)
     assert "1,161.0" in at.info[0].value
     hist = at.dataframe[0].value
@@ -137,7 +137,7 @@ def test_boundaries_page_for_admin(make_app, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_boundaries_page_is_read_only_for_leader(make_app, lang):
-    at = make_app(lang, LEADER, "views/boundaries.py")
+    at = make_app(lang, LEADER, "pages/boundaries.py")
     assert at.caption[-1].value == translate("boundaries.read_only", lang) or any(
         c.value == translate("boundaries.read_only", lang) for c in at.caption)
     assert not [s for s in at.selectbox if s.key == "boundaries_crs"]
@@ -145,7 +145,7 @@ def test_boundaries_page_is_read_only_for_leader(make_app, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_accounts_page_creates_a_user(make_app, demo_db_path, lang):
-    at = make_app(lang, ADMIN, "views/accounts.py")
+    at = make_app(lang, ADMIN, "pages/accounts.py")
     at.text_input[0].input("zhao")
     at.text_input[1].input("执法二队")
     at.selectbox[0].select("enforcement")
@@ -171,7 +171,7 @@ def test_accounts_page_creates_a_user(make_app, demo_db_path, lang):
 def test_accounts_page_refuses_a_leader(make_app, demo_db_path, lang):
     at = make_app(lang, LEADER)
     # the page is not in a leader's menu; opening it anyway is refused and audited
-    at = AppTest.from_file(str(PROJECT_ROOT / "views" / "accounts.py"), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "accounts.py"), default_timeout=60)
     at.session_state[LANG_KEY] = lang
     signed_in(at, _store(demo_db_path), LEADER)
     at.run()
@@ -180,7 +180,7 @@ def test_accounts_page_refuses_a_leader(make_app, demo_db_path, lang):
     assert (audit.action == "denied").any() and (audit.actor == "leader").any()
 
 
-PAGES = sorted(p.name for p in (PROJECT_ROOT / "views").glob("*.py"))
+PAGES = sorted(p.name for p in (PROJECT_ROOT / "pages").glob("*.py"))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -188,7 +188,7 @@ PAGES = sorted(p.name for p in (PROJECT_ROOT / "views").glob("*.py"))
 def test_a_page_run_without_app_py_shows_only_the_sign_in_form(make_app, lang, page):
     """After a restart Streamlit serves pages/*.py at their own URLs without running app.py."""
     make_app(lang)  # the environment and caches, as the server has them
-    at = AppTest.from_file(str(PROJECT_ROOT / "views" / page), default_timeout=60)
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / page), default_timeout=60)
     at.session_state[LANG_KEY] = lang
     at.run()
     assert not at.exception
@@ -210,7 +210,7 @@ def test_a_page_run_without_app_py_shows_only_the_sign_in_form(make_app, lang, p
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_disabled_account_is_signed_out_on_its_next_click(make_app, demo_db_path, lang):
-    at = make_app(lang, LEADER, "views/registry.py")
+    at = make_app(lang, LEADER, "pages/registry.py")
     assert at.dataframe
     from sqlalchemy import update
 
@@ -248,7 +248,7 @@ def _zipped_gbk_shapefile(tmp_path, crs_key: str, *, prj: bool = True) -> bytes:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_admin_imports_a_gbk_shapefile_as_a_new_version(make_app, demo_db_path, tmp_path, lang):
-    at = make_app(lang, ADMIN, "views/boundaries.py")
+    at = make_app(lang, ADMIN, "pages/boundaries.py")
     data = _zipped_gbk_shapefile(tmp_path, "gk3_zone39", prj=False)
     at.file_uploader(key="boundaries_upload").set_value(("乡镇界线.zip", data, "application/zip")).run()
     # no .prj: the user is told to choose the CRS, with the likely one suggested
@@ -267,7 +267,7 @@ def test_admin_imports_a_gbk_shapefile_as_a_new_version(make_app, demo_db_path, 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_bad_upload_gets_a_message_and_changes_nothing(make_app, demo_db_path, lang):
-    at = make_app(lang, ADMIN, "views/boundaries.py")
+    at = make_app(lang, ADMIN, "pages/boundaries.py")
     at.file_uploader(key="boundaries_upload").set_value(("边界.zip", b"PK\x03\x04 broken", "application/zip")).run()
     assert at.error[0].value == translate("err.zip.bad", lang)
     assert len(repo.boundary_history(_store(demo_db_path))) == 1
@@ -285,7 +285,7 @@ def _upload_survey(at: AppTest, name: str) -> AppTest:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_broken_survey_shows_every_problem_and_cannot_be_imported(make_app, demo_db_path, lang):
-    at = _upload_survey(make_app(lang, HYDRO, "views/surveys.py"), "survey_2026_autumn_broken.csv")
+    at = _upload_survey(make_app(lang, HYDRO, "pages/surveys.py"), "survey_2026_autumn_broken.csv")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[translate("surveys.metric.errors", lang)] == "7"
     problems = at.dataframe[0].value
@@ -306,7 +306,7 @@ def list_surveys_of(path):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_good_survey_is_imported_as_a_new_version(make_app, demo_db_path, lang):
-    at = _upload_survey(make_app(lang, HYDRO, "views/surveys.py"), "survey_2026_autumn.csv")
+    at = _upload_survey(make_app(lang, HYDRO, "pages/surveys.py"), "survey_2026_autumn.csv")
     assert at.success[0].value.startswith(translate("surveys.clean", lang, rows=0).split("0")[0])
     assert at.number_input(key="sv_year").value == 2026 and at.selectbox(key="sv_season").value == "autumn"
     next(b for b in at.button if b.label == translate("surveys.import", lang)).click().run()
@@ -334,7 +334,7 @@ def test_good_survey_is_imported_as_a_new_version(make_app, demo_db_path, lang):
 def test_leader_sees_surveys_and_hydrograph_but_no_upload(make_app, demo_db_path, lang):
     from gwmap.surveys import mann_kendall, well_series
 
-    at = make_app(lang, LEADER, "views/surveys.py")
+    at = make_app(lang, LEADER, "pages/surveys.py")
     assert not [u for u in at.file_uploader if u.key == "survey_upload"]
     assert len(at.dataframe[0].value) == 32
     metrics = {m.label: m.value for m in at.metric}
@@ -347,7 +347,7 @@ def test_leader_sees_surveys_and_hydrograph_but_no_upload(make_app, demo_db_path
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_surface_page_builds_and_reports(make_app, demo_db_path, lang):
-    at = make_app(lang, HYDRO, "views/surface.py")
+    at = make_app(lang, HYDRO, "pages/surface.py")
     cv = at.dataframe[0].value
     assert list(cv[translate("surface.method", lang)]) == [translate("surface.m.kriging", lang),
                                                            translate("surface.m.idw", lang)]
@@ -381,7 +381,7 @@ def test_surface_page_builds_and_reports(make_app, demo_db_path, lang):
 def test_cone_page_says_how_the_area_changed(make_app, downloads, lang):
     from gwmap.ui.i18n import survey_label
 
-    at = make_app(lang, LEADER, "views/cone.py")
+    at = make_app(lang, LEADER, "pages/cone.py")
     area = next(m for m in at.metric if m.label == translate("cone.col.area_km2", lang))
     assert float(area.delta) < 0  # smaller than the same season a year before
     expected = (translate("cone.latest", lang, survey=survey_label("2026-autumn", lang), area=area.value) + " "
@@ -394,7 +394,7 @@ def test_cone_page_says_how_the_area_changed(make_app, downloads, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_surface_page_builds_idw_too_and_offers_downloads(make_app, downloads, lang):
-    at = make_app(lang, HYDRO, "views/surface.py")
+    at = make_app(lang, HYDRO, "pages/surface.py")
     at.radio(key="sf_method").set_value("idw").run()
     idw_rmse = float(at.dataframe[0].value["RMSE (m)"].iloc[1])
     at.button(key="sf_build").click().run()
@@ -409,7 +409,7 @@ def test_surface_page_builds_idw_too_and_offers_downloads(make_app, downloads, l
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_registry_search_filter_and_rollup(make_app, demo_db_path, lang):
-    at = make_app(lang, LEADER, "views/registry.py")
+    at = make_app(lang, LEADER, "pages/registry.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[translate("registry.metric.wells", lang)] == "3,000"
     at.selectbox(key="rg_use").select("industry").run()
@@ -428,7 +428,7 @@ def test_registry_search_filter_and_rollup(make_app, demo_db_path, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_registry_edit_is_audited_and_text_is_escaped(make_app, demo_db_path, lang):
-    at = make_app(lang, HYDRO, "views/registry.py")
+    at = make_app(lang, HYDRO, "pages/registry.py")
     at.text_input(key="rg_text").input("371525107J0001").run()
     at.text_input[1].input("<b>张三</b> ![x](http://evil.example/p.png) :red[注意]")  # the owner field of the edit form
     next(b for b in at.button if b.label == translate("registry.save", lang)).click().run()
@@ -451,7 +451,7 @@ def test_registry_edit_is_audited_and_text_is_escaped(make_app, demo_db_path, la
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_stale_registry_form_is_refused_with_both_values(make_app, demo_db_path, lang):
-    at = make_app(lang, HYDRO, "views/registry.py")
+    at = make_app(lang, HYDRO, "pages/registry.py")
     at.text_input(key="rg_text").input("371525107J0001").run()
     from gwmap.registry import update_well
     from gwmap.store.users import system_user
@@ -474,7 +474,7 @@ def test_registry_import_lists_problems(make_app, demo_db_path, lang):
 
     from gwmap.registry import registry_xlsx
 
-    at = make_app(lang, HYDRO, "views/registry.py")
+    at = make_app(lang, HYDRO, "pages/registry.py")
     wells = repo.wells_frame(_store(demo_db_path)).head(3).copy()
     wells.loc[wells.index[1], "status"] = "broken"
     at.file_uploader(key="rg_upload").set_value(("台账.xlsx", registry_xlsx(wells), "application/octet-stream")).run()
@@ -489,7 +489,7 @@ def test_registry_import_previews_and_refuses_to_overwrite_later_edits(make_app,
 
     wells = repo.wells_frame(_store(demo_db_path)).head(3).copy()
     exported = registry_xlsx(wells)
-    at = make_app(lang, HYDRO, "views/registry.py")
+    at = make_app(lang, HYDRO, "pages/registry.py")
     at.file_uploader(key="rg_upload").set_value(("台账.xlsx", exported, "application/octet-stream")).run()
     assert translate("registry.preview", lang, added=0, changed=0, unchanged=3) in [i.value for i in at.info]
     code = wells.well_code.iloc[0]
@@ -525,7 +525,7 @@ def test_registry_import_of_an_office_sheet_with_a_title_row_and_its_own_names(m
     ws.append(["制表人：王五"])
     buf = io.BytesIO()
     wb.save(buf)
-    at = make_app(lang, HYDRO, "views/registry.py")
+    at = make_app(lang, HYDRO, "pages/registry.py")
     at.file_uploader(key="rg_upload").set_value(("台账.xlsx", buf.getvalue(), "application/octet-stream")).run()
     infos = [i.value for i in at.info]
     assert any(v.startswith(translate("registry.title_rows", lang, title="X", row=2, footer="Y").split("X")[0])
@@ -549,7 +549,7 @@ def test_lead_workflow_on_the_page(make_app, demo_db_path, lang):
 
     from PIL import Image
 
-    at = make_app(lang, ENFORCE, "views/leads.py")
+    at = make_app(lang, ENFORCE, "pages/leads.py")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[translate("onemap.metric.leads_overdue", lang)] == "7"
     # register at a typed position (a click on the map fills the same fields)
@@ -584,7 +584,7 @@ def test_lead_workflow_on_the_page(make_app, demo_db_path, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_leader_reads_leads_but_cannot_act(make_app, lang):
-    at = make_app(lang, LEADER, "views/leads.py")
+    at = make_app(lang, LEADER, "pages/leads.py")
     assert not [b for b in at.button if b.label in (translate("leads.register_submit", lang),
                                                      translate("leads.submit_step", lang))]
     assert len(at.dataframe[0].value) == 60
@@ -592,7 +592,7 @@ def test_leader_reads_leads_but_cannot_act(make_app, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_sealing_progress_and_planning(make_app, demo_db_path, lang):
-    at = make_app(lang, HYDRO, "views/sealing.py")
+    at = make_app(lang, HYDRO, "pages/sealing.py")
     texts = [p.proto.text for p in at.get("progress")]
     assert translate("sealing.wells_progress", lang, done=14, target=14) in texts
     assert translate("sealing.cut_progress", lang, done="1,188,000", target="1,150,000") in texts
@@ -608,7 +608,7 @@ def test_sealing_progress_and_planning(make_app, demo_db_path, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_leader_sees_sealing_progress_only(make_app, lang):
-    at = make_app(lang, LEADER, "views/sealing.py")
+    at = make_app(lang, LEADER, "pages/sealing.py")
     assert len(at.get("progress")) >= 4
     assert not [b for b in at.button if b.label == translate("sealing.add", lang)]
 
@@ -640,7 +640,7 @@ def test_lead_goes_overdue_then_is_closed_on_the_page(make_app, demo_db_path, la
         return at
 
     with clock.frozen(t0):
-        at = make_app(lang, ENFORCE, "views/leads.py")
+        at = make_app(lang, ENFORCE, "pages/leads.py")
         overdue0 = int({m.label: m.value for m in at.metric}[translate("onemap.metric.leads_overdue", lang)])
         step(at, "inspected", files=[("a.jpg", jpg.getvalue(), "image/jpeg"), ("b.jpg", jpg.getvalue() + b"1", "image/jpeg")])
         step(at, "confirmed")
@@ -661,7 +661,7 @@ def test_lead_goes_overdue_then_is_closed_on_the_page(make_app, demo_db_path, la
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_routes_page_plans_prints_and_saves(make_app, demo_db_path, lang):
-    at = make_app(lang, ENFORCE, "views/routes.py")
+    at = make_app(lang, ENFORCE, "pages/routes.py")
     next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
     assert not at.exception
     teams = at.dataframe[0].value
@@ -682,7 +682,7 @@ def test_routes_page_plans_prints_and_saves(make_app, demo_db_path, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_routes_page_short_day_says_why_and_far_start_is_refused(make_app, lang):
-    at = make_app(lang, ENFORCE, "views/routes.py")
+    at = make_app(lang, ENFORCE, "pages/routes.py")
     num = {n.label: n for n in at.number_input}
     num[translate("routes.teams", lang)].set_value(1)
     num[translate("routes.hours", lang)].set_value(2.0)
@@ -705,7 +705,7 @@ def test_routes_page_short_day_says_why_and_far_start_is_refused(make_app, lang)
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_leader_can_plan_but_not_dispatch(make_app, lang):
-    at = make_app(lang, LEADER, "views/routes.py")
+    at = make_app(lang, LEADER, "pages/routes.py")
     next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
     assert not [b for b in at.button if b.key == "rt_save"]
 
@@ -780,7 +780,7 @@ def test_dashboard_makes_the_bulletin(make_app, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_an_administrator_resets_a_password_and_the_user_must_change_it(make_app, demo_db_path, lang):
-    at = make_app(lang, ADMIN, "views/accounts.py")
+    at = make_app(lang, ADMIN, "pages/accounts.py")
     table = at.dataframe[1].value if len(at.dataframe) > 1 else at.dataframe[0].value
     assert set(table[translate("accounts.username", lang)]) >= {"admin", "leader", "hydro", "enforce"}
     at.selectbox(key="ac_who").select("leader").run()
@@ -807,7 +807,7 @@ def test_an_administrator_resets_a_password_and_the_user_must_change_it(make_app
 
 def _linked(store, lang, user, page, **params) -> AppTest:
     """A page opened by a link carrying ``params`` (as /leads?lead=…), by a signed-in user."""
-    at = AppTest.from_file(str(PROJECT_ROOT / "views" / page), default_timeout=90)
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / page), default_timeout=90)
     at.session_state[LANG_KEY] = lang
     signed_in(at, store, user)
     at.query_params.update(params)
@@ -846,7 +846,7 @@ def test_audit_page_filters_pages_and_reads_in_the_users_language(make_app, demo
     store = _store(demo_db_path)
     well = repo.wells_frame(store).iloc[0]
     update_well(store, ADMIN, well.well_code, owner="新机主")
-    at = make_app(lang, ADMIN, "views/audit.py")
+    at = make_app(lang, ADMIN, "pages/audit.py")
     assert not at.exception
     col = lambda key: translate(key, lang)  # noqa: E731
     first = at.dataframe[0].value
@@ -880,12 +880,12 @@ def test_audit_page_filters_pages_and_reads_in_the_users_language(make_app, demo
 def test_overdue_rows_are_red_in_the_case_list(make_app, demo_db_path, lang):
     import re
 
-    from gwmap.cases import ledger
+    from gwmap.cases import work_ledger
 
-    at = make_app(lang, LEADER, "views/leads.py")
+    at = make_app(lang, LEADER, "pages/leads.py")
     styles = at.dataframe[0].proto.arrow_data.styler.styles
     red = {int(r) for r in re.findall(r"row(\d+)_col0", styles)}
-    overdue = ledger(_store(demo_db_path))["overdue"].to_numpy()
+    overdue = work_ledger(_store(demo_db_path))["overdue"].to_numpy()
     assert red == {i for i, o in enumerate(overdue) if o} and len(red) >= 7  # more as deadlines pass
     assert "#b71c1c" in styles
     import pyarrow as pa
@@ -904,7 +904,7 @@ def test_survey_change_defaults_to_the_two_latest_of_one_aquifer(make_app, demo_
     from gwmap.surveys import list_surveys
 
     surveys = list_surveys(_store(demo_db_path))
-    at = make_app(lang, HYDRO, "views/surveys.py")
+    at = make_app(lang, HYDRO, "pages/surveys.py")
     for aquifer in ("shallow", "deep"):
         at.radio(key="chg_aq").set_value(aquifer).run()
         ids = list(surveys[surveys.aquifer == aquifer].id)
@@ -919,7 +919,7 @@ def test_a_step_shows_at_once_and_a_far_photo_is_warned(make_app, demo_db_path, 
 
     leads = repo.leads_frame(_store(demo_db_path))
     lead = leads[leads.stage == "registered"].iloc[0]
-    at = make_app(lang, ENFORCE, "views/leads.py")
+    at = make_app(lang, ENFORCE, "pages/leads.py")
     at.selectbox(key="ld_case").select(lead.lead_code).run()
     at.main.radio[-1].set_value("inspected")
     far = photo(lead.lon, lead.lat + 0.01)  # about 1.1 km north of the lead
@@ -947,7 +947,7 @@ def test_charts_title_their_axes_and_write_dates_in_the_users_language(make_app,
     x, y = spec["encoding"]["x"], spec["encoding"]["y"]
     assert x["title"] == translate("chart.survey_date", lang) and x["axis"]["format"] == DATE_FORMAT[lang]
     assert y["title"] == translate("cone.col.area_km2", lang) and "km²" in y["title"]
-    at = make_app(lang, HYDRO, "views/surveys.py")  # the hydrograph: depth grows downwards
+    at = make_app(lang, HYDRO, "pages/surveys.py")  # the hydrograph: depth grows downwards
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert spec["encoding"]["y"]["scale"]["reverse"] is True
     assert spec["encoding"]["y"]["title"] == translate("chart.depth_m", lang)
@@ -986,7 +986,7 @@ CHOICES = {
 @pytest.mark.parametrize("lang", LANGS)
 def test_switching_the_language_keeps_every_choice_on_the_page(make_app, page, lang):
     user, choose = CHOICES[page]
-    at = make_app(lang, user, f"views/{page}.py")
+    at = make_app(lang, user, f"pages/{page}.py")
     untouched = _keyed_values(at)
     choose(at)
     at.run()
@@ -1006,7 +1006,7 @@ def test_registry_pages_on_the_server_and_exports_only_when_asked(make_app, demo
 
     import openpyxl
 
-    at = make_app(lang, LEADER, "views/registry.py")
+    at = make_app(lang, LEADER, "pages/registry.py")
     table = at.dataframe[0].value
     assert len(table) == 200  # one page of the 3,000, not all of them
     codes = sorted(repo.wells_frame(_store(demo_db_path))["well_code"])
@@ -1045,7 +1045,7 @@ def test_no_table_has_a_raw_column_name(make_app, page, lang):
     import re
 
     user, _ = CHOICES[page]
-    at = make_app(lang, user, f"views/{page}.py")
+    at = make_app(lang, user, f"pages/{page}.py")
     raw = [(i, c) for i, d in enumerate(at.dataframe) for c in d.value.columns
            if isinstance(c, str) and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+|[a-z]+", c)]
     assert not raw, raw
@@ -1063,7 +1063,7 @@ def test_reenabling_among_thousands_of_standby_wells_takes_a_typed_code(make_app
     add_synthetic_wells(store, system_user("demo-loader"), 50_000)
     standby, n = query_wells(store, WellQuery(status="sealed_standby"), per_page=1)
     assert n > 2000
-    at = make_app(lang, HYDRO, "views/sealing.py")
+    at = make_app(lang, HYDRO, "pages/sealing.py")
     assert not [s for s in at.selectbox if s.label == translate("field.well_code", lang) and len(s.options) > 2000]
     typed = next(ti for ti in at.text_input if ti.help == translate("sealing.type_code", lang, n=f"{n:,}"))
     approval = next(ti for ti in at.text_input if ti.label == translate("sealing.approval_no", lang))
@@ -1092,13 +1092,13 @@ def test_reenabling_among_thousands_of_standby_wells_takes_a_typed_code(make_app
 def test_county_page_profile_and_targets(make_app, demo_db_path, lang):
     from gwmap.targets import targets_frame
 
-    at = make_app(lang, LEADER, "views/county.py")
+    at = make_app(lang, LEADER, "pages/county.py")
     assert at.header[0].value == translate("county.header", lang)
     assert not at.main.get("form")  # a leader reads the profile and the targets, changes nothing
     assert translate("county.read_only", lang) in [c.value for c in at.caption]
     years = list(at.dataframe[-1].value[translate("county.col.year", lang)])
     assert years == [2023, 2024, 2025, 2026]
-    at = make_app(lang, CurrentUser("hydro", "hydrologist", "水资源科"), "views/county.py")
+    at = make_app(lang, CurrentUser("hydro", "hydrologist", "水资源科"), "pages/county.py")
     assert not [b for b in at.button if b.label == translate("county.save", lang)]  # the profile is the admin's
     year = next(n for n in at.number_input if n.label == translate("sealing.year", lang))
     assert year.value is None  # no default year (nor figures) a stray Enter could store
@@ -1112,7 +1112,7 @@ def test_county_page_profile_and_targets(make_app, demo_db_path, lang):
     assert at.success[0].value == translate("county.targets_saved", lang, year=2027)
     row = targets_frame(_store(demo_db_path)).set_index("year").loc[2027]
     assert row.sealed_wells == 30 and pd.isna(row.cut_m3) and row.source == "2027年度封井计划"
-    at = make_app(lang, ADMIN, "views/county.py")
+    at = make_app(lang, ADMIN, "pages/county.py")
     threshold = next(n for n in at.number_input if n.label == translate("county.cone_threshold_m", lang))
     threshold.set_value(350.0)  # a depth no cone rule takes
     next(b for b in at.button if b.label == translate("county.save", lang)).click().run()

@@ -44,3 +44,44 @@ def test_versions_follow_writes_within_a_run_and_between_runs(demo_db_path, monk
     at.run()
     first3, _, _ = map(int, at.markdown[0].value.split())
     assert first3 > after2  # the next run asks the store again
+
+
+READER = '''
+import streamlit as st
+from sqlalchemy import func, select
+from gwmap.store.models import Well
+from gwmap.ui import data, resources
+
+@data.reader()
+def wells_count():
+    st.session_state["misses"] = st.session_state.get("misses", 0) + 1
+    with resources.store().session() as s:
+        return s.scalar(select(func.count()).select_from(Well))
+
+st.write(f"{wells_count()} {st.session_state.get('misses', 0)}")
+'''
+
+
+def test_a_reader_is_keyed_by_the_tables_its_sql_read(demo_db_path, monkeypatch):
+    """No table listed by hand: a new well is seen on the next run, a lead's change costs no new count."""
+    from sqlalchemy import select
+
+    from gwmap.store.models import Lead, Well
+
+    monkeypatch.setenv("GWMAP_DATA_DIR", str(demo_db_path))
+    monkeypatch.delenv("GWMAP_DATABASE_URL", raising=False)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    at = AppTest.from_string(READER).run()
+    at.run()  # the first answer was keyed on every table; from now on on the wells alone
+    count, misses = map(int, at.markdown[0].value.split())
+    assert count == 3000
+    store = Store(f"sqlite:///{demo_db_path / 'gwmap.sqlite'}")
+    with store.session(system_user("hydro")) as s:
+        s.scalars(select(Lead)).first().description = "另一张表的改动"
+    at.run()
+    assert list(map(int, at.markdown[0].value.split())) == [3000, misses]  # kept
+    with store.session(system_user("hydro")) as s:
+        s.add(Well(well_code="READ1", lon=115.5, lat=36.5, aquifer="shallow", use="irrigation", status="in_use"))
+    at.run()
+    assert list(map(int, at.markdown[0].value.split())) == [3001, misses + 1]
