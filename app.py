@@ -9,6 +9,7 @@ from gwmap.ui.i18n import t
 
 data.county()  # the county's profile first: every title and message names it
 st.set_page_config(page_title=t("app.title"), page_icon=str(PROJECT_ROOT / "static" / "favicon.png"), layout="wide")
+nav_box = st.sidebar.container()  # the page links, at the top of the sidebar once someone has signed in
 shell.language_switch()
 shell.demo_banner()
 resolved = shell.current_user()
@@ -34,10 +35,15 @@ if user is None or can(user, "users.manage"):
         st.Page("pages/accounts.py", title=t("nav.accounts"), icon=":material/group:", url_path="accounts"),
         st.Page("pages/audit.py", title=t("nav.audit"), icon=":material/history:", url_path="audit"),
     ]
-# The navigation runs before the sign-in gate, hidden while nobody is signed in and running nothing: a
-# deep link (/registry?well=…) opened signed out is still the page shown once the user has signed in.
-nav = st.navigation(pages, position="sidebar" if user is not None else "hidden")
+# The navigation runs before the sign-in gate and runs nothing: a deep link (/registry?well=…) opened signed
+# out is still the page shown once the user has signed in.  Streamlit's own sidebar list is off
+# (client.showSidebarNavigation = false: it would list the pages/ files before anyone signs in); the links are
+# drawn here, for the signed-in user's pages only.
+nav = st.navigation(pages, position="hidden")
 user = shell.require_user(frame=False, resolved=resolved)  # the sign-in form and the end of the run if nobody
+with nav_box:
+    for page in pages:
+        st.page_link(page, label=page.title, icon=page.icon)
 
 st.sidebar.caption(t("app.signed_in_as", name=user.display_name, role=t(f"role.{user.role}")))
 if st.sidebar.button(t("app.logout")):

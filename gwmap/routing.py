@@ -192,8 +192,10 @@ def check_size(stops: int) -> None:
 
 
 def _monotone(progress: Progress | None) -> Progress:
-    """``progress`` that never goes back: each step reports its own share, and a later step may start below
-    where a slow earlier one ended (seen under load: 0.7246 then 0.7).
+    """``progress`` that never goes back.
+
+    Each step reports its own share, and a later step may start below where a slow earlier one ended (seen
+    under load: 0.7246 then 0.7).
 
     >>> seen = []
     >>> report = _monotone(lambda f, phase: seen.append(f))

@@ -1,4 +1,4 @@
-"""Cached reads for the pages, keyed by the store's data version so edits show at once."""
+"""Cached reads for the pages, each keyed by the tables its SQL read (:func:`reader`), so edits show at once."""
 
 from __future__ import annotations
 

@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from gwmap.config import PROJECT_ROOT
-from tests.conftest import DATA
+from tests.conftest import DATA, cli
 
 
 def run(args, data_dir, input_=None):
+    """The real command in its own process (the end-to-end runs; argument checks use ``tests.conftest.cli``)."""
     env = {**os.environ, "GWMAP_DATA_DIR": str(data_dir)}
     env.pop("GWMAP_DATABASE_URL", None)
     return subprocess.run([sys.executable, "-m", "gwmap", *args], cwd=PROJECT_ROOT, env=env,
@@ -60,7 +61,7 @@ def test_init_demo_create_user_and_import(demo_db_path):
     (["import-boundaries", "data/README.md", "--name-field", "name"], "err.boundary.format"),
 ])
 def test_bad_input_exits_non_zero_with_the_reason(tmp_path, args, code):
-    r = run(args, tmp_path)
+    r = cli(args, tmp_path)
     assert r.returncode == 2 and code in r.stderr
 
 
@@ -129,7 +130,7 @@ def test_cone_without_a_boundary_says_which_extent_it_measured(survey_csv, tmp_p
     (["surface", "missing.csv", "--value", "v", "--out", "x.tif"], "err.file.missing"),
 ])
 def test_analysis_commands_refuse_bad_input(survey_csv, tmp_path, args, code):
-    r = run([a.replace("{csv}", str(survey_csv)) for a in args], tmp_path)
+    r = cli([a.replace("{csv}", str(survey_csv)) for a in args], tmp_path)
     assert r.returncode == 2 and code in r.stderr
 
 
@@ -163,7 +164,7 @@ def test_route_command_in_a_projected_plane(tmp_path):
 def test_route_command_refuses_bad_input(tmp_path, content, args, code):
     path = tmp_path / "p.csv"
     path.write_text(content)
-    r = run(["route", str(path), *args], tmp_path)
+    r = cli(["route", str(path), *args], tmp_path)
     assert r.returncode == 2 and code in r.stderr
 
 

@@ -64,7 +64,8 @@ def test_a_calibrated_well_lends_its_efficiency_scaled_by_the_neighbours_lift(tw
     assert coef.at[b.well_code, "coefficient"] == pytest.approx(
         8.0 * coef.at[a.well_code, "lift_m"] / coef.at[b.well_code, "lift_m"], rel=1e-9)
     assert coef.at[a.well_code, "efficiency"] == pytest.approx(8.0 * coef.at[a.well_code, "lift_m"] / 367.1, rel=1e-3)
-    assert (coef["lift_m"] == coef["depth_m"] + ledger.EXTRA_LIFT_M).all()
+    # the lift is the depth to water and 8 m more (drawdown, pipes, discharge: the README's figure, written here)
+    assert (coef["lift_m"] == coef["depth_m"] + 8.0).all()
 
 
 def test_the_ledger_states_each_figure_s_source_and_the_year_adds_up(two_wells):
@@ -185,7 +186,7 @@ def test_the_year_ledger_by_well_adds_up_and_its_excel_says_the_same(power_db_pa
     # an electricity well: kWh × coefficient; its lift is the depth plus the extra lift; the source named
     e = w[(w["m3_electricity"] > 0) & (w["m3_metered"] == 0) & (w["m3_quota"] == 0)].iloc[0]
     assert e["m3"] == pytest.approx(e["kwh"] * e["coefficient"], rel=1e-9)
-    assert e["lift_m"] == pytest.approx(max(e["depth_m"], 0) + ledger.EXTRA_LIFT_M)
+    assert e["lift_m"] == pytest.approx(max(e["depth_m"], 0) + 8.0)  # depth and 8 m (see above)
     assert e["coef_source"] in ("calibrated", "township", "aquifer", "default")
     permitted = w[w["permitted_m3_per_year"] > 0]
     assert (permitted["share"] - permitted["m3"] / permitted["permitted_m3_per_year"]).abs().max() < 1e-9

@@ -26,7 +26,7 @@ def test_versions_follow_writes_within_a_run_and_between_runs(demo_db_path, monk
     monkeypatch.setenv("GWMAP_DATA_DIR", str(demo_db_path))
     monkeypatch.delenv("GWMAP_DATABASE_URL", raising=False)
     st.cache_resource.clear()
-    at = AppTest.from_string(SCRIPT).run()
+    at = AppTest.from_string(SCRIPT, default_timeout=60).run()
     first, again, after = map(int, at.markdown[0].value.split())
     assert first == again == after > 0
     at.session_state["write"] = True
@@ -72,7 +72,7 @@ def test_a_reader_is_keyed_by_the_tables_its_sql_read(demo_db_path, monkeypatch)
     monkeypatch.delenv("GWMAP_DATABASE_URL", raising=False)
     st.cache_resource.clear()
     st.cache_data.clear()
-    at = AppTest.from_string(READER).run()
+    at = AppTest.from_string(READER, default_timeout=60).run()
     at.run()  # the first answer was keyed on every table; from now on on the wells alone
     count, misses = map(int, at.markdown[0].value.split())
     assert count == 3000
