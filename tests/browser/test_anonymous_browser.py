@@ -21,7 +21,7 @@ def _only_the_sign_in_form(page, url: str, name: str) -> None:
     page.goto(url)
     page.get_by_label("用户名").wait_for(timeout=60_000)
     page.get_by_label("密码", exact=True).wait_for(timeout=10_000)
-    page.wait_for_timeout(1_500)  # let anything else the page would draw arrive
+    page.wait_for_timeout(500)  # the form ends the run (st.stop): nothing drawn later can follow
     body = page.locator("[data-testid=\"stMain\"]").inner_text()
     assert "冠县地下水监管一张图" in body, name
     for leak in ("371525", "XS2026", "下载", "Download", "取水权人", "操作日志", "admin"):

@@ -27,7 +27,7 @@ def _settle(page) -> str:
     page.locator('[data-testid="stMain"]').wait_for(timeout=60_000)
     last = None
     for _ in range(120):
-        page.wait_for_timeout(1_000)
+        page.wait_for_timeout(500)
         if page.locator('[data-testid="stStatusWidget"]').count():
             continue
         text = page.evaluate(VISIBLE_TEXT)

@@ -28,6 +28,9 @@ from tests.office_files import (  # noqa: E402
     township_file_gcj02,
 )
 
+#: One worker runs this module: its steps are one county set up once, read by every test.
+pytestmark = pytest.mark.xdist_group("your_county")
+
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory):
