@@ -196,8 +196,6 @@ def test_accounts_page_refuses_a_leader(make_app, demo_db_path, lang):
     assert (audit.action == "denied").any() and (audit.actor == "leader").any()
 
 
-
-
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", ["accounts.py", "audit.py", "dashboard.py", "registry.py"])
 def test_a_page_run_without_app_py_shows_only_the_sign_in_form(make_app, lang, page):
