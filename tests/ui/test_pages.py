@@ -723,7 +723,7 @@ def test_routes_page_plans_prints_and_saves(make_app, demo_db_path, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_routes_page_short_day_says_why_and_far_start_is_refused(make_app, lang):
+def test_routes_page_short_day_says_why_and_far_start_is_refused(make_app, demo_db_path, lang):
     at = make_app(lang, ENFORCE, "pages/routes.py")
     num = {n.label: n for n in at.number_input}
     num[translate("routes.teams", lang)].set_value(1)
@@ -742,7 +742,23 @@ def test_routes_page_short_day_says_why_and_far_start_is_refused(make_app, lang)
     num[translate("routes.start_lon", lang)].set_value(116.9)  # some 110 km east of the county
     next(b for b in at.button if b.label == translate("routes.plan", lang)).click().run()
     assert not at.exception and "116.90000" in at.error[0].value
-    assert at.error[0].value.startswith(translate("err.route.far", lang, limit="50", km="X", ids="Y").split("50")[0])
+    # the distance it names, measured here on the ellipsoid from the start to the nearest point of the county
+    import re
+
+    import geopandas as gpd
+    from pyproj import Geod
+    from shapely.geometry import Point
+    from shapely.ops import nearest_points
+
+    template = re.escape(translate("err.route.far", lang, limit="50", km="KM", ids="IDS"))
+    said = re.fullmatch(template.replace("KM", "(?P<km>[\\d,]+)").replace("IDS", "(?P<ids>.+)"), at.error[0].value)
+    assert said, at.error[0].value
+    start_lat = num[translate("routes.start_lat", lang)].value
+    outline = gpd.GeoSeries([repo.current_boundaries(_store(demo_db_path))[2]], crs=4326).to_crs(32650)
+    start = gpd.GeoSeries([Point(116.9, start_lat)], crs=4326).to_crs(32650)
+    near = gpd.GeoSeries(list(nearest_points(start.iloc[0], outline.iloc[0])), crs=32650).to_crs(4326)
+    km = Geod(ellps="WGS84").inv(near.iloc[0].x, near.iloc[0].y, near.iloc[1].x, near.iloc[1].y)[2] / 1000
+    assert abs(int(said["km"].replace(",", "")) - km) <= 1.0
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -1177,6 +1193,11 @@ def test_a_cone_threshold_that_takes_in_the_county_is_called_out(make_app, demo_
     set_profile(_store(demo_db_path), system_user("admin", "t"), cone_threshold_m=1.0)  # every well is deeper
     at = make_app(lang, LEADER)
     assert translate("dash.cone_rule_depth", lang, threshold="1") in [c.value for c in at.caption]
-    warn = [w.value for w in at.warning if w.value.startswith(translate("warn.dash.cone_too_wide", lang, share="X",
-                                                                        threshold="1").split("X")[0])]
-    assert len(warn) == 1
+    # the share it names: the cone's area as the page states it, over the county's stored area
+    import re
+
+    area = float(re.search(r"([\d,.]+) km²", at.subheader[0].value).group(1).replace(",", ""))
+    county_km2 = repo.current_boundaries(_store(demo_db_path))[0].county_area_km2
+    assert area / county_km2 > 0.9
+    assert translate("warn.dash.cone_too_wide", lang, share=f"{area / county_km2:.0%}", threshold="1") in [
+        w.value for w in at.warning]
