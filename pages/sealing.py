@@ -83,8 +83,8 @@ if editor:
                 sid = data.selectbox(st, t("field.well_code"), list(planned["id"]),
                                    format_func=dict(zip(planned["id"], planned["well_code"])).get)
                 w1, w2, w3 = st.columns(3)
-                start = w1.date_input(t("sealing.started_on"))
-                end = w2.date_input(t("sealing.finished_on"))
+                start = w1.date_input(t("sealing.started_on"), clock.today())
+                end = w2.date_input(t("sealing.finished_on"), clock.today())
                 method = data.selectbox(w3, t("sealing.method"), METHODS, format_func=lambda v: tr(f"sealing.method_name.{v}"))
                 material = w1.text_input(t("sealing.material"))
                 contractor = w2.text_input(t("sealing.contractor"))
@@ -105,7 +105,7 @@ if editor:
                 sid = data.selectbox(st, t("field.well_code"), list(done["id"]),
                                    format_func=dict(zip(done["id"], done["well_code"])).get)
                 v1, v2 = st.columns(2)
-                when = v1.date_input(t("sealing.accepted_on"))
+                when = v1.date_input(t("sealing.accepted_on"), clock.today())
                 verdict = v2.text_input(t("sealing.verdict"), value="合格")
                 s1, s2, s3, s4 = st.columns(4)
                 sig = [s1.text_input(t("sealing.contractor")), s2.text_input(t("sealing.supervisor")),
@@ -125,7 +125,7 @@ if editor:
                 else:  # a province's tens of thousands: typed (the core refuses a code that is not on standby)
                     code = r1.text_input(t("field.well_code"), help=t("sealing.type_code", n=f"{n_standby:,}")).strip()
                 approval = r2.text_input(t("sealing.approval_no"))
-                approved = r3.date_input(t("sealing.approved_on"))
+                approved = r3.date_input(t("sealing.approved_on"), clock.today())
                 if st.form_submit_button(t("sealing.reenable")):
                     run(lambda: reenable(store, user, well_code=code, approval_no=approval, approved_on=approved),
                         t("sealing.saved"))

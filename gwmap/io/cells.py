@@ -100,6 +100,13 @@ def find_header_row(rows: list[list[Any]], known: set[str], *, key=None, look: i
 
     ``key`` reduces a cell to the form ``known`` holds (see :func:`gwmap.io.checks.header_stem`).  Title rows
     (机井台账（截至2024年12月31日）, 填报单位…, 单位：米、万立方米) name none and are passed over.
+    Naming none, a file whose first rows hold one cell each (a title) has its header on the first row
+    with several: the columns are then the file's own, for the user to map.
+
+    >>> find_header_row([["馆陶县2026年秋季统测表"], ["站名", "日期", "埋深(厘米)"], ["王庄", "2026-10-04", 1250]], set())
+    1
+    >>> find_header_row([["井号", "日期"], ["J1", "2026-10-04"]], set()) is None
+    True
     """
     key = key or (lambda c: str(c).strip())
     best, best_hits = None, 1
@@ -107,6 +114,11 @@ def find_header_row(rows: list[list[Any]], known: set[str], *, key=None, look: i
         hits = sum(1 for c in row if not blank(c) and key(c) in known)
         if hits > best_hits:
             best, best_hits = i, hits
+    if best is None:
+        filled = [sum(1 for c in row if not blank(c)) for row in rows[:look]]
+        first = next((i for i, n in enumerate(filled) if n >= 2), None)
+        if first and all(n <= 1 for n in filled[:first]):
+            best = first
     return best
 
 

@@ -110,7 +110,7 @@ class Store:
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = _make_engine(url)
-        #: Write transactions committed by this process (see gwmap.ui.data.version).
+        #: Write transactions committed by this process (see gwmap.ui.data.versions).
         self.writes = 0
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
         audit.install(self._factory)

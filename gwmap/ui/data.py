@@ -7,7 +7,7 @@ import streamlit as st
 from gwmap.store import repo
 from gwmap.ui.resources import settings, store
 
-__all__ = ["onemap_layers", "current_boundaries", "version", "versions", "reader", "rendered_map", "run_memo"]
+__all__ = ["onemap_layers", "current_boundaries", "versions", "reader", "rendered_map", "run_memo"]
 
 
 def run_memo() -> dict | None:
@@ -58,13 +58,6 @@ def versions(tables) -> tuple:
             memo["versions"] = cached
         known = cached[1]
     return tuple((t, known[t]) for t in tables)
-
-
-def version(*tables: str) -> int:
-    """The newest change to ``tables`` (audit ids only): for the few keys made outside :func:`reader`."""
-    from gwmap.store.triggers import AUDITED_TABLES
-
-    return max((v for t, v in versions(tables) if t in AUDITED_TABLES), default=0)
 
 
 #: The tables each cached reader was seen to read (found from its SQL: :meth:`gwmap.store.Store.reading`).

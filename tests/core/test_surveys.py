@@ -229,3 +229,16 @@ def test_a_long_time_series_uploaded_as_a_round_flags_every_repeat(demo_store):
     check = check_survey(df, m, wells=wells, today=date(2026, 11, 28))  # grouped once: seconds, not minutes
     twice = [p for p in check.flags if p.code == "warn.survey.twice"]
     assert len(twice) == n and twice[0].params["rows"] == "5, 8, 11, 14, 17, …"
+
+
+def test_a_file_with_a_title_row_and_headers_of_its_own_keeps_its_columns():
+    """Another county's GBK sheet: a one-cell title, headers gwmap does not know, a 合计 footer: the columns are
+    the file's own (for the user to map), the title is passed over and the footer left out."""
+    from gwmap.surveys import read_survey
+
+    raw = ("馆陶县2026年秋季地下水位统测表\n站名,日期,水位埋深(厘米),备注\n王庄,2026.10.4,1250,\n"
+           "李村,10月5日,abc,井口损坏\n合计,,,\n").encode("gbk")
+    df = read_survey(raw, "邯郸水位.csv")
+    assert list(df.columns) == ["站名", "日期", "水位埋深(厘米)", "备注"]
+    assert list(df["站名"]) == ["王庄", "李村"] and list(df.index) == [3, 4]  # sheet rows
+    assert df.attrs["title"] == "馆陶县2026年秋季地下水位统测表" and df.attrs["footer"] == "合计"

@@ -12,12 +12,12 @@ from gwmap.store.models import Well
 from gwmap.store.users import system_user
 from gwmap.ui import data, resources
 
-first = data.version("wells")
-again = data.version("wells")
+first = dict(data.versions(["wells"]))["wells"]
+again = dict(data.versions(["wells"]))["wells"]
 if st.session_state.get("write"):
     with resources.store().session(system_user("hydro")) as s:
         s.add(Well(well_code="MEMO1", lon=115.5, lat=36.5, aquifer="shallow", use="irrigation", status="in_use"))
-after = data.version("wells")
+after = dict(data.versions(["wells"]))["wells"]
 st.write(f"{first} {again} {after}")
 '''
 
