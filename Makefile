@@ -51,6 +51,7 @@ bench: venv
 	$(PY) bench/bench_export.py --wells 100000
 	$(PY) bench/bench_scale.py --wells 100000
 	$(PY) bench/bench_users.py --users 30 --processes 2 --wells 100000
+	$(PY) bench/bench_reads.py
 
 ## demo-data: rebuild data/ from scripts/build_demo_data.py (fixed seed; output is committed)
 demo-data: venv

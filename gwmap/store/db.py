@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import contextvars
+import functools
 import logging
 import re
 from collections.abc import Iterator
@@ -62,18 +63,21 @@ def unnoted() -> Iterator[None]:
         _READ.reset(token)
 
 
-def _note_statement(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
-    seen = _READ.get()
-    if seen is None:
-        return
+@functools.lru_cache(maxsize=4096)
+def _tables_of(statement: str) -> frozenset[str]:
+    """The gwmap tables a statement's FROM and JOIN name (statements repeat: each is parsed once)."""
     from gwmap.store.models import Base
 
     known = Base.metadata.tables
-    for group in _TABLE_NAMES.findall(statement):
-        for part in group.split(","):
-            name = part.split()[0].strip('"') if part.split() else ""
-            if name in known:
-                seen.add(name)
+    names = (part.split()[0].strip('"') for group in _TABLE_NAMES.findall(statement)
+             for part in group.split(",") if part.split())
+    return frozenset(n for n in names if n in known)
+
+
+def _note_statement(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    seen = _READ.get()
+    if seen is not None:
+        seen |= _tables_of(statement)
 
 
 def _make_engine(url: str) -> Engine:
