@@ -168,11 +168,13 @@ def _stage_before(to_stage: str) -> str:
 def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, note: str = "",
             deadline: date | None = None, evidence: list[Attachment] | None = None,
             evidence_dir: Path, lon: float | None = None, lat: float | None = None,
-            expected_version: int | None = None) -> int:
+            expected_version: int | None = None, accuracy_m: float | None = None, within=None) -> int:
     """Move a lead to its next stage with the finding, evidence and (for rectification) a deadline.
 
     ``expected_version`` is the lead's ``row_version`` the form showed; if the
     case moved on since, the step is refused (:class:`~gwmap.errors.ConflictError`).
+    ``within(session, lead, step)`` runs in the same transaction (the field page records its submission
+    there: the step and the record that it was received are stored together or not at all).
 
     Raises
     ------
@@ -213,22 +215,26 @@ def advance(store: Store, user: CurrentUser, lead_code: str, to_stage: str, *, n
         visit = to_stage in ("inspected", "reinspected")
         step = LeadStep(lead_id=lead.id, stage=to_stage, by=user.username, note=note.strip()[:4000],
                         deadline=deadline if to_stage == "rectifying" else None, lon=lon, lat=lat,
-                        dispatch_id=dispatch_for_lead(s, lead_code, today) if visit else None)
+                        accuracy_m=accuracy_m, dispatch_id=dispatch_for_lead(s, lead_code, today) if visit else None)
         s.add(step)
         s.flush()
         for f, mime in checked:
             sha = store_file(f.data, evidence_dir)
             e_lon, e_lat, taken = exif_position(f.data) if mime == "image/jpeg" else (None, None, None)
-            source = "exif" if e_lon is not None else ("entered" if f.lon is not None else "none")
+            source = "exif" if e_lon is not None else ((f.source or "entered") if f.lon is not None else "none")
             p_lon = e_lon if e_lon is not None else f.lon
             p_lat = e_lat if e_lat is not None else f.lat
             s.add(Evidence(lead_id=lead.id, step_id=step.id, sha256=sha, filename=Path(f.filename).name[:255],
-                           mime=mime, size_bytes=len(f.data), uploaded_by=user.username, taken_at=taken,
+                           mime=mime, size_bytes=len(f.data), uploaded_by=user.username, taken_at=taken or f.taken_at,
                            lon=p_lon, lat=p_lat, gps_source=source,
+                           accuracy_m=None if e_lon is not None else f.accuracy_m,
                            offset_m=None if p_lon is None else round(distance_m(lead.lon, lead.lat, p_lon, p_lat), 1)))
         lead.stage = to_stage
         if to_stage == "rectifying":
             lead.rectify_deadline = deadline
+        if within is not None:
+            s.flush()
+            within(s, lead, step)
         return step.id
 
 

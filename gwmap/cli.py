@@ -52,6 +52,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
             # the abstraction ledger's records: kept out of load_demo, whose database every test copies
             out["demo_power"] = add_demo_power(store, DEMO_LOADER)
+        from gwmap.demo import ensure_demo_dispatch
+
+        out["demo_dispatch"] = ensure_demo_dispatch(store)  # today's stops for the demo team's field page
     else:
         from gwmap.store.users import disable_demo_accounts
 

@@ -57,6 +57,9 @@ class Settings:
     session_idle_min: int = 120
     session_max_h: int = 12
     map_points: int = 20_000
+    #: the field page: a position rougher than this (m) is flagged; photos are shrunk to this many pixels
+    field_accuracy_m: int = 30
+    field_photo_px: int = 1600
 
     @property
     def session_limits(self):
@@ -99,6 +102,8 @@ def get_settings(env: dict[str, str] | None = None) -> Settings:
         session_idle_min=_minutes(env, "GWMAP_SESSION_IDLE_MIN", 120, upper=24 * 60),
         session_max_h=_minutes(env, "GWMAP_SESSION_MAX_H", 12, upper=24 * 7),
         map_points=_minutes(env, "GWMAP_MAP_POINTS", 20_000, upper=200_000),
+        field_accuracy_m=_minutes(env, "GWMAP_FIELD_ACCURACY_M", 30, upper=5_000),
+        field_photo_px=_minutes(env, "GWMAP_FIELD_PHOTO_PX", 1600, upper=8_000),
     )
 
 

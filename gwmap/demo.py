@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,7 +32,7 @@ from gwmap.surveys import find_outliers
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["load_demo", "ensure_demo_users", "DEMO_ACTOR"]
+__all__ = ["load_demo", "ensure_demo_users", "ensure_demo_dispatch", "DEMO_ACTOR", "DEMO_TEAM"]
 
 DEMO_ACTOR = "demo-loader"
 DEMO_LOADER = system_user(DEMO_ACTOR, "演示数据")
@@ -178,3 +179,35 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
                                   qc_flag="" if ok else "implausible"))
     logger.info("demo county loaded from %s", data_dir)
     return True
+
+
+#: The demo's enforcement team: its name and members (the demo account ``enforce``).
+DEMO_TEAM = ("执法一组", ("enforce",))
+#: Stops in the demo's day: the most urgent targets of the day (overdue first), as a team would take out.
+DEMO_DAY_STOPS = 10
+
+
+def ensure_demo_dispatch(store: Store, day: date | None = None) -> int | None:
+    """Save a dispatch for ``day`` (the county's today) for the demo team unless it has one; its id, or None.
+
+    So that the field page (``/field/``) is never empty in the demo: ``init --demo`` (``make run``) calls it,
+    and so does the field page's day in demo mode when the server has run past midnight.
+    """
+    from gwmap import clock
+    from gwmap.dispatch import TeamCrew, day_targets, plan_day, save_dispatch, team_of
+
+    day = day or clock.today()
+    name, members = DEMO_TEAM
+    if team_of(store, members[0], day) is not None:
+        return None
+    targets = day_targets(store, today=day)
+    if targets.empty:
+        return None
+    # the most urgent first, then the nearest to the county seat, as a team leader would cut a day
+    lon0, lat0 = targets["lon"].mean(), targets["lat"].mean()
+    near = (targets["lon"] - lon0) ** 2 + (targets["lat"] - lat0) ** 2
+    picked = targets.assign(_near=near).sort_values(["priority", "_near"], ascending=[False, True])
+    plan = plan_day(picked.head(DEMO_DAY_STOPS).drop(columns="_near"), teams=1, time_limit_s=1.0)
+    dispatch_id = save_dispatch(store, DEMO_LOADER, plan, day=day, crews=[TeamCrew(1, name, members)])
+    logger.info("demo dispatch %s saved for %s (%d stops)", dispatch_id, day, len(plan.stops))
+    return dispatch_id

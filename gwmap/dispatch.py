@@ -23,13 +23,14 @@ from gwmap import clock
 from gwmap.errors import InputDataError
 from gwmap.routing import Progress, check_size, euclidean_matrix, road_matrix, solve
 from gwmap.store.db import Store
-from gwmap.store.models import Dispatch, DispatchStop
+from gwmap.store.models import Dispatch, DispatchStop, DispatchTeam, User
 from gwmap.store.users import CurrentUser, authorize
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["check_stops", "FAR_KM", "TARGET_KINDS", "DayPlan", "day_targets", "plan_day",
-           "save_dispatch", "dispatch_for_lead", "default_start", "county_grid_crs", "time_limit_for"]
+           "save_dispatch", "dispatch_for_lead", "TeamCrew", "saved_dispatches", "dispatch_stops", "team_of",
+           "default_start", "county_grid_crs", "time_limit_for"]
 
 #: kind -> priority when the day is too short (higher is kept first)
 TARGET_KINDS = {"overdue": 3, "lead": 2, "sealed_well": 1, "spot_check": 0}
@@ -263,17 +264,110 @@ def plan_day(targets: pd.DataFrame, *, start: tuple[float, float] | None = None,
                                                   "priority", "reason"]), params)
 
 
-def save_dispatch(store: Store, user: CurrentUser, plan: DayPlan, *, day: date) -> int:
-    """Save the routes as a dispatch tied to its cases; inspections recorded later link back to it."""
+@dataclass(frozen=True)
+class TeamCrew:
+    """Who goes out as one team of a dispatch: its number in the plan, its name, the members' user names."""
+
+    team: int
+    name: str = ""
+    members: tuple[str, ...] = ()
+
+
+def _check_crews(s, plan: DayPlan, crews: list[TeamCrew]) -> list[TeamCrew]:
+    """One crew per team of the plan, named (default 第N组), its members active accounts that may record cases."""
+    teams = sorted({int(t) for t in plan.stops["team"]}) or [1]
+    given = {c.team: c for c in crews}
+    unknown = sorted(set(given) - set(range(1, int(plan.params.get("teams", len(teams))) + 1)) - set(teams))
+    if unknown:
+        raise InputDataError("err.dispatch.team", f"No team {unknown[0]} in this plan.", team=unknown[0])
+    names = {m for c in crews for m in c.members}
+    rows = dict(s.execute(select(User.username, User.role).where(User.username.in_(names), User.active)).all())
+    bad = sorted(m for m in names if rows.get(m) not in ("enforcement", "admin"))
+    if bad:
+        raise InputDataError("err.dispatch.member", f"{bad[0]} cannot go out on inspections.", user="、".join(bad))
+    twice = sorted({m for m in names if sum(m in c.members for c in crews) > 1})
+    if twice:
+        raise InputDataError("err.dispatch.member_twice", f"{twice[0]} is in two teams.", user="、".join(twice))
+    out = []
+    for team in teams:
+        c = given.get(team, TeamCrew(team))
+        name = " ".join(c.name.split())[:64]
+        out.append(TeamCrew(team, name or f"第{team}组", tuple(dict.fromkeys(c.members))))
+    return out
+
+
+def save_dispatch(store: Store, user: CurrentUser, plan: DayPlan, *, day: date,
+                  crews: list[TeamCrew] | None = None) -> int:
+    """Save the routes as a dispatch tied to its cases; inspections recorded later link back to it.
+
+    ``crews`` names each team and the accounts that go out with it: each member's field page shows the
+    team's stops on ``day``.  A team without a crew is saved as 第N组 with no members.
+    """
     authorize(store, user, "leads.edit", target=f"dispatch {day}")
     with store.session(user) as s:
+        checked = _check_crews(s, plan, list(crews or []))
         d = Dispatch(day=day, created_by=user.username, params_json=json.dumps(plan.params, ensure_ascii=False))
         s.add(d)
         s.flush()
         for r in plan.stops.itertuples():
             s.add(DispatchStop(dispatch_id=d.id, team=int(r.team), seq=int(r.seq), kind=r.kind, ref=r.ref,
                                lon=float(r.lon), lat=float(r.lat), arrival=r.arrival))
+        for c in checked:
+            s.add(DispatchTeam(dispatch_id=d.id, team=c.team, name=c.name, members=",".join(c.members)))
         return d.id
+
+
+def saved_dispatches(store: Store, *, day: date | None = None, since: date | None = None) -> pd.DataFrame:
+    """Saved dispatches (of ``day``, or from ``since``), one row per team: name, members, stops, who saved it.
+
+    Counted by the database (one query), newest first.
+    """
+    from sqlalchemy import func
+
+    stops = (select(DispatchStop.dispatch_id, DispatchStop.team, func.count().label("stops"))
+             .group_by(DispatchStop.dispatch_id, DispatchStop.team).subquery())
+    q = (select(Dispatch.id, Dispatch.day, Dispatch.created_by, Dispatch.created_at, stops.c.team, stops.c.stops,
+                DispatchTeam.name, DispatchTeam.members)
+         .join(stops, stops.c.dispatch_id == Dispatch.id)
+         .join(DispatchTeam, (DispatchTeam.dispatch_id == Dispatch.id) & (DispatchTeam.team == stops.c.team),
+               isouter=True)
+         .order_by(Dispatch.day.desc(), Dispatch.id.desc(), stops.c.team))
+    if day is not None:
+        q = q.where(Dispatch.day == day)
+    if since is not None:
+        q = q.where(Dispatch.day >= since)
+    with store.session() as s:
+        rows = s.execute(q).all()
+    df = pd.DataFrame(rows, columns=["dispatch_id", "day", "created_by", "created_at", "team", "stops", "name",
+                                     "members"])
+    df["name"] = [n or f"第{t}组" for n, t in zip(df["name"], df["team"], strict=True)]
+    df["members"] = df["members"].fillna("")
+    return df
+
+
+def team_of(store: Store, username: str, day: date) -> tuple[int, int, str, list[str]] | None:
+    """The newest dispatch of ``day`` with a team ``username`` is in: (dispatch id, team, team name, members)."""
+    with store.session() as s:
+        rows = s.execute(select(DispatchTeam.dispatch_id, DispatchTeam.team, DispatchTeam.name, DispatchTeam.members)
+                         .join(Dispatch, Dispatch.id == DispatchTeam.dispatch_id).where(Dispatch.day == day)
+                         .order_by(Dispatch.id.desc(), DispatchTeam.team)).all()
+    for did, team, name, members in rows:
+        people = [m for m in members.split(",") if m]
+        if username in people:
+            return did, team, name, people
+    return None
+
+
+def dispatch_stops(store: Store, dispatch_id: int, team: int | None = None) -> pd.DataFrame:
+    """The stops of a saved dispatch (one team's, or all), in order."""
+    q = (select(DispatchStop.team, DispatchStop.seq, DispatchStop.kind, DispatchStop.ref, DispatchStop.lon,
+                DispatchStop.lat, DispatchStop.arrival).where(DispatchStop.dispatch_id == dispatch_id)
+         .order_by(DispatchStop.team, DispatchStop.seq))
+    if team is not None:
+        q = q.where(DispatchStop.team == team)
+    with store.session() as s:
+        rows = s.execute(q).all()
+    return pd.DataFrame(rows, columns=["team", "seq", "kind", "ref", "lon", "lat", "arrival"])
 
 
 def dispatch_for_lead(session, lead_code: str, today: date) -> int | None:

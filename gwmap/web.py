@@ -82,5 +82,9 @@ async def signout(request: Request) -> Response:
     return response
 
 
-def routes() -> list[Route]:
-    return [Route(SESSION_PATH, session, methods=["POST"]), Route(SIGNOUT_PATH, signout, methods=["POST"])]
+def routes() -> list:
+    """The session-cookie endpoints and the field page (:mod:`gwmap.web_field`), mounted before Streamlit's."""
+    from gwmap.web_field import field_routes
+
+    return [Route(SESSION_PATH, session, methods=["POST"]), Route(SIGNOUT_PATH, signout, methods=["POST"]),
+            *field_routes()]

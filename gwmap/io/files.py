@@ -6,6 +6,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from gwmap.errors import InputDataError
@@ -18,7 +19,9 @@ class Attachment:
     """A file a user attaches to a record (a photo, a scanned notice): name, bytes, and what goes with it.
 
     ``lon``/``lat``: the position the inspector typed (or the phone gave) for a photo whose EXIF has none;
-    ``kind``: what the photo shows where a record keeps several (a sealing's ``before`` and ``after``).
+    ``kind``: what the photo shows where a record keeps several (a sealing's ``before`` and ``after``);
+    ``taken_at`` (UTC) and ``accuracy_m``: what the phone recorded with a photo taken on the field page
+    (phone browsers strip EXIF, so the page sends the position and time itself; ``source="device"``).
     """
 
     filename: str
@@ -26,6 +29,9 @@ class Attachment:
     lon: float | None = None
     lat: float | None = None
     kind: str = ""
+    taken_at: datetime | None = None
+    accuracy_m: float | None = None
+    source: str = "entered"
 
 MAX_PHOTO_MB = 50
 #: File signatures accepted; anything else (a renamed .exe, say) is refused.

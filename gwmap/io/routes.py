@@ -9,10 +9,10 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 
-from gwmap.crs import wgs84_to_gcj02
+from gwmap.crs import gcj02_to_bd09, wgs84_to_gcj02
 from gwmap.fonts import pdf_font
 
-__all__ = ["amap_link", "gpx_bytes", "kml_bytes", "route_xlsx", "route_docx", "route_pdf"]
+__all__ = ["amap_link", "nav_links", "NAV_APPS", "gpx_bytes", "kml_bytes", "route_xlsx", "route_docx", "route_pdf"]
 
 Translate = Callable[[str], str]
 
@@ -25,6 +25,35 @@ def amap_link(lon: float, lat: float, name: str) -> str:
     """
     glon, glat = wgs84_to_gcj02(lon, lat)
     return f"https://uri.amap.com/marker?position={glon:.6f},{glat:.6f}&name={quote(str(name))}&coordinate=gaode"
+
+
+#: The phone map apps the field page's 导航 opens, in the order offered.
+NAV_APPS = ("amap", "baidu", "tencent")
+
+
+def nav_links(lon: float, lat: float, name: str, *, app_name: str = "gwmap") -> dict[str, str]:
+    """Links that open turn-by-turn navigation to a WGS84 point in AMap, Baidu and Tencent maps.
+
+    Each app's web URI (it hands over to the app when installed, else opens its mobile web map):
+    AMap (``uri.amap.com/navigation``) and Tencent (``apis.map.qq.com/uri/v1/routeplan``) take GCJ-02,
+    Baidu's marker page (``api.map.baidu.com/marker``, whose 到这去 starts the route; its direction URI
+    wants a start point) takes BD-09 (``coord_type=bd09ll``).  AMap and Tencent start from where the phone
+    is.  ``app_name`` is the caller's name the apps ask for (``src``, ``referer``).
+
+    >>> nav_links(115.5, 36.5, "XS1")["amap"].split("to=")[1][:10]
+    '115.505911'
+    """
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    blon, blat = gcj02_to_bd09(glon, glat)
+    label, src = quote(str(name)), quote(app_name)
+    return {
+        "amap": f"https://uri.amap.com/navigation?to={glon:.6f},{glat:.6f},{label}&mode=car&coordinate=gaode"
+                f"&callnative=1&src={src}",
+        "baidu": f"https://api.map.baidu.com/marker?location={blat:.6f},{blon:.6f}&title={label}&content={label}"
+                 f"&output=html&coord_type=bd09ll&src={src}",
+        "tencent": f"https://apis.map.qq.com/uri/v1/routeplan?type=drive&to={label}&tocoord={glat:.6f},{glon:.6f}"
+                   f"&referer={src}",
+    }
 
 
 def _where(r, names: dict[str, str]) -> str:

@@ -18,7 +18,8 @@ __all__ = [
     "Base", "Versioned", "CodeCounter", "User", "LoginThrottle", "AuditEvent", "BoundaryVersion", "Township", "Well",
     "Sealing", "Lead", "MonitoringWell", "Survey", "Measurement", "SurfaceRun", "ConeRun", "ColumnMapping",
     "LeadStep", "Evidence", "SealingPlan", "SealingPhoto",
-    "Dispatch", "DispatchStop", "ReclaimedWater", "CountyProfileRow", "PlanTarget", "PowerLink",
+    "Dispatch", "DispatchStop", "DispatchTeam", "FieldSubmission", "ReclaimedWater", "CountyProfileRow", "PlanTarget",
+    "PowerLink",
 ]
 
 
@@ -348,6 +349,8 @@ class LeadStep(Base):
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"), nullable=True)
+    #: metres the phone said its position could be off (``navigator.geolocation``), for a step done in the field
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Evidence(Base):
@@ -370,6 +373,8 @@ class Evidence(Base):
     #: metres from the lead's position to where the photo says it was taken (None without a position);
     #: over :data:`gwmap.cases.FAR_M` the case file and the page carry a warning
     offset_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: metres the phone said its position could be off when the photo was taken (``gps_source="device"``)
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 
@@ -426,6 +431,40 @@ class DispatchStop(Base):
     lat: Mapped[float] = mapped_column(Float)
     arrival: Mapped[str] = mapped_column(String(8), default="")
     dispatch: Mapped[Dispatch] = relationship(back_populates="stops")
+
+
+class DispatchTeam(Base):
+    """One team of a saved dispatch: its name and the accounts that go out with it (``members``, comma-separated)."""
+
+    __tablename__ = "dispatch_teams"
+    __table_args__ = (UniqueConstraint("dispatch_id", "team"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispatch_id: Mapped[int] = mapped_column(ForeignKey("dispatches.id"), index=True)
+    team: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64), default="")
+    members: Mapped[str] = mapped_column(String(1000), default="")
+
+
+class FieldSubmission(Base):
+    """What a phone sent from the field page, once per idempotency key (the phone's, made when the officer submits).
+
+    ``status``: ``stored`` (the step it made is ``step_id``) or ``conflict`` (the case had moved on; the
+    submission and its photos are kept here, nothing was written to the case).  ``device_at`` is the phone's
+    clock at submission, ``received_at`` the server's.
+    """
+
+    __tablename__ = "field_submissions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    lead_code: Mapped[str] = mapped_column(String(32), index=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("lead_steps.id"), nullable=True)
+    device_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime, default=clock.now)
+    payload_json: Mapped[str] = mapped_column(Text, default="{}")
+    detail_json: Mapped[str] = mapped_column(Text, default="{}")
 
 
 
