@@ -21,6 +21,7 @@ from gwmap.ui.i18n import file_name, named, survey_label, t, t_error, translator
 user = shell.require_user()  # before anything is read: this page may run without app.py
 CONE = dashboard_cone()  # the cone the dashboard shows (and the bulletin prints), by the county profile
 st.header(t("dash.header"))
+shell.field_link(user)  # an officer's day is on the field page; an officer on a phone goes there
 tr = translator()  # captures the language now; widgets call it later
 SEP = tr("list.sep")
 lang = state.get_lang()

@@ -7,11 +7,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gwmap import clock
-from gwmap.dispatch import day_targets, default_start, plan_day, save_dispatch
+from gwmap.dispatch import TeamCrew, day_targets, default_start, dispatch_stops, plan_day, save_dispatch, saved_dispatches
 from gwmap.errors import GwmapError
 from gwmap.io.routes import amap_link, gpx_bytes, kml_bytes, route_docx, route_pdf, route_xlsx
 from gwmap.maps import build_route_map
-from gwmap.store.users import can
+from gwmap.store.users import accounts_frame, can
 from gwmap.ui import data, resources, shell, state
 from gwmap.ui.i18n import file_name, t, t_error, translator
 
@@ -30,7 +30,7 @@ with st.form("rt_targets"):
     spot = c4.number_input(t("routes.rule.spot"), 0, 20, 1)
     extra = st.text_input(t("routes.extra"), placeholder=t("routes.extra_hint"))
     d1, d2, d3, d4, d5, d6 = st.columns(6)
-    day = d1.date_input(t("routes.day"), clock.today() + dt.timedelta(days=1))
+    day = d1.date_input(t("routes.day"), clock.today())  # the county's today: a dispatch for the day it is
     teams = d2.number_input(t("routes.teams"), 1, 6, 2)
     start_time = d3.time_input(t("routes.start_time"), dt.time(8, 30))
     hours = d4.number_input(t("routes.hours"), 1.0, 14.0, 8.0, step=0.5)
@@ -105,9 +105,51 @@ if saved:
                          file_name=file_name(t("file.route"), label, ext="gpx"), mime="application/gpx+xml")
     e[4].download_button("KML", lambda: kml_bytes(plan.stops, start, tr=tr),
                          file_name=file_name(t("file.route"), label, ext="kml"), mime="application/vnd.google-earth.kml+xml")
-    if can(user, "leads.edit") and st.button(t("routes.save"), key="rt_save"):
-        try:
-            did = save_dispatch(store, user, plan, day=day)
-            st.success(t("routes.saved", id=did, day=label))
-        except GwmapError as exc:
-            st.error(t_error(exc))
+    if can(user, "leads.edit"):
+        # who goes out with each team: their field page (/field/) shows the team's stops on the day
+        people = accounts_frame(store)
+        people = people[people["active"] & people["role"].isin(["enforcement", "admin"])]
+        shown_as = {r.username: f"{r.display_name or r.username}（{r.username}）" for r in people.itertuples()}
+        crews = []
+        for team in plan.teams["team"]:
+            c1, c2 = st.columns([1, 3])
+            name = c1.text_input(t("routes.crew.name", team=int(team)), value=tr("routes.crew.default", team=int(team)),
+                                 max_chars=64, key=f"rt_crew_name_{team}")
+            members = c2.multiselect(t("routes.crew.members", team=int(team)), list(shown_as), format_func=shown_as.get,
+                                     key=f"rt_crew_members_{team}", placeholder=t("routes.crew.pick"))
+            crews.append(TeamCrew(int(team), name, tuple(members)))
+        if st.button(t("routes.save"), key="rt_save", type="primary"):
+            try:
+                did = save_dispatch(store, user, plan, day=day, crews=crews)
+                st.success(t("routes.saved", id=did, day=label))
+            except GwmapError as exc:
+                st.error(t_error(exc))
+
+# ---------------------------------------------------------------- saved dispatches (they outlive a reload)
+st.subheader(t("routes.saved_header"))
+week = saved_dispatches(store, since=clock.today() - dt.timedelta(days=7))
+if week.empty:
+    st.caption(t("routes.saved_none"))
+else:
+    people = accounts_frame(store)
+    display = dict(zip(people["username"], people["display_name"].fillna("").where(people["display_name"].ne(""),
+                                                                                   people["username"])))
+    data.table(pd.DataFrame({
+        t("routes.day"): week["day"].map(lambda d: d.isoformat()), t("routes.saved_id"): week["dispatch_id"],
+        t("route.team"): week["name"], t("routes.saved_members"): week["members"].map(
+            lambda m: "、".join(display.get(u, u) for u in m.split(",") if u)),
+        t("route.stops_col"): week["stops"], t("routes.saved_by"): week["created_by"].map(lambda u: display.get(u, u)),
+        t("routes.saved_at"): week["created_at"].map(lambda at: clock.to_local(at).strftime("%Y-%m-%d %H:%M"))}),
+        hide_index=True)
+    st.caption(t("routes.saved_field"))
+    ids = list(dict.fromkeys(week["dispatch_id"]))
+    pick = st.selectbox(t("routes.saved_pick"), ids, key="rt_saved_pick",
+                        format_func=lambda i: t("routes.saved_option", id=i,
+                                                day=week.loc[week["dispatch_id"] == i, "day"].iloc[0].isoformat()))
+    stops = dispatch_stops(store, int(pick))
+    teams = week[week["dispatch_id"] == pick].set_index("team")["name"]
+    data.table(pd.DataFrame({
+        t("route.team"): stops["team"].map(teams), t("route.seq"): stops["seq"], t("route.arrival"): stops["arrival"],
+        t("route.kind"): stops["kind"].map(lambda k: tr(f"route.kind_name.{k}")), t("route.ref"): stops["ref"],
+        t("route.nav"): [amap_link(a, b, c) for a, b, c in zip(stops["lon"], stops["lat"], stops["ref"])]}),
+        hide_index=True, column_config={t("route.nav"): st.column_config.LinkColumn(display_text=t("routes.open_amap"))})

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import uuid
 
 import streamlit as st
@@ -29,7 +30,7 @@ from gwmap.ui.i18n import t, t_error
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["language_switch", "demo_banner", "sign_in_form", "sign_out", "password_form", "require_user",
+__all__ = ["field_link", "language_switch", "demo_banner", "sign_in_form", "sign_out", "password_form", "require_user",
            "install_error_handler", "show_conflict"]
 
 
@@ -59,6 +60,29 @@ def language_switch() -> None:
 
 def _remember_language() -> None:
     state.set_value("lang_changed", True)
+
+
+#: What a phone's browser says of itself (Android, iPhone, HarmonyOS, WeChat's browser on either).
+_PHONE = re.compile(r"Mobi|Android|iPhone|iPod|HarmonyOS|MicroMessenger", re.IGNORECASE)
+
+
+def field_link(user: CurrentUser) -> None:
+    """The way to the field page for those who go out; an officer on a phone is taken there at once.
+
+    The field page (``/field/``) is the officer's day on a phone (offline, camera, GPS); this Streamlit app
+    needs a live connection.  ``?desk=1`` keeps the desktop pages on a phone (the field page links to it).
+    """
+    if not can(user, "leads.edit"):
+        return
+    st.link_button(t("dash.field_link"), "/field/", icon=":material/smartphone:")
+    if st.query_params.get("desk") == "1":
+        state.set_value("desk_on_phone", True)
+    try:
+        agent = st.context.headers.get("User-Agent", "")
+    except Exception:  # no browser behind this run (AppTest)
+        agent = ""
+    if user.role == "enforcement" and _PHONE.search(agent or "") and not state.get_value("desk_on_phone"):
+        st.html("<script>window.location.replace('/field/');</script>", unsafe_allow_javascript=True)
 
 
 def demo_banner() -> None:

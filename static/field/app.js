@@ -124,7 +124,7 @@
       headers: { 'content-type': 'application/json', accept: 'application/json' } }, options || {}));
     let body = {};
     try { body = await answer.json(); } catch (e) { body = {}; }
-    return { status: answer.status, body };
+    return { status: answer.status, body, offline: answer.headers.get('x-gwmap-offline') === '1' };
   }
 
   async function loadToday() {
@@ -138,6 +138,13 @@
         state.day = kept.value; state.me = kept.value.user.name; state.dayFrom = kept.at;
       }
       return state.day ? 'ok' : 'offline';
+    }
+    if (got.offline) {  // the service worker's kept copy: no network either
+      state.online = false;
+      const kept = await idbGet('cache', 'today');
+      state.day = got.body; state.me = got.body.user.name; state.denied = null;
+      state.dayFrom = kept ? kept.at : '?';
+      return 'ok';
     }
     state.online = true;
     if (got.status === 200) {
@@ -292,8 +299,9 @@
   }
 
   function viewDenied(main) {
-    main.append(h('div', { class: 'card' }, h('p', { text: state.denied || t('fieldapp.denied') }),
-      h('a', { class: 'btn primary', href: '/', text: t('fieldapp.to_desk') }),
+    main.append(h('div', { class: 'card' }, h('h2', { text: t('fieldapp.denied') }),
+      state.denied ? h('p', { text: state.denied }) : null,
+      h('a', { class: 'btn primary', href: '/?desk=1', text: t('fieldapp.to_desk') }),
       h('button', { type: 'button', class: 'btn', onclick: signOut, text: t('fieldapp.signout') })));
   }
 
@@ -371,7 +379,8 @@
           s.label ? h('div', { class: 'what', text: s.label }) : null,
           h('div', { class: 'muted', text: place(s) }))));
     }
-    main.append(h('h2', { text: t('fieldapp.stops', { n: day.stops.length }) }), list);
+    main.append(h('h2', { text: t('fieldapp.stops', { n: day.stops.length }) }), list,
+      h('p', { class: 'muted' }, h('a', { href: '/?desk=1', text: t('fieldapp.to_desk') })));
     drawMap();
   }
 

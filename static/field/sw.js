@@ -38,8 +38,11 @@ async function networkFirst(request, keep) {
     return answer;
   } catch (err) {
     const kept = await cache.match(request, { ignoreSearch: true });
-    if (kept) return kept;
-    throw err;
+    if (!kept) throw err;
+    // say that this answer is the kept copy, so that the page can tell the officer it is offline
+    const headers = new Headers(kept.headers);
+    headers.set('x-gwmap-offline', '1');
+    return new Response(await kept.blob(), { status: kept.status, statusText: kept.statusText, headers });
   }
 }
 

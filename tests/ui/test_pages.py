@@ -657,7 +657,7 @@ def test_leader_sees_sealing_progress_only(make_app, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_lead_goes_overdue_then_is_closed_on_the_page(make_app, demo_db_path, lang):
     import io
-    from datetime import date, datetime, timedelta
+    from datetime import date, datetime
 
     from PIL import Image
 
@@ -711,15 +711,27 @@ def test_routes_page_plans_prints_and_saves(make_app, demo_db_path, lang):
     assert len(teams) == 2 and (teams[translate("route.hours", lang)] <= 8).all()
     labels = [d.proto.label for d in at.get("download_button")]
     assert labels == [translate("routes.word", lang), "PDF", "Excel", "GPX", "KML"]
+    assert not [w for w in at.multiselect if w.key == "rt_crew_members_1"][0].value  # nobody picked for the officer
+    at.text_input(key="rt_crew_name_1").set_value("东片执法组")
+    at.multiselect(key="rt_crew_members_1").set_value(["enforce"])
     at.button(key="rt_save").click().run()
-    tomorrow = (clock.today() + timedelta(days=1)).isoformat()  # the page's default day
-    assert at.success[0].value == shown("routes.saved", lang, id=1, day=tomorrow)
+    today = clock.today().isoformat()  # the page's default day: the county's today
+    assert at.success[0].value == shown("routes.saved", lang, id=1, day=today)
     from sqlalchemy import func, select
 
     from gwmap.store.models import DispatchStop
 
     with _store(demo_db_path).session() as s:
         assert s.scalar(select(func.count()).select_from(DispatchStop)) == int(teams[translate("route.stops_col", lang)].sum())
+    # a fresh visit (a reload) still shows the saved dispatch, its team and member by display name
+    again = make_app(lang, ENFORCE, "pages/routes.py")
+    saved = again.dataframe[0].value
+    row = saved[saved[translate("route.team", lang)] == "东片执法组"].iloc[0]
+    assert row[translate("routes.day", lang)] == today and row[translate("routes.saved_members", lang)] == "执法大队"
+    assert row[translate("route.stops_col", lang)] == teams[translate("route.stops_col", lang)].iloc[0]
+    stops = again.dataframe[1].value
+    assert len(stops) == int(teams[translate("route.stops_col", lang)].sum())
+    assert stops[translate("route.nav", lang)].str.startswith("https://uri.amap.com/").all()
 
 
 @pytest.mark.parametrize("lang", LANGS)
