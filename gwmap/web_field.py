@@ -129,6 +129,13 @@ def _signed_in(request: Request) -> tuple[CurrentUser, int] | None:
     return sessions.resolve(_store(), request.cookies.get(sessions.COOKIE), limits=get_settings().session_limits)
 
 
+def _client(request: Request) -> str:
+    """The phone's address: behind the county's nginx (a loopback peer), the last X-Forwarded-For hop nginx added."""
+    peer = request.client.host if request.client else "?"
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    return hops[-1] if hops and peer in ("127.0.0.1", "::1") else peer
+
+
 def _guarded(handler):
     """Origin, session, role and rate checks around an API handler; any failure is JSON, never a traceback."""
 
@@ -166,6 +173,10 @@ async def _today(request: Request, user: CurrentUser) -> Response:
     from gwmap.field import today
 
     def work() -> dict:
+        if get_settings().demo:  # a demo server that ran past midnight: the demo team gets the new day's stops
+            from gwmap.demo import ensure_demo_dispatch
+
+            ensure_demo_dispatch(_store())
         out = today(_store(), user, limits=_limits())
         out["outline"] = _outline()
         out["county"] = active().label(_lang(request))
@@ -224,7 +235,7 @@ async def _signin(request: Request) -> Response:
     try:
         if _cross_site(request):
             return _error(request, 403, "err.field.origin")
-        if not _SIGNIN_RATE.allow(f"ip{request.client.host if request.client else '?'}"):
+        if not _SIGNIN_RATE.allow(f"ip{_client(request)}"):
             return _error(request, 429, "err.field.rate")
         raw = await _body(request, MAX_SIGNIN_BYTES)
         if raw is None:

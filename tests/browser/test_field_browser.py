@@ -22,6 +22,9 @@ from gwmap.store.models import Evidence, FieldSubmission, Lead, LeadStep
 from tests.browser.conftest import OUTPUT
 
 pytestmark = pytest.mark.browser
+#: what Chrome on an Android phone says of itself
+ANDROID = ("Mozilla/5.0 (Linux; Android 14; V2309A) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "
+           "Mobile Safari/537.36")
 
 
 def _photo(colour, size=(2400, 1800)) -> dict:
@@ -43,7 +46,7 @@ def stops(server):
 
 def _phone(browser, lon, lat):
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                              has_touch=True, locale="zh-CN", permissions=["geolocation"],
+                              has_touch=True, locale="zh-CN", permissions=["geolocation"], user_agent=ANDROID,
                               geolocation={"longitude": lon, "latitude": lat, "accuracy": 8})
     pg = ctx.new_page()
     pg.outside_requests, pg.errors = [], []
@@ -176,5 +179,26 @@ def test_a_replay_is_stored_once_and_others_are_refused(browser, server, stops):
         _sign_in(pg, server, "leader", "gwmap-leader")
         pg.get_by_text("此页面供执法人员使用").wait_for(timeout=15_000)
         assert pg.evaluate("fetch('/api/gwmap/field/today').then(r => r.status)") == 403
+    finally:
+        ctx.close()
+
+
+def test_an_officer_signing_in_on_a_phone_lands_on_todays_work(browser, server, stops):
+    from tests.browser.conftest import sign_in
+
+    ctx, pg = _phone(browser, float(stops.iloc[0]["lon"]), float(stops.iloc[0]["lat"]))
+    try:
+        sign_in(pg, server, "enforce", "gwmap-enforce")  # the desktop sign-in form, on the phone
+        pg.wait_for_url("**/field/", timeout=60_000)
+        pg.locator("#stops li").first.wait_for(timeout=30_000)  # the same session: no second sign-in
+        assert pg.locator("#stops li").count() == len(stops)
+    finally:
+        ctx.close()
+    ctx, pg = _phone(browser, float(stops.iloc[0]["lon"]), float(stops.iloc[0]["lat"]))
+    try:
+        sign_in(pg, server, "leader", "gwmap-leader")
+        pg.get_by_text("冠县地下水超采治理情况").first.wait_for(timeout=60_000)
+        pg.wait_for_timeout(1500)
+        assert "/field" not in pg.url  # a leader keeps the dashboard
     finally:
         ctx.close()

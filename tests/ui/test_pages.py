@@ -1213,3 +1213,12 @@ def test_a_cone_threshold_that_takes_in_the_county_is_called_out(make_app, demo_
     assert area / county_km2 > 0.9
     assert translate("warn.dash.cone_too_wide", lang, share=f"{area / county_km2:.0%}", threshold="1") in [
         w.value for w in at.warning]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_dashboard_links_officers_to_the_field_page_and_not_leaders(make_app, lang):
+    def links(at):
+        return [(b.proto.label, b.proto.url) for b in at.get("link_button")]
+
+    assert links(make_app(lang, ENFORCE)) == [(translate("dash.field_link", lang), "/field/")]
+    assert links(make_app(lang, LEADER)) == []
