@@ -462,9 +462,12 @@ def _submit_well(store: Store, user: CurrentUser, report: FieldReport, *, eviden
                    {"stage": "inspected", "lead": code, "flags": flags})
 
 
-def submissions(store: Store, *, username: str | None = None, status: str | None = None) -> list[dict]:
-    """What phones sent (newest first): key, who, the lead or well, outcome, status, both clocks, detail."""
+def submissions(store: Store, *, username: str | None = None, status: str | None = None,
+                ref: str | None = None) -> list[dict]:
+    """What phones sent (newest first, at most 500): key, who, the lead or well, outcome, status, both clocks, detail."""
     q = select(FieldSubmission).order_by(FieldSubmission.id.desc())
+    if ref:
+        q = q.where(FieldSubmission.lead_code == ref)
     if username:
         q = q.where(FieldSubmission.username == username)
     if status:

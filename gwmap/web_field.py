@@ -269,8 +269,9 @@ async def _signin(request: Request) -> Response:
 
 def _page_strings() -> dict[str, dict[str, str]]:
     """The field page's own words in both languages (the ``fieldapp.`` keys, plus the outcomes and kinds)."""
-    keep = ("fieldapp.", "route.kind_name.", "vocab.lead_stage.", "err.field.", "login.")
-    return {lang: {k: v for k, v in catalog(lang).items() if k.startswith(keep)} for lang in ("zh", "en")}
+    keep = ("fieldapp.", "route.kind_name.", "vocab.lead_stage.", "login.")
+    said = ("err.field.internal", "err.field.photos")  # what the page itself says (the API's words come with it)
+    return {lang: {k: v for k, v in catalog(lang).items() if k.startswith(keep) or k in said} for lang in ("zh", "en")}
 
 
 @cache

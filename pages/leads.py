@@ -16,6 +16,7 @@ from gwmap.cases import (
 )
 from gwmap.clock import to_local
 from gwmap.errors import ConflictError, GwmapError
+from gwmap.field import submissions
 from gwmap.io.files import Attachment
 from gwmap.maps import build_leads_map
 from gwmap.reports import case_docx, work_ledger_xlsx
@@ -30,6 +31,7 @@ MANUAL_SOURCES = [v for v in LEAD_SOURCES if v != "data_screening"]
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("leads.header"))
 tr = translator()  # captures the language now; widgets call it later
+SEP = tr("list.sep")
 store, settings = resources.store(), resources.settings()
 info, townships, outline = data.require_boundaries()
 names = dict(zip(townships["code"], townships["name"]))
@@ -141,6 +143,19 @@ if codes:
             st.download_button(t("leads.evidence_download", file=r.filename),
                                lambda sha=r.sha256: read_evidence(evidence_dir, sha), file_name=r.filename,
                                mime=r.mime, key=f"ev_{r.id}")
+    sent = submissions(store, ref=code)  # from the field page: conflicts kept, positions flagged
+    if sent:
+        st.markdown(f"**{t('leads.field_sent')}**")
+        data.table(pd.DataFrame({
+            t("leads.field_received"): [to_local(r["received_at"]) for r in sent],
+            t("leads.field_device"): [to_local(r["device_at"]) if r["device_at"] else None for r in sent],
+            t("audit.actor"): [r["username"] for r in sent],
+            t("leads.field_outcome"): [tr(f"fieldapp.outcome.{r['outcome']}") for r in sent],
+            t("leads.field_status"): [tr(f"leads.field_status_is.{r['status']}") for r in sent],
+            t("leads.field_flags"): [SEP.join(tr(f"leads.field_flag.{f}") for f in r["detail"].get("flags", []))
+                                     if r["status"] == "stored" else tr("leads.field_conflict", stage=tr(
+                                         f"vocab.lead_stage.{r['detail'].get('stage', '')}"))
+                                     for r in sent]}), use_container_width=True, hide_index=True)
     lead_row = lead.copy()
     lead_row["lead_code"] = code
     # built when asked (a callable), with the photos embedded

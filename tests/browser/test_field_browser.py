@@ -154,6 +154,13 @@ def test_a_replay_is_stored_once_and_others_are_refused(browser, server, stops):
     try:
         _sign_in(pg, server, "enforce", "gwmap-enforce")
         pg.locator("#stops li").first.wait_for(timeout=30_000)
+        pg.locator("#lang").tap()  # the same switch as the desktop's: English, kept in the gwmap_lang cookie
+        assert pg.locator("#tab-today").inner_text() == "Today" and pg.get_by_text("Today's stops").is_visible()
+        pg.reload()
+        pg.locator("#stops li").first.wait_for(timeout=30_000)
+        assert pg.locator("html").get_attribute("lang") == "en" and pg.locator("#title").inner_text().startswith(
+            "Field inspections")
+        assert {c["name"]: c["value"] for c in ctx.cookies()}["gwmap_lang"] == "en"
         day = pg.evaluate("fetch('/api/gwmap/field/today').then(r => r.json())")
         stop = next(s for s in day["stops"] if s["ref"] == third["ref"])
         body = json.dumps({"key": "replay-" + "0" * 20, "ref": stop["ref"], "target": stop["target"],

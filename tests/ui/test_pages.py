@@ -1222,3 +1222,35 @@ def test_the_dashboard_links_officers_to_the_field_page_and_not_leaders(make_app
 
     assert links(make_app(lang, ENFORCE)) == [(translate("dash.field_link", lang), "/field/")]
     assert links(make_app(lang, LEADER)) == []
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_lead_page_shows_what_phones_sent_with_their_flags_and_conflicts(make_app, demo_db_path, lang):
+    import base64
+    import io
+
+    from PIL import Image
+
+    from gwmap.field import OUTCOMES, parse_report, submit
+
+    store = _store(demo_db_path)
+    leads = repo.leads_frame(store)
+    lead = leads[leads.stage == "registered"].iloc[0]
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (100, 140, 90)).save(buf, "JPEG")
+    body = {"key": "ui-field-" + "1" * 12, "ref": lead.lead_code, "outcome": "pumping", "stage": "registered",
+            "version": int(lead.row_version), "lon": lead.lon + 0.02, "lat": lead.lat, "accuracy": 75,
+            "photos": [{"data": base64.b64encode(buf.getvalue()).decode()}]}
+    stored = submit(store, ENFORCE, parse_report(body), evidence_dir=demo_db_path / "evidence")
+    again = {**body, "key": "ui-field-" + "2" * 12, "outcome": "not_found"}  # from the stage the phone still shows
+    conflict = submit(store, ENFORCE, parse_report(again), evidence_dir=demo_db_path / "evidence")
+    assert stored.status == "stored" and conflict.status == "conflict" and "pumping" in OUTCOMES["registered"]
+    at = _linked(store, lang, ENFORCE, "leads.py", lead=lead.lead_code)
+    assert not at.exception
+    sent = next(d.value for d in at.dataframe if translate("leads.field_status", lang) in d.value.columns)
+    assert list(sent[translate("leads.field_status", lang)]) == [translate("leads.field_status_is.conflict", lang),
+                                                                 translate("leads.field_status_is.stored", lang)]
+    flags = sent[translate("leads.field_flags", lang)]
+    assert set(flags.iloc[1].split(translate("list.sep", lang))) == {  # ±75 m, some 1.8 km east of the lead
+        translate("leads.field_flag.far", lang), translate("leads.field_flag.rough_position", lang)}
+    assert flags.iloc[0] == translate("leads.field_conflict", lang, stage=translate("vocab.lead_stage.inspected", lang))
