@@ -276,14 +276,14 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
     r = b.ranking
     tbl = doc.add_table(rows=1, cols=6)
     tbl.style = "Table Grid"
-    for c, h in zip(tbl.rows[0].cells, (tr("dash.rank"), tr("field.township"), tr("dash.level_change"),
+    for c, h in zip(tbl.rows[0].cells, (tr("dash.rank"), tr("field.township"), tr("dash.level_rise"),
                                         tr("dash.cone_share"), tr("dash.open"), tr("dash.overdue")), strict=True):
         c.text = h
     for row in r.itertuples():
         cells = tbl.add_row().cells
         cells[0].text = "" if pd.isna(row.rank) else str(int(row.rank))
         cells[1].text = row.name + (f"（{tr('dash.mark_is.' + row.mark)}）" if row.mark else "")
-        cells[2].text = "" if pd.isna(row.level_change_m) else f"{row.level_change_m:+.2f}"
+        cells[2].text = "" if pd.isna(row.level_rise_m) else f"{row.level_rise_m:+.2f}"
         cells[3].text = f"{100 * row.cone_share:.1f}"
         cells[4].text, cells[5].text = str(row.open_cases), str(row.overdue_cases)
     doc.add_heading(tr("dash.enforcement"), level=2)
@@ -328,11 +328,11 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
             story.append(img)
     rows = [[tr("bulletin.item"), tr("dash.actual"), tr("dash.goal"), tr("bulletin.status")]]
     rows += _target_rows(b, tr)
-    rank = [[tr("dash.rank"), tr("field.township"), tr("dash.level_change"), tr("dash.cone_share"), tr("dash.open"),
+    rank = [[tr("dash.rank"), tr("field.township"), tr("dash.level_rise"), tr("dash.cone_share"), tr("dash.open"),
              tr("dash.overdue")]]
     rank += [["" if pd.isna(r.rank) else str(int(r.rank)),
               r.name + (f"（{tr('dash.mark_is.' + r.mark)}）" if r.mark else ""),
-              "" if pd.isna(r.level_change_m) else f"{r.level_change_m:+.2f}", f"{100 * r.cone_share:.1f}",
+              "" if pd.isna(r.level_rise_m) else f"{r.level_rise_m:+.2f}", f"{100 * r.cone_share:.1f}",
               str(r.open_cases), str(r.overdue_cases)] for r in b.ranking.itertuples()]
     style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                         ("VALIGN", (0, 0), (-1, -1), "TOP")])

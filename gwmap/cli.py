@@ -531,6 +531,39 @@ def cmd_cone(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_levels(args: argparse.Namespace) -> int:
+    from gwmap.levels import year_on_year
+
+    store = _store()
+    if not args.round:
+        from gwmap.surveys import list_surveys
+
+        have = list_surveys(store)
+        have = have[have["aquifer"] == args.aquifer]
+        if have.empty:
+            from gwmap.i18n import Term
+
+            raise GwmapError("err.levels.no_round", "No survey.", round="—", aquifer=Term(f"vocab.aquifer.{args.aquifer}"),
+                             have="—")
+        args.round = have.iloc[-1]["code"]  # the latest round
+    r = year_on_year(store, args.round, compare=args.compare, aquifer=args.aquifer, band_m=args.band)
+    out = r.as_json()
+    c = out["area_share"]
+
+    def pct(v) -> str:
+        return "—" if v is None else f"{v:.0%}"
+
+    lines = [f"{r.round} 对比 / vs {r.compare}（{r.aquifer}）：{out['wells']} 眼同井 / wells in both, "
+             f"平均水位变幅 / mean change {out['mean_change_m']:+.2f} m（正值为上升 / positive = rose）",
+             f"  上升 / rising {out['rising']}，稳定 / stable {out['stable']}，下降 / falling {out['falling']}（±{r.band_m} m）；"
+             f"面积占比 / area share {pct(c['rising'])} / {pct(c['stable'])} / {pct(c['falling'])}"]
+    for t in out["townships"]:
+        m = "—" if t["mean_change_m"] is None else f"{t['mean_change_m']:+.2f} m"
+        lines.append(f"  {t['name']}: {t['wells']} 眼, {m}, {t['rising']}/{t['stable']}/{t['falling']}")
+    _report(args, out, lines)
+    return 0
+
+
 def _county_outline():
     """The stored county outline (WGS84), or None when there is no database or no boundary in it yet."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -850,6 +883,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--threshold", type=float, required=True, help="in metres, whatever --unit says")
     s.add_argument("--out", help="also write the outline: .gpkg, .geojson or .shp (zipped)")
     s.set_defaults(func=cmd_cone)
+
+    s = sub.add_parser("levels", help="year on year at the same wells (同期对比): mean change of the water level, "
+                       "wells and area rising / stable / falling, per township")
+    s.add_argument("--round", help="the round, e.g. 2026-autumn (default: the latest)")
+    s.add_argument("--compare", help="the round to compare with (default: the same round a year before)")
+    s.add_argument("--aquifer", default="shallow", choices=["shallow", "deep"])
+    s.add_argument("--band", type=float, default=0.5, help="metres within which a change counts as stable (0.5)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_levels)
 
     s = sub.add_parser("route", help="visit order and length in metres per team (fast-tsp, PyVRP)")
     s.add_argument("points", help="CSV or XLSX with an id column and lon/lat (or --x/--y with --crs)")

@@ -13,7 +13,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
-__all__ = ["LANGS", "catalog", "placeholders", "translate", "translator", "survey_label"]
+__all__ = ["LANGS", "Term", "catalog", "placeholders", "translate", "translator", "survey_label"]
 
 LANGS = ("zh", "en")
 _DIR = Path(__file__).resolve().parent / "locales"
@@ -42,6 +42,14 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+class Term(str):
+    """A message parameter that is itself a message key, shown in the reader's language.
+
+    >>> translate("err.levels.no_round", "zh", round="2031-autumn", aquifer=Term("vocab.aquifer.deep"), have="—")[:4]
+    '没有深层'
+    """
+
+
 def translate(key: str, lang: str = "zh", **params) -> str:
     """Message ``key`` in ``lang`` formatted with ``params``; a missing key shows itself.
 
@@ -55,6 +63,7 @@ def translate(key: str, lang: str = "zh", **params) -> str:
         p = active()
         params = {"county": p.label(lang), "adcode": p.adcode, "plan": p.plan_title or p.name, **params}
     if params:
+        params = {k: translate(v, lang) if isinstance(v, Term) else v for k, v in params.items()}
         try:
             return text.format(**params)
         except (KeyError, IndexError, ValueError):

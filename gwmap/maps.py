@@ -37,7 +37,8 @@ from gwmap.errors import GwmapError
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "Basemap", "CanvasPoints", "build_onemap", "localize_assets", "install_static_assets",
+    "Basemap", "CanvasPoints", "build_onemap", "build_level_change_map", "LEVEL_COLOURS", "localize_assets",
+    "install_static_assets",
     "STATUS_COLORS", "USE_COLORS", "LEAD_COLORS", "SEALING_COLORS", "STATIC_PREFIX",
 ]
 
@@ -724,6 +725,38 @@ def build_change_map(changes: gpd.GeoDataFrame, *, townships: gpd.GeoDataFrame, 
     labels = ["map.change.rise_more", "map.change.rise", "map.change.stable", "map.change.fall",
               "map.change.fall_more"]
     m.add_child(_Legend([(tr("map.layer.change"), [(c, tr(k)) for c, k in zip(colors, labels)])]))
+    folium.LayerControl(collapsed=False).add_to(m)
+    return localize_assets(m, asset_base)
+
+
+#: The three classes of a year-on-year change, as the ministry's bulletin colours them: rose, held, fell.
+LEVEL_COLOURS = {"rising": "#2166ac", "stable": "#d9d9d9", "falling": "#b2182b"}
+
+
+def build_level_change_map(change, *, townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap = Basemap(),
+                           asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
+    """A year-on-year change (:class:`gwmap.levels.LevelChange`): the area rising / stable / falling, and the wells."""
+    from gwmap.levels import CLASSES, classify
+
+    m = _base_map(townships, tr, basemap)
+    band = f"{change.band_m:g}"
+    names = {c: tr(f"levels.class.{c}", band=band) for c in CLASSES}
+    if change.surface is not None:
+        out, bounds = _warp_to_mercator(change.surface.values, change.surface.grid, change.surface.crs)
+        cls = classify(out.ravel(), change.band_m).reshape(out.shape)
+        rgba = np.zeros(out.shape + (4,), dtype=np.uint8)
+        for c, colour in LEVEL_COLOURS.items():
+            rgba[cls == c] = [int(colour[i:i + 2], 16) for i in (1, 3, 5)] + [150]
+        folium.raster_layers.ImageOverlay(rgba, bounds=bounds, name=tr("levels.layer.area"), mercator_project=False,
+                                          interactive=False, zindex=2).add_to(m)
+    index = {c: i for i, c in enumerate(CLASSES)}
+    w = change.wells
+    rows = [[round(float(x), 6), round(float(y), 6), index[c], _esc(code), _num(rise, 2)]
+            for x, y, c, code, rise in zip(w["lon"], w["lat"], w["class"], w["mw_code"], w["rise_m"], strict=True)]
+    CanvasPoints(name=tr("levels.layer.wells"), key="levels", rows=rows, colors=list(LEVEL_COLOURS.values()),
+                 fields=[(tr("field.mw_code"), 3), (tr("levels.col.rise_m"), 4)], radius=6, stroke="#333",
+                 weight=1).add_to(m)
+    m.add_child(_Legend([(tr("levels.legend"), [(LEVEL_COLOURS[c], names[c]) for c in CLASSES])]))
     folium.LayerControl(collapsed=False).add_to(m)
     return localize_assets(m, asset_base)
 

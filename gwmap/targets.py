@@ -444,11 +444,12 @@ def plan_targets(store: Store, *, today: date | None = None, cone_series: pd.Dat
     if not any(x.key == "deep_stopped" for x in this_year):
         figures.append(Target("deep_remaining", today.year, float(deep["permitted_m3_per_year"].sum()), None, "m3",
                               today.isoformat(), None, higher_is_better=False, source=deep))
-    for aq in (None, "shallow", "deep"):
+    for aq in (None, "shallow", "deep"):  # as the bulletins print it: positive = the water rose
         change, n, before, after = level_change(store, aquifer=aq, today=today)
-        src = pd.DataFrame({"before": [before], "after": [after], "wells": [n], "mean_change_m": [change]})
-        figures.append(Target("level_change" + (f"_{aq}" if aq else ""), today.year, change, None, "m", after, None,
-                              higher_is_better=False, source=src))
+        rise = -change if np.isfinite(change) else float("nan")
+        src = pd.DataFrame({"before": [before], "after": [after], "wells": [n], "mean_rise_m": [rise]})
+        figures.append(Target("level_rise" + (f"_{aq}" if aq else ""), today.year, rise, None, "m", after, None,
+                              source=src))
     return PlanStatus(today.year, this_year, dict(sorted(judged.items(), reverse=True)), figures)
 
 
@@ -487,7 +488,7 @@ def _judge(store: Store, kind: str, year: int, goal, end: date, document: str,  
     # level_rise_m: the county's mean rise, the year's latest survey against the same season a year before
     change, n, before, after = level_change(store, today=end)
     rise = -change if np.isfinite(change) else float("nan")
-    src = pd.DataFrame({"before": [before], "after": [after], "wells": [n], "mean_change_m": [change]})
+    src = pd.DataFrame({"before": [before], "after": [after], "wells": [n], "mean_rise_m": [rise]})
     return Target(kind, year, rise, float(goal), unit, after or due, bool(np.isfinite(rise) and rise >= float(goal)),
                   document=document, source=src)
 
@@ -573,10 +574,11 @@ def township_ranking(store: Store, townships: pd.DataFrame, *, cone_split: pd.Da
                      today: date | None = None) -> pd.DataFrame:
     """Per township, in the style of the provincial monthly rankings.
 
-    Columns: ``code``, ``name``, ``level_change_m`` (shallow, same season a year
-    before; negative = rose), ``cone_share`` (0-1 of the township inside the
-    cone), ``open_cases``, ``overdue_cases``, ``sealed``/``sealing_planned``,
-    ``rank`` (1 = best, by level change), ``mark`` (``best``/``worst``/``""``).
+    Columns: ``code``, ``name``, ``level_rise_m`` (shallow, same season a year
+    before, at the same wells; positive = the water rose), ``cone_share`` (0-1 of
+    the township inside the cone), ``open_cases``, ``overdue_cases``,
+    ``sealed``/``sealing_planned``, ``rank`` (1 = best: the largest rise),
+    ``mark`` (``best``/``worst``/``""``).
     """
     from gwmap.cases import work_ledger
     from gwmap.store.repo import sealings_frame
@@ -592,8 +594,8 @@ def township_ranking(store: Store, townships: pd.DataFrame, *, cone_split: pd.Da
         prev = sub[(sub["season"] == last["season"]) & (sub["year"] == last["year"] - 1)]
         if len(prev):
             tc = township_change(store, int(prev["id"].iloc[0]), int(last["id"]))
-            change = tc.set_index("township_code")["mean_change_m"]
-    out["level_change_m"] = out["code"].map(change)
+            change = -tc.set_index("township_code")["mean_change_m"]
+    out["level_rise_m"] = out["code"].map(change)
     share = cone_split.set_index("code")["share"] if cone_split is not None and len(cone_split) else pd.Series(dtype=float)
     out["cone_share"] = out["code"].map(share).fillna(0.0)
     led = work_ledger(store, as_of=today)
@@ -608,9 +610,9 @@ def township_ranking(store: Store, townships: pd.DataFrame, *, cone_split: pd.Da
                                       "works_done", seal["stage"]))
     out["sealing_planned"] = out["code"].map(seal.groupby("township_code").size()).fillna(0).astype(int)
     out["sealed"] = out["code"].map(seal[seal["stage"] == "accepted"].groupby("township_code").size()).fillna(0).astype(int)
-    out["rank"] = out["level_change_m"].rank(method="min").astype("Int64")
+    out["rank"] = out["level_rise_m"].rank(method="min", ascending=False).astype("Int64")
     out["mark"] = ""
-    if out["level_change_m"].notna().any():
-        out.loc[out["level_change_m"].idxmin(), "mark"] = "best"
-        out.loc[out["level_change_m"].idxmax(), "mark"] = "worst"
+    if out["level_rise_m"].notna().any():
+        out.loc[out["level_rise_m"].idxmax(), "mark"] = "best"
+        out.loc[out["level_rise_m"].idxmin(), "mark"] = "worst"
     return out.sort_values(["rank", "code"], na_position="last").reset_index(drop=True)

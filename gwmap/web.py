@@ -11,14 +11,13 @@ Mounted on Streamlit's ASGI app by ``serve.py`` (``python -m gwmap serve``).
 from __future__ import annotations
 
 import logging
-from functools import cache
-from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gwmap import http_checks
 from gwmap.config import get_settings
 from gwmap.store import sessions
 from gwmap.store.db import Store
@@ -31,23 +30,12 @@ SESSION_PATH = "/api/gwmap/session"
 SIGNOUT_PATH = "/api/gwmap/signout"
 
 
-@cache
 def _store() -> Store:
-    return Store(get_settings().database_url)
+    return http_checks.store()
 
 
-def _same_origin(request: Request) -> bool:
-    """A browser names the page that sent a POST in ``Origin``: it must be this site."""
-    origin = request.headers.get("origin")
-    if origin is None:  # not a browser's cross-site request (browsers send Origin with every POST fetch)
-        return True
-    host = request.headers.get("x-forwarded-host") or request.headers.get("host", "")
-    # host names, not ports: a proxy may pass the host without the port the browser used
-    return (urlsplit(origin).hostname or "") == (urlsplit(f"//{host}").hostname or "")
-
-
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
+_same_origin = http_checks.same_origin
+_secure = http_checks.secure
 
 
 async def session(request: Request) -> Response:

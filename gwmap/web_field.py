@@ -30,6 +30,7 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gwmap import http_checks
 from gwmap.config import PROJECT_ROOT, get_settings
 from gwmap.errors import AuthError, ConflictError, GwmapError, InputDataError, NotFound, PermissionDenied
 from gwmap.i18n import catalog, translate
@@ -80,11 +81,8 @@ _API_RATE = RateLimiter(120, 60.0)
 _SIGNIN_RATE = RateLimiter(20, 60.0)
 
 
-@cache
 def _store():
-    from gwmap.web import _store as web_store
-
-    return web_store()
+    return http_checks.store()
 
 
 def _lang(request: Request) -> str:
@@ -105,10 +103,8 @@ def _from_error(request: Request, exc: GwmapError) -> JSONResponse:
 
 
 def _cross_site(request: Request) -> bool:
-    from gwmap.web import _same_origin
-
     site = request.headers.get("sec-fetch-site")
-    return not _same_origin(request) or (site is not None and site not in ("same-origin", "none"))
+    return not http_checks.same_origin(request) or (site is not None and site not in ("same-origin", "none"))
 
 
 async def _body(request: Request, limit: int) -> bytes | None:
@@ -230,7 +226,6 @@ async def _inspections(request: Request, user: CurrentUser) -> Response:
 async def _signin(request: Request) -> Response:
     """Name and password (JSON) for the session cookie; the desktop's throttle and rules apply."""
     from gwmap.store.users import authenticate, must_change_password
-    from gwmap.web import _secure
 
     try:
         if _cross_site(request):
@@ -258,7 +253,7 @@ async def _signin(request: Request) -> Response:
         response = JSONResponse({"user": {"name": user.username, "display": user.display_name, "role": user.role},
                                  "field": can(user, "leads.edit")}, headers={"cache-control": "no-store"})
         response.set_cookie(sessions.COOKIE, token, max_age=int(limits.absolute.total_seconds()), path="/",
-                            httponly=True, samesite="strict", secure=_secure(request))
+                            httponly=True, samesite="strict", secure=http_checks.secure(request))
         return response
     except GwmapError as exc:
         return _from_error(request, exc)

@@ -11,9 +11,11 @@ from gwmap.cone import describe_change
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.i18n import translate
 from gwmap.ledger import against_baseline
-from gwmap.maps import build_cone_map
+from gwmap.levels import BAND_M, CELL_M, same_round_before
+from gwmap.maps import build_cone_map, build_level_change_map
 from gwmap.runs import dashboard_cone
 from gwmap.store.users import can
+from gwmap.surveys import list_surveys
 from gwmap.targets import RECLAIMED_USES, reclaimed_figures, reclaimed_table, set_reclaimed
 from gwmap.ui import charts, data, mapview, resources, shell, state
 from gwmap.ui.i18n import file_name, named, survey_label, t, t_error, translator
@@ -52,6 +54,59 @@ if len(series):
     with c2:
         charts.show(charts.time_series(series, x="date", y="area_km2", x_title=t("chart.survey_date"),
                                        y_title=t("cone.col.area_km2"), height=400))
+
+# ---------------------------------------------------------------- 同期对比: as the ministry's bulletin reads levels
+st.subheader(t("levels.header"))
+rounds = list_surveys(store)
+v1, v2, v3, v4 = st.columns([1, 2, 2, 1])
+aquifer = v1.radio(t("field.aquifer"), ["shallow", "deep"], key="dash_lv_aq", horizontal=True,
+                   format_func=lambda a: tr(f"vocab.aquifer.{a}"))
+codes = list(rounds.loc[rounds["aquifer"] == aquifer, "code"])
+if len(codes) >= 2:
+    now = data.selectbox(v2, t("levels.round"), codes, index=len(codes) - 1, key=f"dash_lv_round_{aquifer}",
+                         format_func=lambda c: survey_label(c, lang))
+    before = [c for c in codes if c != now]
+    default = same_round_before(now)  # the same round a year before, as the assessments compare
+    was = data.selectbox(v3, t("levels.compare"), before, key=f"dash_lv_compare_{aquifer}_{now}",
+                         index=before.index(default) if default in before else len(before) - 1,
+                         format_func=lambda c: survey_label(c, lang))
+    band = v4.number_input(t("levels.band"), 0.0, 5.0, BAND_M, step=0.1, format="%.1f", key="dash_lv_band")
+    try:
+        lc = data.level_change(info.id, now, was, aquifer, float(band), townships)
+    except GwmapError as exc:
+        lc = None
+        st.warning(t_error(exc))
+    if lc is not None:
+        c = lc.county
+
+        def pct(v) -> str:
+            return "—" if pd.isna(v) else f"{v:.0%}"
+
+        m1, m2, m3, m4 = st.columns(4)
+        m1.metric(t("levels.wells"), f"{c['wells']:,}")
+        m2.metric(t("levels.mean_change"), f"{c['mean_change_m']:+.2f} m")
+        m3.metric(t("levels.by_wells"), f"{c['rising']} / {c['stable']} / {c['falling']}")
+        m4.metric(t("levels.by_area"), f"{pct(c['share_rising'])} / {pct(c['share_stable'])} / {pct(c['share_falling'])}")
+        st.caption(t("levels.note", band=f"{lc.band_m:g}", before=survey_label(was, lang), after=survey_label(now, lang),
+                     cell=f"{CELL_M:,.0f}"))
+        lv1, lv2 = st.columns([3, 2])
+        with lv1:
+            lv_map = data.rendered_map("dashboard_levels", (info.id, now, was, aquifer, float(band)),
+                                       lambda: build_level_change_map(lc, townships=townships, tr=tr,
+                                                                      basemap=resources.basemap()))
+            mapview.show(lv_map, height=440, returned_objects=[], key="dash_levels")
+        with lv2:
+            tw = lc.townships
+            data.table(pd.DataFrame({
+                t("field.township"): tw["name"], t("levels.wells"): tw["wells"],
+                t("levels.col.rise_m"): tw["mean_change_m"].round(2),
+                t("levels.col.classes"): [f"{a} / {b} / {d}" for a, b, d in zip(tw["rising"], tw["stable"], tw["falling"],
+                                                                                strict=True)],
+                t("levels.col.rising_area"): (100 * tw["share_rising"]).round(0),
+                t("levels.col.falling_area"): (100 * tw["share_falling"]).round(0)}),
+                hide_index=True, use_container_width=True, height=36 * (len(tw) + 1) + 4)
+else:
+    st.info(t("levels.too_few", aquifer=tr(f"vocab.aquifer.{aquifer}")))
 
 st.subheader(t("dash.targets"))
 status, g, rank = data.dashboard_figures(townships, cone.by_township if cone is not None else None, series)
@@ -116,13 +171,16 @@ e2.metric(t("onemap.metric.leads_overdue"), g["overdue"])
 e3.metric(t("dash.closed_month"), g["closed_this_month"])
 
 st.subheader(t("dash.ranking"))
-data.table(pd.DataFrame({
+ranking = pd.DataFrame({
     t("dash.rank"): rank["rank"], t("field.township"): rank["name"],
-    t("dash.level_change"): rank["level_change_m"].round(2), t("dash.cone_share"): (100 * rank["cone_share"]).round(1),
+    t("dash.level_rise"): rank["level_rise_m"].round(2), t("dash.cone_share"): (100 * rank["cone_share"]).round(1),
     t("dash.open"): rank["open_cases"], t("dash.overdue"): rank["overdue_cases"],
     t("dash.sealing"): [f"{a}/{b}" for a, b in zip(rank["sealed"], rank["sealing_planned"], strict=True)],
-    t("dash.mark"): rank["mark"].map(lambda m: tr(f"dash.mark_is.{m}") if m else "")}),
-    hide_index=True, use_container_width=True)
+    t("dash.mark"): rank["mark"].map(lambda m: tr(f"dash.mark_is.{m}") if m else "")})
+ROW_TINT = {"best": "background-color: #e3f4e6", "worst": "background-color: #fde2e1; font-weight: 600"}
+# every township on the screen at once (no inner scroll), the best and the worst rows tinted
+data.table(ranking.style.apply(lambda row: [ROW_TINT.get(rank["mark"].iloc[row.name], "")] * len(row), axis=1),
+           hide_index=True, use_container_width=True, height=35 * (len(ranking) + 1) + 3)
 
 if can(user, "reclaimed.edit"):
     with st.expander(t("dash.reclaimed_form")):

@@ -373,6 +373,14 @@ def dashboard_cone(boundary_version: int, _user, _townships, cone: tuple):
     return series, surf, cone_result
 
 
+@reader(max_entries=8, shared=True)
+def level_change(boundary_version: int, round_code: str, compare: str, aquifer: str, band_m: float, _townships):
+    """A round against an earlier one at the same wells (:func:`gwmap.levels.year_on_year`), shared, read-only."""
+    from gwmap.levels import year_on_year
+
+    return year_on_year(store(), round_code, compare=compare, aquifer=aquifer, band_m=band_m, townships=_townships)
+
+
 @reader(max_entries=4, per_day=True)
 def dashboard_figures(_townships, _cone_split, _series=None):
     """The plan's targets, the enforcement glance and the township ranking, kept until their data change.

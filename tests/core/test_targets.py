@@ -36,7 +36,7 @@ def test_targets_match_the_records(demo_store):
     source = t["deep_remaining"].source  # by township, summed in the store
     assert not t["deep_remaining"].met and source["wells"].sum() == len(deep)
     assert dict(zip(source.township_code, source.wells)) == deep.groupby("township_code").size().to_dict()
-    assert t["level_change_shallow"].actual < 0 and t["level_change_shallow"].goal is None  # the water table rose
+    assert t["level_rise_shallow"].actual > 0 and t["level_rise_shallow"].goal is None  # the water table rose
     y2025 = {x.key: x for x in status.earlier[2025]}
     assert y2025["reclaimed_rate"].actual == pytest.approx(6.8 / 13.0, rel=1e-6) and y2025["reclaimed_rate"].met
     assert y2025["level_rise_m"].goal == 0.0
@@ -127,7 +127,13 @@ def test_ranking_marks_best_and_worst(demo_store):
     assert len(r) == 18 and r.open_cases.sum() == enforcement_glance(demo_store, today=TODAY)["open"]
     assert (r.mark == "best").sum() == 1 and (r.mark == "worst").sum() == 1
     best = r[r.mark == "best"].iloc[0]
-    assert best.level_change_m == np.nanmin(r.level_change_m) and best["rank"] == 1
+    assert best.level_rise_m == np.nanmax(r.level_rise_m) and best["rank"] == 1  # the largest rise
+    assert r[r.mark == "worst"].iloc[0].level_rise_m == np.nanmin(r.level_rise_m)
+    # one figure per question: the ranking's rise is the year-on-year change the dashboard shows above it
+    from gwmap.levels import year_on_year
+
+    yoy = year_on_year(demo_store, "2026-autumn", townships=tw).townships.set_index("township_code")["mean_change_m"]
+    assert r.set_index("code")["level_rise_m"].dropna().to_dict() == pytest.approx(yoy.dropna().to_dict())
     assert r.sealed.sum() == (repo.sealings_frame(demo_store).stage == "accepted").sum()
 
 

@@ -1254,3 +1254,25 @@ def test_the_lead_page_shows_what_phones_sent_with_their_flags_and_conflicts(mak
     assert set(flags.iloc[1].split(translate("list.sep", lang))) == {  # ±75 m, some 1.8 km east of the lead
         translate("leads.field_flag.far", lang), translate("leads.field_flag.rough_position", lang)}
     assert flags.iloc[0] == translate("leads.field_conflict", lang, stage=translate("vocab.lead_stage.inspected", lang))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_dashboard_reads_levels_year_on_year_at_the_same_wells(make_app, demo_db_path, lang):
+    from tests.core.test_levels import _pairs
+
+    at = make_app(lang, LEADER)
+    latest = "2026-autumn"  # the demo's latest shallow round
+    assert at.selectbox(key="dash_lv_round_shallow").value == latest
+    assert at.selectbox(key=f"dash_lv_compare_shallow_{latest}").value == "2025-autumn"  # the same round a year before
+    pairs = _pairs(_store(demo_db_path), "2026-autumn", "2025-autumn")
+    rise = pairs["before"] - pairs["after"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[translate("levels.wells", lang)] == f"{len(pairs):,}"
+    assert metrics[translate("levels.mean_change", lang)] == f"{rise.mean():+.2f} m"
+    assert metrics[translate("levels.by_wells", lang)] == (
+        f"{(rise > 0.5).sum()} / {((rise >= -0.5) & (rise <= 0.5)).sum()} / {(rise < -0.5).sum()}")
+    table = next(d.value for d in at.dataframe if translate("levels.col.classes", lang) in d.value.columns)
+    assert len(table) == 18 and table[translate("levels.wells", lang)].sum() == len(pairs)  # every township
+    at.number_input(key="dash_lv_band").set_value(2.0).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[translate("levels.by_wells", lang)].split(" / ")[1] == str(int(((rise >= -2) & (rise <= 2)).sum()))
