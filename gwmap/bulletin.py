@@ -202,7 +202,8 @@ def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
         parts.append(tr("bulletin.cone").format(survey=survey_label(b.survey_code, lang), area=f"{b.cone.area_km2:.1f}")
                      + tr(code).format(**params))
     e = b.enforcement
-    parts.append(tr("bulletin.enforcement").format(open=e["open"], overdue=e["overdue"], closed=e["closed_this_month"]))
+    parts.append(tr("bulletin.enforcement").format(open=e["open"], overdue=e["overdue"], closed=e["closed_this_month"],
+                                                   month=_month_label(b.month, tr), day=_month_end(b.month).isoformat()))
     if b.reclaimed is not None:
         r = b.reclaimed
         wan = 1e4 if lang == "zh" else 1e6
@@ -239,9 +240,20 @@ def _target_rows(b: Bulletin, tr) -> list[list[str]]:  # noqa: ANN001
     return rows
 
 
-def _enforcement_rows(e: dict, tr) -> list[tuple[str, int]]:
-    return [(tr("onemap.metric.leads_open"), e["open"]), (tr("onemap.metric.leads_overdue"), e["overdue"]),
-            (tr("dash.closed_month"), e["closed_this_month"])]
+def _month_end(month: str) -> date:
+    year, mon = (int(v) for v in month.split("-"))
+    return date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def _month_label(month: str, tr) -> str:  # noqa: ANN001
+    return tr("dash.month_label").format(year=month[:4], month=int(month[5:]))
+
+
+def _enforcement_rows(b: Bulletin, tr) -> list[tuple[str, int]]:  # noqa: ANN001
+    """Each figure names its day or month: the bulletin of November says November's closures."""
+    e, day = b.enforcement, _month_end(b.month).isoformat()
+    return [(tr("dash.open_at").format(day=day), e["open"]), (tr("dash.overdue_at").format(day=day), e["overdue"]),
+            (tr("dash.closed_in").format(month=_month_label(b.month, tr)), e["closed_this_month"])]
 
 
 def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "zh") -> bytes:
@@ -290,7 +302,7 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
     e = b.enforcement
     tbl = doc.add_table(rows=0, cols=2)
     tbl.style = "Table Grid"
-    for label, value in _enforcement_rows(e, tr):
+    for label, value in _enforcement_rows(b, tr):
         cells = tbl.add_row().cells
         cells[0].text, cells[1].text = label, str(value)
     buf = io.BytesIO()
@@ -336,7 +348,7 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
               str(r.open_cases), str(r.overdue_cases)] for r in b.ranking.itertuples()]
     style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                         ("VALIGN", (0, 0), (-1, -1), "TOP")])
-    enf = [[label, str(v)] for label, v in _enforcement_rows(b.enforcement, tr)]
+    enf = [[label, str(v)] for label, v in _enforcement_rows(b, tr)]
     for title, data, widths in ((tr("dash.targets"), rows, [8 * cm, 3 * cm, 3 * cm, 2 * cm]),
                                 (tr("dash.ranking"), rank, [1.2 * cm, 4.2 * cm, 3 * cm, 2.8 * cm, 2.4 * cm, 2.4 * cm]),
                                 (tr("dash.enforcement"), enf, [6 * cm, 3 * cm])):

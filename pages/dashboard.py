@@ -109,7 +109,7 @@ else:
     st.info(t("levels.too_few", aquifer=tr(f"vocab.aquifer.{aquifer}")))
 
 st.subheader(t("dash.targets"))
-status, g, rank = data.dashboard_figures(townships, cone.by_township if cone is not None else None, series)
+status, _, rank = data.dashboard_figures(townships, cone.by_township if cone is not None else None, series)
 FMT = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}", "km2": "{:,.1f}"}
 
 
@@ -138,6 +138,21 @@ def show_target(target) -> None:  # noqa: ANN001
             source["source"] = source["source"].map(lambda v: tr(f"targets.source.{v}"))
         source.columns = [named("targets.col", c, lang) for c in source.columns]
         data.table(source, hide_index=True, use_container_width=True)
+        if target.key == "cut_m3":
+            ledger_detail()
+
+
+def ledger_detail() -> None:
+    """The cut as the abstraction ledger measures it (meters and electricity): the detail of the plan's figure."""
+    ledger_years = data.data_years()
+    if len(ledger_years) < 2:
+        return
+    last = max((y for y in ledger_years if y < clock.today().year), default=ledger_years[-1])
+    cut = against_baseline(data.year_ledger(last), data.year_ledger(ledger_years[0]), target_cut_m3=data.plan_cut(last))
+    goal = "—" if cut["target_cut_m3"] is None else f"{cut['target_cut_m3']:,.0f}"
+    st.caption(t("dash.ledger_cut" if cut["cut_m3"] >= 0 else "dash.ledger_more", year=last, base=ledger_years[0],
+                 cut=f"{abs(cut['cut_m3']):,.0f}", goal=goal))
+    st.page_link("pages/abstraction.py", label=t("nav.abstraction"), icon=":material/water_drop:")
 
 
 if not status.this_year:  # never an earlier year's targets in this year's place
@@ -153,22 +168,26 @@ for year, targets in status.earlier.items():
         for target in targets:
             show_target(target)
 
-# the cut read from the abstraction ledger (meters and electricity), beside the permits of the sealed wells
-ledger_years = data.data_years()
-if len(ledger_years) >= 2:
-    last = max((y for y in ledger_years if y < clock.today().year), default=ledger_years[-1])
-    cut = against_baseline(data.year_ledger(last), data.year_ledger(ledger_years[0]), target_cut_m3=data.plan_cut(last))
-    c1, c2 = st.columns([4, 1])
-    goal = "—" if cut["target_cut_m3"] is None else f"{cut['target_cut_m3']:,.0f}"
-    c1.caption(t("dash.ledger_cut" if cut["cut_m3"] >= 0 else "dash.ledger_more", year=last, base=ledger_years[0],
-                 cut=f"{abs(cut['cut_m3']):,.0f}", goal=goal))
-    c2.page_link("pages/abstraction.py", label=t("nav.abstraction"), icon=":material/water_drop:")
 
+today = clock.today()  # the county's today
+first = today.replace(day=1)
+months = [first.strftime("%Y-%m")]
+for _ in range(24):  # this month (still running) and the two years before; last month is the default
+    first = (first - dt.timedelta(days=1)).replace(day=1)
+    months.append(first.strftime("%Y-%m"))
+month_label = lambda m: translate("dash.month_label", lang, year=m[:4], month=int(m[5:]))  # noqa: E731
 st.subheader(t("dash.enforcement"))
+# one month for the figures here and for the bulletin below: the same numbers in both
+n1, n2 = st.columns([1, 3])
+month = data.selectbox(n1, t("dash.month"), months, index=1, key="dash_month", format_func=month_label)
+m_end = min(today, (dt.date(int(month[:4]), int(month[5:]), 1) + dt.timedelta(days=32)).replace(day=1)
+            - dt.timedelta(days=1))
+g = data.enforcement_for(m_end)
+n2.caption(t("dash.as_of", day=m_end.isoformat(), month=month_label(month)))
 e1, e2, e3 = st.columns(3)
-e1.metric(t("onemap.metric.leads_open"), g["open"])
-e2.metric(t("onemap.metric.leads_overdue"), g["overdue"])
-e3.metric(t("dash.closed_month"), g["closed_this_month"])
+e1.metric(t("dash.open_at", day=m_end.isoformat()), g["open"])
+e2.metric(t("dash.overdue_at", day=m_end.isoformat()), g["overdue"])
+e3.metric(t("dash.closed_in", month=month_label(month)), g["closed_this_month"])
 
 st.subheader(t("dash.ranking"))
 ranking = pd.DataFrame({
@@ -211,15 +230,8 @@ if can(user, "reclaimed.edit"):
                                    t("dash.rate"): (100 * rw["rate"]).round(1)}), hide_index=True)
 
 st.subheader(t("dash.bulletin"))
-today = clock.today()  # the county's today
-first = today.replace(day=1)
-months = [first.strftime("%Y-%m")]
-for _ in range(24):  # this month (still running) and the two years before; last month is the default
-    first = (first - dt.timedelta(days=1)).replace(day=1)
-    months.append(first.strftime("%Y-%m"))
 b1, b2 = st.columns([1, 3])
-month_label = lambda m: translate("dash.month_label", lang, year=m[:4], month=int(m[5:]))  # noqa: E731
-month = data.selectbox(b1, t("dash.month"), months, index=1, key="dash_month", format_func=month_label)
+b1.markdown(t("dash.bulletin_month", month=month_label(month)))  # the month chosen above, for the same figures
 made = state.get_value("bulletin")  # (month, language, docx, pdf): both files made by one click
 if b1.button(t("dash.make_bulletin"), key="dash_bulletin", type="primary"):
     bar = b2.progress(0.1, text=t("dash.bulletin_making"))

@@ -393,6 +393,14 @@ def dashboard_figures(_townships, _cone_split, _series=None):
             township_ranking(store(), _townships, cone_split=_cone_split))
 
 
+@reader(max_entries=8, per_day=True)
+def enforcement_for(day):
+    """Leads open and overdue at the end of ``day`` and closed in its month (what the bulletin of that month says)."""
+    from gwmap.targets import enforcement_glance
+
+    return enforcement_glance(store(), today=day)
+
+
 @reader(max_entries=256, per_day=True)
 def _wells_answer(name: str, args: tuple, kwargs: tuple):
     from gwmap import registry

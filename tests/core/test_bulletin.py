@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from datetime import date
 
 import docx
 import numpy as np
@@ -36,8 +37,9 @@ def test_figures_equal_the_dashboards(demo_store, bulletin):
     area = b.series.iloc[-1]["area_km2"]
     change = b.series.iloc[-1]["change_km2"]
     assert f"2026年秋季）浅层漏斗区面积 {area:.1f} km²，比去年同期减少 {abs(change):.1f} km²" in text
-    g = enforcement_glance(demo_store)
-    assert f"未办结 {g['open']} 件，其中整改逾期 {g['overdue']} 件" in text
+    g = enforcement_glance(demo_store, today=date(2026, 11, 30))  # the month's figures, as of its last day
+    assert f"截至 2026-11-30，违规取水线索未办结 {g['open']} 件，其中整改逾期 {g['overdue']} 件；2026年11月销号 " \
+           f"{g['closed_this_month']} 件" in text
     targets_tbl = doc.tables[0]
     rows = {r.cells[0].text: r.cells[1].text for r in targets_tbl.rows[1:]}
     for t in plan_targets(demo_store):
@@ -45,7 +47,9 @@ def test_figures_equal_the_dashboards(demo_store, bulletin):
             assert rows[tr(f"targets.{t.key}", year=t.year)] == f"{t.actual:,.0f}"
     assert len(doc.tables[1].rows) == 19  # the ranking: header and 18 townships
     enforcement = {r.cells[0].text: r.cells[1].text for r in doc.tables[2].rows}
-    assert enforcement["整改逾期"] == str(g["overdue"]) and enforcement["未办结线索"] == str(g["open"])
+    assert enforcement["整改逾期（截至 2026-11-30）"] == str(g["overdue"])
+    assert enforcement["未办结线索（截至 2026-11-30）"] == str(g["open"])
+    assert enforcement["2026年11月销号"] == str(g["closed_this_month"])
     assert doc.paragraphs[1].text.startswith("编发日期：")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -805,8 +805,13 @@ def test_dashboard_figures_equal_the_store(make_app, demo_db_path, lang):
     heads = {y: translate("targets.earlier", lang, year=y) for y in years}
     shown_years = {y for y, head in heads.items() for e in at.expander if e.label.startswith(head)}
     assert shown_years == set(years) and years
-    g = enforcement_glance(store)
-    assert (translate("onemap.metric.leads_overdue", lang), str(g["overdue"])) in metrics
+    # the enforcement figures are those of the month chosen (last month by default), as its bulletin prints them
+    month = at.selectbox(key="dash_month").value
+    end = (date(int(month[:4]), int(month[5:]), 1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    g = enforcement_glance(store, today=end)
+    assert (translate("dash.overdue_at", lang, day=end.isoformat()), str(g["overdue"])) in metrics
+    label = translate("dash.month_label", lang, year=month[:4], month=int(month[5:]))
+    assert (translate("dash.closed_in", lang, month=label), str(g["closed_this_month"])) in metrics
     rank = at.dataframe[-1].value
     assert len(rank) == 18 and set(rank[translate("dash.mark", lang)]) >= {translate("dash.mark_is.best", lang),
                                                                          translate("dash.mark_is.worst", lang)}
