@@ -299,7 +299,6 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
         cells[3].text = f"{100 * row.cone_share:.1f}"
         cells[4].text, cells[5].text = str(row.open_cases), str(row.overdue_cases)
     doc.add_heading(tr("dash.enforcement"), level=2)
-    e = b.enforcement
     tbl = doc.add_table(rows=0, cols=2)
     tbl.style = "Table Grid"
     for label, value in _enforcement_rows(b, tr):
