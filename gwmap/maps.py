@@ -707,28 +707,6 @@ def build_cone_map(cone, *, townships: gpd.GeoDataFrame, tr: Translate, basemap:
     return localize_assets(m, asset_base)
 
 
-def build_change_map(changes: gpd.GeoDataFrame, *, townships: gpd.GeoDataFrame, tr: Translate,
-                     basemap: Basemap = Basemap(), asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
-    """Wells measured in both surveys, coloured by the change of depth to water (rise blue, fall red)."""
-    m = _base_map(townships, tr, basemap)
-    colors = ["#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"]
-    edges = [-1.0, -0.2, 0.2, 1.0]  # metres: rise > 1, rise, stable (±0.2 m), fall, fall > 1
-
-    def cat(v: float) -> int:
-        return int(np.searchsorted(edges, v))
-
-    rows = [[round(float(p.x), 6), round(float(p.y), 6), cat(v), _esc(code), _num(v, 2)]
-            for p, code, v in zip(changes.geometry, changes["mw_code"], changes["change_m"])]
-    CanvasPoints(name=tr("map.layer.change"), key="change", rows=rows, colors=colors,
-                 fields=[(tr("field.mw_code"), 3), (tr("field.change_m"), 4)], radius=6, stroke="#333",
-                 weight=1).add_to(m)
-    labels = ["map.change.rise_more", "map.change.rise", "map.change.stable", "map.change.fall",
-              "map.change.fall_more"]
-    m.add_child(_Legend([(tr("map.layer.change"), [(c, tr(k)) for c, k in zip(colors, labels)])]))
-    folium.LayerControl(collapsed=False).add_to(m)
-    return localize_assets(m, asset_base)
-
-
 #: The three classes of a year-on-year change, as the ministry's bulletin colours them: rose, held, fell.
 LEVEL_COLOURS = {"rising": "#2166ac", "stable": "#d9d9d9", "falling": "#b2182b"}
 

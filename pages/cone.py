@@ -6,10 +6,10 @@ from streamlit_folium import st_folium
 
 from gwmap.cone import describe_change
 from gwmap.errors import GwmapError
-from gwmap.maps import build_change_map, build_cone_map
+from gwmap.levels import CELL_M, year_on_year
+from gwmap.maps import build_cone_map, build_level_change_map
 from gwmap.reports import cone_geopackage, cone_workbook
 from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
-from gwmap.surveys import change_points
 from gwmap.ui import charts, data, resources, shell, state
 from gwmap.ui.i18n import file_name, survey_label, t, t_error, translator
 
@@ -95,8 +95,11 @@ for col, code_ in ((a1, left), (a2, right)):
     with col:
         st_folium(build_cone_map(c_, townships=townships, tr=tr, basemap=basemap), height=360, use_container_width=True,
                   returned_objects=[], key=f"cone_side_{code_}")
-ids = dict(zip(series["code"], series["survey_id"]))
-changes = change_points(store, int(ids[left]), int(ids[right]))
-st.caption(t("cone.change_map", n=len(changes), before=label(left), after=label(right)))
-st_folium(build_change_map(changes, townships=townships, tr=tr, basemap=basemap), height=460, use_container_width=True,
-          returned_objects=[], key="cone_change")
+try:  # the change between the two, read as the dashboard's 同期对比 reads it (positive = the water rose)
+    lc = year_on_year(store, right, compare=left, aquifer=aquifer, townships=townships)
+    st.caption(t("cone.change_map", n=len(lc.wells), before=label(left), after=label(right)) + " "
+               + t("levels.note", band=f"{lc.band_m:g}", before=label(left), after=label(right), cell=f"{CELL_M:,.0f}"))
+    st_folium(build_level_change_map(lc, townships=townships, tr=tr, basemap=basemap), height=460,
+              use_container_width=True, returned_objects=[], key="cone_change")
+except GwmapError as exc:
+    st.warning(t_error(exc))

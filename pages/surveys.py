@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gwmap.errors import GwmapError
+from gwmap.levels import CELL_M, same_round_before, year_on_year
 from gwmap.maps import build_survey_preview
 from gwmap.store import repo
 from gwmap.store.users import can
@@ -27,7 +28,6 @@ from gwmap.surveys import (
     save_mapping,
     survey_points,
     template_xlsx,
-    township_change,
     well_series,
 )
 from gwmap.ui import charts, data, resources, shell, state
@@ -185,14 +185,26 @@ same = surveys[surveys["aquifer"] == aquifer]  # a change is read within one aqu
 labels = survey_options(same, lang)
 ids = list(labels)
 if len(ids) >= 2:
-    # the two latest surveys of the aquifer by default (keys per aquifer, so switching keeps each one's choice)
-    before = data.selectbox(c1, t("surveys.before"), ids, index=len(ids) - 2, format_func=labels.get,
+    # the latest round against the same round a year before, as the assessments compare (else the one before);
+    # keys per aquifer, so switching keeps each one's choice
+    code_of = dict(zip(same["id"], same["code"]))
+    year_before = same_round_before(code_of[ids[-1]])
+    default = next((i for i, sid in enumerate(ids) if code_of[sid] == year_before), len(ids) - 2)
+    before = data.selectbox(c1, t("surveys.before"), ids, index=default, format_func=labels.get,
                           key=f"chg_before_{aquifer}")
     after = data.selectbox(c2, t("surveys.after"), ids, index=len(ids) - 1, format_func=labels.get,
                          key=f"chg_after_{aquifer}")
-    ch = township_change(store, before, after)
-    data.table(pd.DataFrame({
-        t("field.township"): ch["township_code"].map(lambda c: tw_names.get(c, t("surveys.county") if c == "county" else c)),
-        t("surveys.wells_both"): ch["wells"], t("surveys.mean_change"): ch["mean_change_m"].round(2)}),
-        use_container_width=True, hide_index=True)
-    st.caption(t("surveys.change_note"))
+    try:  # the same figures as the dashboard's 同期对比: positive = the water rose
+        lc = year_on_year(store, code_of[after], compare=code_of[before], aquifer=aquifer, townships=townships)
+        rows = pd.concat([lc.townships, pd.DataFrame([{"township_code": "county", "name": t("surveys.county"),
+                                                        **lc.county}])], ignore_index=True)
+        data.table(pd.DataFrame({
+            t("field.township"): rows["name"], t("surveys.wells_both"): rows["wells"],
+            t("levels.col.rise_m"): rows["mean_change_m"].round(2),
+            t("levels.col.classes"): [f"{a} / {b} / {c}" for a, b, c in zip(rows["rising"], rows["stable"],
+                                                                            rows["falling"], strict=True)]}),
+            use_container_width=True, hide_index=True)
+        st.caption(t("levels.note", band=f"{lc.band_m:g}", before=labels[before], after=labels[after],
+                     cell=f"{CELL_M:,.0f}"))
+    except GwmapError as exc:
+        st.warning(t_error(exc))

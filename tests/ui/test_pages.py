@@ -983,15 +983,18 @@ def test_overdue_rows_are_red_in_the_case_list(make_app, demo_db_path, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_survey_change_defaults_to_the_two_latest_of_one_aquifer(make_app, demo_db_path, lang):
+def test_survey_change_defaults_to_the_latest_against_the_same_round_a_year_before(make_app, demo_db_path, lang):
     from gwmap.surveys import list_surveys
 
     surveys = list_surveys(_store(demo_db_path))
     at = make_app(lang, HYDRO, "pages/surveys.py")
     for aquifer in ("shallow", "deep"):
         at.radio(key="chg_aq").set_value(aquifer).run()
-        ids = list(surveys[surveys.aquifer == aquifer].id)
-        assert at.selectbox(key=f"chg_before_{aquifer}").value == ids[-2]
+        mine = surveys[surveys.aquifer == aquifer]
+        ids = list(mine.id)
+        latest = mine.iloc[-1]
+        year_before = mine[(mine.year == latest.year - 1) & (mine.season == latest.season)].id.iloc[0]
+        assert at.selectbox(key=f"chg_before_{aquifer}").value == year_before  # 2025 autumn against 2026 autumn
         assert at.selectbox(key=f"chg_after_{aquifer}").value == ids[-1]
         assert len(at.selectbox(key=f"chg_after_{aquifer}").options) == len(ids)  # that aquifer's surveys only
 
