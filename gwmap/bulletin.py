@@ -48,6 +48,8 @@ class Bulletin:
     names: dict = field(default_factory=dict)
     #: the month's reclaimed water (:func:`gwmap.reclaimed.month_figures`), None without plant records
     reclaimed: dict | None = None
+    #: the latest shallow round by the month's end against the same round a year before (同期对比)
+    levels: object | None = None
 
 
 def build_bulletin(store: Store, user: CurrentUser, *, month: str, townships: gpd.GeoDataFrame,
@@ -81,7 +83,27 @@ def build_bulletin(store: Store, user: CurrentUser, *, month: str, townships: gp
     return Bulletin(month, series, cone, surf, code, plan_targets(store, today=end, cone_series=series),
                     enforcement_glance(store, today=end),
                     township_ranking(store, townships, cone_split=cone.by_township if cone else None, today=end),
-                    dict(zip(townships["code"], townships["name"])), month_figures(store, month))
+                    dict(zip(townships["code"], townships["name"])), month_figures(store, month),
+                    _levels_by(store, end, townships))
+
+
+def _levels_by(store: Store, end: date, townships: gpd.GeoDataFrame):
+    """The year-on-year change of the latest shallow round measured by ``end``, or None without two such rounds."""
+    from gwmap.errors import GwmapError
+    from gwmap.levels import same_round_before, year_on_year
+    from gwmap.surveys import list_surveys, survey_date
+
+    rounds = list_surveys(store)
+    rounds = rounds[(rounds["aquifer"] == "shallow") & (rounds["code"].map(survey_date).dt.date <= end)]
+    if rounds.empty:
+        return None
+    code = rounds.iloc[-1]["code"]
+    if same_round_before(code) not in set(rounds["code"]):
+        return None
+    try:
+        return year_on_year(store, code, townships=townships)
+    except GwmapError:
+        return None
 
 
 def _nice_km(km: float) -> float:
@@ -201,6 +223,8 @@ def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
         code, params = describe_change(change)
         parts.append(tr("bulletin.cone").format(survey=survey_label(b.survey_code, lang), area=f"{b.cone.area_km2:.1f}")
                      + tr(code).format(**params))
+    if b.levels is not None:
+        parts.append(levels_sentence(b.levels, tr, lang))
     e = b.enforcement
     parts.append(tr("bulletin.enforcement").format(open=e["open"], overdue=e["overdue"], closed=e["closed_this_month"],
                                                    month=_month_label(b.month, tr), day=_month_end(b.month).isoformat()))
@@ -222,6 +246,39 @@ def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
         parts.append(tr("targets.none_for_year", year=b.targets.year).split("。")[0].split(". ")[0]
                      + ("。" if lang == "zh" else ". "))
     return "".join(parts)
+
+
+def levels_sentence(lc, tr, lang: str = "zh") -> str:  # noqa: ANN001
+    """The year-on-year sentence of the ministry's bulletins: mean change, wells and area by class."""
+    from gwmap.i18n import survey_label
+
+    c = lc.county
+    rise = c["mean_change_m"]
+    key = "bulletin.levels_rose" if rise > 0 else "bulletin.levels_fell" if rise < 0 else "bulletin.levels_held"
+
+    def pct(v) -> str:
+        return "—" if pd.isna(v) else f"{100 * v:.0f}%"
+
+    return tr(key).format(after=survey_label(lc.round, lang), before=survey_label(lc.compare, lang), wells=c["wells"],
+                          change=f"{abs(rise):.2f}", rising=c["rising"], stable=c["stable"], falling=c["falling"],
+                          band=f"{lc.band_m:g}", area_rising=pct(c["share_rising"]),
+                          area_stable=pct(c["share_stable"]), area_falling=pct(c["share_falling"]))
+
+
+def _levels_rows(lc, tr) -> list[list[str]]:  # noqa: ANN001
+    """The year-on-year table: the county, then each township with wells in both rounds."""
+    def pct(v) -> str:
+        return "" if pd.isna(v) else f"{100 * v:.0f}"
+
+    rows = [[tr("field.township"), tr("levels.wells"), tr("levels.col.rise_m"), tr("levels.col.classes"),
+             tr("levels.col.rising_area"), tr("levels.col.falling_area")]]
+    county = {"name": tr("surveys.county"), **lc.county}
+    for r in [county, *lc.townships.to_dict("records")]:
+        if not r["wells"]:
+            continue
+        rows.append([r["name"], str(r["wells"]), f"{r['mean_change_m']:+.2f}",
+                     f"{r['rising']} / {r['stable']} / {r['falling']}", pct(r["share_rising"]), pct(r["share_falling"])])
+    return rows
 
 
 _FMT = {"wells": "{:,.0f}", "m3": "{:,.0f}", "share": "{:.0%}", "m": "{:+.2f}", "km2": "{:,.1f}"}
@@ -284,6 +341,15 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
     for row in _target_rows(b, tr):
         for c, text in zip(tbl.add_row().cells, row, strict=True):
             c.text = text
+    if b.levels is not None:
+        doc.add_heading(tr("levels.header"), level=2)
+        doc.add_paragraph(levels_sentence(b.levels, tr, lang))
+        rows = _levels_rows(b.levels, tr)
+        tbl = doc.add_table(rows=0, cols=len(rows[0]))
+        tbl.style = "Table Grid"
+        for row in rows:
+            for c, text in zip(tbl.add_row().cells, row, strict=True):
+                c.text = text
     doc.add_heading(tr("dash.ranking"), level=2)
     r = b.ranking
     tbl = doc.add_table(rows=1, cols=6)
@@ -348,7 +414,11 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
     style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.grey), ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
                         ("VALIGN", (0, 0), (-1, -1), "TOP")])
     enf = [[label, str(v)] for label, v in _enforcement_rows(b, tr)]
-    for title, data, widths in ((tr("dash.targets"), rows, [8 * cm, 3 * cm, 3 * cm, 2 * cm]),
+    tables = [(tr("dash.targets"), rows, [8 * cm, 3 * cm, 3 * cm, 2 * cm])]
+    if b.levels is not None:
+        tables.append((tr("levels.header"), _levels_rows(b.levels, tr),
+                       [3.6 * cm, 2 * cm, 3.2 * cm, 3.2 * cm, 2 * cm, 2 * cm]))
+    for title, data, widths in (*tables,
                                 (tr("dash.ranking"), rank, [1.2 * cm, 4.2 * cm, 3 * cm, 2.8 * cm, 2.4 * cm, 2.4 * cm]),
                                 (tr("dash.enforcement"), enf, [6 * cm, 3 * cm])):
         story.append(Paragraph(escape(title), h2))

@@ -45,8 +45,9 @@ def test_figures_equal_the_dashboards(demo_store, bulletin):
     for t in plan_targets(demo_store):
         if t.unit == "m3":
             assert rows[tr(f"targets.{t.key}", year=t.year)] == f"{t.actual:,.0f}"
-    assert len(doc.tables[1].rows) == 19  # the ranking: header and 18 townships
-    enforcement = {r.cells[0].text: r.cells[1].text for r in doc.tables[2].rows}
+    ranking = next(t for t in doc.tables if t.rows[0].cells[0].text == tr("dash.rank"))
+    assert len(ranking.rows) == 19  # the ranking: header and 18 townships
+    enforcement = {r.cells[0].text: r.cells[1].text for r in doc.tables[-1].rows}
     assert enforcement["整改逾期（截至 2026-11-30）"] == str(g["overdue"])
     assert enforcement["未办结线索（截至 2026-11-30）"] == str(g["open"])
     assert enforcement["2026年11月销号"] == str(g["closed_this_month"])
@@ -218,3 +219,25 @@ def test_a_month_with_bad_effluent_says_so(demo_store, tmp_path):
     assert "出水劣于地表水Ⅴ类：东古城镇污水处理厂" in summary_text(b, tr)
     assert "Effluent worse than surface-water class V: 东古城镇污水处理厂" in summary_text(
         b, lambda k: translate(k, "en"), "en")
+
+
+def test_the_bulletin_reads_levels_year_on_year_as_the_ministry_does(demo_store, bulletin, tmp_path):
+    from tests.core.test_levels import _pairs
+
+    b, tw = bulletin
+    pairs = _pairs(demo_store, "2026-autumn", "2025-autumn")  # November's latest round and the same a year before
+    rise = pairs["before"] - pairs["after"]
+    doc = docx.Document(io.BytesIO(bulletin_docx(b, tw, tr=tr)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    said = (f"2026年秋季与2025年秋季同期相比，浅层 {len(pairs)} 眼同井平均水位"
+            + (f"上升 {rise.mean():.2f} m" if rise.mean() > 0 else f"下降 {-rise.mean():.2f} m")
+            + f"：上升 {(rise > 0.5).sum()} 眼、稳定 {((rise >= -0.5) & (rise <= 0.5)).sum()} 眼、下降 {(rise < -0.5).sum()} 眼")
+    assert said in text and "地下水位同期对比" in [p.text for p in doc.paragraphs]
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "乡镇" and "上升/稳定/下降（眼）" in
+                 [c.text for c in t.rows[0].cells])
+    county = table.rows[1].cells
+    assert county[0].text == "全县" and county[1].text == str(len(pairs)) and county[2].text == f"{rise.mean():+.2f}"
+    # a month before any autumn round has the spring one against the spring before
+    info, _, _ = repo.current_boundaries(demo_store)
+    june = build_bulletin(demo_store, LEADER, month="2026-06", townships=tw, boundary_version=info.id, data_dir=tmp_path)
+    assert (june.levels.round, june.levels.compare) == ("2026-spring", "2025-spring")
