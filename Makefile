@@ -4,6 +4,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt constraints.txt 2>/dev/null | cksum | cut -d' ' -f1)
 PORT   ?= 8501
+#: where `make run` listens: 127.0.0.1 in demo mode unless set (make run ADDRESS=0.0.0.0)
+ADDRESS ?=
 export GWMAP_DEMO ?= 1
 
 .PHONY: run test venv browser-deps lint bench demo-data clean
@@ -21,7 +23,7 @@ venv: $(STAMP)
 ## run: set up, create/migrate the database (demo data unless GWMAP_DEMO=0) and start the app
 run: venv
 	@if [ "$(GWMAP_DEMO)" = "1" ]; then $(PY) -m gwmap init --demo; else $(PY) -m gwmap init; fi
-	$(PY) -m gwmap serve --port $(PORT)
+	$(PY) -m gwmap serve --port $(PORT) $(if $(ADDRESS),--address $(ADDRESS))
 
 ## test: set up (Chromium from Debian for the browser tests) and run every test
 test: venv browser-deps

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from gwmap.config import get_settings
@@ -32,6 +34,17 @@ def _store():
     return open_store(get_settings())
 
 
+@contextlib.contextmanager
+def _step(args: argparse.Namespace, what: str):
+    """Say what a long step of ``init`` is doing, and how long it took (nothing with ``--json``)."""
+    t0 = time.monotonic()
+    if not args.json:
+        print(f"  {what} …", file=sys.stderr, flush=True)
+    yield
+    if not args.json:
+        print(f"  {what}：{time.monotonic() - t0:.0f} s", file=sys.stderr, flush=True)
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from gwmap.county import DEFAULT_ADCODE
     from gwmap.demo import DEMO_LOADER, ensure_demo_users, load_demo
@@ -46,12 +59,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     out["county"] = {"adcode": county.adcode, "name": county.name, "created": created}
     if args.demo:
         out["demo_users_created"] = ensure_demo_users(store)
-        out["demo_loaded"] = load_demo(store, settings.demo_data_dir, settings.evidence_dir)
+        with _step(args, "载入演示县（机井、封井、线索、统测）/ loading the demo county"):
+            out["demo_loaded"] = load_demo(store, settings.demo_data_dir, settings.evidence_dir)
         if out["demo_loaded"]:
             from gwmap.demo_power import add_demo_power
 
             # the abstraction ledger's records: kept out of load_demo, whose database every test copies
-            out["demo_power"] = add_demo_power(store, DEMO_LOADER)
+            with _step(args, "生成演示用电与水表记录 / making the demo power and meter records"):
+                out["demo_power"] = add_demo_power(store, DEMO_LOADER)
         from gwmap.demo import ensure_demo_dispatch
 
         out["demo_dispatch"] = ensure_demo_dispatch(store)  # today's stops for the demo team's field page
@@ -746,7 +761,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Start the app (see :mod:`gwmap.ui.launch`)."""
     from gwmap.ui.launch import serve
 
-    return serve(args.port, args.address)
+    address = args.address
+    if address is None and get_settings().demo:
+        # the demo accounts' passwords are in the README: this machine only, unless asked
+        address = "127.0.0.1"
+        print("演示模式：只在本机 127.0.0.1 上监听（演示账号的密码是公开的）；局域网访问请加 --address 0.0.0.0"
+              "（make run ADDRESS=0.0.0.0）。/ demo mode listens on 127.0.0.1 only (its passwords are public); "
+              "--address 0.0.0.0 to open it to the network.", file=sys.stderr)
+    return serve(args.port, address)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -824,7 +846,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="start the app (the session cookie endpoints included; no outside request)")
     s.add_argument("--port", type=int, default=8501)
-    s.add_argument("--address", help="address to listen on (default: all; 127.0.0.1 behind nginx)")
+    s.add_argument("--address", help="address to listen on (default: all, but 127.0.0.1 in demo mode; "
+                                     "127.0.0.1 behind nginx)")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("create-user", help="create an account")
