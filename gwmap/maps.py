@@ -208,15 +208,29 @@ class _Legend(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function () {
-            var legend = L.control({position: "bottomright"});
+            // bottom left, under the scale bar; the layer control keeps the top right: the two never meet
+            // (the legend takes at most 40% of the map's height, the layer list at most 55%)
+            var map = {{ this._parent.get_name() }};
+            var legend = L.control({position: "bottomleft"});
             legend.onAdd = function () {
                 var div = L.DomUtil.create("div", "gw-legend");
                 div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;" +
-                    "font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);max-height:60vh;overflow:auto";
+                    "font:12px/1.5 sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3);overflow:auto";
                 div.innerHTML = {{ this.html_json }};
+                L.DomEvent.disableScrollPropagation(div);
                 return div;
             };
-            legend.addTo({{ this._parent.get_name() }});
+            legend.addTo(map);
+            function fit() {
+                var h = map.getSize().y;
+                legend.getContainer().style.maxHeight = Math.floor(0.4 * h) + "px";
+                document.querySelectorAll(".leaflet-control-layers-list").forEach(function (el) {
+                    el.style.maxHeight = Math.floor(0.55 * h) + "px";
+                    el.style.overflowY = "auto";
+                });
+            }
+            map.whenReady(function () { setTimeout(fit, 0); });
+            map.on("resize", fit);
         })();
         {% endmacro %}
         """

@@ -62,3 +62,27 @@ def test_clicking_a_well_opens_its_popup(page, server):
 def test_wrong_password_is_refused(page, server):
     sign_in(page, server, "admin", "wrong-password")
     page.get_by_text("用户名或密码不正确。").wait_for(timeout=30_000)
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1400, "height": 1100}, {"width": 390, "height": 844}])
+def test_the_legend_never_covers_the_layer_control(browser, server, viewport):
+    from tests.browser.conftest import sign_in as sign_in_on
+
+    ctx = browser.new_context(viewport=viewport, locale="zh-CN")
+    pg = ctx.new_page()
+    try:
+        sign_in_on(pg, server, "leader", "gwmap-leader")
+        pg.get_by_text("冠县地下水超采治理情况").first.wait_for(timeout=60_000)
+        pg.goto(server + "/onemap")
+        frame = map_frame(pg, "monitoring")
+        pg.wait_for_timeout(500)
+        boxes = frame.evaluate("""() => ['.gw-legend', '.leaflet-control-layers'].map(s => {
+            const r = document.querySelector(s).getBoundingClientRect();
+            return [r.left, r.top, r.right, r.bottom]; })""")
+        (l1, t1, r1, b1), (l2, t2, r2, b2) = boxes
+        overlap = max(0, min(r1, r2) - max(l1, l2)) * max(0, min(b1, b2) - max(t1, t2))
+        assert overlap == 0, boxes
+        size = frame.evaluate("() => [innerWidth, innerHeight]")
+        assert all(0 <= v <= size[i % 2] + 1 for i, v in enumerate(boxes[0]))  # the legend is inside the map
+    finally:
+        ctx.close()
