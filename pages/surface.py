@@ -10,8 +10,8 @@ from gwmap.maps import build_surface_map
 from gwmap.runs import SurfaceRequest, surface_for
 from gwmap.surface import VARIOGRAM_MODELS, compare_methods, variogram_for
 from gwmap.surveys import list_surveys, survey_points
-from gwmap.ui import data, resources, shell, state
-from gwmap.ui.i18n import file_name, parameter_rows, survey_label, survey_options, t, t_error, translator
+from gwmap.ui import charts, data, resources, shell, state
+from gwmap.ui.i18n import file_name, parameter_rows, readable_number, survey_label, survey_options, t, t_error, translator
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("surface.header"))
@@ -49,11 +49,11 @@ data.table(pd.DataFrame([{t("surface.method"): tr(f"surface.m.{c.method}"), "RMS
 variogram = None
 if fit is not None:
     v = fit.variogram
-    with st.expander(t("surface.variogram", model=tr(f"surface.model_name.{v.model}"), psill=f"{v.psill:.3g}",
-                       range=f"{v.range_m:,.0f}", nugget=f"{v.nugget:.3g}")):
-        st.line_chart(pd.DataFrame({t("surface.lag"): fit.empirical.lags_m.round(0),
-                                    t("surface.empirical"): fit.empirical.gamma,
-                                    t("surface.fitted"): v.gamma(fit.empirical.lags_m)}).set_index(t("surface.lag")))
+    with st.expander(t("surface.variogram", model=tr(f"surface.model_name.{v.model}"), psill=readable_number(v.psill, 3),
+                       range=f"{v.range_m:,.0f}", nugget=readable_number(v.nugget, 3))):
+        charts.show(charts.variogram(fit.empirical.lags_m, fit.empirical.gamma, v.gamma(fit.empirical.lags_m),
+                                     x_title=t("surface.lag"), y_title=t("surface.gamma"),
+                                     empirical_name=t("surface.empirical"), fitted_name=t("surface.fitted")))
         st.caption(t("surface.misfit", text=", ".join(f"{tr('surface.model_name.' + k)} {e:.3g}"
                                                       for k, e in fit.misfit.items())))
         if fit.loo_rmse:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from gwmap.ui.state import get_lang
 
-__all__ = ["time_series", "DATE_FORMAT"]
+__all__ = ["time_series", "variogram", "DATE_FORMAT"]
 
 #: d3 time formats for the time axis, per language
 DATE_FORMAT = {"zh": "%Y年%-m月", "en": "%Y-%m"}
@@ -31,6 +31,21 @@ def time_series(df: pd.DataFrame, *, x: str, y: str, x_title: str, y_title: str,
                                                                                        format=",.2f")],
     ).properties(height=height)
     return chart
+
+
+def variogram(lags_m, empirical, fitted, *, x_title: str, y_title: str, empirical_name: str, fitted_name: str,
+              height: int = 300) -> alt.Chart:
+    """The empirical semivariogram (points) and the fitted model (a line), both axes titled with units."""
+    data = pd.DataFrame({"lag": lags_m, empirical_name: empirical, fitted_name: fitted}).melt(
+        "lag", var_name="series", value_name="gamma").dropna()
+    base = alt.Chart(data).encode(
+        x=alt.X("lag:Q", title=x_title, axis=alt.Axis(format=",.0f")),
+        y=alt.Y("gamma:Q", title=y_title, scale=alt.Scale(zero=True)),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("lag:Q", title=x_title, format=",.0f"), alt.Tooltip("gamma:Q", title=y_title, format=",.3f")])
+    points = base.transform_filter(alt.datum.series == empirical_name).mark_point(filled=True, size=50)
+    line = base.transform_filter(alt.datum.series == fitted_name).mark_line()
+    return (points + line).properties(height=height)
 
 
 def show(chart: alt.Chart) -> None:

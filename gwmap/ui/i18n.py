@@ -113,12 +113,25 @@ def recorded_value(field: str, value, lang: str | None = None) -> str:
     for group in _VOCAB_OF.get(field, ()):
         if f"vocab.{group}.{value}" in catalog(lang):
             return translate(f"vocab.{group}.{value}", lang)
-    if field.endswith("_at") and isinstance(value, str):
+    if (field == "at" or field.endswith("_at")) and isinstance(value, str):  # stored in UTC: shown in county time
         try:
             return to_local(pd.Timestamp(value).to_pydatetime()).strftime("%Y-%m-%d %H:%M:%S")
         except ValueError:
             pass
+    plain = field == "id" or "year" in field or field.endswith(("_id", "_code", "version", "_no"))
+    if isinstance(value, int | float) and not plain:  # volumes with thousands separators, no 2.39e-11
+        return readable_number(value)
     return str(value)
+
+
+def readable_number(value: float, digits: int = 6) -> str:
+    """A number as a reader writes it: thousands separated, no exponent, no trailing zeros.
+
+    >>> readable_number(10216841.0), readable_number(115.5059114), readable_number(2.39e-11), readable_number(-0.25)
+    ('10,216,841', '115.505911', '0', '-0.25')
+    """
+    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def change_text(before, after, lang: str | None = None) -> str:
@@ -151,8 +164,8 @@ def parameter_rows(params: dict, tr) -> list[tuple[str, str]]:
             continue
         if key == "variogram" and isinstance(value, dict):
             value = tr("surface.variogram_value").format(
-                model=tr(f"surface.model_name.{value.get('model')}"), psill=f"{value.get('psill', 0):.3g}",
-                range=f"{value.get('range_m', 0):,.0f}", nugget=f"{value.get('nugget', 0):.3g}")
+                model=tr(f"surface.model_name.{value.get('model')}"), psill=readable_number(value.get("psill", 0), 3),
+                range=f"{value.get('range_m', 0):,.0f}", nugget=readable_number(value.get("nugget", 0), 3))
         elif key == "method":
             value = tr(f"surface.m.{value}")
         elif key == "value":

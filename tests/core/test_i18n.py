@@ -72,3 +72,17 @@ def test_every_recorded_field_has_a_name_in_both_languages():
         missing = {c.name for t in AUDITED_TABLES for c in Base.metadata.tables[t].columns} - \
             {k.split(".", 1)[1] for k in names if k.startswith("field.")} - {"id"}
         assert not missing, (lang, sorted(missing))
+
+
+def test_every_audited_table_has_a_name_and_recorded_values_read_as_people_write_them():
+    from gwmap.i18n import catalog
+    from gwmap.store.triggers import AUDITED_TABLES
+    from gwmap.ui.i18n import recorded_value
+
+    for lang in ("zh", "en"):
+        assert [t for t in AUDITED_TABLES if f"audit.table_name.{t}" not in catalog(lang)] == [], lang
+    # a step's time (field "at") in county time, not ISO UTC; a volume with separators; no exponent
+    assert recorded_value("at", "2026-12-02T08:03:14.304877", "zh") == "2026-12-02 16:03:14"
+    assert recorded_value("permitted_m3_per_year", 10216841.0, "zh") == "10,216,841"
+    assert recorded_value("nugget", 2.39e-11, "zh") == "0" and recorded_value("lon", 115.5059114, "zh") == "115.505911"
+    assert recorded_value("year_drilled", 1991, "zh") == "1991"
