@@ -118,7 +118,8 @@ def recorded_value(field: str, value, lang: str | None = None) -> str:
             return to_local(pd.Timestamp(value).to_pydatetime()).strftime("%Y-%m-%d %H:%M:%S")
         except ValueError:
             pass
-    plain = field == "id" or "year" in field or field.endswith(("_id", "_code", "version", "_no"))
+    plain = (field == "id" or field.endswith(("_id", "_code", "version", "_no"))
+             or (field.split("_")[0] == "year" or field.endswith("_year")) and not field.endswith("per_year"))
     if isinstance(value, int | float) and not plain:  # volumes with thousands separators, no 2.39e-11
         return readable_number(value)
     return str(value)
