@@ -39,8 +39,11 @@ pages = max(1, -(-total // PER_PAGE))
 p1, p2 = st.columns([1, 3])
 page = p1.number_input(t("audit.page", pages=pages), 1, pages, 1, key=f"au_page_{hash(query)}")
 df, total = repo.audit_search(store, query, page=int(page), per_page=PER_PAGE)
-p2.caption(t("audit.count", total=f"{total:,}", first=(int(page) - 1) * PER_PAGE + min(1, len(df)),
-             last=(int(page) - 1) * PER_PAGE + len(df)))
+if len(df):
+    p2.caption(t("audit.count", total=f"{total:,}", first=f"{(int(page) - 1) * PER_PAGE + 1:,}",
+                 last=f"{(int(page) - 1) * PER_PAGE + len(df):,}"))
+else:
+    p2.caption(t("audit.none_found"))
 
 
 view = pd.DataFrame({

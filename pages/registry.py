@@ -73,8 +73,11 @@ pages = max(1, -(-totals["wells"] // PER_PAGE))
 p1, p2 = st.columns([1, 3])
 page = p1.number_input(t("audit.page", pages=f"{pages:,}"), 1, pages, 1, key=f"rg_page_{hash(query)}")
 found, _ = data.wells_answer("query_wells", query, page=int(page), per_page=PER_PAGE)
-p2.caption(t("registry.showing", first=f"{(int(page) - 1) * PER_PAGE + min(1, len(found)):,}",
-             last=f"{(int(page) - 1) * PER_PAGE + len(found):,}", total=f"{totals['wells']:,}"))
+if len(found):
+    p2.caption(t("registry.showing", first=f"{(int(page) - 1) * PER_PAGE + 1:,}",
+                 last=f"{(int(page) - 1) * PER_PAGE + len(found):,}", total=f"{totals['wells']:,}"))
+else:  # never "第 0–0 口"
+    p2.caption(t("registry.none_found"))
 view = pd.DataFrame({
     t("field.well_code"): found["well_code"], t("field.name"): found["name"],
     t("field.township"): found["township_code"].map(names), t("field.owner"): found["owner"],

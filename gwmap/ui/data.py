@@ -242,6 +242,12 @@ def table(obj, **kwargs):
     kwargs.setdefault("placeholder", EMPTY)  # the browser draws an empty cell by this, Styler or not
     if kwargs.pop("use_container_width", False):  # Streamlit's new spelling (the old one warns on every run)
         kwargs["width"] = "stretch"
+    rows = obj if isinstance(obj, pd.DataFrame) else getattr(obj, "data", obj)
+    if isinstance(rows, pd.DataFrame) and rows.empty:  # a sentence, not Streamlit's grey English "empty" grid
+        from gwmap.ui.i18n import t
+
+        st.caption(t("ui.table_empty"))
+        return None
     if not isinstance(obj, pd.DataFrame):
         obj = readable(obj)
     return st.dataframe(obj, **kwargs)

@@ -1284,3 +1284,13 @@ def test_the_dashboard_reads_levels_year_on_year_at_the_same_wells(make_app, dem
     at.number_input(key="dash_lv_band").set_value(2.0).run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics[translate("levels.by_wells", lang)].split(" / ")[1] == str(int(((rise >= -2) & (rise <= 2)).sum()))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_search_that_finds_nothing_says_so_in_words(make_app, lang):
+    at = make_app(lang, HYDRO, "pages/registry.py")
+    at.text_input(key="rg_text").input("没有这样的井-XYZ").run()
+    captions = [c.value for c in at.caption]
+    assert translate("registry.none_found", lang) in captions and translate("ui.table_empty", lang) in captions
+    assert not any("0–0" in c for c in captions)
+    assert all(len(d.value) for d in at.dataframe)  # no empty grid with its English "empty"
