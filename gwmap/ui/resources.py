@@ -11,7 +11,7 @@ from gwmap.store import Store, open_store
 __all__ = ["settings", "store"]
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)  # never "Running _boot()." in English
 def _boot() -> tuple[Settings, Store, tuple[str, ...]]:
     s = get_settings()
     st_ = open_store(s)

@@ -164,7 +164,8 @@ def _localize_uploaders() -> None:
 {zone} button [data-testid="stMarkdownContainer"] p::after {{content: {button}; font-size: 0.875rem}}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0}}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: {rule}; font-size: 0.75rem}}
-</style>""")
+[data-testid="InputInstructions"] {{display: none}}
+</style>""")  # the last: Streamlit's English "Press Ctrl+Enter to submit form" under a form's fields
 
 
 def _keep_drafts() -> None:
