@@ -181,7 +181,9 @@ def cone_series(store: Store, user: CurrentUser, *, aquifer: str, kind: str, thr
 
     Columns: ``survey_id``, ``code``, ``year``, ``season``, ``area_km2``, ``area_extrapolated_km2``,
     ``change_km2`` (against the same season a year before; NaN for the first),
-    ``extreme_value``, ``surface_run_id``, ``cached``.
+    ``extreme_value`` (the deepest depth or lowest head) at ``extreme_lon``/``extreme_lat`` and its
+    ``extreme_change`` on a year before, the outline's centre ``centre_lon``/``centre_lat`` and how far it
+    moved in a year (``centre_shift_km``), ``surface_run_id``, ``cached``.
     """
     surveys = list_surveys(store)
     surveys = surveys[surveys["aquifer"] == aquifer].reset_index(drop=True)
@@ -193,15 +195,39 @@ def cone_series(store: Store, user: CurrentUser, *, aquifer: str, kind: str, thr
         surf, run_id, cached = surface_for(store, user, req, townships=townships, boundary_version=boundary_version,
                                            data_dir=data_dir)
         cone, c2 = cone_for(store, user, surf, run_id, kind=kind, threshold=threshold, townships=townships)
+        centre = _centre(cone.outline)
         rows.append({"survey_id": int(sv.id), "code": sv.code, "year": int(sv.year), "season": sv.season,
                      "area_km2": cone.area_km2, "area_extrapolated_km2": cone.area_extrapolated_km2,
-                     "extreme_value": cone.extreme_value, "surface_run_id": run_id,
-                     "cached": cached and c2})
+                     "extreme_value": cone.extreme_value, "extreme_lon": cone.extreme_lon,
+                     "extreme_lat": cone.extreme_lat, "centre_lon": centre[0], "centre_lat": centre[1],
+                     "surface_run_id": run_id, "cached": cached and c2})
     if progress:
         progress(1.0, "")
     df = pd.DataFrame(rows, columns=["survey_id", "code", "year", "season", "area_km2", "area_extrapolated_km2",
-                                     "extreme_value", "surface_run_id", "cached"])
+                                     "extreme_value", "extreme_lon", "extreme_lat", "centre_lon", "centre_lat",
+                                     "surface_run_id", "cached"])
     df["date"] = [survey_date(c) for c in df["code"]]
-    prev = df.set_index(["season", "year"])["area_km2"]
-    df["change_km2"] = [r.area_km2 - prev.get((r.season, r.year - 1), np.nan) for r in df.itertuples()]
+    before = df.set_index(["season", "year"])
+    year_ago = [before.loc[(r.season, r.year - 1)] if (r.season, r.year - 1) in before.index else None
+                for r in df.itertuples()]
+    df["change_km2"] = [r.area_km2 - a["area_km2"] if a is not None else np.nan
+                        for r, a in zip(df.itertuples(), year_ago, strict=True)]
+    df["extreme_change"] = [r.extreme_value - a["extreme_value"] if a is not None else np.nan
+                            for r, a in zip(df.itertuples(), year_ago, strict=True)]
+    from gwmap.county import distance_m
+
+    df["centre_shift_km"] = [distance_m(a["centre_lon"], a["centre_lat"], r.centre_lon, r.centre_lat) / 1000
+                             if a is not None and np.isfinite(r.centre_lon) and np.isfinite(a["centre_lon"]) else np.nan
+                             for r, a in zip(df.itertuples(), year_ago, strict=True)]
     return df
+
+
+def _centre(outline) -> tuple[float, float]:  # noqa: ANN001
+    """The cone's centre of area (lon, lat), measured on the county's equal-area plane; NaN for no cone."""
+    if outline is None or outline.is_empty:
+        return float("nan"), float("nan")
+    from gwmap.crs import area_crs
+
+    plane = gpd.GeoSeries([outline], crs=4326).to_crs(area_crs())
+    c = plane.centroid.to_crs(4326).iloc[0]
+    return float(c.x), float(c.y)

@@ -53,6 +53,19 @@ st.subheader(t("cone.latest", survey=label(latest["code"]), area=f"{latest['area
 charts.show(charts.time_series(series, x="date", y="area_km2", x_title=t("chart.survey_date"),
                                y_title=t("cone.col.area_km2")))
 
+# each round as the assessments read a cone: area, deepest point, centre, each against a year before
+with st.expander(t("cone.rounds"), expanded=False):
+    data.table(pd.DataFrame({
+        t("cone.col.survey"): series["code"].map(label), t("cone.col.area_km2"): series["area_km2"].round(1),
+        t("cone.col.change_km2"): series["change_km2"].round(1),
+        t("cone.extreme." + kind): series["extreme_value"].round(2), t("cone.col.extreme_change"):
+            series["extreme_change"].round(2),
+        t("cone.extreme_at"): [f"{a:.4f}, {b:.4f}" for a, b in zip(series["extreme_lon"], series["extreme_lat"],
+                                                                    strict=True)],
+        t("cone.col.centre"): ["—" if pd.isna(a) else f"{a:.4f}, {b:.4f}"
+                               for a, b in zip(series["centre_lon"], series["centre_lat"], strict=True)],
+        t("cone.col.centre_shift_km"): series["centre_shift_km"].round(2)}), hide_index=True, use_container_width=True)
+
 codes = list(series["code"])
 pick = st.select_slider(t("cone.step"), options=codes, value=codes[-1], key="cn_step", format_func=label)
 row = series[series["code"] == pick].iloc[0]

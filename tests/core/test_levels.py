@@ -112,3 +112,28 @@ def test_the_command_line_prints_the_assessment_as_json(demo_db_path):
     bad = subprocess.run([sys.executable, "-m", "gwmap", "levels", "--round", "2031-autumn"], cwd=PROJECT_ROOT,
                          env=env, capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "2031-autumn" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_each_round_of_the_cone_has_its_deepest_point_and_centre_against_a_year_before(demo_store, tmp_path):
+    from pyproj import Geod
+
+    from gwmap.runs import cone_series
+    from gwmap.store.users import system_user
+
+    info, townships, _ = repo.current_boundaries(demo_store)
+    s = cone_series(demo_store, system_user("cli"), aquifer="shallow", kind="depth", threshold=12.0, method="idw",
+                    cell_m=500.0, townships=townships, boundary_version=info.id, data_dir=tmp_path)
+    row = s[s["code"] == "2026-autumn"].iloc[0]
+    ago = s[s["code"] == "2025-autumn"].iloc[0]
+    assert row["extreme_change"] == pytest.approx(row["extreme_value"] - ago["extreme_value"])
+    shift = Geod(ellps="WGS84").inv(ago["centre_lon"], ago["centre_lat"], row["centre_lon"], row["centre_lat"])[2]
+    assert row["centre_shift_km"] == pytest.approx(shift / 1000, rel=0.01)
+    assert np.isnan(s.iloc[0]["centre_shift_km"])  # the first round has no year before
+    # the centre is the centre of the area the cone covers, and lies within its outline here
+    from gwmap.runs import SurfaceRequest, cone_for, surface_for
+
+    surf, run_id, _ = surface_for(demo_store, system_user("cli"), SurfaceRequest(int(row["survey_id"]), "depth_to_water_m",
+                                                                                 "idw", 500.0),
+                                  townships=townships, boundary_version=info.id, data_dir=tmp_path)
+    cone, _ = cone_for(demo_store, system_user("cli"), surf, run_id, kind="depth", threshold=12.0, townships=townships)
+    assert cone.outline.contains(shapely.Point(row["centre_lon"], row["centre_lat"]))
