@@ -46,6 +46,11 @@ def cone_workbook(series: pd.DataFrame, cone: ConeResult, *, tr: Translate, name
         tr("cone.col.extrapolated_km2"): series.get("area_extrapolated_km2", pd.Series(np.nan, series.index)).round(2),
         tr("cone.col.change_km2"): series["change_km2"].round(2), tr("cone.col.extreme"): series["extreme_value"].round(2),
     })
+    for col, key, digits in (("extreme_change", "cone.col.extreme_change", 2), ("extreme_lon", "cone.col.extreme_lon", 6),
+                             ("extreme_lat", "cone.col.extreme_lat", 6), ("centre_lon", "cone.col.centre_lon", 6),
+                             ("centre_lat", "cone.col.centre_lat", 6), ("centre_shift_km", "cone.col.centre_shift_km", 2)):
+        if col in series:  # the deepest point and the centre of each round, where the series has them
+            s[tr(key)] = series[col].round(digits)
     split = pd.DataFrame({
         tr("field.code"): cone.by_township["code"], tr("field.township"): cone.by_township["code"].map(names),
         tr("cone.col.area_km2"): cone.by_township["area_km2"].round(3),
