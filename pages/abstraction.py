@@ -147,7 +147,7 @@ if can(user, "abstraction.import"):
                 t("abs.kind_label"): ups["kind"].map(lambda k: tr(f"abs.kind_short.{k}")),
                 t("surveys.source_file"): ups["source_name"], t("abs.metric.rows"): ups["rows"],
                 t("abs.col.month"): ups["first_month"] + " – " + ups["last_month"],
-                t("audit.actor"): ups["created_by"],
+                t("audit.actor"): ups["created_by"].map(data.person),
                 t("audit.at"): ups["created_at"].map(lambda v: f"{clock.to_local(v):%Y-%m-%d %H:%M}"),
                 "SHA-256": ups["source_sha256"].map(lambda v: v[:16] if v else "—")}),
                 use_container_width=True, hide_index=True)

@@ -23,7 +23,7 @@ store = resources.store()
 choices = repo.audit_choices(store)
 c1, c2, c3 = st.columns(3)
 actor = data.selectbox(c1, t("audit.actor"), [""] + choices["actor"], key="au_actor",
-                     format_func=lambda v: v or tr("registry.all"))
+                     format_func=lambda v: data.person(v) if v else tr("registry.all"))
 table = data.selectbox(c2, t("audit.table"), [""] + choices["table"], key="au_table",
                      format_func=lambda v: named("audit.table_name", v, lang) if v else tr("registry.all"))
 actions = data.multiselect(c3, t("audit.action"), choices["action"], key="au_actions", placeholder=t("registry.all"),
@@ -48,7 +48,7 @@ else:
 
 view = pd.DataFrame({
     t("audit.at"): df["at"].map(lambda v: to_local(v).strftime("%Y-%m-%d %H:%M:%S")),
-    t("audit.actor"): df["actor"], t("audit.action"): df["action"].map(lambda v: named("audit.action_name", v, lang)),
+    t("audit.actor"): df["actor"].map(data.person), t("audit.action"): df["action"].map(lambda v: named("audit.action_name", v, lang)),
     t("audit.table"): df["table_name"].map(lambda v: named("audit.table_name", v, lang)),
     t("audit.record"): df["record_id"],
     t("audit.changes"): [change_text(b, a, lang) for b, a in zip(df["before"], df["after"], strict=True)],
@@ -61,7 +61,7 @@ def workbook() -> bytes:
     everything, _ = repo.audit_search(store, query, per_page=max(total, 1))
     out = pd.DataFrame({
         t("audit.at"): everything["at"].map(lambda v: to_local(v).strftime("%Y-%m-%d %H:%M:%S")),
-        t("audit.actor"): everything["actor"],
+        t("audit.actor"): everything["actor"].map(data.person),
         t("audit.action"): everything["action"].map(lambda v: named("audit.action_name", v, lang)),
         t("audit.table"): everything["table_name"].map(lambda v: named("audit.table_name", v, lang)),
         t("audit.record"): everything["record_id"],

@@ -120,12 +120,12 @@ if codes:
     lead = led.set_index("lead_code").loc[code]
     steps, ev = lead_steps(store, code), lead_evidence(store, code)
     data.table(pd.DataFrame({t("field.stage"): steps["stage"].map(lambda v: tr(f"vocab.lead_stage.{v}")),
-                               t("audit.at"): steps["at"].map(to_local), t("audit.actor"): steps["by"],
+                               t("audit.at"): steps["at"].map(to_local), t("audit.actor"): steps["by"].map(data.person),
                                t("report.ledger.finding"): steps["note"], t("field.rectify_deadline"): steps["deadline"]}),
                  use_container_width=True, hide_index=True)
     if len(ev):
         data.table(pd.DataFrame({t("report.case.file"): ev["filename"], "SHA-256": ev["sha256"],
-                                   t("audit.at"): ev["uploaded_at"].map(to_local), t("audit.actor"): ev["uploaded_by"],
+                                   t("audit.at"): ev["uploaded_at"].map(to_local), t("audit.actor"): ev["uploaded_by"].map(data.person),
                                    t("report.case.gps"): [
                                        f"{a:.6f}, {b:.6f} ({tr('vocab.gps_source.' + g)})" if pd.notna(a) else "—"
                                        for a, b, g in zip(ev["lon"], ev["lat"], ev["gps_source"], strict=True)],
@@ -149,7 +149,7 @@ if codes:
         data.table(pd.DataFrame({
             t("leads.field_received"): [to_local(r["received_at"]) for r in sent],
             t("leads.field_device"): [to_local(r["device_at"]) if r["device_at"] else None for r in sent],
-            t("audit.actor"): [r["username"] for r in sent],
+            t("audit.actor"): [data.person(r["username"]) for r in sent],
             t("leads.field_outcome"): [tr(f"fieldapp.outcome.{r['outcome']}") for r in sent],
             t("leads.field_status"): [tr(f"leads.field_status_is.{r['status']}") for r in sent],
             t("leads.field_flags"): [SEP.join(tr(f"leads.field_flag.{f}") for f in r["detail"].get("flags", []))

@@ -135,7 +135,7 @@ if codes:
     st.caption(t("registry.leads_near", codes="、".join(near)) if near else t("registry.no_leads_near"))
     hist = repo.record_history(store, "wells", int(w["id"]))
     data.table(pd.DataFrame({
-        t("audit.at"): hist["at"].map(to_local), t("audit.actor"): hist["actor"],
+        t("audit.at"): hist["at"].map(to_local), t("audit.actor"): hist["actor"].map(data.person),
         t("audit.action"): hist["action"].map(lambda v: named("audit.action_name", v, lang)),
         t("audit.changes"): [change_text(b, a, lang) for b, a in zip(hist["before"], hist["after"], strict=True)]}),
         use_container_width=True, hide_index=True)

@@ -158,7 +158,7 @@ data.table(pd.DataFrame({
     t("surveys.code"): listed["code"].map(lambda c: survey_label(c, lang)),
     t("field.aquifer"): listed["aquifer"].map(lambda a: tr(f"vocab.aquifer.{a}")),
     t("surveys.version"): listed["version"], t("surveys.readings"): listed["readings"],
-    t("surveys.source_file"): listed["source_name"], t("surveys.by"): listed["created_by"]}),
+    t("surveys.source_file"): listed["source_name"], t("surveys.by"): listed["created_by"].map(data.person)}),
     use_container_width=True, hide_index=True)
 
 st.subheader(t("surveys.hydrograph"))

@@ -399,6 +399,22 @@ def dashboard_figures(_townships, _cone_split, _series=None):
             township_ranking(store(), _townships, cone_split=_cone_split))
 
 
+@reader(max_entries=2)
+def _people():
+    from gwmap.store.users import accounts_frame
+
+    return accounts_frame(store())
+
+
+def person(username) -> str:  # noqa: ANN001
+    """A user as people know them: "执法大队（enforce）"; a job's name (demo-loader, cli) or a gone account as stored."""
+    if not isinstance(username, str) or not username:
+        return "—" if not username else str(username)
+    known = dict(zip(_people()["username"], _people()["display_name"]))
+    shown = known.get(username) or ""
+    return f"{shown}（{username}）" if shown and shown != username else username
+
+
 @reader(max_entries=8, per_day=True)
 def enforcement_for(day):
     """Leads open and overdue at the end of ``day`` and closed in its month (what the bulletin of that month says)."""

@@ -1258,6 +1258,7 @@ def test_the_lead_page_shows_what_phones_sent_with_their_flags_and_conflicts(mak
     sent = next(d.value for d in at.dataframe if translate("leads.field_status", lang) in d.value.columns)
     assert list(sent[translate("leads.field_status", lang)]) == [translate("leads.field_status_is.conflict", lang),
                                                                  translate("leads.field_status_is.stored", lang)]
+    assert set(sent[translate("audit.actor", lang)]) == {"执法大队（enforce）"}  # display names, with the account
     flags = sent[translate("leads.field_flags", lang)]
     assert set(flags.iloc[1].split(translate("list.sep", lang))) == {  # ±75 m, some 1.8 km east of the lead
         translate("leads.field_flag.far", lang), translate("leads.field_flag.rough_position", lang)}
