@@ -48,7 +48,8 @@ else:
 
 view = pd.DataFrame({
     t("audit.at"): df["at"].map(lambda v: to_local(v).strftime("%Y-%m-%d %H:%M:%S")),
-    t("audit.actor"): df["actor"].map(data.person), t("audit.action"): df["action"].map(lambda v: named("audit.action_name", v, lang)),
+    t("audit.actor"): df["actor"].map(data.person),
+    t("audit.action"): df["action"].map(lambda v: named("audit.action_name", v, lang)),
     t("audit.table"): df["table_name"].map(lambda v: named("audit.table_name", v, lang)),
     t("audit.record"): df["record_id"],
     t("audit.changes"): [change_text(b, a, lang) for b, a in zip(df["before"], df["after"], strict=True)],

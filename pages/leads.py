@@ -125,7 +125,8 @@ if codes:
                  use_container_width=True, hide_index=True)
     if len(ev):
         data.table(pd.DataFrame({t("report.case.file"): ev["filename"], "SHA-256": ev["sha256"],
-                                   t("audit.at"): ev["uploaded_at"].map(to_local), t("audit.actor"): ev["uploaded_by"].map(data.person),
+                                   t("audit.at"): ev["uploaded_at"].map(to_local),
+                                   t("audit.actor"): ev["uploaded_by"].map(data.person),
                                    t("report.case.gps"): [
                                        f"{a:.6f}, {b:.6f} ({tr('vocab.gps_source.' + g)})" if pd.notna(a) else "—"
                                        for a, b, g in zip(ev["lon"], ev["lat"], ev["gps_source"], strict=True)],
