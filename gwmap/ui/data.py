@@ -248,7 +248,14 @@ def table(obj, **kwargs):
 
         st.caption(t("ui.table_empty"))
         return None
-    if not isinstance(obj, pd.DataFrame):
+    if isinstance(obj, pd.DataFrame):
+        # volumes and counts in the thousands read with separators (10,216,841), as people write them
+        # (floats only: record ids and codes are integers and keep their plain digits)
+        big = {c: st.column_config.NumberColumn(format="localized") for c in obj.columns
+               if obj.columns.is_unique and pd.api.types.is_float_dtype(obj[c]) and obj[c].abs().max(skipna=True) >= 10_000}
+        if big:
+            kwargs["column_config"] = {**big, **(kwargs.get("column_config") or {})}
+    else:
         obj = readable(obj)
     return st.dataframe(obj, **kwargs)
 
