@@ -721,8 +721,8 @@ def build_cone_map(cone, *, townships: gpd.GeoDataFrame, tr: Translate, basemap:
     return localize_assets(m, asset_base)
 
 
-#: The three classes of a year-on-year change, as the ministry's bulletin colours them: rose, held, fell.
-LEVEL_COLOURS = {"rising": "#2166ac", "stable": "#d9d9d9", "falling": "#b2182b"}
+#: The three classes of a year-on-year change: rose (blue), held (green), fell (red), none the map's own grey.
+LEVEL_COLOURS = {"rising": "#2166ac", "stable": "#7fbf7b", "falling": "#b2182b"}
 
 
 def build_level_change_map(change, *, townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap = Basemap(),

@@ -86,7 +86,8 @@ if len(codes) >= 2:
         m1.metric(t("levels.wells"), f"{c['wells']:,}")
         m2.metric(t("levels.mean_change"), f"{c['mean_change_m']:+.2f} m")
         m3.metric(t("levels.by_wells"), f"{c['rising']} / {c['stable']} / {c['falling']}")
-        m4.metric(t("levels.by_area"), f"{pct(c['share_rising'])} / {pct(c['share_stable'])} / {pct(c['share_falling'])}")
+        m4.metric(t("levels.by_area"), "/".join(pct(c[f"share_{k}"]).rstrip("%") for k in ("rising", "stable", "falling"))
+                  + " %")  # short enough for the metric: 45/54/1 %
         st.caption(t("levels.note", band=f"{lc.band_m:g}", before=survey_label(was, lang), after=survey_label(now, lang),
                      cell=f"{CELL_M:,.0f}"))
         lv1, lv2 = st.columns([3, 2])
@@ -104,7 +105,7 @@ if len(codes) >= 2:
                                                                                 strict=True)],
                 t("levels.col.rising_area"): (100 * tw["share_rising"]).round(0),
                 t("levels.col.falling_area"): (100 * tw["share_falling"]).round(0)}),
-                hide_index=True, use_container_width=True, height=36 * (len(tw) + 1) + 4)
+                hide_index=True, use_container_width=True, height=35 * (len(tw) + 1) + 3)
 else:
     st.info(t("levels.too_few", aquifer=tr(f"vocab.aquifer.{aquifer}")))
 
