@@ -359,8 +359,7 @@ def submit(store: Store, user: CurrentUser, report: FieldReport, *, evidence_dir
     if to_stage == "rectifying" and deadline is None:
         deadline = clock.today() + timedelta(days=DEFAULT_RECTIFY_DAYS)
     flags = _flags(report, lead_lon, lead_lat, limits)
-    attachments = [Attachment(p.name, p.data, lon=p.lon, lat=p.lat, taken_at=p.taken_at, accuracy_m=p.accuracy_m,
-                              source="device") for p in report.photos]
+    attachments = _attachments(report)
     shas: list[str] = []
 
     def record(s, lead_row, step) -> None:  # noqa: ANN001
@@ -390,6 +389,12 @@ def submit(store: Store, user: CurrentUser, report: FieldReport, *, evidence_dir
         return _receipt(row, replayed=True)
     logger.info("field submission %s: %s %s -> %s (%s)", report.key, report.ref, report.outcome, to_stage, flags)
     return Receipt(report.key, "stored", report.ref, to_stage, step_id, False, {"stage": to_stage, "flags": flags})
+
+
+def _attachments(report: FieldReport) -> list[Attachment]:
+    """The photos as evidence, each with the position and time the phone recorded (EXIF GPS is stripped)."""
+    return [Attachment(p.name, p.data, lon=p.lon, lat=p.lat, taken_at=p.taken_at, accuracy_m=p.accuracy_m,
+                       source="device") for p in report.photos]
 
 
 def _note(report: FieldReport) -> str:
@@ -445,8 +450,7 @@ def _submit_well(store: Store, user: CurrentUser, report: FieldReport, *, eviden
     _, townships, _ = current_boundaries(store)
     code, _ = register_lead(store, user, lon=w_lon, lat=w_lat, source="patrol",
                             description=f"{report.ref}：{_note(report)}", townships=townships)
-    attachments = [Attachment(p.name, p.data, lon=p.lon, lat=p.lat, taken_at=p.taken_at, accuracy_m=p.accuracy_m,
-                              source="device") for p in report.photos]
+    attachments = _attachments(report)
 
     def record(s, lead_row, step) -> None:  # noqa: ANN001
         s.add(FieldSubmission(key=report.key, username=user.username, lead_code=report.ref, outcome=report.outcome,

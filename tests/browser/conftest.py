@@ -98,11 +98,9 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, server):
-    """A page that refuses and records every request not to the app's own servers (this machine)."""
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
-    pg = ctx.new_page()
+def outside_guard(pg):
+    """A route handler that lets this machine's requests through and refuses (and records in
+    ``pg.outside_requests``) every other one."""
     pg.outside_requests = []
 
     def guard(route):
@@ -112,7 +110,15 @@ def page(browser, server):
             pg.outside_requests.append(route.request.url)
             route.abort()
 
-    pg.route("**/*", guard)
+    return guard
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page that refuses and records every request not to the app's own servers (this machine)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.route("**/*", outside_guard(pg))
     OUTPUT.mkdir(parents=True, exist_ok=True)
     yield pg
     ctx.close()

@@ -19,7 +19,7 @@ from gwmap.demo import ensure_demo_dispatch
 from gwmap.dispatch import dispatch_stops, team_of
 from gwmap.store import Store
 from gwmap.store.models import Evidence, FieldSubmission, Lead, LeadStep
-from tests.browser.conftest import OUTPUT
+from tests.browser.conftest import OUTPUT, outside_guard
 
 pytestmark = pytest.mark.browser
 #: what Chrome on an Android phone says of itself
@@ -49,17 +49,9 @@ def _phone(browser, lon, lat):
                               has_touch=True, locale="zh-CN", permissions=["geolocation"], user_agent=ANDROID,
                               geolocation={"longitude": lon, "latitude": lat, "accuracy": 8})
     pg = ctx.new_page()
-    pg.outside_requests, pg.errors = [], []
+    pg.errors = []
     pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-
-    def guard(route):
-        if route.request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
-            route.continue_()
-        else:
-            pg.outside_requests.append(route.request.url)
-            route.abort()
-
-    ctx.route("**/*", guard)
+    ctx.route("**/*", outside_guard(pg))  # the whole context: the service worker's requests too
     return ctx, pg
 
 
