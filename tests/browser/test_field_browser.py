@@ -175,6 +175,11 @@ def test_a_replay_is_stored_once_and_others_are_refused(browser, server, stops):
         pg.goto(server + "/field/")
         status = pg.evaluate("fetch('/api/gwmap/field/today').then(r => r.status)")
         assert status == 401 and pg.locator("#f-user").is_visible()  # signed out: the page's own sign-in
+        assert not pg.locator("#tabs").is_visible()  # and no tabs for a day it cannot show
+        pg.locator("#f-user").fill("enforce")
+        pg.locator("#f-pass").fill("not-the-password")
+        pg.get_by_role("button", name="登录").tap()
+        pg.get_by_text("用户名或密码不正确").wait_for(timeout=15_000)  # in Chinese, on the form
         _sign_in(pg, server, "leader", "gwmap-leader")
         pg.get_by_text("此页面供执法人员使用").wait_for(timeout=15_000)
         assert pg.evaluate("fetch('/api/gwmap/field/today').then(r => r.status)") == 403
