@@ -1,14 +1,13 @@
 """操作日志 (admins): every change and refusal, filtered and paged over the whole history."""
 
-import io
-
 import pandas as pd
 import streamlit as st
 
 from gwmap.clock import to_local
-from gwmap.reports import safe_cell
+from gwmap.io.xlsx_stream import MAX_ROWS
 from gwmap.store import repo
 from gwmap.ui import data, resources, shell, state
+from gwmap.ui.audit_export import audit_workbook
 from gwmap.ui.i18n import change_text, file_name, named, t, translator
 
 PER_PAGE = 100
@@ -57,22 +56,17 @@ view = pd.DataFrame({
 data.table(view, use_container_width=True, hide_index=True, height=560)
 
 
-def workbook() -> bytes:
-    """Every matching event (not only this page), for a hearing file."""
-    everything, _ = repo.audit_search(store, query, per_page=max(total, 1))
-    out = pd.DataFrame({
-        t("audit.at"): everything["at"].map(lambda v: to_local(v).strftime("%Y-%m-%d %H:%M:%S")),
-        t("audit.actor"): everything["actor"].map(data.person),
-        t("audit.action"): everything["action"].map(lambda v: named("audit.action_name", v, lang)),
-        t("audit.table"): everything["table_name"].map(lambda v: named("audit.table_name", v, lang)),
-        t("audit.record"): everything["record_id"],
-        t("audit.changes"): [change_text(b, a, lang) for b, a in zip(everything["before"], everything["after"], strict=True)],
-    }).map(safe_cell)
-    buf = io.BytesIO()
-    out.to_excel(buf, index=False, sheet_name=t("audit.header")[:31])
-    return buf.getvalue()
-
-
-st.download_button(t("audit.export", total=f"{total:,}"), workbook if total else b"",
-                   file_name=file_name(t("file.audit"), ext="xlsx"),
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", disabled=not total)
+# every matching event (not only this page) for a hearing file: built only when asked, with progress, streamed
+made = state.get_value("audit_export")
+if made is not None and made[:2] == (query, lang):
+    st.download_button(t("audit.export_ready", total=f"{made[2]:,}"), made[3], on_click="ignore",
+                       file_name=file_name(t("file.audit"), ext="xlsx"), key="au_export_dl",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+elif total > MAX_ROWS:
+    st.warning(t("audit.export_too_many", total=f"{total:,}", most=f"{MAX_ROWS:,}"))
+elif st.button(t("audit.export", total=f"{total:,}"), key="au_export", disabled=not total):
+    bar = st.progress(0.0, text=t("audit.exporting"))
+    book = audit_workbook(store, query, lang=lang, person=data.person, tr=tr, total=total,
+                          progress=lambda f: bar.progress(f, text=t("audit.exporting")))
+    state.set_value("audit_export", (query, lang, total, book))
+    st.rerun()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import date, timedelta
+import sqlite3
+from datetime import date, datetime, timedelta
 
+import openpyxl
 import pandas as pd
 import pytest
 import streamlit as st
@@ -957,6 +960,20 @@ def test_audit_page_filters_pages_and_reads_in_the_users_language(make_app, demo
     assert translate("audit.count", lang, total="3,000", first=1, last=100) in [c.value for c in at.caption]
     at.number_input(key=next(k for k in at.session_state if str(k).startswith("au_page_"))).set_value(30).run()
     assert len(at.dataframe[0].value) == 100 and not at.exception
+    # the Excel holds every matching event, not only the page shown: made when asked, then offered
+    at.button(key="au_export").click().run()
+    assert not at.exception
+    book = at.session_state["gwmap_val_audit_export"][3]
+    sheet = openpyxl.load_workbook(io.BytesIO(book), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == (col("audit.at"), col("audit.actor"))
+    with sqlite3.connect(demo_db_path / "gwmap.sqlite") as db:
+        inserts = db.execute("SELECT at, actor, record_id FROM audit_events WHERE table_name = 'wells' "
+                             "AND action = 'insert' ORDER BY id DESC").fetchall()
+    assert len(rows) - 1 == len(inserts) == 3000
+    newest_at = datetime.fromisoformat(inserts[0][0]) + timedelta(hours=8)  # stored UTC, read in Beijing time
+    assert rows[1][0] == f"{newest_at:%Y-%m-%d %H:%M:%S}" and rows[1][4] == inserts[0][2]
+    assert rows[-1][4] == inserts[-1][2] and rows[1][3] == col("audit.table_name.wells")
 
 
 @pytest.mark.parametrize("lang", LANGS)
