@@ -50,6 +50,8 @@ class Bulletin:
     reclaimed: dict | None = None
     #: the latest shallow round by the month's end against the same round a year before (同期对比)
     levels: object | None = None
+    #: pictures made for this bulletin, reused by the Word and the PDF file (one drawing, not two)
+    drawn: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def build_bulletin(store: Store, user: CurrentUser, *, month: str, townships: gpd.GeoDataFrame,
@@ -121,7 +123,15 @@ def cone_png(b: Bulletin, townships: gpd.GeoDataFrame, *, width: int = 900,
     """The cone map as a PNG: surface, township lines, the cone outline in red, north up.
 
     With a legend of the colour scale (depth in metres) and a scale bar of a round number of kilometres.
+    Drawn once per bulletin, size and language (:attr:`Bulletin.drawn`).
     """
+    key = ("cone", width, id(tr))
+    if key not in b.drawn:
+        b.drawn[key] = _cone_png(b, townships, width=width, tr=tr)
+    return b.drawn[key]
+
+
+def _cone_png(b: Bulletin, townships: gpd.GeoDataFrame, *, width: int, tr: Translate | None) -> bytes:
     from gwmap.maps import _ramp_rgba
 
     s = b.surface

@@ -34,6 +34,19 @@ def _store():
     return open_store(get_settings())
 
 
+def _landed(store, quiet: bool = True) -> None:  # noqa: ANN001
+    """After data land: make every year's 取水一本账 and the screening queue now (:func:`gwmap.kept.warm`)."""
+    from gwmap import kept
+
+    def said(fraction: float, name: str, year) -> None:  # noqa: ANN001 - a year, or a round's code
+        if not quiet:
+            what = {"year_ledger": "取水一本账 / ledger", "screening_queue": "线索筛查 / screening",
+                    "level_change": "同期对比 / year on year"}.get(name, "户号关联建议 / account links")
+            print(f"  预计算{what}: {year} ({fraction:.0%})", file=sys.stderr, flush=True)
+
+    kept.warm(store, get_settings().data_dir, progress=said)
+
+
 @contextlib.contextmanager
 def _step(args: argparse.Namespace, what: str):
     """Say what a long step of ``init`` is doing, and how long it took (nothing with ``--json``)."""
@@ -99,6 +112,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     out["counts"] = counts(store)
     out["precomputed_surveys"] = precompute(store, _operator(), data_dir=settings.data_dir, progress=said)
+    with _step(args, "预计算取水一本账、线索筛查与同期对比 / precomputing the ledgers, the screening queue and year on year"):
+        _landed(store, quiet=args.json)
     print(json.dumps(out, ensure_ascii=False) if args.json else
           f"数据库已就绪 / database ready: {out['database']} ({county.name} {county.adcode})\n{out['counts']}")
     return 0
@@ -133,6 +148,7 @@ def cmd_import_registry(args: argparse.Namespace) -> int:
     out |= {"would_add": len(plan.added), "would_change": len(plan.changed), "unchanged": plan.unchanged}
     if check.clean and not args.dry_run:
         out |= import_registry(store, _operator(), check)
+        _landed(store)
     lines = [f"{path.name}: {check.n_input} 行 / rows, {len(check.rows)} 行可导入 / usable, "
              f"{len(check.problems)} 个问题 / problems"]
     lines += [f"  第 {p['row']} 行 [{p['column']}] {p['value']}: {p['message']}" for p in out["problems"][:50]]
@@ -208,6 +224,7 @@ def cmd_import_survey(args: argparse.Namespace) -> int:
         from gwmap.runs import precompute
 
         precompute(store, _operator(), data_dir=get_settings().data_dir)
+        _landed(store)  # the ledgers' lift reads the depth surfaces
     lines = [f"{path.name}: {out['round']}, {check.n_input} 行 / rows, {len(check.errors)} 个错误 / errors, "
              f"{len(check.flags)} 个存疑 / flagged, 新井 / new wells {len(check.new_wells)}"]
     lines += [f"  第 {p['row']} 行 [{p['column']}] {p['value']}: {p['message']}" for p in out["errors"][:50]]
@@ -245,12 +262,14 @@ def cmd_power_links(args: argparse.Namespace) -> int:
             raise GwmapError("err.links.none", "Give --account and --well.")
         out = link_accounts(store, _operator(), [{"account": args.account, "well_code": args.well,
                                                   "basis": "manual"}], replace=args.replace)
+        _landed(store)
         lines = [f"户号 {args.account} → {args.well}: {out}"]
     elif args.action == "import":
         path = Path(args.file or "")
         if not path.is_file():
             raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
         out = import_links(store, _operator(), path.read_bytes(), path.name, replace=args.replace)
+        _landed(store)
         lines = [str(out)]
     elif args.action == "export":
         if not args.file:
@@ -409,6 +428,7 @@ def cmd_import_power(args: argparse.Namespace) -> int:
     if not check.problems and not args.dry_run:
         out["upload_id"] = import_upload(store, _operator(), check, source_name=path.name, raw=raw,
                                          uploads_dir=get_settings().uploads_dir)
+        _landed(store)
     if args.json:
         print(json.dumps(out, ensure_ascii=False))
     else:

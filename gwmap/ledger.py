@@ -273,12 +273,16 @@ class YearLedger:
         return {s: float(self.monthly.loc[self.monthly["source"] == s, "m3"].sum()) for s in SOURCES}
 
 
-def year_ledger(store: Store, year: int) -> YearLedger:
-    """The ledger of ``year`` by well and by township, with each well's coefficient, lift and sources."""
+def year_ledger(store: Store, year: int, *, wells: pd.DataFrame | None = None,
+                inputs: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame] | None = None) -> YearLedger:
+    """The ledger of ``year`` by well and by township, with each well's coefficient, lift and sources.
+
+    ``wells`` and ``inputs`` (:func:`ledger_inputs`) may be passed when several years are made at once.
+    """
     from gwmap.store.repo import wells_frame
 
-    wells = wells_frame(store)
-    inputs = ledger_inputs(store, wells)
+    wells = wells_frame(store) if wells is None else wells
+    inputs = ledger_inputs(store, wells) if inputs is None else inputs
     monthly = monthly_ledger(store, year, wells=wells, inputs=inputs)
     coef = inputs[2]
     by = monthly.groupby(["well_code", "source"])

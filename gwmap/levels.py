@@ -48,6 +48,23 @@ def same_round_before(code: str) -> str:
     return f"{int(year) - 1}-{season}"
 
 
+def default_comparison(codes: list[str]) -> tuple[str, str] | None:
+    """The round a page shows first and what it is compared with: the newest, against the same round a year
+    before (as the assessments compare), else the newest before it; None with fewer than two rounds.
+
+    >>> default_comparison(["2025-spring", "2025-autumn", "2026-spring"])
+    ('2026-spring', '2025-spring')
+    >>> default_comparison(["2025-autumn", "2026-spring"])
+    ('2026-spring', '2025-autumn')
+    """
+    if len(codes) < 2:
+        return None
+    now = codes[-1]
+    before = [c for c in codes if c != now]
+    was = same_round_before(now)
+    return now, was if was in before else before[-1]
+
+
 def classify(rise_m, band_m: float = BAND_M) -> np.ndarray:
     """``rising`` above ``band_m``, ``falling`` below ``-band_m``, else ``stable`` (NaN stays empty).
 

@@ -432,10 +432,11 @@ def plan_targets(store: Store, *, today: date | None = None, cone_series: pd.Dat
     rows = targets_frame(store)
     rows = rows[rows["year"] <= today.year] if len(rows) else rows
     judged: dict[int, list[Target]] = {}
+    memo: dict = {}  # each record read once: several targets of a year judge the same sealings or reclaimed water
     for rec in rows.to_dict("records"):
         year = int(rec["year"])
         end = today if year == today.year else date(year, 12, 31)
-        judged[year] = [_judge(store, kind, year, rec[kind], end, rec["source"], cone_series)
+        judged[year] = [_judge(store, kind, year, rec[kind], end, rec["source"], cone_series, memo)
                         for kind in TARGET_FIELDS if rec[kind] is not None and not (isinstance(rec[kind], float)
                                                                                     and rec[kind] != rec[kind])]
     this_year = judged.pop(today.year, [])
@@ -445,7 +446,8 @@ def plan_targets(store: Store, *, today: date | None = None, cone_series: pd.Dat
         figures.append(Target("deep_remaining", today.year, float(deep["permitted_m3_per_year"].sum()), None, "m3",
                               today.isoformat(), None, higher_is_better=False, source=deep))
     for aq in (None, "shallow", "deep"):  # as the bulletins print it: positive = the water rose
-        change, n, before, after = level_change(store, aquifer=aq, today=today)
+        change, n, before, after = memo.get(("level", today)) if aq is None and ("level", today) in memo else \
+            level_change(store, aquifer=aq, today=today)
         rise = -change if np.isfinite(change) else float("nan")
         src = pd.DataFrame({"before": [before], "after": [after], "wells": [n], "mean_rise_m": [rise]})
         figures.append(Target("level_rise" + (f"_{aq}" if aq else ""), today.year, rise, None, "m", after, None,
@@ -454,9 +456,21 @@ def plan_targets(store: Store, *, today: date | None = None, cone_series: pd.Dat
 
 
 def _judge(store: Store, kind: str, year: int, goal, end: date, document: str,  # noqa: ANN001
-           cone_series: pd.DataFrame | None) -> Target:
-    """One target of ``year`` against the records up to ``end``."""
-    from gwmap.sealing import progress
+           cone_series: pd.DataFrame | None, memo: dict | None = None) -> Target:
+    """One target of ``year`` against the records up to ``end`` (``memo``: answers shared by one judging)."""
+    from gwmap.sealing import progress as sealing_progress
+
+    memo = {} if memo is None else memo
+
+    def progress(store: Store, *, as_of: date) -> pd.DataFrame:
+        if ("progress", as_of) not in memo:
+            memo["progress", as_of] = sealing_progress(store, as_of=as_of)
+        return memo["progress", as_of]
+
+    def reclaimed(store: Store) -> pd.DataFrame:
+        if "reclaimed" not in memo:
+            memo["reclaimed"] = reclaimed_figures(store)
+        return memo["reclaimed"]
 
     unit, higher = _KIND_UNIT[kind]
     due = str(year)
@@ -467,7 +481,7 @@ def _judge(store: Store, kind: str, year: int, goal, end: date, document: str,  
         src = prog[prog["year"] == year][["year", "target_wells", "accepted", "target_cut_m3", "cut_m3"]]
         return Target(kind, year, actual, float(goal), unit, due, actual >= float(goal), document=document, source=src)
     if kind in ("reclaimed_used_m3", "reclaimed_rate"):
-        rw = reclaimed_figures(store)
+        rw = reclaimed(store)
         row = rw[rw["year"] == year]
         col = "reclaimed_used_m3" if kind == "reclaimed_used_m3" else "rate"
         actual = float(row[col].iloc[0]) if len(row) and pd.notna(row[col].iloc[0]) else float("nan")
@@ -486,7 +500,9 @@ def _judge(store: Store, kind: str, year: int, goal, end: date, document: str,  
                       bool(np.isfinite(actual) and actual <= float(goal)), higher_is_better=False, document=document,
                       source=sub[["code", "area_km2"]] if len(sub) else pd.DataFrame())
     # level_rise_m: the county's mean rise, the year's latest survey against the same season a year before
-    change, n, before, after = level_change(store, today=end)
+    if ("level", end) not in memo:
+        memo["level", end] = level_change(store, today=end)
+    change, n, before, after = memo["level", end]
     rise = -change if np.isfinite(change) else float("nan")
     src = pd.DataFrame({"before": [before], "after": [after], "wells": [n], "mean_rise_m": [rise]})
     return Target(kind, year, rise, float(goal), unit, after or due, bool(np.isfinite(rise) and rise >= float(goal)),

@@ -21,7 +21,7 @@ from gwmap.abstraction import (
 from gwmap.errors import GwmapError
 from gwmap.ledger import SOURCES, against_baseline, year_ledger_xlsx
 from gwmap.maps import ABSTRACTION_MAP_MAX, build_abstraction_map
-from gwmap.power_links import import_links, link_accounts, links_xlsx, suggest_links
+from gwmap.power_links import import_links, link_accounts, links_xlsx
 from gwmap.screening import REASONS, accept, decisions, dismiss, figure_text, subject
 from gwmap.store.users import can
 from gwmap.ui import data, mapview, resources, shell, state
@@ -103,13 +103,10 @@ if can(user, "abstraction.import"):
                 else:
                     st.success(t("abs.imported", rows=len(check.rows), first=months.min(), last=months.max(),
                                  sha=check.sha256[:12]))
-                    # the ledger of the newest year the file touches, now, not on a leader's next visit
-                    newest = int(str(months.max())[:4])
-                    with st.spinner(t("abs.precomputing", year=newest)):
-                        data.year_ledger(newest)
+                    data.precompute_kept()  # every year's ledger, now, not on a leader's next visit
 
     with st.expander(t("links.title")):  # 户号 → well, each confirmed by a person
-        sug = suggest_links(store)
+        sug = data.link_suggestions()
         st.caption(t("links.hint", n=f"{len(sug):,}", kwh=f"{sug['kwh'].sum():,.0f}" if len(sug) else "0"))
         if len(sug):
             shown = pd.DataFrame({
@@ -130,6 +127,8 @@ if can(user, "abstraction.import"):
                     st.success(t("links.saved", **done))
                 except GwmapError as exc:
                     st.error(t_error(exc))
+                else:
+                    data.precompute_kept()
         l1, l2 = st.columns(2)
         l1.download_button(t("links.export"), lambda: links_xlsx(store), mime=XLSX, key="abs_links_export",
                            file_name=file_name(t("links.title"), ext="xlsx"))
@@ -139,6 +138,8 @@ if can(user, "abstraction.import"):
                 st.success(t("links.saved", **import_links(store, user, links_up.getvalue(), links_up.name)))
             except GwmapError as exc:
                 st.error(t_error(exc))
+            else:
+                data.precompute_kept()  # confirmed accounts count as their wells' from now on
 
     ups = uploads_frame(store)
     if len(ups):
@@ -263,6 +264,7 @@ def _summary(x: dict) -> str:
 
 
 groups = {r: [x for x in queue if x["reason"] == r] for r in REASONS}
+township_of = dict(zip(led.wells["well_code"], led.wells["township_code"], strict=True))
 present = [r for r in REASONS if groups[r]]
 if present:
     tabs = st.tabs([f"{tr(f'screen.reason.{r}')} ({len(groups[r])})" for r in present])
@@ -274,9 +276,7 @@ if present:
             items = items[:LIST_MAX]
             data.table(pd.DataFrame({
                 t("screen.col.subject"): [subject(x) for x in items],
-                t("field.township"): [names.get(_tw, "") for _tw in
-                                      (led.wells.set_index("well_code")["township_code"].get(x.get("well_code"), "")
-                                       for x in items)],
+                t("field.township"): [names.get(township_of.get(x.get("well_code"), ""), "") for x in items],
                 t("screen.col.summary"): [_summary(x) for x in items]}), use_container_width=True, hide_index=True,
                 height=min(38 + 35 * len(items), 320))
             chosen = data.selectbox(st, t("abs.screen_pick"), [subject(x) for x in items], key=f"abs_pick_{reason}")

@@ -82,6 +82,7 @@ else:
                 st.success(t("boundaries.imported", version=new.id, count=new.township_count,
                              area=f"{new.county_area_km2:,.1f}"))
                 data.precompute_dashboard(user)  # the cone series on the new boundaries, now
+                data.precompute_kept()  # the year-on-year comparison on the new townships
 
 st.subheader(t("boundaries.history_title"))
 hist = repo.boundary_history(store)

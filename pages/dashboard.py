@@ -11,7 +11,7 @@ from gwmap.cone import describe_change
 from gwmap.errors import ConflictError, GwmapError
 from gwmap.i18n import translate
 from gwmap.ledger import against_baseline
-from gwmap.levels import BAND_M, CELL_M, same_round_before
+from gwmap.levels import BAND_M, CELL_M, default_comparison
 from gwmap.maps import build_cone_map, build_level_change_map
 from gwmap.runs import dashboard_cone
 from gwmap.store.users import can
@@ -66,13 +66,13 @@ if len(codes) >= 2:
     now = data.selectbox(v2, t("levels.round"), codes, index=len(codes) - 1, key=f"dash_lv_round_{aquifer}",
                          format_func=lambda c: survey_label(c, lang))
     before = [c for c in codes if c != now]
-    default = same_round_before(now)  # the same round a year before, as the assessments compare
+    default = default_comparison([*before, now])[1]  # the same round a year before, as the assessments compare
     was = data.selectbox(v3, t("levels.compare"), before, key=f"dash_lv_compare_{aquifer}_{now}",
-                         index=before.index(default) if default in before else len(before) - 1,
+                         index=before.index(default),
                          format_func=lambda c: survey_label(c, lang))
     band = v4.number_input(t("levels.band"), 0.0, 5.0, BAND_M, step=0.1, format="%.1f", key="dash_lv_band")
     try:
-        lc = data.level_change(info.id, now, was, aquifer, float(band), townships)
+        lc = data.level_change(info.id, now, was, aquifer, float(band))
     except GwmapError as exc:
         lc = None
         st.warning(t_error(exc))

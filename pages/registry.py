@@ -235,6 +235,7 @@ if can(user, "wells.edit"):
                     counts = import_registry(store, user, check)
                     remember_mapping(store, user, columns, mapping)
                     st.success(t("registry.imported", **counts))
+                    data.precompute_kept()  # the ledgers read the wells
                 except ConflictError as exc:
                     shell.show_conflict(exc, lambda f: f)
                 except GwmapError as exc:

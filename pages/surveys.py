@@ -149,6 +149,7 @@ if can(user, "surveys.import"):
                 st.success(t("surveys.imported", count=len(ids), code=survey_label(f"{int(year)}-{season}", lang),
                              sha=check.sha256[:12]))
                 data.precompute_dashboard(user)  # the new survey's cone, now, not on a leader's next visit
+                data.precompute_kept()  # the ledgers' lift reads the depth surfaces
 
 st.subheader(t("surveys.list"))
 surveys = list_surveys(store)

@@ -387,11 +387,11 @@ def dashboard_cone(boundary_version: int, _user, _townships, cone: tuple):
 
 
 @reader(max_entries=8, shared=True)
-def level_change(boundary_version: int, round_code: str, compare: str, aquifer: str, band_m: float, _townships):
-    """A round against an earlier one at the same wells (:func:`gwmap.levels.year_on_year`), shared, read-only."""
-    from gwmap.levels import year_on_year
-
-    return year_on_year(store(), round_code, compare=compare, aquifer=aquifer, band_m=band_m, townships=_townships)
+def level_change(boundary_version: int, round_code: str, compare: str, aquifer: str, band_m: float):
+    """A round against an earlier one at the same wells (:func:`gwmap.levels.year_on_year`) on the townships of
+    ``boundary_version``, shared, read-only; kept on disk (the dashboard's default is made when a survey lands).
+    """
+    return _kept("level_change", boundary_version, round_code, compare, aquifer, float(band_m))
 
 
 @reader(max_entries=4, per_day=True)
@@ -509,11 +509,39 @@ def precompute_dashboard(user) -> int:
     return n
 
 
+def precompute_kept() -> int:
+    """After records, wells, links, a survey or boundaries land: what :func:`gwmap.kept.warm` makes, now.
+
+    With a progress bar, so the person who brought the data waits for it and no leader does later.
+    """
+    from gwmap import kept
+    from gwmap.ui.i18n import t
+
+    bar = st.progress(0.0, text=t("kept.working"))
+
+    def said(fraction: float, name: str, what) -> None:  # noqa: ANN001 - a year, or a round's code
+        from gwmap.ui.i18n import survey_label
+
+        bar.progress(fraction, text=t(f"kept.{name}", year=survey_label(what) if isinstance(what, str) else what))
+
+    n = kept.warm(store(), settings().data_dir, progress=said)
+    bar.progress(1.0, text=t("kept.done"))
+    return n
+
+
+def _kept(name: str, *args):  # noqa: ANN202
+    """A kept answer (:mod:`gwmap.kept`: on disk, made when its data landed), its tables noted as read."""
+    from gwmap import kept
+    from gwmap.store.db import note_read
+
+    out, tables = kept.answer(store(), settings().data_dir, name, args)
+    note_read(tables)
+    return out
+
+
 @reader(max_entries=8)
 def _year_ledger(year: int):
-    from gwmap.ledger import year_ledger
-
-    return year_ledger(store(), year)
+    return _kept("year_ledger", year)
 
 
 def year_ledger(year: int):
@@ -523,9 +551,7 @@ def year_ledger(year: int):
 
 @reader(max_entries=8)
 def _queue(year: int, today):
-    from gwmap.screening import queue
-
-    return queue(store(), year=year, today=today)
+    return _kept("screening_queue", year, today)
 
 
 def screening_queue(year: int) -> list[dict]:
@@ -533,6 +559,12 @@ def screening_queue(year: int) -> list[dict]:
     from gwmap import clock
 
     return _queue(int(year), clock.today())
+
+
+@reader(max_entries=2)
+def link_suggestions():
+    """:func:`gwmap.power_links.suggest_links`, kept (on disk too) until the records, links or wells change."""
+    return _kept("link_suggestions")
 
 
 def data_years() -> list[int]:
