@@ -142,12 +142,13 @@ def answer(store: Store, data_dir: Path, name: str, args: tuple = (), *,
 
 
 def warm(store: Store, data_dir: Path, *, today: date | None = None,
-         progress: Callable[[float, str, int], None] | None = None) -> int:
-    """Make what a leader opens first: every year's 取水一本账, the newest year's screening queue and the
-    suggested 户号 links, and the dashboard's first 同期对比 (each aquifer's newest round on a year before).
+         progress: Callable[[float, str, object], None] | None = None) -> int:
+    """Make what a leader opens first (the ledgers, the queue, the links, the first 同期对比).
 
+    Every year's 取水一本账, the newest year's screening queue, the suggested 户号 links, and the dashboard's
+    first year-on-year comparison (each aquifer's newest round against the same round a year before).
     Called when data land (``init``, an import); what is already kept for the current data is only read.
-    ``progress(fraction, name, year)`` before each.  Returns how many answers were looked at.
+    ``progress(fraction, name, year or round code)`` before each.  Returns how many answers were looked at.
     """
     from gwmap import clock
     from gwmap.ledger import data_years

@@ -49,8 +49,9 @@ def same_round_before(code: str) -> str:
 
 
 def default_comparison(codes: list[str]) -> tuple[str, str] | None:
-    """The round a page shows first and what it is compared with: the newest, against the same round a year
-    before (as the assessments compare), else the newest before it; None with fewer than two rounds.
+    """The round a page shows first and the round it is compared with (None with fewer than two).
+
+    The newest, against the same round a year before (as the assessments compare), else the newest before it.
 
     >>> default_comparison(["2025-spring", "2025-autumn", "2026-spring"])
     ('2026-spring', '2025-spring')

@@ -388,8 +388,9 @@ def dashboard_cone(boundary_version: int, _user, _townships, cone: tuple):
 
 @reader(max_entries=8, shared=True)
 def level_change(boundary_version: int, round_code: str, compare: str, aquifer: str, band_m: float):
-    """A round against an earlier one at the same wells (:func:`gwmap.levels.year_on_year`) on the townships of
-    ``boundary_version``, shared, read-only; kept on disk (the dashboard's default is made when a survey lands).
+    """A round against an earlier one at the same wells (:func:`gwmap.levels.year_on_year`), shared, read-only.
+
+    On the townships of ``boundary_version``; kept on disk (the dashboard's default is made when a survey lands).
     """
     return _kept("level_change", boundary_version, round_code, compare, aquifer, float(band_m))
 
