@@ -235,6 +235,7 @@ def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
                      + tr(code).format(**params))
     if b.levels is not None:
         parts.append(levels_sentence(b.levels, tr, lang))
+        parts += rain_lines(b, tr)[:-1] if b.levels.rainfall is not None else rain_lines(b, tr)
     e = b.enforcement
     parts.append(tr("bulletin.enforcement").format(open=e["open"], overdue=e["overdue"], closed=e["closed_this_month"],
                                                    month=_month_label(b.month, tr), day=_month_end(b.month).isoformat()))
@@ -255,7 +256,15 @@ def summary_text(b: Bulletin, tr, lang: str = "zh") -> str:
     else:  # never an earlier year's targets in this year's place
         parts.append(tr("targets.none_for_year", year=b.targets.year).split("。")[0].split(". ")[0]
                      + ("。" if lang == "zh" else ". "))
-    return "".join(parts)
+    # Chinese sentences run on after their 。; English ones need the space after the full stop
+    return ("" if lang == "zh" else " ").join(p.strip() if lang != "zh" else p for p in parts)
+
+
+def rain_lines(b: Bulletin, tr) -> list[str]:  # noqa: ANN001
+    """The rainfall beside the year-on-year change (:func:`gwmap.rainfall.effect_lines`); the method last."""
+    from gwmap.rainfall import effect_lines
+
+    return effect_lines(b.levels.rainfall, tr, month_label=lambda m: _month_label(m, tr))
 
 
 def levels_sentence(lc, tr, lang: str = "zh") -> str:  # noqa: ANN001
@@ -360,6 +369,8 @@ def bulletin_docx(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "
         for row in rows:
             for c, text in zip(tbl.add_row().cells, row, strict=True):
                 c.text = text
+        if b.levels.rainfall is not None:  # how the rain part was found, under the table
+            doc.add_paragraph(rain_lines(b, tr)[-1]).runs[0].font.size = Pt(9)
     doc.add_heading(tr("dash.ranking"), level=2)
     r = b.ranking
     tbl = doc.add_table(rows=1, cols=6)
@@ -435,6 +446,8 @@ def bulletin_pdf(b: Bulletin, townships: gpd.GeoDataFrame, *, tr, lang: str = "z
         tbl = Table([[Paragraph(escape(str(v)), cell) for v in row] for row in data], colWidths=widths, repeatRows=1)
         tbl.setStyle(style)
         story.append(tbl)
+        if title == tr("levels.header") and b.levels.rainfall is not None:
+            story.append(Paragraph(escape(rain_lines(b, tr)[-1]), cell))
     buf = io.BytesIO()
     SimpleDocTemplate(buf, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm, topMargin=1.8 * cm, bottomMargin=1.8 * cm,
                       title=tr("bulletin.title", year=y, month=int(m))).build(story)

@@ -445,6 +445,37 @@ def cmd_import_power(args: argparse.Namespace) -> int:
     return 2 if check.problems else 0
 
 
+def cmd_import_rainfall(args: argparse.Namespace) -> int:
+    """A rain gauge's monthly rainfall (one row a month, or a yearbook's year rows): checked, then stored."""
+    from gwmap.i18n import translate
+    from gwmap.rainfall import check_rainfall, import_rainfall, read_rainfall
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
+    raw = path.read_bytes()
+    store = _store()
+    check = check_rainfall(read_rainfall(raw, path.name, encoding=args.encoding), raw=raw)
+    lang = os.environ.get("GWMAP_LANG", "zh")
+    out = {"file": path.name, "sha256": check.sha256, "rows": check.n_input, "usable": len(check.rows),
+           "first": check.rows["month"].min() if len(check.rows) else None,
+           "last": check.rows["month"].max() if len(check.rows) else None,
+           "problems": _problem_rows(check.problems, lang), "stored": None}
+    if not check.problems and not args.dry_run:
+        out["stored"] = import_rainfall(store, _operator(), check, default_station=args.station or "")
+        _landed(store)  # the year-on-year comparison carries the rain beside it
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        for p in out["problems"][:50]:
+            print(f"第 {p['row']} 行 [{p['column']}] {p['value']}: {p['message']}")
+        print(f"{path.name}: {out['usable']} 个月可导入 / months usable ({out['first']} – {out['last']}), "
+              f"{len(out['problems'])} 个问题 / problems")
+        if out["stored"]:
+            print(translate("rain.imported", lang, **out["stored"]))
+    return 2 if check.problems else 0
+
+
 def cmd_abstraction(args: argparse.Namespace) -> int:
     """The year's abstraction by source and township (the ledger's totals), against a baseline year."""
     from gwmap.ledger import against_baseline, year_ledger, year_ledger_xlsx, year_summary
@@ -894,6 +925,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_power)
+
+    s = sub.add_parser("import-rainfall", help="a rain gauge's monthly rainfall (CSV in UTF-8 or GBK, or XLSX): one row "
+                                               "a month, or a yearbook table of year rows with 1月…12月; title rows "
+                                               "above the header are passed over; nothing stored unless clean")
+    s.add_argument("file")
+    s.add_argument("--station", help="the gauge of rows that name none (default: the county's name)")
+    s.add_argument("--encoding", choices=("UTF-8", "GBK", "Big5"), help="when the file's encoding is not clear")
+    s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import_rainfall)
 
     s = sub.add_parser("abstraction", help="a year's groundwater abstraction: metered, from electricity (以电折水) "
                                            "or by quota, per township")

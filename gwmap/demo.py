@@ -177,6 +177,13 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
                                   depth_to_water_m=depth,
                                   head_m=round(mw.ground_elev_m - depth, 3) if ok else None,
                                   qc_flag="" if ok else "implausible"))
+    rain_path = data_dir / "rainfall" / "gauge_monthly.csv"  # the weather office's yearbook table, GBK
+    if rain_path.is_file():
+        from gwmap.rainfall import check_rainfall, import_rainfall, read_rainfall
+
+        raw = rain_path.read_bytes()
+        import_rainfall(store, loader, check_rainfall(read_rainfall(raw, rain_path.name), raw=raw),
+                        default_station=f"{county.name}气象站")
     logger.info("demo county loaded from %s", data_dir)
     return True
 

@@ -97,6 +97,9 @@ class LevelChange:
     county: dict
     method: str
     surface: object = field(default=None, repr=False)  # SurfaceResult of rise_m, or None with under 3 wells
+    #: how much of the county's mean rise the year's rainfall explains (:func:`gwmap.rainfall.effect_for`),
+    #: None without rainfall covering the round's twelve months
+    rainfall: object = None
 
     def as_json(self) -> dict:
         """The figures as the command line prints them (``levels --json``)."""
@@ -105,8 +108,10 @@ class LevelChange:
                     **{c: int(d[c]) for c in CLASSES},
                     "area_share": {c: _r(d[f"share_{c}"], 4) for c in CLASSES}}
 
+        from gwmap.rainfall import effect_json
+
         return {"round": self.round, "compare": self.compare, "aquifer": self.aquifer, "band_m": self.band_m,
-                "method": self.method, **row(self.county),
+                "method": self.method, **row(self.county), "rainfall": effect_json(self.rainfall),
                 "townships": [{"code": r["township_code"], "name": r["name"], **row(r)}
                               for r in self.townships.to_dict("records")]}
 
@@ -170,8 +175,12 @@ def year_on_year(store: Store, round_code: str, *, compare: str | None = None, a
     county = {**_well_figures(wells), **shares.get("county", _no_share())}
     logger.info("levels %s vs %s (%s): %d wells, mean %+.2f m", round_code, compare, aquifer, len(wells),
                 county["mean_change_m"])
+    from gwmap.rainfall import effect_for
+
+    rain = effect_for(store, round_code, aquifer, county["mean_change_m"]) if compare == same_round_before(
+        round_code) else None  # the rain of one year explains a change over one year, not over any two rounds
     return LevelChange(round_code, compare, aquifer, float(band_m), wells.reset_index(drop=True),
-                       pd.DataFrame(rows), county, "idw" if surface is not None else "none", surface)
+                       pd.DataFrame(rows), county, "idw" if surface is not None else "none", surface, rain)
 
 
 def _well_figures(w: pd.DataFrame) -> dict:

@@ -90,6 +90,7 @@ if len(codes) >= 2:
                   + " %")  # short enough for the metric: 45/54/1 %
         st.caption(t("levels.note", band=f"{lc.band_m:g}", before=survey_label(was, lang), after=survey_label(now, lang),
                      cell=f"{CELL_M:,.0f}"))
+        data.show_rainfall(lc.rainfall, metrics=True)  # rain beside the change: the county's work, or a wet year?
         lv1, lv2 = st.columns([3, 2])
         with lv1:
             lv_map = data.rendered_map("dashboard_levels", (info.id, now, was, aquifer, float(band)),

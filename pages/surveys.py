@@ -7,8 +7,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from gwmap.errors import GwmapError
-from gwmap.levels import CELL_M, same_round_before, year_on_year
+from gwmap.levels import BAND_M, CELL_M, same_round_before
 from gwmap.maps import build_survey_preview
+from gwmap.rainfall import check_rainfall, import_rainfall, known_headers
 from gwmap.store import repo
 from gwmap.store.users import can
 from gwmap.surveys import (
@@ -196,7 +197,7 @@ if len(ids) >= 2:
     after = data.selectbox(c2, t("surveys.after"), ids, index=len(ids) - 1, format_func=labels.get,
                          key=f"chg_after_{aquifer}")
     try:  # the same figures as the dashboard's 同期对比: positive = the water rose
-        lc = year_on_year(store, code_of[after], compare=code_of[before], aquifer=aquifer, townships=townships)
+        lc = data.level_change(info.id, code_of[after], code_of[before], aquifer, BAND_M)  # kept, shared
         rows = pd.concat([lc.townships, pd.DataFrame([{"township_code": "county", "name": t("surveys.county"),
                                                         **lc.county}])], ignore_index=True)
         data.table(pd.DataFrame({
@@ -207,5 +208,44 @@ if len(ids) >= 2:
             use_container_width=True, hide_index=True)
         st.caption(t("levels.note", band=f"{lc.band_m:g}", before=labels[before], after=labels[after],
                      cell=f"{CELL_M:,.0f}"))
+        data.show_rainfall(lc.rainfall)
     except GwmapError as exc:
         st.warning(t_error(exc))
+
+# ---------------------------------------------------------------- rainfall: what the levels are judged beside
+st.subheader(t("rain.header"))
+rain = data.rainfall()
+if len(rain):
+    st.caption(t("rain.stored", station=rain["station"].iloc[0], first=rain["month"].iloc[0], last=rain["month"].iloc[-1],
+                 months=f"{len(rain):,}"))
+    years = rain.assign(year=rain["month"].str[:4]).groupby("year")["mm"].agg(["sum", "count"]).reset_index()
+    data.table(pd.DataFrame({t("rain.col.year"): years["year"], t("rain.col.months"): years["count"],
+                             t("rain.col.total"): years["sum"].round(1)}).iloc[::-1], hide_index=True, height=240)
+else:
+    st.info(t("rain.none"))
+if can(user, "surveys.import"):
+    with st.expander(t("rain.upload"), expanded=not len(rain)):
+        st.caption(t("rain.upload_help"))
+        rain_up = st.file_uploader(t("rain.upload"), type=["csv", "xlsx"], key="rain_upload",
+                                   label_visibility="collapsed")
+        if rain_up is not None:
+            from gwmap.io.checks import header_stem
+
+            rain_table, _enc = data.read_upload(rain_up, "rain_upload", known_headers=known_headers(),
+                                                header_key=header_stem)
+            try:
+                rain_check = check_rainfall(rain_table, raw=rain_up.getvalue())
+            except GwmapError as exc:
+                st.error(t_error(exc))
+            else:
+                st.caption(t("rain.checked", file=rain_up.name, months=len(rain_check.rows),
+                             problems=len(rain_check.problems)))
+                data.show_problems(rain_check.problems, len(rain_check.rows))
+                if st.button(t("rain.import"), type="primary", disabled=not rain_check.clean, key="rain_import"):
+                    try:
+                        done = import_rainfall(store, user, rain_check)
+                    except GwmapError as exc:
+                        st.error(t_error(exc))
+                    else:
+                        st.success(t("rain.imported", **done))
+                        data.precompute_kept()  # the year-on-year comparison carries the rain beside it

@@ -310,5 +310,36 @@ def build(out_root: Path = ROOT / "data") -> None:
           f"leads {len(leads)}, monitoring wells {len(mw)}, readings {len(surveys)}")
 
 
+#: The demo gauge's monthly climatology (mm), about the North China Plain's (Liaocheng): 546 mm a year, 70% in
+#: June to September.
+RAIN_NORMAL = (4, 8, 12, 25, 40, 70, 160, 130, 55, 25, 12, 5)
+#: Years wetter or drier than usual (the factor on the whole year), so the levels have rain to be judged against.
+RAIN_YEARS = {2003: 1.45, 2011: 0.75, 2013: 1.3, 2018: 1.25, 2019: 0.7, 2021: 1.5, 2024: 1.25, 2026: 0.85}
+
+
+def build_rainfall(out_root: Path = ROOT / "data") -> None:
+    """The demo gauge's rainfall 2000 to October 2026 as a yearbook table: a title row, 年份 | 1月 … 12月 | 全年,
+    in GBK as the county's weather office sends it.  Its own seed: the other files do not change."""
+    rng = np.random.default_rng(SEED + 1)
+    rows = []
+    for year in range(2000, 2027):
+        factor = RAIN_YEARS.get(year, float(rng.lognormal(0, 0.12)))
+        months = [round(float(m * factor * rng.lognormal(0, 0.35)), 1) for m in RAIN_NORMAL]
+        if year == 2026:
+            months = months[:10] + [None, None]  # not yet reported
+        rows.append([year, *months, round(sum(m for m in months if m is not None), 1)])
+    out = out_root / "rainfall"
+    out.mkdir(parents=True, exist_ok=True)
+    header = ["年份", *[f"{m}月" for m in range(1, 13)], "全年"]
+    lines = ["冠县气象站逐月降水量（单位：毫米）（演示数据）" + "," * 13, ",".join(header)]
+    lines += [",".join("" if v is None else str(v) for v in r) for r in rows]
+    (out / "gauge_monthly.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+    print(f"rainfall {len(rows)} years, mean {np.mean([r[-1] for r in rows[:-1]]):.0f} mm")
+
+
 if __name__ == "__main__":
-    build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data")
+    if sys.argv[1:2] == ["--rainfall"]:
+        build_rainfall()
+    else:
+        build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data")
+        build_rainfall(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data")

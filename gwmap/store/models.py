@@ -568,6 +568,17 @@ class PlantMonth(Versioned, Base):
     effluent_class: Mapped[str] = mapped_column(String(4), default="")
 
 
+class RainfallMonth(Versioned, Base):
+    """A rain gauge's rainfall of one month (mm); corrections are updates, kept in the audit trail."""
+
+    __tablename__ = "rainfall_months"
+    __table_args__ = (UniqueConstraint("station", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station: Mapped[str] = mapped_column(String(64))
+    month: Mapped[str] = mapped_column(String(7))
+    mm: Mapped[float] = mapped_column(Float)
+
+
 class ReclaimedPipeline(Versioned, Base):
     """A reclaimed-water main (再生水管网), imported like a road network; capacity in m³/d."""
 

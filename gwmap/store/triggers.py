@@ -39,7 +39,7 @@ AUDITED_TABLES = (
     "measurements", "column_mappings", "lead_steps", "evidence", "sealing_plans", "sealing_photos", "dispatches",
     "dispatch_stops", "reclaimed_water", "power_uploads", "power_records", "meter_readings", "screen_decisions",
     "reclaimed_plants", "plant_months", "reclaimed_pipelines", "reclaimed_users", "reclaimed_uses", "water_users",
-    "county_profiles", "plan_targets", "power_links", "dispatch_teams", "field_submissions",
+    "county_profiles", "plan_targets", "power_links", "dispatch_teams", "field_submissions", "rainfall_months",
 )
 _SECRET_COLUMNS = {"password_hash"}
 

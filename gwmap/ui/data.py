@@ -563,6 +563,14 @@ def screening_queue(year: int) -> list[dict]:
 
 
 @reader(max_entries=2)
+def rainfall():
+    """The rain gauge's stored months (:func:`gwmap.rainfall.rainfall_frame`), oldest first."""
+    from gwmap.rainfall import rainfall_frame
+
+    return rainfall_frame(store())
+
+
+@reader(max_entries=2)
 def link_suggestions():
     """:func:`gwmap.power_links.suggest_links`, kept (on disk too) until the records, links or wells change."""
     return _kept("link_suggestions")
@@ -592,6 +600,33 @@ def reclaimed_layers() -> dict:
     from gwmap import clock
 
     return _reclaimed_layers(clock.today())
+
+
+def show_rainfall(effect, *, metrics: bool = False) -> None:  # noqa: ANN001
+    """The rainfall beside a year-on-year change (:func:`gwmap.rainfall.effect_lines`).
+
+    The sentences, the method as a caption under them, and with ``metrics`` the departure and the adjusted
+    change as figures.
+    """
+    from gwmap.i18n import translate
+    from gwmap.rainfall import effect_lines
+    from gwmap.ui.i18n import t, translator
+    from gwmap.ui.state import get_lang
+
+    lang = get_lang()
+    lines = effect_lines(effect, translator(lang), month_label=lambda m: translate(
+        "dash.month_label", lang, year=m[:4], month=int(m[5:])))
+    regression = effect is not None and effect.method == "regression"
+    if metrics and regression:
+        r1, r2 = st.columns(2)
+        d = effect.departure
+        r1.metric(t("rain.metric_departure"), f"{d['cheng']:+.1f} {t('rain.cheng')}", f"{d['pct']:+.0%}",
+                  delta_color="off")
+        r2.metric(t("rain.metric_adjusted"), f"{effect.adjusted_m:+.2f} m",
+                  f"{effect.adjusted_low_m:+.2f} ~ {effect.adjusted_high_m:+.2f} m", delta_color="off")
+    st.markdown("  \n".join(lines[:-1] if regression else lines))  # our sentences and numbers: no user text
+    if regression:
+        st.caption(lines[-1])
 
 
 def show_problems(problems, n_clean: int, *, row_label: str = "abs.problem.row", column: bool = True) -> None:

@@ -1312,3 +1312,26 @@ def test_a_search_that_finds_nothing_says_so_in_words(make_app, lang):
     assert translate("registry.none_found", lang) in captions and translate("ui.table_empty", lang) in captions
     assert not any("0–0" in c for c in captions)
     assert all(len(d.value) for d in at.dataframe)  # no empty grid with its English "empty"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_surveys_page_shows_the_stored_rainfall_and_the_change_beside_it(make_app, demo_db_path, lang):
+    import sqlite3
+
+    with sqlite3.connect(demo_db_path / "gwmap.sqlite") as db:
+        n, first, last = db.execute("SELECT COUNT(*), MIN(month), MAX(month) FROM rainfall_months").fetchone()
+        total_2025 = db.execute("SELECT SUM(mm) FROM rainfall_months WHERE month LIKE '2025-%'").fetchone()[0]
+    assert n > 24
+    at = make_app(lang, HYDRO, "pages/surveys.py")
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(translate("rain.stored", lang, station="冠县气象站", first=first, last=last, months=f"{n:,}") == c
+               for c in captions)
+    years = next(d.value for d in at.dataframe if translate("rain.col.total", lang) in d.value.columns)
+    row = years[years[translate("rain.col.year", lang)] == "2025"].iloc[0]
+    assert row[translate("rain.col.total", lang)] == pytest.approx(total_2025, abs=0.1)
+    assert row[translate("rain.col.months", lang)] == 12
+    text = " ".join(m.value for m in at.markdown)
+    assert translate("rain.method", lang).split("{")[0] not in text  # the method is a caption under the figures
+    departure_start = translate("rain.departure", lang).split("{")[0]
+    assert departure_start in text  # the latest round against a year before, with its rainfall
