@@ -66,7 +66,7 @@ def _month_of_header(header: object) -> int | None:
     """The month a yearly table's column holds: 7月, 7月份, 七月, 7月降水量(mm), Jul; else None.
 
     >>> [_month_of_header(h) for h in ["7月", "十二月份", "3月降水量（mm）", "全年", "年份"]]
-    [7, 12, None, None, None]
+    [7, 12, 3, None, None]
     """
     stem = re.sub(r"[(（\[【].*?[)）\]】]", "", str(header)).strip()
     stem = re.sub(r"(降水量|降雨量|雨量)$", "", stem)

@@ -194,7 +194,7 @@ def test_an_officer_signing_in_on_a_phone_lands_on_todays_work(browser, server, 
     try:
         sign_in(pg, server, "enforce", "gwmap-enforce")  # the desktop sign-in form, on the phone
         pg.wait_for_url("**/field/", timeout=60_000)
-        pg.locator("#stops li").first.wait_for(timeout=30_000)  # the same session: no second sign-in
+        pg.locator("#stops li").first.wait_for(timeout=60_000)  # the same session: no second sign-in
         assert pg.locator("#stops li").count() == len(stops)
     finally:
         ctx.close()
