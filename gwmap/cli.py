@@ -598,10 +598,13 @@ def cmd_cone(args: argparse.Namespace) -> int:
 
 
 def cmd_levels(args: argparse.Namespace) -> int:
-    from gwmap.levels import year_on_year
+    from gwmap.levels import quarter_on_year, year_on_year
 
     store = _store()
-    if not args.round:
+    if args.quarter:  # the quarter on a year before, from the station series (超采区水位变化)
+        r = quarter_on_year(store, None if args.quarter == "latest" else args.quarter, aquifer=args.aquifer,
+                            band_m=args.band)
+    elif not args.round:
         from gwmap.surveys import list_surveys
 
         have = list_surveys(store)
@@ -612,7 +615,8 @@ def cmd_levels(args: argparse.Namespace) -> int:
             raise GwmapError("err.levels.no_round", "No survey.", round="—", aquifer=Term(f"vocab.aquifer.{args.aquifer}"),
                              have="—")
         args.round = have.iloc[-1]["code"]  # the latest round
-    r = year_on_year(store, args.round, compare=args.compare, aquifer=args.aquifer, band_m=args.band)
+    if not args.quarter:
+        r = year_on_year(store, args.round, compare=args.compare, aquifer=args.aquifer, band_m=args.band)
     out = r.as_json()
     c = out["area_share"]
 
@@ -974,6 +978,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--compare", help="the round to compare with (default: the same round a year before)")
     s.add_argument("--aquifer", default="shallow", choices=["shallow", "deep"])
     s.add_argument("--band", type=float, default=0.5, help="metres within which a change counts as stable (0.5)")
+    s.add_argument("--quarter", nargs="?", const="latest",
+                   help="the quarter on the same quarter a year before from the station series (超采区水位变化), e.g. "
+                        "2026Q3; alone: the newest with a year before")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_levels)
 

@@ -177,6 +177,10 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
                                   depth_to_water_m=depth,
                                   head_m=round(mw.ground_elev_m - depth, 3) if ok else None,
                                   qc_flag="" if ok else "implausible"))
+        s.flush()
+        from gwmap.demo_series import add_demo_series
+
+        add_demo_series(s)  # twelve automatic loggers: the quarter-on-year view's series
     rain_path = data_dir / "rainfall" / "gauge_monthly.csv"  # the weather office's yearbook table, GBK
     if rain_path.is_file():
         from gwmap.rainfall import check_rainfall, import_rainfall, read_rainfall

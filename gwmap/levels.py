@@ -15,7 +15,8 @@ shares are those of its own cells.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 
 import geopandas as gpd
 import numpy as np
@@ -161,6 +162,21 @@ def year_on_year(store: Store, round_code: str, *, compare: str | None = None, a
     wells = pd.DataFrame({"mw_code": both["mw_code"], "township_code": both["township_code"], "lon": both["lon"],
                           "lat": both["lat"], "depth_before_m": both["depth_to_water_m_before"],
                           "depth_m": both["depth_to_water_m"]})
+    from gwmap.rainfall import effect_for
+
+    out = _change(store, round_code, compare, aquifer, band_m, wells, townships, cell_m)
+    rain = effect_for(store, round_code, aquifer, out.county["mean_change_m"]) if compare == same_round_before(
+        round_code) else None  # the rain of one year explains a change over one year, not over any two rounds
+    return replace(out, rainfall=rain)
+
+
+def _change(store: Store, label: str, compare: str, aquifer: str, band_m: float, wells: pd.DataFrame,
+            townships: gpd.GeoDataFrame | None, cell_m: float) -> LevelChange:
+    """The figures of a change at fixed wells: classes, per township and county, the area shares.
+
+    ``wells``: ``mw_code``, ``township_code``, ``lon``, ``lat``, ``depth_before_m``, ``depth_m``.
+    """
+    wells = wells.copy()
     wells["rise_m"] = wells["depth_before_m"] - wells["depth_m"]
     wells["class"] = classify(wells["rise_m"], band_m)
     if townships is None:
@@ -173,14 +189,10 @@ def year_on_year(store: Store, round_code: str, *, compare: str | None = None, a
         mine = wells[wells["township_code"] == code]
         rows.append({"township_code": code, "name": name, **_well_figures(mine), **shares.get(code, _no_share())})
     county = {**_well_figures(wells), **shares.get("county", _no_share())}
-    logger.info("levels %s vs %s (%s): %d wells, mean %+.2f m", round_code, compare, aquifer, len(wells),
+    logger.info("levels %s vs %s (%s): %d wells, mean %+.2f m", label, compare, aquifer, len(wells),
                 county["mean_change_m"])
-    from gwmap.rainfall import effect_for
-
-    rain = effect_for(store, round_code, aquifer, county["mean_change_m"]) if compare == same_round_before(
-        round_code) else None  # the rain of one year explains a change over one year, not over any two rounds
-    return LevelChange(round_code, compare, aquifer, float(band_m), wells.reset_index(drop=True),
-                       pd.DataFrame(rows), county, "idw" if surface is not None else "none", surface, rain)
+    return LevelChange(label, compare, aquifer, float(band_m), wells.reset_index(drop=True),
+                       pd.DataFrame(rows), county, "idw" if surface is not None else "none", surface)
 
 
 def _well_figures(w: pd.DataFrame) -> dict:
@@ -219,3 +231,97 @@ def _area_shares(wells: pd.DataFrame, townships: gpd.GeoDataFrame, band_m: float
         out[code] = share(geometry_mask([geom], out_shape=surf.grid.shape, transform=surf.grid.transform, invert=True))
     out["county"] = share(np.isfinite(surf.values))
     return surf, out
+
+
+# ---------------------------------------------------------------- the quarter on a year before (超采区水位变化)
+_QUARTER = re.compile(r"^\s*(\d{4})\s*(?:Q|q|年第?)\s*([1-4一二三四])\s*(?:季度)?\s*$")
+
+
+def parse_quarter(text: str) -> str:
+    """``2026Q3`` from 2026Q3, 2026q3, 2026年第3季度 or 2026年第三季度.
+
+    >>> [parse_quarter(q) for q in ("2026Q3", "2026年第三季度", "2025 q1")]
+    ['2026Q3', '2026Q3', '2025Q1']
+    """
+    m = _QUARTER.match(str(text))
+    if not m:
+        raise InputDataError("err.levels.quarter", "Write a quarter as 2026Q3.", value=str(text))
+    n = m.group(2)
+    return f"{m.group(1)}Q{'一二三四'.index(n) + 1 if n in '一二三四' else int(n)}"
+
+
+def quarter_before(quarter: str) -> str:
+    """The same quarter a year earlier: ``2025Q3`` for ``2026Q3``."""
+    return f"{int(quarter[:4]) - 1}{quarter[4:]}"
+
+
+def quarter_means(days: pd.DataFrame) -> pd.DataFrame:
+    """Each well's quarterly mean depth to water from its station days: the mean of its three monthly means.
+
+    Only where every month of the quarter has a reading (a quarter missing a month has no mean).
+
+    ``days``: ``mw_code``, ``day``, ``depth_to_water_m``.  Returns ``mw_code``, ``quarter``, ``depth_m``.
+    """
+    d = days.dropna(subset=["depth_to_water_m"])
+    if d.empty:
+        return pd.DataFrame(columns=["mw_code", "quarter", "depth_m"])
+    when = pd.to_datetime(d["day"])
+    monthly = (d.assign(month=when.dt.to_period("M")).groupby(["mw_code", "month"])["depth_to_water_m"].mean()
+               .reset_index())
+    monthly["quarter"] = [f"{p.year}Q{p.quarter}" for p in monthly["month"]]
+    q = monthly.groupby(["mw_code", "quarter"])["depth_to_water_m"].agg(["mean", "size"]).reset_index()
+    q = q[q["size"] == 3]
+    return pd.DataFrame({"mw_code": q["mw_code"], "quarter": q["quarter"], "depth_m": q["mean"]}).reset_index(drop=True)
+
+
+def series_quarters(store: Store, aquifer: str = "shallow") -> list[str]:
+    """The quarters with a complete mean at some well of ``aquifer`` that also has one a year before, oldest first."""
+    from gwmap.surveys import station_days
+
+    return _comparable(quarter_means(station_days(store, aquifer)))
+
+
+def _comparable(q: pd.DataFrame) -> list[str]:
+    have = set(zip(q["mw_code"], q["quarter"], strict=True))
+    return sorted({qq for w, qq in have if (w, quarter_before(qq)) in have})
+
+
+def quarter_on_year(store: Store, quarter: str | None = None, *, aquifer: str = "shallow", band_m: float = BAND_M,
+                    townships: gpd.GeoDataFrame | None = None, cell_m: float = CELL_M) -> LevelChange:
+    """``quarter``'s mean level against the same quarter a year before, at the wells with both (水资管〔2020〕173号).
+
+    From the station series (:func:`gwmap.surveys.import_series`): each well's quarter mean is the mean of its
+    three monthly means.  Default: the newest quarter that has a year-before to compare with.
+
+    Raises
+    ------
+    InputDataError
+        ``err.levels.no_series`` (no station series of the aquifer), ``err.levels.quarter``,
+        ``err.levels.band``, ``err.levels.no_common``.
+
+    """
+    from gwmap.surveys import station_days
+
+    if not (np.isfinite(band_m) and 0 <= band_m <= 10):
+        raise InputDataError("err.levels.band", "The stable band must be 0-10 m.", band=band_m)
+    days = station_days(store, aquifer)
+    if days.empty:
+        raise InputDataError("err.levels.no_series", f"No {aquifer} station series.",
+                             aquifer=Term(f"vocab.aquifer.{aquifer}"))
+    q = quarter_means(days)
+    if quarter is None:
+        pairs = _comparable(q)
+        if not pairs:
+            raise InputDataError("err.levels.no_common", "No quarter has a year before.", round="—", compare="—")
+        quarter = pairs[-1]
+    quarter = parse_quarter(quarter)
+    was = quarter_before(quarter)
+    now_q, before_q = q[q["quarter"] == quarter], q[q["quarter"] == was]
+    both = now_q.merge(before_q[["mw_code", "depth_m"]], on="mw_code", suffixes=("", "_before"))
+    if both.empty:
+        raise InputDataError("err.levels.no_common", "No well has both quarters.", round=quarter, compare=was)
+    where = days.drop_duplicates("mw_code").set_index("mw_code").reindex(both["mw_code"])
+    wells = pd.DataFrame({"mw_code": both["mw_code"], "township_code": where["township_code"].to_numpy(),
+                          "lon": where["lon"].to_numpy(), "lat": where["lat"].to_numpy(),
+                          "depth_before_m": both["depth_m_before"], "depth_m": both["depth_m"]})
+    return _change(store, quarter, was, aquifer, band_m, wells, townships, cell_m)

@@ -197,8 +197,14 @@ def _num(series: pd.Series) -> pd.Series:
 
 
 def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFrame, outline=None,
-                 history: pd.DataFrame | None = None, raw: bytes = b"", today: date | None = None) -> SurveyCheck:
+                 history: pd.DataFrame | None = None, raw: bytes = b"", today: date | None = None,
+                 series: bool = False) -> SurveyCheck:
     """Check a survey table whole and report every problem at once.
+
+    With ``series`` the file is a station series (:func:`import_series`: automatic loggers or monthly
+    readings, any number of readings per well): a well on many days is its point, not a slip, and a row
+    repeated is one with the same well and the same date cell as typed (a logger's timestamp); the
+    neighbour check of a round does not apply.
 
     Parameters
     ----------
@@ -254,7 +260,7 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
             severity="flag")
     if mapping.aquifer_column:
         add(aq.isna(), mapping.aquifer_column, "err.survey.aquifer_value", df[mapping.aquifer_column].astype(str))
-    key = well + "|" + when.dt.strftime("%Y-%m-%d").fillna("")
+    key = well + "|" + (df[mapping.date].astype(str).str.strip() if series else when.dt.strftime("%Y-%m-%d").fillna(""))
     dup = key.duplicated(keep="first") & ~well.eq("") & when.notna()
     first_row = {k: int(r) for k, r in zip(key[~key.duplicated()], rownum[~key.duplicated().to_numpy()])}
     for i in np.flatnonzero(dup):
@@ -263,7 +269,7 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
     bad |= dup.to_numpy()
     # the same well on different dates in one round: the user keeps one reading
     dated = ~well.eq("") & when.notna() & ~dup
-    again = np.flatnonzero((dated & dated.groupby(well).transform("sum").gt(1)).to_numpy())
+    again = np.flatnonzero((dated & dated.groupby(well).transform("sum").gt(1)).to_numpy()) if not series else []
     for code, idx in pd.Series(again).groupby(well.iloc[again].to_numpy()):
         rows_of_well = [int(rownum[i]) for i in idx]
         for i, r in zip(idx, rows_of_well, strict=True):
@@ -316,7 +322,8 @@ def check_survey(df: pd.DataFrame, mapping: SurveyMapping, *, wells: pd.DataFram
         "observer": df[mapping.observer].astype(str).str.strip().str[:64].to_numpy() if mapping.observer else "",
     })
     rows = rows[~bad].reset_index(drop=True)
-    problems += find_outliers(rows, history)
+    if not series:
+        problems += find_outliers(rows, history)
     flagged = {(p.row, p.code) for p in problems if p.severity == "flag"}
     by_row: dict[int, list[str]] = {}
     for r, c in flagged:
@@ -427,6 +434,78 @@ def import_survey(store: Store, user: CurrentUser, check: SurveyCheck, *, year: 
                                   method=r.method, observer=r.observer))
             ids.append(sv.id)
     return ids
+
+
+def import_series(store: Store, user: CurrentUser, check: SurveyCheck, *, source_name: str, raw: bytes,
+                  uploads_dir: Path, add_new_wells: bool = False) -> dict[str, int]:
+    """Store a checked station series as each well's daily means, in one transaction; the counts.
+
+    Readings of any frequency (hourly loggers, one a month) become one row a well and day (the mean of that
+    day's readings, with how many); a day already stored is corrected with the new mean (audited), so a
+    logger's file sent again with more hours changes only the days it adds to.  The original is kept at
+    ``uploads_dir/<sha256><ext>``.
+    """
+    authorize(store, user, "surveys.import", target=source_name)
+    if not check.clean:
+        raise InputDataError("err.survey.has_errors", "Fix the errors first.", count=len(check.errors))
+    rows = check.rows
+    if rows["new_well"].any() and not add_new_wells:
+        raise InputDataError("err.survey.new_wells", "Some wells are not registered.",
+                             wells=", ".join(check.new_wells["mw_code"].head(10)))
+    if len(rows) == 0:
+        raise InputDataError("err.upload.empty", "Nothing left to import.", name=source_name)
+    from gwmap.io.files import store_file
+    from gwmap.store.models import StationDay
+
+    sha = store_file(raw, uploads_dir, suffix=Path(source_name).suffix.lower()[:8])
+    days = (rows.groupby(["mw_code", "measured_on"])
+            .agg(depth=("depth_to_water_m", "mean"), head=("head_m", "mean"), n=("row", "size")).reset_index())
+    added = updated = unchanged = 0
+    with store.session(user) as s:
+        mws = {m.mw_code: m for m in s.scalars(select(MonitoringWell))}
+        for r in check.new_wells.itertuples() if add_new_wells else ():
+            if r.mw_code not in mws:
+                m = MonitoringWell(mw_code=r.mw_code, name=r.mw_code, lon=float(r.lon), lat=float(r.lat),
+                                   aquifer=r.aquifer, township_code="")
+                s.add(m)
+                mws[r.mw_code] = m
+        s.flush()
+        ids = {c: mws[c].id for c in set(days["mw_code"])}
+        have = {(d.monitoring_well_id, d.day): d for d in s.scalars(select(StationDay).where(
+            StationDay.monitoring_well_id.in_(list(ids.values())),
+            StationDay.day.between(min(days["measured_on"]), max(days["measured_on"]))))}
+        for r in days.itertuples():
+            key = (ids[r.mw_code], r.measured_on)
+            depth, head = _f(r.depth), _f(r.head)
+            rec = have.get(key)
+            if rec is None:
+                s.add(StationDay(monitoring_well_id=key[0], day=r.measured_on, depth_to_water_m=depth, head_m=head,
+                                 readings=int(r.n), source_sha256=sha))
+                added += 1
+            elif (rec.depth_to_water_m, rec.head_m, rec.readings) != (depth, head, int(r.n)):
+                rec.depth_to_water_m, rec.head_m, rec.readings, rec.source_sha256 = depth, head, int(r.n), sha
+                updated += 1
+            else:
+                unchanged += 1
+    return {"added": added, "updated": updated, "unchanged": unchanged, "wells": len(ids), "readings": len(rows)}
+
+
+def station_days(store: Store, aquifer: str | None = None) -> pd.DataFrame:
+    """Every stored station day with its well (``mw_code``, ``aquifer``, ``township_code``, ``lon``, ``lat``).
+
+    Oldest first.
+    """
+    from gwmap.store.models import StationDay
+
+    stmt = (select(MonitoringWell.mw_code, MonitoringWell.aquifer, MonitoringWell.township_code, MonitoringWell.lon,
+                   MonitoringWell.lat, StationDay.day, StationDay.depth_to_water_m, StationDay.readings)
+            .join(StationDay, StationDay.monitoring_well_id == MonitoringWell.id).order_by(StationDay.day))
+    if aquifer:
+        stmt = stmt.where(MonitoringWell.aquifer == aquifer)
+    with store.session() as s:
+        rows = s.execute(stmt).all()
+    return pd.DataFrame(rows, columns=["mw_code", "aquifer", "township_code", "lon", "lat", "day",
+                                       "depth_to_water_m", "readings"])
 
 
 def _f(v) -> float | None:

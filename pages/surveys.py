@@ -21,6 +21,7 @@ from gwmap.surveys import (
     earlier_import,
     guess_mapping,
     guess_round,
+    import_series,
     import_survey,
     list_surveys,
     load_mapping,
@@ -100,21 +101,34 @@ if can(user, "surveys.import"):
         if value_kind is None:
             st.warning(t("err.survey.value_kind"))
             st.stop()
+        # a round (spring/autumn) or a station series (loggers, monthly readings): many dates a well means a series
+        dates_per_well = table.groupby(well_col)[date_col].nunique().median() if len(table) else 0
+        file_kind = st.radio(t("surveys.file_kind_label"), ["round", "series"], horizontal=True, key="sv_file_kind",
+                             index=1 if dates_per_well >= 3 else 0, format_func=lambda k: tr(f"surveys.file_kind.{k}"))
+        series = file_kind == "series"
         try:
             mapping = SurveyMapping(well=well_col, date=date_col, value=value_col, value_kind=value_kind, unit=unit,
                                     aquifer=fixed_aquifer, aquifer_column=aquifer_col, lon=lon_col, lat=lat_col,
                                     ground_elev=ground_col, mp_elev=mp_col, method=method_col, observer=observer_col)
-            hist = pd.concat([survey_points(store, i) for i in list_surveys(store).id] or [pd.DataFrame()])
+            hist = pd.DataFrame() if series else pd.concat([survey_points(store, i) for i in list_surveys(store).id]
+                                                           or [pd.DataFrame()])
             check = check_survey(table, mapping, wells=repo.monitoring_wells_frame(store), outline=outline,
-                                 history=hist if len(hist) else None, raw=raw)
+                                 history=hist if len(hist) else None, raw=raw, series=series)
         except GwmapError as exc:
             st.error(t_error(exc))
             st.stop()
         year0, season0 = guess_round(check.rows["measured_on"])
-        c1, c2 = st.columns(2)
-        year = c1.number_input(t("surveys.year"), 1950, 2100, year0, key="sv_year")
-        season = data.selectbox(c2, t("surveys.season"), SEASONS, index=SEASONS.index(season0), key="sv_season",
-                              format_func=lambda s_: tr(f"surveys.season_name.{s_}"))
+        if series:
+            year, season = year0, season0
+            if len(check.rows):
+                st.caption(t("surveys.series_span", wells=check.rows["mw_code"].nunique(),
+                             first=min(check.rows["measured_on"]).isoformat(),
+                             last=max(check.rows["measured_on"]).isoformat()))
+        else:
+            c1, c2 = st.columns(2)
+            year = c1.number_input(t("surveys.year"), 1950, 2100, year0, key="sv_year")
+            season = data.selectbox(c2, t("surveys.season"), SEASONS, index=SEASONS.index(season0), key="sv_season",
+                                  format_func=lambda s_: tr(f"surveys.season_name.{s_}"))
         m1, m2, m3, m4 = st.columns(4)
         m1.metric(t("surveys.metric.rows"), check.n_input)
         m2.metric(t("surveys.metric.errors"), len(check.errors))
@@ -138,7 +152,16 @@ if can(user, "surveys.import"):
         fmap = build_survey_preview(check.rows, townships=townships, tr=tr)
         st_folium(fmap, height=420, use_container_width=True, returned_objects=[],
                   key="survey_preview")
-        if st.button(t("surveys.import"), type="primary", disabled=not check.clean):
+        if series and st.button(t("surveys.import_series"), type="primary", disabled=not check.clean):
+            try:
+                done = import_series(store, user, check, source_name=upload.name, raw=raw,
+                                     uploads_dir=settings.uploads_dir, add_new_wells=add_new)
+                save_mapping(store, user, source, mapping)
+            except GwmapError as exc:
+                st.error(t_error(exc))
+            else:
+                st.success(t("surveys.series_imported", **done, sha=check.sha256[:12]))
+        if not series and st.button(t("surveys.import"), type="primary", disabled=not check.clean):
             try:
                 ids = import_survey(store, user, check, year=int(year), season=season, source_name=upload.name,
                                     raw=raw, uploads_dir=settings.uploads_dir, add_new_wells=add_new,
@@ -211,6 +234,33 @@ if len(ids) >= 2:
         data.show_rainfall(lc.rainfall)
     except GwmapError as exc:
         st.warning(t_error(exc))
+
+# ---------------------------------------------------------------- the quarter on a year before (超采区水位变化)
+st.subheader(t("quarter.header"))
+quarters = data.series_quarters(aquifer)
+if quarters:
+    qpick = data.selectbox(st, t("quarter.pick"), quarters, index=len(quarters) - 1, key=f"q_pick_{aquifer}")
+    try:
+        qc = data.quarter_change(info.id, qpick, aquifer, BAND_M)
+    except GwmapError as exc:
+        st.warning(t_error(exc))
+    else:
+        q1, q2, q3 = st.columns(3)
+        q1.metric(t("levels.wells"), f"{qc.county['wells']:,}")
+        q2.metric(t("levels.mean_change"), f"{qc.county['mean_change_m']:+.2f} m")
+        q3.metric(t("levels.by_wells"), f"{qc.county['rising']} / {qc.county['stable']} / {qc.county['falling']}")
+        rows = pd.concat([qc.townships[qc.townships["wells"] > 0],
+                          pd.DataFrame([{"township_code": "county", "name": t("surveys.county"), **qc.county}])],
+                         ignore_index=True)
+        data.table(pd.DataFrame({
+            t("field.township"): rows["name"], t("surveys.wells_both"): rows["wells"],
+            t("levels.col.rise_m"): rows["mean_change_m"].round(2),
+            t("levels.col.classes"): [f"{a} / {b} / {c}" for a, b, c in zip(rows["rising"], rows["stable"],
+                                                                            rows["falling"], strict=True)]}),
+            use_container_width=True, hide_index=True)
+        st.caption(t("quarter.note", band=f"{qc.band_m:g}"))
+else:
+    st.info(t("quarter.none"))
 
 # ---------------------------------------------------------------- rainfall: what the levels are judged beside
 st.subheader(t("rain.header"))

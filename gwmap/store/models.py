@@ -282,6 +282,24 @@ class Measurement(Base):
     observer: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
+class StationDay(Versioned, Base):
+    """A monitoring well's day in a station series (automatic loggers, monthly manual readings).
+
+    The mean of that day's ``readings`` readings.  The original file is kept by its SHA-256
+    (``source_sha256``); a day imported again is corrected (audited).
+    """
+
+    __tablename__ = "station_days"
+    __table_args__ = (UniqueConstraint("monitoring_well_id", "day"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    monitoring_well_id: Mapped[int] = mapped_column(ForeignKey("monitoring_wells.id"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    depth_to_water_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    head_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    readings: Mapped[int] = mapped_column(Integer, default=1)
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+
+
 class SurfaceRun(Base):
     """A computed water-table surface, keyed by the hash of the request that made it.
 

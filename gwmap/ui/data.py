@@ -562,6 +562,22 @@ def screening_queue(year: int) -> list[dict]:
     return _queue(int(year), clock.today())
 
 
+@reader(max_entries=4)
+def series_quarters(aquifer: str) -> list[str]:
+    """Quarters of the station series with a year before to compare (:func:`gwmap.levels.series_quarters`)."""
+    from gwmap.levels import series_quarters as quarters
+
+    return quarters(store(), aquifer)
+
+
+@reader(max_entries=8, shared=True)
+def quarter_change(boundary_version: int, quarter: str, aquifer: str, band_m: float):  # noqa: ARG001 - the key
+    """A quarter against the same quarter a year before (:func:`gwmap.levels.quarter_on_year`), shared."""
+    from gwmap.levels import quarter_on_year
+
+    return quarter_on_year(store(), quarter, aquifer=aquifer, band_m=float(band_m))
+
+
 @reader(max_entries=2)
 def rainfall():
     """The rain gauge's stored months (:func:`gwmap.rainfall.rainfall_frame`), oldest first."""

@@ -1335,3 +1335,21 @@ def test_surveys_page_shows_the_stored_rainfall_and_the_change_beside_it(make_ap
     assert translate("rain.method", lang).split("{")[0] not in text  # the method is a caption under the figures
     departure_start = translate("rain.departure", lang).split("{")[0]
     assert departure_start in text  # the latest round against a year before, with its rainfall
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_surveys_page_gives_the_quarter_on_a_year_before_from_the_loggers(make_app, demo_db_path, lang):
+    from gwmap.levels import quarter_on_year
+
+    at = make_app(lang, HYDRO, "pages/surveys.py")
+    assert not at.exception
+    assert at.selectbox(key="q_pick_shallow").value == "2026Q3"  # the newest quarter with a year before
+    lc = quarter_on_year(_store(demo_db_path), "2026Q3")
+    table = next(d.value for d in at.dataframe if translate("surveys.wells_both", lang) in d.value.columns
+                 and (d.value[translate("field.township", lang)] == translate("surveys.county", lang)).any()
+                 and d.value[translate("surveys.wells_both", lang)].max() == lc.county["wells"])
+    county = table[table[translate("field.township", lang)] == translate("surveys.county", lang)].iloc[0]
+    assert county[translate("levels.col.rise_m", lang)] == pytest.approx(round(lc.county["mean_change_m"], 2))
+    assert translate("quarter.note", lang, band="0.5") in [c.value for c in at.caption]
+    at.selectbox(key="q_pick_shallow").select("2025Q3").run()
+    assert not at.exception
