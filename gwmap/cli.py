@@ -197,9 +197,11 @@ def cmd_import_survey(args: argparse.Namespace) -> int:
     store = _store()
     _, _, outline = repo.current_boundaries(store)
     done = list_surveys(store)
-    hist = pd.concat([survey_points(store, i) for i in done.id] or [pd.DataFrame()])
+    hist = pd.DataFrame() if args.series else pd.concat([survey_points(store, i) for i in done.id] or [pd.DataFrame()])
     check = check_survey(df, mapping, wells=repo.monitoring_wells_frame(store), outline=outline,
-                         history=hist if len(hist) else None, raw=raw)
+                         history=hist if len(hist) else None, raw=raw, series=args.series)
+    if args.series:  # loggers or monthly readings: each well's daily means, no round
+        return _import_series(args, store, check, path, raw)
     if args.round:
         try:
             year_text, season = args.round.split("-")
@@ -237,6 +239,29 @@ def cmd_import_survey(args: argparse.Namespace) -> int:
         lines.append(f"已导入 / imported: {out['survey_ids']}")
     _report(args, out, lines)
     return 0 if "survey_ids" in out or (args.dry_run and check.clean and not before) else 2
+
+
+def _import_series(args: argparse.Namespace, store, check, path: Path, raw: bytes) -> int:  # noqa: ANN001
+    from gwmap.surveys import import_series
+
+    lang = os.environ.get("GWMAP_LANG", "zh")
+    rows = check.rows
+    out = {"file": path.name, "series": True, "rows": check.n_input, "usable_rows": len(rows),
+           "wells": int(rows["mw_code"].nunique()) if len(rows) else 0,
+           "first": min(rows["measured_on"]).isoformat() if len(rows) else None,
+           "last": max(rows["measured_on"]).isoformat() if len(rows) else None,
+           "errors": _problem_rows(check.errors, lang), "flags": _problem_rows(check.flags, lang),
+           "new_wells": list(check.new_wells["mw_code"]), "dry_run": bool(args.dry_run or not check.clean)}
+    if not out["dry_run"]:
+        out["stored"] = import_series(store, _operator(), check, source_name=path.name, raw=raw,
+                                      uploads_dir=get_settings().uploads_dir, add_new_wells=args.add_new_wells)
+    lines = [f"{path.name}: 站点系列 / station series, {out['wells']} 眼井 / wells, {out['first']} – {out['last']}, "
+             f"{check.n_input} 行 / rows, {len(check.errors)} 个错误 / errors"]
+    lines += [f"  第 {p['row']} 行 [{p['column']}] {p['value']}: {p['message']}" for p in out["errors"][:50]]
+    if "stored" in out:
+        lines.append(f"已导入 / stored: {out['stored']}")
+    _report(args, out, lines)
+    return 0 if "stored" in out or (args.dry_run and check.clean) else 2
 
 
 def cmd_power_links(args: argparse.Namespace) -> int:
@@ -865,6 +890,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the value is, when its header does not say (埋深: depth; 水位: head)")
     s.add_argument("--encoding", choices=("UTF-8", "GBK", "Big5"), help="when the file's encoding is not clear")
     s.add_argument("--add-new-wells", action="store_true", help="add unknown wells with coordinates as monitoring wells")
+    s.add_argument("--series", action="store_true",
+                   help="a station series (automatic loggers, monthly readings: any number of readings a well), "
+                        "stored as each well's daily means instead of a round")
     s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_survey)

@@ -106,3 +106,25 @@ def test_the_command_line_prints_the_quarter_as_json(demo_db_path):
     got = json.loads(out.stdout)
     assert got["round"] > got["compare"] and got["round"].endswith(got["compare"][4:])
     assert got["wells"] == got["rising"] + got["stable"] + got["falling"]
+
+
+def test_the_command_line_imports_a_monthly_series(demo_db_path, tmp_path):
+    from tests.conftest import cli
+
+    codes = list(repo.monitoring_wells_frame(_store(demo_db_path)).query("aquifer == 'deep'")["mw_code"][:3])
+    lines = ["井编号,测量日期,埋深(m)"] + [f"{c},2025-{m:02d}-15,{30 + m / 10:.1f}" for c in codes for m in range(1, 13)]
+    path = tmp_path / "逐月观测.csv"
+    path.write_bytes("\n".join(lines).encode("gbk"))
+    out = cli(["import-survey", str(path), "--aquifer", "deep", "--series", "--json"], demo_db_path)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout)
+    assert got["stored"]["added"] == 36 and got["wells"] == 3 and (got["first"], got["last"]) == ("2025-01-15",
+                                                                                                  "2025-12-15")
+    days = station_days(_store(demo_db_path), "deep")
+    assert len(days) == 36 and days["depth_to_water_m"].max() == pytest.approx(31.2)
+
+
+def _store(path):
+    from gwmap.store import Store
+
+    return Store(f"sqlite:///{path / 'gwmap.sqlite'}")
