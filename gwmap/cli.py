@@ -501,6 +501,32 @@ def cmd_import_rainfall(args: argparse.Namespace) -> int:
     return 2 if check.problems else 0
 
 
+def cmd_import_zones(args: argparse.Namespace) -> int:
+    """The province's over-extraction zones (超采区): checked, then stored as the current set (the old kept)."""
+    from gwmap.zones import import_zones, read_zones, zone_areas
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise GwmapError("err.file.missing", f"No such file: {path}", name=str(path))
+    raw = path.read_bytes()
+    zf = read_zones(raw, path.name, grade_field=args.grade_field, name_field=args.name_field,
+                    aquifer_field=args.aquifer_field, crs=args.crs, grade=args.grade)
+    lang = os.environ.get("GWMAP_LANG", "zh")
+    out = {"file": path.name, "crs": zf.source_crs, "fields": zf.fields, "zones": [
+        {"name": r.name, "grade": r.grade, "aquifer": r.aquifer, "area_km2": round(float(r.area_km2), 2)}
+        for r in zf.zones.itertuples()], **zone_areas(zf.zones), "problems": _problem_rows(zf.problems, lang),
+        "stored": None}
+    if zf.clean and not args.dry_run:
+        out["stored"] = import_zones(_store(), _operator(), zf, source_name=path.name, raw=raw,
+                                     uploads_dir=get_settings().uploads_dir)
+    lines = [f"{z['name']}: {z['grade']} {z['area_km2']:,.1f} km²" for z in out["zones"]]
+    lines += [f"  第 {p['row']} 个要素 / feature [{p['column']}] {p['value']}: {p['message']}" for p in out["problems"]]
+    lines.append(f"严重 / severe {out['severe_km2']:,.1f} km²，一般 / general {out['general_km2']:,.1f} km²"
+                 + (f"；已导入 / stored {out['stored']['zones']}" if out["stored"] else ""))
+    _report(args, out, lines)
+    return 0 if out["stored"] or (args.dry_run and zf.clean) else 2
+
+
 def cmd_abstraction(args: argparse.Namespace) -> int:
     """The year's abstraction by source and township (the ledger's totals), against a baseline year."""
     from gwmap.ledger import against_baseline, year_ledger, year_ledger_xlsx, year_summary
@@ -967,6 +993,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_import_rainfall)
+
+    s = sub.add_parser("import-zones", help="the province's over-extraction zones (超采区, 严重/一般): GeoJSON, zipped "
+                                            "Shapefile, GeoPackage or KML; stored as the current set, the old kept")
+    s.add_argument("file")
+    s.add_argument("--grade-field", help="the field holding 严重/一般 (default: guessed from its name)")
+    s.add_argument("--grade", choices=("severe", "general"), help="one grade for every zone of a file without one")
+    s.add_argument("--name-field")
+    s.add_argument("--aquifer-field")
+    s.add_argument("--crs", help="the file's CRS when it states none (e.g. cgcs2000, gk3_cm117)")
+    s.add_argument("--dry-run", action="store_true", help="check only, store nothing")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_import_zones)
 
     s = sub.add_parser("abstraction", help="a year's groundwater abstraction: metered, from electricity (以电折水) "
                                            "or by quota, per township")

@@ -188,6 +188,23 @@ def load_demo(store: Store, data_dir: Path, evidence_dir: Path | None = None) ->
         raw = rain_path.read_bytes()
         import_rainfall(store, loader, check_rainfall(read_rainfall(raw, rain_path.name), raw=raw),
                         default_station=f"{county.name}气象站")
+    zones_path = data_dir / "boundaries" / "overdraft_zones.geojson"  # schematic (示意), as a province's layer
+    if zones_path.is_file():
+        import json as _json
+
+        from shapely.geometry import mapping as _mapping
+
+        from gwmap.store.models import OverdraftZone
+        from gwmap.zones import read_zones
+
+        raw = zones_path.read_bytes()
+        zf = read_zones(raw, zones_path.name)
+        with store.session(loader) as s:
+            for r in zf.zones.itertuples():
+                s.add(OverdraftZone(name=r.name, grade=r.grade, aquifer=r.aquifer, area_km2=float(r.area_km2),
+                                    geometry_geojson=_json.dumps(_mapping(r.geometry)),
+                                    source_name="demo: overdraft_zones.geojson (示意超采区)",
+                                    source_sha256=zf.sha256, current=True))
     logger.info("demo county loaded from %s", data_dir)
     return True
 

@@ -333,6 +333,7 @@ def build_onemap(
     grid: tuple[pd.DataFrame, float] | None = None,
     view: tuple[float, float, int] | None = None,
     reclaimed: dict | None = None,
+    zones: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """The one-map (一张图): townships, wells, sealings, leads and monitoring wells; reclaimed water.
 
@@ -385,6 +386,7 @@ def build_onemap(
                                      f'{_esc(row["name"])}</div>', icon_size=(0, 0)),
         ).add_to(labels)
     labels.add_to(m)
+    legend_zones = _zones_layer(m, zones, tr) if zones is not None and len(zones) else None
 
     if grid is not None:
         grid_layer, grid_legend = _grid_layer(*grid, tr)
@@ -459,6 +461,8 @@ def build_onemap(
     ]
     if reclaimed is not None:
         legend.append(legend_rw)
+    if legend_zones is not None:
+        legend.append(legend_zones)
     m.add_child(_Legend(legend, note=tr("map.schematic") if schematic else ""))
     folium.LayerControl(collapsed=False).add_to(m)
 
@@ -469,6 +473,27 @@ def build_onemap(
         minx, miny, maxx, maxy = (focus if len(focus) else townships).total_bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
     return localize_assets(m, asset_base)
+
+
+#: Over-extraction zones: severe red, general orange (both see-through, dashed, under every point).
+ZONE_COLOURS = {"severe": "#d7301f", "general": "#fdae61"}
+
+
+def _zones_layer(m: folium.Map, zones: gpd.GeoDataFrame, tr: Translate) -> tuple:
+    """The current over-extraction zones as one layer (severe drawn over general), and their legend entry."""
+    z = zones.iloc[::-1].copy()  # general first: severe on top
+    z["label"] = [_esc(tr("zone.popup").format(name=n, grade=tr(f"zone.{g}"), area=f"{a:,.1f}"))
+                  for n, g, a in zip(z["name"], z["grade"], z["area_km2"], strict=True)]
+    folium.GeoJson(
+        z[["grade", "label", "geometry"]].to_json(), name=tr("map.layer.zones"),
+        style_function=lambda f: {"color": ZONE_COLOURS.get(f["properties"]["grade"], "#999"), "weight": 2,
+                                  "dashArray": "6 4", "fillColor": ZONE_COLOURS.get(f["properties"]["grade"], "#999"),
+                                  "fillOpacity": 0.18},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+    ).add_to(m)
+    areas = {g: float(zones.loc[zones["grade"] == g, "area_km2"].sum()) for g in ZONE_COLOURS}
+    return (tr("map.layer.zones"), [(c, f"{tr(f'zone.{g}')} {areas[g]:,.1f} km²") for g, c in ZONE_COLOURS.items()
+                                    if areas[g] > 0])
 
 
 PIPELINE_COLOR = "#0571b0"
@@ -698,8 +723,10 @@ def build_surface_map(surface, *, townships: gpd.GeoDataFrame, wells: gpd.GeoDat
 
 
 def build_cone_map(cone, *, townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap = Basemap(),
-                   surface=None, asset_base: str = "/" + STATIC_PREFIX) -> folium.Map:
-    """The cone outline over the townships, its deepest point, and (optionally) the surface under it."""
+                   surface=None, asset_base: str = "/" + STATIC_PREFIX, zones: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """The cone outline over the townships, its deepest point, (optionally) the surface under it and the
+    over-extraction zones the province designated.
+    """
     m = _base_map(townships, tr, basemap)
     if surface is not None:
         rgba, bounds, vmin, vmax = surface_overlay(surface)
@@ -717,6 +744,8 @@ def build_cone_map(cone, *, townships: gpd.GeoDataFrame, tr: Translate, basemap:
                  rows=[[round(cone.extreme_lon, 6), round(cone.extreme_lat, 6), 0, _num(cone.extreme_value, 2)]],
                  colors=["#67001f"], fields=[(tr("field.extreme_value"), 3)], radius=7, stroke="#fff",
                  weight=2).add_to(m)
+    if zones is not None and len(zones):
+        m.add_child(_Legend([_zones_layer(m, zones, tr)]))
     folium.LayerControl(collapsed=False).add_to(m)
     return localize_assets(m, asset_base)
 

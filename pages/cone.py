@@ -6,12 +6,14 @@ from streamlit_folium import st_folium
 
 from gwmap.cone import describe_change
 from gwmap.errors import GwmapError
-from gwmap.levels import CELL_M, year_on_year
+from gwmap.levels import BAND_M, CELL_M
 from gwmap.maps import build_cone_map, build_level_change_map
 from gwmap.reports import cone_geopackage, cone_workbook
 from gwmap.runs import VALUE_FOR_KIND, SurfaceRequest, cone_for, cone_series, surface_for
+from gwmap.store.users import can
 from gwmap.ui import charts, data, resources, shell, state
 from gwmap.ui.i18n import file_name, survey_label, t, t_error, translator
+from gwmap.zones import cone_in_zones, import_zones, read_zones, zone_areas
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("cone.header"))
@@ -80,11 +82,50 @@ m3.metric(t("cone.extreme_at"), f"{cone.extreme_lon:.4f}, {cone.extreme_lat:.4f}
 if cone.area_extrapolated_km2 > 0.05:
     st.caption(t("cone.extrapolated_part", km2=f"{cone.area_extrapolated_km2:.1f}",
                  share=f"{100 * cone.area_extrapolated_km2 / cone.area_km2:.0f}"))
-st_folium(build_cone_map(cone, townships=townships, tr=tr, basemap=basemap, surface=surf), height=520,
+zones = data.zones()
+st_folium(build_cone_map(cone, townships=townships, tr=tr, basemap=basemap, surface=surf, zones=zones), height=520,
           use_container_width=True, returned_objects=[], key="cone_map")
 split = cone.by_township[cone.by_township["area_km2"] > 0]
 data.table(pd.DataFrame({t("field.township"): split["code"].map(names), t("cone.col.area_km2"): split["area_km2"].round(2),
                            t("cone.col.share"): (100 * split["share"]).round(1)}), hide_index=True, use_container_width=True)
+
+# the province's over-extraction zones (超采区), with their areas and the part of the cone in each
+st.markdown(f"**{t('zone.header')}**")
+if len(zones):
+    areas = zone_areas(zones)
+    st.caption(t("zone.areas", severe=f"{areas['severe_km2']:,.1f}", general=f"{areas['general_km2']:,.1f}",
+                 source="、".join(dict.fromkeys(zones["source_name"]))))
+    data.table(pd.DataFrame({t("zone.col.name"): zones["name"], t("zone.col.grade"): zones["grade"].map(
+        lambda g: tr(f"zone.{g}")), t("zone.col.area"): zones["area_km2"].round(1),
+        t("zone.col.cone"): [round(min(v, a), 1) for v, a in zip(cone_in_zones(zones, cone.outline), zones["area_km2"],
+                                                               strict=True)]}), hide_index=True, use_container_width=True)
+else:
+    st.caption(t("zone.none"))
+if can(user, "surveys.import"):
+    with st.expander(t("zone.upload")):
+        z_up = st.file_uploader(t("zone.upload"), type=["geojson", "json", "zip", "gpkg", "kml"], key="zone_upload",
+                                label_visibility="collapsed")
+        if z_up is not None:
+            z1, z2 = st.columns(2)
+            one = data.selectbox(z1, t("zone.one_grade"), ["", "severe", "general"], key="zone_one",
+                                 format_func=lambda g: tr(f"zone.{g}") if g else tr("surveys.none"))
+            try:
+                zf = read_zones(z_up.getvalue(), z_up.name, grade=one or None)
+            except GwmapError as exc:
+                st.error(t_error(exc))
+            else:
+                za = zone_areas(zf.zones)
+                z2.caption(t("zone.checked", zones=len(zf.zones), severe=f"{za['severe_km2']:,.1f}",
+                             general=f"{za['general_km2']:,.1f}", problems=len(zf.problems)))
+                data.show_problems(zf.problems, len(zf.zones))
+                if st.button(t("zone.import"), type="primary", disabled=not zf.clean, key="zone_import"):
+                    try:
+                        done = import_zones(store, user, zf, source_name=z_up.name, raw=z_up.getvalue(),
+                                            uploads_dir=settings.uploads_dir)
+                    except GwmapError as exc:
+                        st.error(t_error(exc))
+                    else:
+                        st.success(t("zone.imported", **done))
 e1, e2 = st.columns(2)
 what = (t("file.cone"), tr(f"vocab.aquifer.{aquifer}"), label(pick))  # 漏斗区_浅层_2026年秋季
 e1.download_button(t("cone.download_xlsx"), cone_workbook(series, cone, tr=tr, names=names),
@@ -109,7 +150,7 @@ for col, code_ in ((a1, left), (a2, right)):
         st_folium(build_cone_map(c_, townships=townships, tr=tr, basemap=basemap), height=360, use_container_width=True,
                   returned_objects=[], key=f"cone_side_{code_}")
 try:  # the change between the two, read as the dashboard's 同期对比 reads it (positive = the water rose)
-    lc = year_on_year(store, right, compare=left, aquifer=aquifer, townships=townships)
+    lc = data.level_change(info.id, right, left, aquifer, BAND_M)  # kept, shared with the dashboard
     st.caption(t("cone.change_map", n=len(lc.wells), before=label(left), after=label(right)) + " "
                + t("levels.note", band=f"{lc.band_m:g}", before=label(left), after=label(right), cell=f"{CELL_M:,.0f}"))
     st_folium(build_level_change_map(lc, townships=townships, tr=tr, basemap=basemap), height=460,

@@ -57,7 +57,7 @@ rendered = data.rendered_map("onemap", (focus, color_by, box, where, wells is No
     sealings=layers["sealings"],
     leads=layers["leads"], monitoring=layers["monitoring"], tr=tr, schematic=info.schematic,
     focus_township=focus or None, well_color_by=color_by, basemap=resources.basemap(), grid=grid, view=where,
-    reclaimed=reclaimed,
+    reclaimed=reclaimed, zones=data.zones(),
 ))
 if big:
     st.caption(t("onemap.grid_notice", n=f"{in_view:,}", most=f"{most:,}") if grid is not None

@@ -337,9 +337,33 @@ def build_rainfall(out_root: Path = ROOT / "data") -> None:
     print(f"rainfall {len(rows)} years, mean {np.mean([r[-1] for r in rows[:-1]]):.0f} mm")
 
 
+def build_zones(out_root: Path = ROOT / "data") -> None:
+    """Schematic over-extraction zones (示意超采区) around the demo's shallow pumping centre, as a province's
+    layer would carry them: 超采区名称, 超采程度 (严重/一般), 含水层; a severe core 5 km across the centre and a
+    general zone out to 12 km, both clipped to the county."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    from gwmap.crs import area_crs
+
+    outline = gpd.read_file(out_root / "boundaries" / "county.geojson").to_crs(area_crs()).union_all()
+    centre = gpd.GeoSeries([Point(115.52, 36.56)], crs=4326).to_crs(area_crs()).iloc[0]
+    severe = centre.buffer(5_000, 64).intersection(outline)
+    general = centre.buffer(12_000, 64).difference(centre.buffer(5_000, 64)).intersection(outline)
+    gdf = gpd.GeoDataFrame({"超采区名称": ["冠县城区浅层严重超采区（示意）", "冠县中部浅层一般超采区（示意）"],
+                            "超采程度": ["严重超采区", "一般超采区"], "含水层": ["浅层", "浅层"]},
+                           geometry=[severe, general], crs=area_crs()).to_crs(4326)
+    gdf["geometry"] = gdf.geometry.simplify(0.0002)
+    gdf.to_file(out_root / "boundaries" / "overdraft_zones.geojson", driver="GeoJSON")
+    print("zones", ", ".join(f"{n} {a:.1f} km²" for n, a in zip(gdf["超采区名称"], gdf.to_crs(area_crs()).area / 1e6)))
+
+
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--rainfall"]:
+    if sys.argv[1:2] == ["--zones"]:
+        build_zones()
+    elif sys.argv[1:2] == ["--rainfall"]:
         build_rainfall()
     else:
         build(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data")
         build_rainfall(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data")
+        build_zones(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "data")

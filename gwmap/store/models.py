@@ -300,6 +300,25 @@ class StationDay(Versioned, Base):
     source_sha256: Mapped[str] = mapped_column(String(64), default="")
 
 
+class OverdraftZone(Versioned, Base):
+    """An over-extraction zone (地下水超采区) as the province designated it: ``general`` (一般) or ``severe``
+    (严重), of an aquifer (``shallow``/``deep``, "" when the file does not say).
+
+    A new file replaces the set: the old zones stay, marked not ``current`` (history, not deletion).
+    """
+
+    __tablename__ = "overdraft_zones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    grade: Mapped[str] = mapped_column(String(16))
+    aquifer: Mapped[str] = mapped_column(String(16), default="")
+    area_km2: Mapped[float] = mapped_column(Float)
+    geometry_geojson: Mapped[str] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(256), default="")
+    source_sha256: Mapped[str] = mapped_column(String(64), default="")
+    current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+
 class SurfaceRun(Base):
     """A computed water-table surface, keyed by the hash of the request that made it.
 

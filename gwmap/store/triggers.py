@@ -40,7 +40,7 @@ AUDITED_TABLES = (
     "dispatch_stops", "reclaimed_water", "power_uploads", "power_records", "meter_readings", "screen_decisions",
     "reclaimed_plants", "plant_months", "reclaimed_pipelines", "reclaimed_users", "reclaimed_uses", "water_users",
     "county_profiles", "plan_targets", "power_links", "dispatch_teams", "field_submissions", "rainfall_months",
-    "station_days",
+    "station_days", "overdraft_zones",
 )
 _SECRET_COLUMNS = {"password_hash"}
 

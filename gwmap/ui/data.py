@@ -578,6 +578,14 @@ def quarter_change(boundary_version: int, quarter: str, aquifer: str, band_m: fl
     return quarter_on_year(store(), quarter, aquifer=aquifer, band_m=float(band_m))
 
 
+@reader(max_entries=2, shared=True)
+def zones():
+    """The current over-extraction zones (:func:`gwmap.zones.zones_frame`), shared, read-only."""
+    from gwmap.zones import zones_frame
+
+    return zones_frame(store())
+
+
 @reader(max_entries=2)
 def rainfall():
     """The rain gauge's stored months (:func:`gwmap.rainfall.rainfall_frame`), oldest first."""

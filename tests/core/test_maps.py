@@ -103,3 +103,18 @@ def test_the_attribution_prefix_is_plain_text(layers):
     html = _html(build_onemap(**layers, tr=_tr))
     assert '.attributionControl.setPrefix("Leaflet")' in html
     assert html.count("L.control.scale(") == 1 and "L.control.scale({imperial: false, metric: true})" in html
+
+
+def test_the_zones_draw_under_the_points_with_their_areas_and_escaped_names(layers, demo_store):
+    from gwmap.i18n import translator
+    from gwmap.zones import zones_frame
+
+    zones = zones_frame(demo_store)
+    zones.loc[0, "name"] = EVIL
+    tr = translator("zh")
+    html = _html(build_onemap(**layers, tr=tr, zones=zones))
+    assert tr("map.layer.zones") in html and EVIL not in html
+    with demo_store.engine.connect() as c:
+        severe = c.exec_driver_sql("SELECT SUM(area_km2) FROM overdraft_zones WHERE current AND grade = 'severe'").scalar()
+    assert f"{tr('zone.severe')} {severe:,.1f} km²" in html  # the legend says each grade's area
+    assert html.index('"grade": "severe"') < html.index('gwmapCounts["sealings"]')  # drawn first: under the points

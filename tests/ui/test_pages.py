@@ -1353,3 +1353,18 @@ def test_surveys_page_gives_the_quarter_on_a_year_before_from_the_loggers(make_a
     assert translate("quarter.note", lang, band="0.5") in [c.value for c in at.caption]
     at.selectbox(key="q_pick_shallow").select("2025Q3").run()
     assert not at.exception
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_cone_page_lists_the_zones_with_their_areas_and_the_cone_inside(make_app, demo_db_path, lang):
+    import sqlite3
+
+    with sqlite3.connect(demo_db_path / "gwmap.sqlite") as db:
+        stored = dict(db.execute("SELECT name, area_km2 FROM overdraft_zones WHERE current").fetchall())
+    at = make_app(lang, HYDRO, "pages/cone.py")
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if translate("zone.col.area", lang) in d.value.columns)
+    got = dict(zip(table[translate("zone.col.name", lang)], table[translate("zone.col.area", lang)], strict=True))
+    assert got == {k: pytest.approx(round(v, 1)) for k, v in stored.items()}
+    severe = table[table[translate("zone.col.grade", lang)] == translate("zone.severe", lang)].iloc[0]
+    assert 0 < severe[translate("zone.col.cone", lang)] <= severe[translate("zone.col.area", lang)]
