@@ -723,9 +723,11 @@ def build_surface_map(surface, *, townships: gpd.GeoDataFrame, wells: gpd.GeoDat
 
 
 def build_cone_map(cone, *, townships: gpd.GeoDataFrame, tr: Translate, basemap: Basemap = Basemap(),
-                   surface=None, asset_base: str = "/" + STATIC_PREFIX, zones: gpd.GeoDataFrame | None = None) -> folium.Map:
-    """The cone outline over the townships, its deepest point, (optionally) the surface under it and the
-    over-extraction zones the province designated.
+                   surface=None, asset_base: str = "/" + STATIC_PREFIX,
+                   zones: gpd.GeoDataFrame | None = None) -> folium.Map:
+    """The cone outline over the townships, its deepest point, and (optionally) the surface under it.
+
+    With ``zones``, the over-extraction zones the province designated, with their areas in the legend.
     """
     m = _base_map(townships, tr, basemap)
     if surface is not None:

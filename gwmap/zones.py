@@ -59,8 +59,10 @@ def _field(fields, wanted) -> str | None:  # noqa: ANN001
 
 @dataclass(frozen=True)
 class ZoneFile:
-    """A checked zone file: one row a zone (``name``, ``grade``, ``aquifer``, ``area_km2``, geometry in WGS84),
-    the problems (each with its feature's row), the fields used, the CRS read and the file's hash.
+    """A checked zone file: one row a zone, the problems, the fields used, the CRS read and the file's hash.
+
+    ``zones``: ``name``, ``grade``, ``aquifer``, ``area_km2``, geometry in WGS84; each problem names its
+    feature's row.
     """
 
     zones: gpd.GeoDataFrame
@@ -76,8 +78,10 @@ class ZoneFile:
 
 def read_zones(data: bytes, filename: str, *, grade_field: str | None = None, name_field: str | None = None,
                aquifer_field: str | None = None, crs: str | None = None, grade: str | None = None) -> ZoneFile:
-    """Read and check a zone file.  The fields are guessed from their names unless given; ``grade`` sets one
-    grade for every feature of a file that has no grade field (a file of the severe zones alone).
+    """Read and check a zone file.
+
+    The fields are guessed from their names unless given; ``grade`` sets one grade for every feature of a
+    file that has no grade field (a file of the severe zones alone).
 
     A feature whose grade cannot be read, or that is not a polygon, is a problem naming its row (the
     feature's number, from 1) and the value.

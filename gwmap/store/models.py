@@ -301,8 +301,10 @@ class StationDay(Versioned, Base):
 
 
 class OverdraftZone(Versioned, Base):
-    """An over-extraction zone (地下水超采区) as the province designated it: ``general`` (一般) or ``severe``
-    (严重), of an aquifer (``shallow``/``deep``, "" when the file does not say).
+    """An over-extraction zone (地下水超采区) as the province designated it.
+
+    ``grade``: ``general`` (一般) or ``severe`` (严重); ``aquifer``: ``shallow``/``deep``, "" when the file does
+    not say.
 
     A new file replaces the set: the old zones stay, marked not ``current`` (history, not deletion).
     """
