@@ -91,7 +91,7 @@ def named(prefix: str, value: str, lang: str | None = None) -> str:
 #: Which vocabulary a recorded field's codes come from (a stage is a lead's or a sealing's: no code is both).
 _VOCAB_OF = {"aquifer": ("aquifer",), "use": ("use", "reclaimed_use"), "status": ("status",),
              "metering": ("metering",), "stage": ("lead_stage", "sealing_stage"), "disposition": ("disposition",),
-             "source": ("lead_source",), "gps_source": ("gps_source",), "season": ()}
+             "source": ("lead_source",), "gps_source": ("gps_source",), "season": (), "grade": ("zone_grade",)}
 
 
 def recorded_value(field: str, value, lang: str | None = None) -> str:
@@ -113,6 +113,17 @@ def recorded_value(field: str, value, lang: str | None = None) -> str:
     for group in _VOCAB_OF.get(field, ()):
         if f"vocab.{group}.{value}" in catalog(lang):
             return translate(f"vocab.{group}.{value}", lang)
+    if field.endswith("_geojson"):  # a shape: what it is and how many points, not its coordinates
+        import json as _json
+
+        try:
+            shape = _json.loads(value) if isinstance(value, str) else value
+            points = len(re.findall(r"-?\d+\.?\d*\s*,\s*-?\d+\.?\d*", _json.dumps(shape.get("coordinates", []))))
+            return translate("audit.shape", lang, kind=translate(f"audit.shape_kind.{shape.get('type', '')}", lang)
+                             if f"audit.shape_kind.{shape.get('type', '')}" in catalog(lang) else shape.get("type", ""),
+                             points=f"{points:,}")
+        except (ValueError, AttributeError):
+            return translate("audit.shape", lang, kind="—", points="—")
     if (field == "at" or field.endswith("_at")) and isinstance(value, str):  # stored in UTC: shown in county time
         try:
             return to_local(pd.Timestamp(value).to_pydatetime()).strftime("%Y-%m-%d %H:%M:%S")

@@ -18,8 +18,9 @@ def test_one_map_draws_offline(page, server):
     # and the reclaimed-water system (issue 14): 4 plants and 6 users as points, 4 mains as lines
     assert counts == {"wells": 3000, "sealings": 54, "leads": 60, "monitoring": 120, "plants": 4,
                       "reclaimed_users": 6}
-    # 18 township polygons and 4 mains as SVG paths, the township names as labels, points on canvas
-    assert frame.locator("path.leaflet-interactive").count() == 18 + 4
+    # 18 township polygons, the 2 demo over-extraction zones and 4 mains as SVG paths, the township names as
+    # labels, points on canvas
+    assert frame.locator("path.leaflet-interactive").count() == 18 + 2 + 4
     assert frame.locator(".gw-tw-label").count() == 18
     assert "崇文街道" in frame.locator(".gw-tw-label").all_inner_texts()
     assert frame.locator("canvas").count() >= 1

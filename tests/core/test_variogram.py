@@ -103,3 +103,35 @@ def test_kriging_error_within_2_percent_of_the_best_peer(name, spec):
     print(f"{name}: gwmap {r['gwmap']:.4f} ({r['gwmap_model']}), best of PyKrige/GSTools {r['best_peer']:.4f}, "
           f"ratio {r['ratio']:.3f}")
     assert r["ratio"] <= 1.02
+
+
+def test_the_method_is_chosen_by_the_error_on_the_wells_left_out(short_range):
+    from gwmap.surface import IDW_POWERS, choose_method
+
+    d = short_range
+    c = choose_method(d.x, d.y, d.z, max_loo=400)
+    assert {f"idw:p{p:g}" for p in IDW_POWERS} <= set(c.loo_rmse)
+    assert {f"kriging:{m}{how}" for m in ("spherical", "exponential", "gaussian") for how in ("", ":ols")} <= set(c.loo_rmse)
+    again = (cross_validate(d.x, d.y, d.z, method="kriging", variogram=c.variogram, neighbours=c.neighbours).rmse
+             if c.method == "kriging" else cross_validate(d.x, d.y, d.z, method="idw", power=c.power).rmse)
+    assert again == pytest.approx(c.loo_rmse[c.label])  # the score it was chosen on, computed anew
+    plain = [v for k, v in c.loo_rmse.items() if ":gaussian" not in k]
+    assert c.loo_rmse[c.label] <= min(plain) * 1.0001 or ":gaussian" in c.label
+
+
+def test_a_fit_on_a_bound_is_never_chosen_silently():
+    from gwmap.surface import choose_method
+
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(0, 20_000, 150), rng.uniform(0, 20_000, 150)
+    z = x / 1000 + rng.normal(0, 0.05, 150)  # a regional slope: no sill within the area
+    c = choose_method(x, y, z)
+    hmax = empirical_variogram(x, y, z).lags_m.max()
+    assert any(c.fit.candidates[m].range_m >= 0.99 * 3 * hmax for m in c.fit.candidates)  # some fits hit the bound
+    if c.method == "kriging":
+        v = c.variogram
+        on_bound = v.range_m >= 0.99 * 3 * hmax or v.nugget >= 0.95 * v.sill
+        assert on_bound == any(w[0] in ("warn.variogram.range_long", "warn.variogram.nugget") for w in c.warnings)
+        assert not on_bound  # a sound fit predicted about as well: the one on the bound was passed over
+    else:
+        assert [w[0] for w in c.warnings] == ["warn.variogram.idw_better"]
