@@ -203,6 +203,18 @@ if len(series):
     except GwmapError as exc:
         st.info(t_error(exc))
 
+def change_table(townships: pd.DataFrame, county: dict) -> None:
+    """A change at fixed wells by township, then the county: wells in both, mean rise, wells per class."""
+    rows = pd.concat([townships, pd.DataFrame([{"township_code": "county", "name": t("surveys.county"), **county}])],
+                     ignore_index=True)
+    data.table(pd.DataFrame({
+        t("field.township"): rows["name"], t("surveys.wells_both"): rows["wells"],
+        t("levels.col.rise_m"): rows["mean_change_m"].round(2),
+        t("levels.col.classes"): [f"{a} / {b} / {c}" for a, b, c in zip(rows["rising"], rows["stable"],
+                                                                        rows["falling"], strict=True)]}),
+        use_container_width=True, hide_index=True)
+
+
 st.subheader(t("surveys.change_title"))
 c0, c1, c2 = st.columns([1, 2, 2])
 aquifer = c0.radio(t("field.aquifer"), ["shallow", "deep"], key="chg_aq", format_func=lambda a: tr(f"vocab.aquifer.{a}"))
@@ -221,14 +233,7 @@ if len(ids) >= 2:
                          key=f"chg_after_{aquifer}")
     try:  # the same figures as the dashboard's 同期对比: positive = the water rose
         lc = data.level_change(info.id, code_of[after], code_of[before], aquifer, BAND_M)  # kept, shared
-        rows = pd.concat([lc.townships, pd.DataFrame([{"township_code": "county", "name": t("surveys.county"),
-                                                        **lc.county}])], ignore_index=True)
-        data.table(pd.DataFrame({
-            t("field.township"): rows["name"], t("surveys.wells_both"): rows["wells"],
-            t("levels.col.rise_m"): rows["mean_change_m"].round(2),
-            t("levels.col.classes"): [f"{a} / {b} / {c}" for a, b, c in zip(rows["rising"], rows["stable"],
-                                                                            rows["falling"], strict=True)]}),
-            use_container_width=True, hide_index=True)
+        change_table(lc.townships, lc.county)
         st.caption(t("levels.note", band=f"{lc.band_m:g}", before=labels[before], after=labels[after],
                      cell=f"{CELL_M:,.0f}"))
         data.show_rainfall(lc.rainfall)
@@ -249,15 +254,7 @@ if quarters:
         q1.metric(t("levels.wells"), f"{qc.county['wells']:,}")
         q2.metric(t("levels.mean_change"), f"{qc.county['mean_change_m']:+.2f} m")
         q3.metric(t("levels.by_wells"), f"{qc.county['rising']} / {qc.county['stable']} / {qc.county['falling']}")
-        rows = pd.concat([qc.townships[qc.townships["wells"] > 0],
-                          pd.DataFrame([{"township_code": "county", "name": t("surveys.county"), **qc.county}])],
-                         ignore_index=True)
-        data.table(pd.DataFrame({
-            t("field.township"): rows["name"], t("surveys.wells_both"): rows["wells"],
-            t("levels.col.rise_m"): rows["mean_change_m"].round(2),
-            t("levels.col.classes"): [f"{a} / {b} / {c}" for a, b, c in zip(rows["rising"], rows["stable"],
-                                                                            rows["falling"], strict=True)]}),
-            use_container_width=True, hide_index=True)
+        change_table(qc.townships[qc.townships["wells"] > 0], qc.county)
         st.caption(t("quarter.note", band=f"{qc.band_m:g}"))
 else:
     st.info(t("quarter.none"))
