@@ -579,11 +579,11 @@ def _cv_fits(x, y, z, spacing: float, extent: float) -> dict[str, Variogram]:
     return out
 
 
-def choose_method(x, y, z, *, kriging_only: bool = False, max_loo: int = 2000, tune: bool = True) -> MethodChoice:
+def choose_method(x, y, z, *, kriging_only: bool = False, max_loo: int = 2000) -> MethodChoice:
     """The interpolation that best predicts each well left out (leave-one-out RMSE, up to ``max_loo`` wells).
 
     Candidates: each variogram model fitted two ways (pair-weighted as :func:`fit_variogram`, and plain least
-    squares), and with ``tune`` and up to :data:`GLOBAL_MAX` wells a third (:func:`_cv_fits`), kriged with all wells up to
+    squares), and with up to :data:`GLOBAL_MAX` wells a third (:func:`_cv_fits`), kriged with all wells up to
     :data:`GLOBAL_MAX` (else the nearest 32); and, unless
     ``kriging_only``, IDW with each of :data:`IDW_POWERS`.  A fit that ended on a bound (a range at three
     times the longest lag or shorter than the well spacing, a nugget of nearly the whole sill) is chosen only
@@ -602,7 +602,7 @@ def choose_method(x, y, z, *, kriging_only: bool = False, max_loo: int = 2000, t
     kriging = {f"kriging:{m}": v for m, v in fit.candidates.items()}
     for m in fit.candidates:
         kriging[f"kriging:{m}:ols"] = _ols_fit(emp, m)
-    if tune and len(zd) <= GLOBAL_MAX:  # about 1.2 s for 80 wells, against 0.05 s for the two fits
+    if len(zd) <= GLOBAL_MAX:
         nn = cKDTree(np.column_stack([xd, yd])).query(np.column_stack([xd, yd]), k=2)[0][:, 1]
         for m, v in _cv_fits(xd, yd, zd, float(np.median(nn)), float(np.hypot(np.ptp(xd), np.ptp(yd)))).items():
             kriging[f"kriging:{m}:cv"] = v
@@ -809,7 +809,7 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
     if method == "kriging":
         k = neighbours or (n if n <= GLOBAL_MAX else 32)  # all wells up to GLOBAL_MAX, as the choice is scored
         if variogram is None and variogram_model == "auto":  # every model, fitted three ways, by leave-one-out
-            choice = choose_method(x, y, z, kriging_only=True, tune=False)  # the page waits for it
+            choice = choose_method(x, y, z, kriging_only=True)
             fit, variogram = choice.fit, choice.variogram
             k = neighbours or choice.neighbours
             warnings.extend(choice.warnings)
@@ -873,7 +873,7 @@ def compare_methods(points, value: str, *, variogram: Variogram | None = None) -
     x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), np.asarray(pts[value], dtype=float)
     out = []
     if len(z) >= 10:
-        v = variogram or choose_method(x, y, z, kriging_only=True, tune=False).variogram
+        v = variogram or choose_method(x, y, z, kriging_only=True).variogram
         n = len(_dedupe(x, y, z)[2])
         k = n - 1 if n <= GLOBAL_MAX else 32  # as the surface krige it (interpolate): all wells up to GLOBAL_MAX
         out.append(cross_validate(x, y, z, method="kriging", variogram=v, neighbours=k))
@@ -890,7 +890,7 @@ def variogram_for(points, value: str, model: str = "auto") -> VariogramFit:
         return fit_variogram(empirical_variogram(x, y, z), model, points=(x, y, z))
     from dataclasses import replace
 
-    c = choose_method(x, y, z, kriging_only=True, tune=False)  # the variogram the surface will use, and why
+    c = choose_method(x, y, z, kriging_only=True)  # the variogram the surface will use, and why
     best = {}
     for name, err in c.loo_rmse.items():  # each family's best fit, as the page lists them
         m = name.split(":")[1]
