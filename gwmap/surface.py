@@ -807,7 +807,7 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
         warnings.append(("warn.surface.extent", {"km2": f"{extent_km2:,.1f}"}))
     fit = None
     if method == "kriging":
-        k = neighbours or (n if n <= GLOBAL_MAX else 32)  # all wells up to GLOBAL_MAX, as the choice is scored
+        k = neighbours or 32
         if variogram is None and variogram_model == "auto":  # every model, fitted three ways, by leave-one-out
             choice = choose_method(x, y, z, kriging_only=True)
             fit, variogram = choice.fit, choice.variogram
@@ -873,10 +873,8 @@ def compare_methods(points, value: str, *, variogram: Variogram | None = None) -
     x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), np.asarray(pts[value], dtype=float)
     out = []
     if len(z) >= 10:
-        v = variogram or choose_method(x, y, z, kriging_only=True).variogram
-        n = len(_dedupe(x, y, z)[2])
-        k = n - 1 if n <= GLOBAL_MAX else 32  # as the surface krige it (interpolate): all wells up to GLOBAL_MAX
-        out.append(cross_validate(x, y, z, method="kriging", variogram=v, neighbours=k))
+        v = variogram or fit_variogram(empirical_variogram(x, y, z), points=(x, y, z)).variogram
+        out.append(cross_validate(x, y, z, method="kriging", variogram=v))
     out.append(cross_validate(x, y, z, method="idw"))
     return out
 
@@ -886,13 +884,4 @@ def variogram_for(points, value: str, model: str = "auto") -> VariogramFit:
     pts = points[np.isfinite(np.asarray(points[value], dtype=float))]
     p = pts.to_crs(default_grid_crs(pts.crs, _center(pts)))
     x, y, z = p.geometry.x.to_numpy(), p.geometry.y.to_numpy(), np.asarray(pts[value], dtype=float)
-    if model != "auto":
-        return fit_variogram(empirical_variogram(x, y, z), model, points=(x, y, z))
-    from dataclasses import replace
-
-    c = choose_method(x, y, z, kriging_only=True)  # the variogram the surface will use, and why
-    best = {}
-    for name, err in c.loo_rmse.items():  # each family's best fit, as the page lists them
-        m = name.split(":")[1]
-        best[m] = min(err, best.get(m, np.inf))
-    return replace(c.fit, variogram=c.variogram, loo_rmse=best, chosen_by="loo", warnings=c.warnings)
+    return fit_variogram(empirical_variogram(x, y, z), model, points=(x, y, z))
