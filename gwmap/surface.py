@@ -633,10 +633,7 @@ def choose_method(x, y, z, *, kriging_only: bool = False, max_loo: int = 2000) -
         warn = (("warn.variogram.idw_better", {"idw": f"{loo[pick]:.4g}", "kriging": f"{min(loo[n] for n in kriging):.4g}"}),)
         return MethodChoice("idw", None, float(pick.split(":p")[1]), loo, warn if bounded else (), fit, k)
     v = kriging[pick]
-    warn = _bound_warnings(v, hmax, gmax)
-    # what the data say whichever fit is used: no spatial correlation seen at these spacings
-    warn += tuple(w for w in fit.warnings if w[0] == "warn.variogram.nugget" and w[0] not in dict(warn))
-    return MethodChoice("kriging", v, 2.0, loo, warn, fit, k, pick)
+    return MethodChoice("kriging", v, 2.0, loo, _bound_warnings(v, hmax, gmax), fit, k, pick)
 
 
 def estimate_at(x, y, z, px, py, choice: MethodChoice, *, neighbours: int | None = None) -> np.ndarray:
@@ -807,17 +804,12 @@ def interpolate(points, value: str, *, boundary=None, method: Method = "kriging"
         warnings.append(("warn.surface.extent", {"km2": f"{extent_km2:,.1f}"}))
     fit = None
     if method == "kriging":
-        k = neighbours or 32
-        if variogram is None and variogram_model == "auto":  # every model, fitted three ways, by leave-one-out
-            choice = choose_method(x, y, z, kriging_only=True)
-            fit, variogram = choice.fit, choice.variogram
-            k = neighbours or choice.neighbours
-            warnings.extend(choice.warnings)
-        elif variogram is None:
+        if variogram is None:
             fit = fit_variogram(empirical_variogram(x, y, z), variogram_model, points=(x, y, z),
                                 neighbours=neighbours or 32)
             variogram = fit.variogram
             warnings.extend(fit.warnings)
+        k = neighbours or 32
         values, std = krige(x, y, z, grid.xs, grid.ys, variogram, neighbours=k, block=block, mask=mask)
         cv = cross_validate(x, y, z, method="kriging", variogram=variogram, neighbours=k)
         params = {"method": "kriging", "variogram": variogram.as_dict(), "neighbours": k, "block": block}
