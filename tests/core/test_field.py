@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 import math
-from datetime import timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from PIL import Image
@@ -56,11 +56,17 @@ def _first_lead(store, dispatch_id):
         return lead.lead_code, lead.stage, lead.row_version, lead.lon, lead.lat
 
 
+def _phone_clock():
+    """09:15 today on a phone set to China time: within a day of now (a report a day off is flagged device_clock)."""
+    return datetime.combine(clock.today(), time(9, 15), tzinfo=timezone(timedelta(hours=8)))
+
+
 def _report(ref, outcome, stage, version, lon, lat, *, key="k" * 20, photos=1, accuracy=6, **extra):
+    taken = _phone_clock()
     body = {"key": key, "ref": ref, "target": "lead", "outcome": outcome, "stage": stage, "version": version,
-            "note": "门口有新管道", "lon": lon, "lat": lat, "accuracy": accuracy, "at": "2026-12-03T09:15:00+08:00",
+            "note": "门口有新管道", "lon": lon, "lat": lat, "accuracy": accuracy, "at": taken.isoformat(),
             "photos": [{"name": f"p{i}.jpg", "data": jpeg((40 * i, 90, 60)), "lon": lon, "lat": lat, "accuracy": accuracy,
-                        "at": "2026-12-03T09:14:00+08:00"} for i in range(photos)]}
+                        "at": (taken - timedelta(minutes=1)).isoformat()} for i in range(photos)]}
     body.update(extra)
     return body
 
@@ -148,7 +154,7 @@ def test_an_inspection_is_stored_once_with_photos_positions_and_both_clocks(day,
         assert all(e.gps_source == "device" and e.accuracy_m == 6 and e.lat == pytest.approx(lat) for e in ev)
         row = s.scalar(select(FieldSubmission).where(FieldSubmission.key == body["key"]))
         assert s.scalar(select(func.count()).select_from(FieldSubmission)) == 1
-        assert row.device_at == clock.local_to_utc(clock.datetime(2026, 12, 3, 9, 15)) and row.received_at is not None
+        assert row.device_at == clock.local_to_utc(datetime.combine(clock.today(), time(9, 15))) and row.received_at is not None
         audited = s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.table_name == "field_submissions"))
         assert audited == 1
     # the day now shows the stop as visited and moves on to the next one
