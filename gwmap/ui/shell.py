@@ -82,7 +82,9 @@ def field_link(user: CurrentUser) -> None:
     except Exception:  # no browser behind this run (AppTest)
         agent = ""
     if user.role == "enforcement" and _PHONE.search(agent or "") and not state.get_value("desk_on_phone"):
-        st.html("<script>window.location.replace('/field/');</script>", unsafe_allow_javascript=True)
+        # once the session cookie is set (the field page reads it): no second sign-in on the phone
+        st.html("<script>Promise.resolve(window.gwmapToServer).then(function () {"
+                " window.location.replace('/field/'); });</script>", unsafe_allow_javascript=True)
 
 
 def demo_banner() -> None:
@@ -147,8 +149,10 @@ def _to_browser(path: str, body: str = "") -> None:
     """
     base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
     url = json.dumps(base.rstrip("/") + path)
-    st.html(f"<script>fetch({url}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(body)}}})"
-            ".catch(function () {{}});</script>", unsafe_allow_javascript=True)
+    # kept as window.gwmapToServer: a page that leaves at once (the phone's move to /field/) waits for it,
+    # else the browser drops the request on leaving and the next page has no cookie
+    st.html(f"<script>window.gwmapToServer = fetch({url}, {{method: 'POST', credentials: 'same-origin', "
+            f"body: {json.dumps(body)}}}).catch(function () {{}});</script>", unsafe_allow_javascript=True)
 
 
 def _localize_uploaders() -> None:

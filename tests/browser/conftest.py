@@ -68,11 +68,38 @@ def start_server(data_dir: Path, extra_env: dict | None = None, log_name: str = 
     pytest.fail("Streamlit did not start: " + (data_dir / log_name).read_text()[-2000:])
 
 
+@pytest.fixture(scope="session")
+def _served_template(tmp_path_factory, _demo_template) -> Path:
+    """The demo database after what ``init`` does once data land: the dashboard's cone series and the kept
+    answers (ledgers, screening, year on year) precomputed, so a server's first visitor does not wait for them
+    (four browser modules computing them at once on two cores took a minute a page)."""
+    from gwmap import kept
+    from gwmap.runs import precompute
+    from gwmap.store import Store
+    from gwmap.store.users import system_user
+
+    folder = tmp_path_factory.mktemp("served-demo")
+    copy_demo(_demo_template, folder)
+    store = Store(f"sqlite:///{folder / 'gwmap.sqlite'}")
+    # its rasters stay here; the copies' runs point at them
+    precompute(store, system_user("cli", "command line"), data_dir=folder)
+    kept.warm(store, folder)
+    store.dispose()
+    return folder
+
+
+def copy_served(template: Path, data_dir: Path) -> None:
+    """:func:`_served_template`'s database, evidence and kept answers copied into ``data_dir``."""
+    copy_demo(template / "gwmap.sqlite", data_dir)
+    shutil.copytree(template / "kept", data_dir / "kept", dirs_exist_ok=True)
+
+
 @pytest.fixture(scope="module")
-def server(request, tmp_path_factory, _demo_template):
-    """The app on the demo county; a test module's ``SERVER_ENV`` dict adds settings (as a deployment would)."""
+def server(request, tmp_path_factory, _served_template):
+    """The app on the demo county as ``init --demo`` leaves it (:func:`_served_template`); a test module's
+    ``SERVER_ENV`` dict adds settings (as a deployment would)."""
     data_dir = tmp_path_factory.mktemp("browser-data")
-    copy_demo(_demo_template, data_dir)
+    copy_served(_served_template, data_dir)
     proc, url = start_server(data_dir, getattr(request.module, "SERVER_ENV", {}))
     served = ServerURL(url)
     served.data_dir = data_dir
@@ -113,22 +140,54 @@ def outside_guard(pg):
     return guard
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):  # noqa: ARG001
+    """Keep each phase's report on the test (``item.rep_call``) so a fixture can tell that the test failed."""
+    rep = yield
+    setattr(item, f"rep_{rep.when}", rep)
+    return rep
+
+
 @pytest.fixture
-def page(browser, server):
-    """A page that refuses and records every request not to the app's own servers (this machine)."""
+def page(request, browser, server):
+    """A page that refuses and records every request not to the app's own servers (this machine).
+
+    When the test fails, what the page showed is saved to ``test-output/browser/failed-<test>.png``.
+    """
     ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, locale="zh-CN")
     pg = ctx.new_page()
     pg.route("**/*", outside_guard(pg))
     OUTPUT.mkdir(parents=True, exist_ok=True)
     yield pg
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        try:
+            pg.screenshot(path=str(OUTPUT / f"failed-{request.node.name}.png"), full_page=True, timeout=10_000)
+        except Exception:  # noqa: BLE001 - a page that cannot be drawn any more leaves no picture
+            pass
     ctx.close()
 
 
-def sign_in(page, server, username, password):
+def sign_in(page, server, username, password, *, keep: bool = True):
+    """Sign in on the form at "/"; with ``keep``, wait until the browser holds the session cookie.
+
+    The page posts the sign-in to the server for the cookie after it has drawn; a test that goes straight
+    to another URL (a new Streamlit session, signed in by that cookie) must not outrun that request, as no
+    person does.  ``keep=False`` for a refused sign-in, or where the app itself must wait (the phone).
+    """
+    from gwmap.store.sessions import COOKIE
+
     page.goto(server + "/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_role("button", name="登录").click()
+    if not keep:
+        return
+    deadline = time.time() + 90
+    while not any(c["name"] == COOKIE for c in page.context.cookies()):
+        if time.time() > deadline:
+            pytest.fail(f"no session cookie 90 s after signing in as {username}")
+        page.wait_for_timeout(200)
 
 
 def map_frame(page, key: str | None = None, *, selector: str | None = None):

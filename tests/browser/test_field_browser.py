@@ -192,7 +192,8 @@ def test_an_officer_signing_in_on_a_phone_lands_on_todays_work(browser, server, 
 
     ctx, pg = _phone(browser, float(stops.iloc[0]["lon"]), float(stops.iloc[0]["lat"]))
     try:
-        sign_in(pg, server, "enforce", "gwmap-enforce")  # the desktop sign-in form, on the phone
+        sign_in(pg, server, "enforce", "gwmap-enforce", keep=False)  # the desktop form, on the phone; the app
+        # itself must wait for the session cookie before it moves to /field/
         pg.wait_for_url("**/field/", timeout=60_000)
         pg.locator("#stops li").first.wait_for(timeout=60_000)  # the same session: no second sign-in
         assert pg.locator("#stops li").count() == len(stops)

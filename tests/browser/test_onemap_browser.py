@@ -61,7 +61,7 @@ def test_clicking_a_well_opens_its_popup(page, server):
 
 
 def test_wrong_password_is_refused(page, server):
-    sign_in(page, server, "admin", "wrong-password")
+    sign_in(page, server, "admin", "wrong-password", keep=False)
     page.get_by_text("用户名或密码不正确。").wait_for(timeout=30_000)
 
 
