@@ -617,7 +617,8 @@ def cmd_surface(args: argparse.Namespace) -> int:
     info = {"out": str(out), "method": surf.method, "crs": surf.params["crs"], "cell_m": surf.params["cell_m"],
             "shape": list(surf.grid.shape), "n_wells": surf.params["n_wells"], "cv": surf.cv.as_dict(),
             "extrapolated_share": round(surf.extrapolated_share, 4),
-            "variogram": surf.params.get("variogram"), "value_unit_in": args.unit, "value_unit": "m",
+            "variogram": surf.params.get("variogram"), "members": surf.params.get("members"),
+            "value_unit_in": args.unit, "value_unit": "m",
             "warnings": _warnings(surf)}
     _report(args, info, [f"已写出 / written {out}: {surf.grid.ny}x{surf.grid.nx} 格, 交叉验证 RMSE {surf.cv.rmse:.3f}"],
             info["warnings"])
@@ -806,7 +807,9 @@ def _add_surface_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--y")
     s.add_argument("--crs", help="CRS of --x/--y: wgs84, cgcs2000, gk3_cm114, gk3_cm117, gk3_zone38, gk3_zone39, "
                                  "gcj02 or EPSG:xxxx")
-    s.add_argument("--method", choices=["kriging", "idw"], default="kriging")
+    s.add_argument("--method", choices=["kriging", "idw", "auto"], default="kriging",
+                   help="auto: every variogram model fitted three ways and IDW, scored by leave-one-out; those "
+                        "within 5%% of the best averaged")
     s.add_argument("--cell", type=float, default=100.0, help="cell size in metres (default 100)")
     s.add_argument("--neighbours", type=int)
     s.add_argument("--boundary", help="polygons to clip to (and split the cone by): GeoJSON, zipped SHP, GPKG, KML")

@@ -30,7 +30,8 @@ aquifer = data.selectbox(c1, t("field.aquifer"), ["shallow", "deep"], key="cn_aq
 kind = c2.radio(t("cone.kind"), ["depth", "head"], key="cn_kind", format_func=lambda k: tr(f"cone.kind_name.{k}"))
 default = {("shallow", "depth"): 12.0, ("deep", "depth"): 50.0, ("shallow", "head"): 30.0, ("deep", "head"): -10.0}
 threshold = c3.number_input(t(f"cone.threshold.{kind}"), value=default[(aquifer, kind)], step=1.0, key=f"cn_thr_{aquifer}_{kind}")
-method = data.selectbox(c4, t("surface.method"), ["kriging", "idw"], key="cn_method", format_func=lambda m: tr(f"surface.m.{m}"))
+method = data.selectbox(c4, t("surface.method"), ["kriging", "idw", "auto"], key="cn_method",
+                        format_func=lambda m: tr(f"surface.m.{m}"))
 cell = c5.number_input(t("surface.cell"), 100, 1000, 200, step=50, key="cn_cell")
 st.caption(t("cone.explain", rule=t(f"cone.rule.{kind}", threshold=f"{threshold:g}")))
 

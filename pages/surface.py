@@ -11,7 +11,17 @@ from gwmap.runs import SurfaceRequest, surface_for
 from gwmap.surface import VARIOGRAM_MODELS, compare_methods, variogram_for
 from gwmap.surveys import list_surveys, survey_points
 from gwmap.ui import charts, data, resources, shell, state
-from gwmap.ui.i18n import file_name, parameter_rows, readable_number, survey_label, survey_options, t, t_error, translator
+from gwmap.ui.i18n import (
+    candidate_words,
+    file_name,
+    parameter_rows,
+    readable_number,
+    survey_label,
+    survey_options,
+    t,
+    t_error,
+    translator,
+)
 
 user = shell.require_user()  # before anything is read: this page may run without app.py
 st.header(t("surface.header"))
@@ -31,20 +41,32 @@ c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
 survey_id = data.selectbox(c1, t("surface.survey"), ids, index=len(ids) - 1, format_func=labels.get, key="sf_survey")
 value = c2.radio(t("surface.value"), ["depth_to_water_m", "head_m"], key="sf_value",
                  format_func=lambda v: tr(f"field.{v}"))
-method = c3.radio(t("surface.method"), ["kriging", "idw"], key="sf_method", format_func=lambda m: tr(f"surface.m.{m}"))
+method = c3.radio(t("surface.method"), ["kriging", "idw", "auto"], key="sf_method", format_func=lambda m: tr(f"surface.m.{m}"))
 cell = c4.number_input(t("surface.cell"), 50, 1000, 100, step=50, key="sf_cell")
 
 pts = survey_points(store, survey_id)
+fit = None
 try:
-    fit = variogram_for(pts, value) if method == "kriging" else None
-    cvs = compare_methods(pts, value, variogram=fit.variogram if fit else None)
+    if method == "auto":
+        choice = data.method_choice(int(survey_id), value)
+    else:
+        fit = variogram_for(pts, value) if method == "kriging" else None
+        cvs = compare_methods(pts, value, variogram=fit.variogram if fit else None)
 except GwmapError as exc:
     st.error(t_error(exc))
     st.stop()
-st.caption(t("surface.cv_caption", n=len(pts)))
-data.table(pd.DataFrame([{t("surface.method"): tr(f"surface.m.{c.method}"), "RMSE (m)": round(c.rmse, 3),
-                            "MAE (m)": round(c.mae, 3), t("surface.bias"): round(c.bias, 3)} for c in cvs]),
-             hide_index=True, use_container_width=True)
+if method == "auto":
+    st.caption(t("surface.auto_title", n=choice["n"]))
+    data.table(pd.DataFrame([{t("surface.col.candidate"): candidate_words(name, tr), "RMSE (m)": round(e, 3),
+                              t("surface.col.member"): "✓" if name in choice["members"] else ""}
+                             for name, e in sorted(choice["loo"].items(), key=lambda kv: kv[1])]),
+               hide_index=True, use_container_width=True)
+    st.caption(t("surface.auto_caption", window=choice["window"], rmse=f"{choice['rmse']:.3f}"))
+else:
+    st.caption(t("surface.cv_caption", n=len(pts)))
+    data.table(pd.DataFrame([{t("surface.method"): tr(f"surface.m.{c.method}"), "RMSE (m)": round(c.rmse, 3),
+                                "MAE (m)": round(c.mae, 3), t("surface.bias"): round(c.bias, 3)} for c in cvs]),
+                 hide_index=True, use_container_width=True)
 
 variogram = None
 if fit is not None:

@@ -386,6 +386,20 @@ def dashboard_cone(boundary_version: int, _user, _townships, cone: tuple):
     return series, surf, cone_result
 
 
+@reader(max_entries=8)
+def method_choice(survey_id: int, value: str) -> dict:
+    """Every candidate of the surface page's "best by cross-validation" with its leave-one-out RMSE.
+
+    From :func:`gwmap.surface.choice_for`: which are averaged, and the average's own RMSE.
+    """
+    from gwmap.surface import WINDOW, choice_for
+    from gwmap.surveys import survey_points
+
+    c = choice_for(survey_points(store(), survey_id), value)
+    return {"loo": dict(c.loo_rmse), "members": tuple(c.members), "rmse": c.loo_average, "n": len(c.residuals),
+            "window": f"{100 * (WINDOW - 1):.0f}"}
+
+
 @reader(max_entries=8, shared=True)
 def level_change(boundary_version: int, round_code: str, compare: str, aquifer: str, band_m: float):
     """A round against an earlier one at the same wells (:func:`gwmap.levels.year_on_year`), shared, read-only.

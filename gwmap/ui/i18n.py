@@ -165,6 +165,25 @@ def survey_options(surveys, lang: str | None = None, *, version: bool = False) -
             + (f" · v{r.version}" if version else "") for r in surveys.itertuples()}
 
 
+def candidate_words(name: str, tr) -> str:
+    """A candidate of :func:`gwmap.surface.choose_method` in words.
+
+    ``kriging:spherical:ols:all`` reads 克里金·球状（最小二乘拟合，用全部井）, ``idw:p2`` 反距离加权（2 次幂）.
+
+    >>> from gwmap.i18n import translator as _t
+    >>> candidate_words("kriging:exponential:cv", _t("zh"))
+    '克里金·指数（按留一误差选参数）'
+    >>> candidate_words("idw:p2", _t("en"))
+    'IDW (power 2)'
+    """
+    parts = name.split(":")
+    if parts[0] == "idw":
+        return tr("surface.cand.idw").format(power=parts[1].lstrip("p"))
+    how = next((p for p in parts[2:] if p in ("ols", "cv")), "fit")
+    return tr("surface.cand.kriging").format(model=tr(f"surface.model_name.{parts[1]}"), how=tr(f"surface.cand.how.{how}"),
+                                             scope=tr("surface.cand.scope.all") if "all" in parts[2:] else "")
+
+
 def parameter_rows(params: dict, tr) -> list[tuple[str, str]]:
     """A surface's (or cone's) parameters as (name, value) a reader understands, in the user's language.
 
@@ -180,6 +199,8 @@ def parameter_rows(params: dict, tr) -> list[tuple[str, str]]:
                 range=f"{value.get('range_m', 0):,.0f}", nugget=readable_number(value.get("nugget", 0), 3))
         elif key == "method":
             value = tr(f"surface.m.{value}")
+        elif key == "members":
+            value = tr("list.sep").join(candidate_words(str(v), tr) for v in value)
         elif key == "value":
             value = tr(f"field.{value}")
         elif key == "survey":

@@ -93,6 +93,27 @@ def test_surface_command_writes_a_geotiff(survey_csv, tmp_path):
         assert src.crs.to_epsg() == 4548 and src.count == 2  # value, extrapolated
 
 
+def test_surface_by_cross_validation_names_what_it_averaged(survey_csv, tmp_path):
+    import rasterio
+
+    from gwmap.surface import WINDOW
+
+    out = tmp_path / "s.tif"
+    r = run(["surface", str(survey_csv), "--value", "埋深", "--boundary", str(DATA / "boundaries" / "county.geojson"),
+             "--method", "auto", "--cell", "500", "--out", str(out), "--json"], tmp_path)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["method"] == "auto" and info["members"] and info["n_wells"] > 60
+    # each member is within 5% of the best candidate, IDW with power 2 among those scored, so the average is too
+    r = run(["surface", str(survey_csv), "--value", "埋深", "--boundary", str(DATA / "boundaries" / "county.geojson"),
+             "--method", "idw", "--cell", "500", "--out", str(tmp_path / "idw.tif"), "--json"], tmp_path)
+    assert 0 < info["cv"]["rmse"] <= WINDOW * json.loads(r.stdout)["cv"]["rmse"]
+    if len(info["members"]) > 1:
+        assert any("averaged" in w or "平均" in w for w in info["warnings"])
+    with rasterio.open(out) as src:
+        assert src.count == 3  # value, kriging std (of the kriging members), extrapolated
+
+
 def test_cone_command_prints_area_and_township_split(survey_csv, tmp_path):
     r = run(["cone", str(survey_csv), "--value", "埋深", "--boundary", str(DATA / "boundaries" / "townships.geojson"),
              "--kind", "depth", "--threshold", "12", "--json", "--out", str(tmp_path / "cone.gpkg")], tmp_path)

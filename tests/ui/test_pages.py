@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 from datetime import date, datetime, timedelta
 
@@ -441,6 +442,34 @@ def test_surface_page_builds_idw_too_and_offers_downloads(make_app, downloads, l
     stem = {"zh": "地下水位面_2026年秋季_浅层_埋深_反距离加权", "en": "Water table_Autumn 2026_Shallow_depth_IDW"}[lang]
     contours = {"zh": "等值线", "en": "contours"}[lang]
     assert downloads[-2:] == [f"{stem}.tif", f"{stem}_{contours}.gpkg"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_surface_page_best_by_cross_validation_averages_what_it_lists(make_app, demo_db_path, lang):
+    at = make_app(lang, HYDRO, "pages/surface.py")
+    at.radio(key="sf_method").set_value("auto").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    names = list(table[translate("surface.col.candidate", lang)])
+    rmse = list(table["RMSE (m)"])
+    assert rmse == sorted(rmse) and len(names) == len(set(names)) >= 12  # 3 models x 3 fits + 3 IDW powers
+    assert not any(":" in n or "{" in n for n in names)  # words, not candidate codes
+    assert not any(re.search(r"[\u4e00-\u9fff]", n) for n in names) if lang == "en" else True
+    averaged = table[table[translate("surface.col.member", lang)] == "✓"]
+    # the members are those within 5% of the best, by the table's own figures
+    assert list(averaged["RMSE (m)"]) == [e for e in rmse if e <= 1.05 * rmse[0] + 5e-4]
+    at.button(key="sf_build").click().run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    caption = next(c.value for c in at.caption if c.value.startswith(translate("surface.auto_caption", lang,
+                                                                                  window="\x00", rmse="").split("\x00")[0]))
+    assert f"{float(metrics['RMSE (m)']):.3f}" in caption  # the surface's RMSE is the average's leave-one-out
+    params = next(d.value for d in at.dataframe if translate("cone.col.param", lang) in d.value.columns)
+    rows = dict(zip(params[translate("cone.col.param", lang)], params[translate("cone.col.value", lang)]))
+    assert rows[translate("surface.param.method", lang)] == translate("surface.m.auto", lang)
+    if len(averaged) > 1:
+        assert rows[translate("surface.param.members", lang)].split(translate("list.sep", lang)) == \
+            list(averaged[translate("surface.col.candidate", lang)])
 
 
 @pytest.mark.parametrize("lang", LANGS)
