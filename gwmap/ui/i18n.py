@@ -200,7 +200,7 @@ def parameter_rows(params: dict, tr) -> list[tuple[str, str]]:
         elif key == "method":
             value = tr(f"surface.m.{value}")
         elif key == "members":
-            value = tr("list.sep").join(candidate_words(str(v), tr) for v in value)
+            value = tr("surface.members_sep").join(candidate_words(str(v), tr) for v in value)
         elif key == "value":
             value = tr(f"field.{value}")
         elif key == "survey":

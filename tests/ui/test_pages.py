@@ -468,7 +468,7 @@ def test_surface_page_best_by_cross_validation_averages_what_it_lists(make_app, 
     rows = dict(zip(params[translate("cone.col.param", lang)], params[translate("cone.col.value", lang)]))
     assert rows[translate("surface.param.method", lang)] == translate("surface.m.auto", lang)
     if len(averaged) > 1:
-        assert rows[translate("surface.param.members", lang)].split(translate("list.sep", lang)) == \
+        assert rows[translate("surface.param.members", lang)].split(translate("surface.members_sep", lang)) == \
             list(averaged[translate("surface.col.candidate", lang)])
 
 
