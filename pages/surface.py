@@ -60,7 +60,7 @@ if method == "auto":
     data.table(pd.DataFrame([{t("surface.col.candidate"): candidate_words(name, tr), "RMSE (m)": round(e, 3),
                               t("surface.col.member"): "✓" if name in choice["members"] else ""}
                              for name, e in sorted(choice["loo"].items(), key=lambda kv: kv[1])]),
-               hide_index=True, use_container_width=True)
+               hide_index=True, use_container_width=True, height=38 + 35 * len(choice["loo"]))  # every row, no scroll
     st.caption(t("surface.auto_caption", window=choice["window"], rmse=f"{choice['rmse']:.3f}"))
 else:
     st.caption(t("surface.cv_caption", n=len(pts)))
