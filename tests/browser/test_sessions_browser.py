@@ -1,10 +1,12 @@
 """A sign-in survives a reload, a deep link and a second tab; the cookie is HttpOnly; sign-out ends it."""
 
+import time
+
 import pytest
 from sqlalchemy import select
 
 from gwmap.store import Store
-from gwmap.store.models import AuditEvent, UserSession, Well
+from gwmap.store.models import AuditEvent, Lead, LeadStep, UserSession, Well
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -59,8 +61,8 @@ def test_a_sign_in_survives_reload_deep_link_and_a_second_tab(page, server):
 
 
 def test_a_note_typed_in_a_form_survives_a_reload_but_stays_with_its_case(page, server):
-    """F5 in the middle of a finding keeps the text (in the tab, not on the server); another case starts empty."""
-    from gwmap.store.models import Lead
+    """F5 in the middle of a finding keeps the text (in the tab, not on the server); another case starts empty;
+    once submitted, the text is the step's finding and no longer a draft."""
 
     store = Store(f"sqlite:///{server.data_dir / 'gwmap.sqlite'}")
     with store.session() as s:
@@ -88,6 +90,29 @@ def test_a_note_typed_in_a_form_survives_a_reload_but_stays_with_its_case(page, 
     assert page.get_by_label("核查发现").input_value() == ""
     # the draft stayed in the browser tab: nothing of it reached the store or the server log
     assert "村东机井房" not in (server.data_dir / "server.log").read_text()
+    with store.session() as s:
+        assert s.scalar(select(LeadStep.id).where(LeadStep.note.contains("村东机井房"))) is None
+
+    # back on the first case the draft is there again; submitted, it is the step's finding and is not put back
+    page.goto(f"{server}/leads?lead={first}")
+    page.wait_for_function("() => (document.querySelector('textarea[aria-label=\"核查发现\"]') || {}).value", timeout=60_000)
+    steps = select(LeadStep.note).join(Lead, Lead.id == LeadStep.lead_id).where(Lead.lead_code == first)
+    with store.session() as s:
+        before = len(s.scalars(steps).all())
+    page.get_by_role("button", name="提交", exact=True).click()
+    deadline = time.time() + 60
+    saved = None
+    while saved is None and time.time() < deadline:
+        with store.session() as s:
+            notes = s.scalars(steps.order_by(LeadStep.id)).all()
+        saved = notes[-1] if len(notes) > before else None
+        page.wait_for_timeout(300)
+    assert saved == "村东机井房内有电表，现场无人"
+    page.reload()
+    page.get_by_label("核查发现").wait_for(timeout=60_000)
+    page.wait_for_timeout(2000)  # longer than the drafts script takes to look again
+    assert page.get_by_label("核查发现").input_value() == ""
+    assert page.evaluate("() => Object.keys(sessionStorage).filter(k => k.startsWith('gwmap-draft:'))") == []
     assert page.outside_requests == []
 
 

@@ -5,9 +5,11 @@
 // the tab closes, never sent anywhere, cleared at sign-out).  A draft is keyed
 // by the page address (path and query, so ?lead=XS… keeps one case's note
 // apart from another's), the field's label and its place among fields with
-// that label.  It is put back only into an empty field, once per page load;
-// submitting the field's form drops the drafts of that form.  Passwords are
-// never kept.
+// that label.  It is put back only into an empty field, and again if the page
+// empties the field while it loads (Streamlit can redraw a field from the
+// server's empty value after the draft went in); submitting the field's form,
+// by its button or from the keyboard, drops the drafts of that form, and
+// emptying a field drops its draft.  Passwords are never kept.
 (function () {
   "use strict";
   var PREFIX = "gwmap-draft:";
@@ -47,24 +49,34 @@
     } catch (e) { /* storage full or off: typing still works */ }
   }, true);
 
-  document.addEventListener("click", function (ev) {
-    var button = ev.target && ev.target.closest && ev.target.closest('[data-testid="stFormSubmitButton"] button');
-    var form = button && button.closest('[data-testid="stForm"]');
+  function dropDraftsOf(form) {
     if (!form) { return; }
     Array.prototype.forEach.call(form.querySelectorAll(FIELDS), function (el) {
       var key = keyOf(el);
-      if (key) { sessionStorage.removeItem(key); }
+      if (key) { try { sessionStorage.removeItem(key); } catch (e) { /* storage off */ } }
     });
+  }
+
+  document.addEventListener("click", function (ev) {
+    var button = ev.target && ev.target.closest && ev.target.closest('[data-testid="stFormSubmitButton"] button');
+    dropDraftsOf(button && button.closest('[data-testid="stForm"]'));
+  }, true);
+
+  // Streamlit submits a form on Enter in a one-line field and on Ctrl/Cmd+Enter in a text area
+  document.addEventListener("keydown", function (ev) {
+    var el = ev.target;
+    if (ev.key !== "Enter" || ev.isComposing || !el || !el.matches || !kept(el)) { return; }
+    if (el.tagName === "TEXTAREA" && !(ev.ctrlKey || ev.metaKey)) { return; }
+    dropDraftsOf(el.closest('[data-testid="stForm"]'));
   }, true);
 
   function restore() {
     Array.prototype.forEach.call(document.querySelectorAll(FIELDS), function (el) {
-      if (el.dataset.gwmapDraft || !kept(el)) { return; }
+      if (el.value || !kept(el)) { return; }
       var key = keyOf(el);
-      if (!key) { return; }
-      el.dataset.gwmapDraft = "seen";
-      var draft = sessionStorage.getItem(key);
-      if (draft && !el.value) {
+      var draft = null;
+      try { draft = key && sessionStorage.getItem(key); } catch (e) { /* storage off */ }
+      if (draft) {
         el.dataset.gwmapRestoring = "1";
         put(el, draft);
         delete el.dataset.gwmapRestoring;
@@ -78,5 +90,7 @@
     if (key) { try { sessionStorage.setItem(key, el.value); } catch (e) { /* as above */ } }
   });
   new MutationObserver(restore).observe(document.body, { childList: true, subtree: true });
+  // a field's value set back by the page changes no node, so the observer does not see it: look again now and then
+  window.setInterval(restore, 500);
   restore();
 })();
