@@ -686,8 +686,11 @@ def choose_method(x, y, z, *, kriging_only: bool = False, max_loo: int = 2000) -
             warnings += [w for w in _bound_warnings(c.variogram, hmax, gmax) if w[0] not in dict(warnings)]
     kriged = [nm for nm in finite if cands[nm].method == "kriging"]
     if cands[best].method == "idw" and kriged:
-        warnings.append(("warn.variogram.idw_better", {"idw": f"{loo[best]:.4g}",
-                                                        "kriging": f"{min(loo[nm] for nm in kriged):.4g}"}))
+        # IDW alone, or averaged with kriging fits that came within the window: the message says which
+        alone = all(cands[nm].method == "idw" for nm in members)
+        warnings.append(("warn.variogram.idw_better" if alone else "warn.variogram.idw_best_averaged",
+                         {"idw": f"{loo[best]:.4g}", "kriging": f"{min(loo[nm] for nm in kriged):.4g}",
+                          "window": f"{100 * (WINDOW - 1):.0f}"}))
     if len(members) > 1:
         warnings.append(("warn.surface.averaged", {"count": len(members), "window": f"{100 * (WINDOW - 1):.0f}"}))
     lead = next((nm for nm in members if cands[nm].method == "kriging"), best)

@@ -193,3 +193,27 @@ def test_a_surface_by_cross_validation_is_the_average_it_names():
                         if m.method == "kriging" else idw(d.x + 500_000, d.y + 4_000_000, d.z, xs, ys, power=m.power))
     assert np.nanmax(np.abs(s.values - np.mean(surfaces, axis=0))) < 1e-9
     assert ("warn.surface.averaged" in dict(s.warnings)) == (len(c.members) > 1)
+
+
+@pytest.mark.parametrize("seed", [7, 18])
+def test_when_idw_scores_best_the_message_says_whether_it_stands_alone_or_is_averaged(seed):
+    """Two plateaus with a sharp step between them (a fault, a river): IDW can predict the wells left out best.
+    Alone it is the surface ("the surface is IDW"); averaged with kriging fits within the window, it is not."""
+    from gwmap.i18n import translate as t
+    from gwmap.surface import choose_method
+
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(0, 20_000, 60), rng.uniform(0, 20_000, 60)
+    z = np.where(x + 0.3 * y > 12_000, 10.0, 0.0) + rng.normal(0, 0.2, 60)
+    c = choose_method(x, y, z)
+    assert c.name.startswith("idw:")
+    kriging_rmse = min(e for name, e in c.loo_rmse.items() if name.startswith("kriging:"))
+    assert c.loo_rmse[c.name] < kriging_rmse
+    said = dict(c.warnings)
+    if any(name.startswith("kriging:") for name in c.members):  # seed 18
+        assert "warn.variogram.idw_better" not in said and c.method == "average"
+        text = t("warn.variogram.idw_best_averaged", "zh", **said["warn.variogram.idw_best_averaged"])
+        assert "平均" in text and f"{kriging_rmse:.4g}" in text
+    else:  # seed 7
+        assert "warn.variogram.idw_best_averaged" not in said and c.method == "idw"
+        assert "反距离加权" in t("warn.variogram.idw_better", "zh", **said["warn.variogram.idw_better"])
