@@ -2,7 +2,8 @@
 
     python bench/bench_pages.py [--data-dir DIR] [--pages dashboard abstraction ...]
 
-``DIR`` holds gwmap.sqlite (default: a fresh ``init --demo`` in /tmp, which precomputes as data land).  As on a
+``DIR`` holds gwmap.sqlite (default: a fresh ``init --demo`` in /tmp, in its own process as ``make run`` runs
+it, which precomputes as data land).  As on a
 server that has just started: the pages' modules loaded (``serve.py`` preloads them), every Streamlit cache
 empty; what ``init`` and the imports keep on disk (:mod:`gwmap.kept`, stored surface runs) is there.  Each
 page is opened once by an administrator (AppTest, Chinese), then the bulletin (build, Word, PDF) is made.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,11 +34,12 @@ def _data_dir(given: str | None) -> Path:
     if given:
         return Path(given)
     folder = Path(tempfile.mkdtemp(prefix="gwmap-bench-pages-"))
-    os.environ["GWMAP_DATA_DIR"] = str(folder)
-    os.environ["GWMAP_DEMO"] = "1"
-    from gwmap.cli import main
-
-    main(["init", "--demo", "--json"])
+    # in a process of its own, as `make run` runs init before serve: the pages are timed in a process that
+    # did not compute what init keeps, and holds none of its memory
+    env = {**os.environ, "GWMAP_DATA_DIR": str(folder), "GWMAP_DEMO": "1"}
+    env.pop("GWMAP_DATABASE_URL", None)
+    subprocess.run([sys.executable, "-m", "gwmap", "init", "--demo", "--json"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
     return folder
 
 

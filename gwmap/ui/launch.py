@@ -13,15 +13,25 @@ __all__ = ["serve", "no_outside_lookups", "navigation_by_app", "preload"]
 #: models, the bulletin's writers), so the first visitor after a restart does not wait for it.
 #: Core modules only: the UI's own make Streamlit caches at import, which would warn before the runtime is up.
 PAGE_MODULES = ("gwmap.demo", "gwmap.surveys", "gwmap.levels", "gwmap.bulletin", "gwmap.reports", "gwmap.maps",
-                "gwmap.ledger", "gwmap.screening", "gwmap.kept", "altair", "folium")
+                "gwmap.ledger", "gwmap.screening", "gwmap.kept", "altair", "folium", "folium.plugins", "streamlit_folium")
 
 
 def preload() -> None:
-    """Import the pages' modules now (see :data:`PAGE_MODULES`)."""
+    """Import the pages' modules now (see :data:`PAGE_MODULES`), and skip Streamlit's bare-mode check.
+
+    Streamlit checks once per process, on the first element drawn, whether it runs in a REPL
+    (``delta_generator._maybe_print_use_warning`` calls ``env_util.is_repl``, i.e. ``inspect.stack()``, which
+    takes the real path of every loaded module for every frame): 0.8-1.1 s of the first visit after a restart
+    with gwmap's 2,600 modules loaded (``bench/bench_pages.py``).  A served app never prints that warning, so
+    the check is marked done here.
+    """
     import importlib
+
+    from streamlit import delta_generator
 
     for name in PAGE_MODULES:
         importlib.import_module(name)
+    delta_generator._use_warning_has_been_displayed = True
 
 
 def no_outside_lookups() -> None:
