@@ -151,12 +151,14 @@ def warm(store: Store, data_dir: Path, *, today: date | None = None,
     ``progress(fraction, name, year or round code)`` before each.  Returns how many answers were looked at.
     """
     from gwmap import clock
-    from gwmap.ledger import data_years
+    from gwmap.ledger import data_years, last_whole_year
 
     years = data_years(store)
+    today = today or clock.today()
     jobs = [("year_ledger", (y,)) for y in reversed(years)]
-    if years:
-        jobs += [("screening_queue", (years[-1], today or clock.today())), ("link_suggestions", ())]
+    if years:  # the year the 取水一本账 page opens on first, then the newest
+        jobs += [("screening_queue", (y, today)) for y in dict.fromkeys([last_whole_year(years, today), years[-1]])]
+        jobs.append(("link_suggestions", ()))
     jobs += _level_jobs(store)
     shared: dict = {}
     for i, (name, args) in enumerate(jobs):

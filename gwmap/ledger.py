@@ -18,6 +18,7 @@ the same kWh means more water: the ledger shows the lift used for every well.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -321,6 +322,15 @@ def data_years(store: Store) -> list[int]:
     if not lo or not hi:
         return []
     return list(range(int(lo[:4]), int(hi[:4]) + 1))
+
+
+def last_whole_year(years: list[int], today: date) -> int:
+    """The year a ledger opens on: the last of ``years`` before ``today``'s (the newest when there is none).
+
+    >>> last_whole_year([2024, 2025, 2026], date(2026, 12, 8)), last_whole_year([2026], date(2026, 12, 8))
+    (2025, 2026)
+    """
+    return max((y for y in years if y < today.year), default=years[-1])
 
 
 def against_baseline(now: YearLedger, base: YearLedger, *, target_cut_m3: float | None) -> dict:

@@ -19,7 +19,7 @@ from gwmap.abstraction import (
     uploads_frame,
 )
 from gwmap.errors import GwmapError
-from gwmap.ledger import SOURCES, against_baseline, year_ledger_xlsx
+from gwmap.ledger import SOURCES, against_baseline, last_whole_year, year_ledger_xlsx
 from gwmap.maps import ABSTRACTION_MAP_MAX, build_abstraction_map
 from gwmap.power_links import import_links, link_accounts, links_xlsx
 from gwmap.screening import REASONS, accept, decisions, dismiss, figure_text, subject
@@ -159,8 +159,7 @@ if not years:
     st.stop()
 
 # --- the year's ledger ----------------------------------------------------------------------------------
-this_year = clock.today().year
-default = max((y for y in years if y < this_year), default=years[-1])  # the last whole year
+default = last_whole_year(years, clock.today())
 c1, c2 = st.columns(2)
 year = data.selectbox(c1, t("abs.year"), years, index=years.index(default), key="abs_year")
 base_year = data.selectbox(c2, t("abs.baseline"), years, index=0, key="abs_base")

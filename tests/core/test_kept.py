@@ -75,6 +75,20 @@ def test_warm_makes_what_the_dashboard_and_ledger_open_first(power_store, tmp_pa
     assert counted["year_ledger"] == len(years)
 
 
+def test_warm_makes_the_queue_of_the_year_the_ledger_page_opens_on(power_store, tmp_path, counted):
+    """The 取水一本账 page opens on the last whole year (2025 in June 2026), not the newest year of records:
+    its screening queue is made at warm-up, so the first visit reads it back."""
+    from gwmap.ledger import data_years
+
+    years = data_years(power_store)
+    assert years[-1] == 2026  # records run into this year
+    kept.warm(power_store, tmp_path, today=kept_day())
+    made = counted["screening_queue"]
+    kept.answer(power_store, tmp_path, "screening_queue", (2025, kept_day()))
+    kept.answer(power_store, tmp_path, "screening_queue", (2026, kept_day()))
+    assert counted["screening_queue"] == made == 2  # both made at warm-up, both read back
+
+
 def test_only_the_newest_answers_are_kept(demo_store, tmp_path, monkeypatch):
     monkeypatch.setattr(kept, "KEEP", 2)
     for year in (2022, 2023, 2024):
