@@ -13,7 +13,7 @@ __all__ = ["serve", "no_outside_lookups", "navigation_by_app", "preload"]
 #: models, the bulletin's writers), so the first visitor after a restart does not wait for it.
 #: Core modules only: the UI's own make Streamlit caches at import, which would warn before the runtime is up.
 PAGE_MODULES = ("gwmap.demo", "gwmap.surveys", "gwmap.levels", "gwmap.bulletin", "gwmap.reports", "gwmap.maps",
-                "gwmap.ledger", "gwmap.screening", "gwmap.kept", "altair", "folium", "folium.plugins", "streamlit_folium")
+                "gwmap.ledger", "gwmap.screening", "gwmap.kept", "altair", "folium")
 
 
 def preload() -> None:
